@@ -1,0 +1,105 @@
+"""Queries. Each function does one round trip (or a fixed few), never one per row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from delegation.tables import (
+    CalendarScheduleRow,
+    ClockRow,
+    ClockRungRow,
+    ClockStopRow,
+    CourtOverrideRow,
+    DelegationRow,
+    DocumentRow,
+    EventRow,
+    ExtensionRow,
+    PolicyDocumentRow,
+    UserRow,
+)
+
+
+async def get_delegation(session: AsyncSession, delegation_id: int) -> DelegationRow | None:
+    return await session.get(DelegationRow, delegation_id)
+
+
+async def get_delegation_by_number(session: AsyncSession, number: str) -> DelegationRow | None:
+    stmt = select(DelegationRow).where(DelegationRow.number == number)
+    return (await session.execute(stmt)).scalars().first()
+
+
+async def find_by_idempotency_key(session: AsyncSession, username: str, key: str) -> DelegationRow | None:
+    stmt = select(DelegationRow).where(DelegationRow.created_by == username, DelegationRow.idempotency_key == key)
+    return (await session.execute(stmt)).scalars().first()
+
+
+async def bump_version(session: AsyncSession, delegation_id: int, expected_version: int, **values: object) -> bool:
+    """Compare-and-set on the version column: False when someone else changed the row first."""
+    stmt = (
+        update(DelegationRow)
+        .where(DelegationRow.id == delegation_id, DelegationRow.version == expected_version)  # type: ignore[arg-type]
+        .values(version=expected_version + 1, **values)
+    )
+    result = await session.execute(stmt)
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+
+async def clocks_of(
+    session: AsyncSession, delegation_id: int
+) -> list[tuple[ClockRow, list[ClockStopRow], list[str]]]:
+    """Every clock of a delegation with its stops and fired rungs, in three queries."""
+    clock_rows = list(
+        (await session.execute(
+            select(ClockRow).where(ClockRow.delegation_id == delegation_id).order_by(ClockRow.id)  # type: ignore[arg-type]
+        )).scalars()
+    )
+    ids = [c.id for c in clock_rows]
+    stops: dict[int, list[ClockStopRow]] = {i: [] for i in ids if i is not None}
+    fired: dict[int, list[str]] = {i: [] for i in ids if i is not None}
+    if ids:
+        for stop in (await session.execute(select(ClockStopRow).where(ClockStopRow.clock_id.in_(ids)))).scalars():  # type: ignore[attr-defined]
+            stops[stop.clock_id].append(stop)
+        for rung in (await session.execute(select(ClockRungRow).where(ClockRungRow.clock_id.in_(ids)))).scalars():  # type: ignore[attr-defined]
+            fired[rung.clock_id].append(rung.rung)
+    return [(c, stops[c.id], fired[c.id]) for c in clock_rows if c.id is not None]
+
+
+async def events_of(session: AsyncSession, delegation_id: int) -> Sequence[EventRow]:
+    stmt = select(EventRow).where(EventRow.delegation_id == delegation_id).order_by(EventRow.id)  # type: ignore[arg-type]
+    return list((await session.execute(stmt)).scalars())
+
+
+async def documents_of(session: AsyncSession, delegation_id: int) -> Sequence[DocumentRow]:
+    stmt = select(DocumentRow).where(DocumentRow.delegation_id == delegation_id).order_by(DocumentRow.id)  # type: ignore[arg-type]
+    return list((await session.execute(stmt)).scalars())
+
+
+async def extensions_of(session: AsyncSession, delegation_id: int) -> Sequence[ExtensionRow]:
+    stmt = select(ExtensionRow).where(ExtensionRow.delegation_id == delegation_id).order_by(ExtensionRow.id)  # type: ignore[arg-type]
+    return list((await session.execute(stmt)).scalars())
+
+
+async def court_overrides(session: AsyncSession) -> Sequence[CourtOverrideRow]:
+    stmt = select(CourtOverrideRow).order_by(CourtOverrideRow.effective_from, CourtOverrideRow.id)  # type: ignore[arg-type]
+    return list((await session.execute(stmt)).scalars())
+
+
+async def calendar_schedules(session: AsyncSession) -> Sequence[CalendarScheduleRow]:
+    stmt = select(CalendarScheduleRow).order_by(CalendarScheduleRow.year, CalendarScheduleRow.id)  # type: ignore[arg-type]
+    return list((await session.execute(stmt)).scalars())
+
+
+async def policy_documents(session: AsyncSession) -> Sequence[PolicyDocumentRow]:
+    stmt = select(PolicyDocumentRow).order_by(PolicyDocumentRow.effective_from)  # type: ignore[arg-type]
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_user(session: AsyncSession, username: str) -> UserRow | None:
+    return (await session.execute(select(UserRow).where(UserRow.username == username))).scalars().first()
+
+
+async def count_delegations(session: AsyncSession) -> int:
+    return int((await session.execute(select(func.count()).select_from(DelegationRow))).scalar_one())
