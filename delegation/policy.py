@@ -180,7 +180,7 @@ class FieldSpec(_Model):
     @model_validator(mode="after")
     def _consistent(self) -> FieldSpec:
         k = self.kind
-        if (k == "choice") != bool(self.choices):
+        if (k == "choice" and not self.choices) or (k != "choice" and self.choices is not None):
             raise _rule(
                 "choice类型的字段必须且只有它可以列出choices", "choices are required for, and only for, kind 'choice'"
             )
@@ -322,33 +322,55 @@ class PolicyVersion(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> PolicyVersion:
-        for what, codes in (("groups", [g.code for g in self.groups]), ("matter_types", self.matter_codes)):
-            dupes = sorted({c for c in codes if codes.count(c) > 1})
-            if dupes:
-                raise _rule(f"{what}中的代码重复：{', '.join(dupes)}", f"Duplicate codes in {what}: {', '.join(dupes)}")
+        # Cross-references are all checked and reported together, each at its own path.
+        problems: list[tuple[tuple[str | int, ...], str, str]] = []
+        seen: set[str] = set()
+        for i, g in enumerate(self.groups):
+            if g.code in seen:
+                problems.append((("groups", i, "code"), f"分组代码重复：{g.code}", f"Duplicate group code '{g.code}'"))
+            seen.add(g.code)
+        seen = set()
         groups = {g.code: g for g in self.groups}
-        for m in self.matter_types:
+        for i, m in enumerate(self.matter_types):
+            at: tuple[str | int, ...] = ("matter_types", i)
+            if m.code in seen:
+                problems.append(((*at, "code"), f"事项代码重复：{m.code}", f"Duplicate matter code '{m.code}'"))
+            seen.add(m.code)
             group = groups.get(m.group)
             if group is None:
-                raise _rule(
-                    f"事项{m.code}的分组“{m.group}”未在groups中定义",
-                    f"Matter '{m.code}' names group '{m.group}', which groups does not define",
-                )
-            for stage in {*group.sla, *m.sla}:
-                if not self._applies(m, stage):
-                    raise _rule(
-                        f"事项{m.code}（{m.mechanism}）没有“{stage}”阶段，不能设置其时限",
-                        f"Matter '{m.code}' ({m.mechanism}) has no '{stage}' stage to budget",
+                problems.append(
+                    (
+                        (*at, "group"),
+                        f"分组“{m.group}”未在groups中定义",
+                        f"Group '{m.group}' is not defined in groups",
                     )
-            for stage in self._stages_of(m):
-                if self._resolve(m, stage).starts_from == "scheduled_date":
-                    spec = m.field_map.get("scheduled_date")
-                    if spec is None or spec.kind != "date" or not spec.required:
-                        raise _rule(
-                            f"事项{m.code}的时限从约定日期起算，须有必填的date字段scheduled_date",
-                            f"Matter '{m.code}' counts from the agreed date, so it needs a required "
-                            "date field 'scheduled_date'",
+                )
+                continue
+            for stage in sorted({*group.sla, *m.sla}):
+                if not self._applies(m, stage):
+                    problems.append(
+                        (
+                            (*at, "sla", stage),
+                            f"{m.mechanism}类事项没有“{stage}”阶段，不能设置其时限（可能来自分组{m.group}）",
+                            f"A {m.mechanism} matter has no '{stage}' stage to budget (maybe via group '{m.group}')",
                         )
+                    )
+            if any(self._resolve(m, s).starts_from == "scheduled_date" for s in self._stages_of(m)):
+                spec = m.field_map.get("scheduled_date")
+                if spec is None or spec.kind != "date" or not spec.required:
+                    problems.append(
+                        (
+                            (*at, "fields"),
+                            "时限从约定日期起算，须有必填的date字段scheduled_date",
+                            "A budget counts from the agreed date, so a required date field 'scheduled_date' is needed",
+                        )
+                    )
+        if problems:
+            raise PydanticCustomError(
+                "policy_rules",
+                "{en}",
+                {"zh": problems[0][1], "en": "; ".join(p[2] for p in problems), "problems": problems},
+            )
         return self
 
     @property
@@ -478,6 +500,10 @@ def parse_policy(text: str) -> PolicyVersion:
         errors = []
         for err in e.errors():
             ctx = err.get("ctx") or {}
+            for loc, zh, en in ctx.get("problems", ()):
+                errors.append(FieldError(_path([*err["loc"], *loc], raw), zh, en))
+            if "problems" in ctx:
+                continue
             zh = str(ctx.get("zh") or _ZH_BY_TYPE.get(err["type"], "策略数据有误"))
             en = str(ctx.get("en") or err["msg"])
             errors.append(FieldError(_path(err["loc"], raw), zh, en))
