@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from datetime import date as _Date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -102,6 +102,66 @@ def _statutory_fallback(first_year: int, last_year: int) -> tuple[frozenset[date
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    """Everything a calendar answers from, indexed by day offset from ``base`` or working-day index."""
+
+    base: int  # ordinal of the first day of the range
+    ndays: int
+    working: bytes  # 1 for a working day, per offset
+    rank: tuple[int, ...]  # working days with ordinal <= base + offset
+    next_unconfirmed: tuple[int, ...]  # first ordinal >= base + offset in an unconfirmed year (+ sentinel)
+    ords: tuple[int, ...]  # ordinals of the working days, ascending
+    # One shared immutable result per working day and flag: the hot path allocates nothing.
+    deadlines: tuple[Deadline, ...]
+    provisional_deadlines: tuple[Deadline, ...]
+
+
+@lru_cache(maxsize=16)
+def _tables(schedules: tuple[YearSchedule, ...], first_year: int, last_year: int) -> _Tables:
+    """Built once per distinct set of schedules (calendars are rebuilt often from the same data)."""
+    base = date(first_year, 1, 1).toordinal()
+    ndays = date(last_year, 12, 31).toordinal() - base + 1
+    fb_off, fb_work = _statutory_fallback(first_year, last_year)
+    confirmed = {s.year for s in schedules}
+    # Explicit entries of confirmed notices, in ascending years, so that a notice for Y+1 that
+    # speaks about December of Y overrides Y's own schedule for those days.
+    listed: dict[date, bool] = {}
+    for s in sorted(schedules, key=lambda s: s.year):
+        listed.update((d, False) for d in s.holidays)
+        listed.update((d, True) for d in s.workdays)
+
+    working = bytearray(ndays)
+    rank = [0] * ndays
+    ords: list[int] = []
+    for off in range(ndays):
+        d = date.fromordinal(base + off)
+        status = listed.get(d)
+        if status is None:
+            weekday = d.weekday() < 5
+            status = weekday if d.year in confirmed else (d in fb_work or (weekday and d not in fb_off))
+        if status:
+            working[off] = 1
+            ords.append(base + off)
+        rank[off] = len(ords)
+    # The sentinel past the range is "no unconfirmed day within reach".
+    next_unconfirmed = [base + ndays] * (ndays + 1)
+    for off in range(ndays - 1, -1, -1):
+        unconfirmed = date.fromordinal(base + off).year not in confirmed
+        next_unconfirmed[off] = base + off if unconfirmed else next_unconfirmed[off + 1]
+    deadlines = tuple(Deadline(date.fromordinal(o), False) for o in ords)
+    return _Tables(
+        base=base,
+        ndays=ndays,
+        working=bytes(working),
+        rank=tuple(rank),
+        next_unconfirmed=tuple(next_unconfirmed),
+        ords=tuple(ords),
+        deadlines=deadlines,
+        provisional_deadlines=tuple(Deadline(dl.date, True) for dl in deadlines),
+    )
+
+
 class WorkingCalendar:
     """Immutable working-day calendar over [first_year, last_year]. All dates are parameters."""
 
@@ -151,52 +211,17 @@ class WorkingCalendar:
     # -- construction -------------------------------------------------------------------------
 
     def _build(self) -> None:
-        first, last = date(self._first_year, 1, 1), date(self._last_year, 12, 31)
-        base = first.toordinal()
-        ndays = last.toordinal() - base + 1
-        fb_off, fb_work = _statutory_fallback(self._first_year, self._last_year)
-        # Explicit entries of confirmed notices; ascending years so that a notice for Y+1 that
-        # speaks about December of Y overrides Y's own schedule for those days.
-        listed: dict[date, bool] = {}
-        for s in self._schedules.values():
-            listed.update((d, False) for d in s.holidays)
-            listed.update((d, True) for d in s.workdays)
-
-        working = bytearray(ndays)
-        rank = [0] * ndays  # working days with ordinal <= base + offset
-        next_unconfirmed = [0] * (ndays + 1)
-        ords: list[int] = []
-        for off in range(ndays):
-            d = date.fromordinal(base + off)
-            status = listed.get(d)
-            if status is None:
-                if d.year in self._confirmed:
-                    status = d.weekday() < 5
-                else:
-                    status = d in fb_work or (d.weekday() < 5 and d not in fb_off)
-            if status:
-                working[off] = 1
-                ords.append(base + off)
-            rank[off] = len(ords)
-        # Sentinel past the range: no unconfirmed day "at or after" it within reach.
-        nxt = base + ndays
-        next_unconfirmed[ndays] = nxt
-        for off in range(ndays - 1, -1, -1):
-            if date.fromordinal(base + off).year not in self._confirmed:
-                nxt = base + off
-            next_unconfirmed[off] = nxt
-
-        self._base = base
-        self._last = base + ndays - 1
-        self._ndays = ndays
-        self._working = bytes(working)
-        self._rank = rank
-        self._next_unconfirmed = next_unconfirmed
-        self._ords = ords
-        self._nwork = len(ords)
-        # One shared immutable result per working day and flag: the hot path allocates nothing.
-        self._dl = [Deadline(date.fromordinal(o), False) for o in ords]
-        self._dl_prov = [Deadline(dl.date, True) for dl in self._dl]
+        t = _tables(tuple(self._schedules.values()), self._first_year, self._last_year)
+        self._base = t.base
+        self._last = t.base + t.ndays - 1
+        self._ndays = t.ndays
+        self._working = t.working
+        self._rank = t.rank
+        self._next_unconfirmed = t.next_unconfirmed
+        self._ords = t.ords
+        self._nwork = len(t.ords)
+        self._dl = t.deadlines
+        self._dl_prov = t.provisional_deadlines
 
     @classmethod
     def shipped(cls) -> WorkingCalendar:
