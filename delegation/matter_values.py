@@ -151,9 +151,13 @@ def mask_record(specs: Sequence[FieldSpec], values: Mapping[str, object]) -> dic
         spec = known.get(key)
         if spec is None or value is None:
             out[key] = value
-        elif spec.kind == LIST_KIND and isinstance(value, (list, tuple)):
+        elif spec.kind == LIST_KIND:
             items = spec.item_fields or ()
-            out[key] = [mask_record(items, v) if isinstance(v, Mapping) else v for v in value]
+            # Malformed data is hidden whole rather than risk showing something personal.
+            if isinstance(value, (list, tuple)):
+                out[key] = [mask_record(items, v) if isinstance(v, Mapping) else "****" for v in value]
+            else:
+                out[key] = "****" if pii_paths(items) else value
         elif spec.is_pii:
             out[key] = mask_value(spec.kind, value)
         else:

@@ -446,3 +446,10 @@ def test_masked_copies_reveal_nothing_personal(policy: PolicyVersion) -> None:
     masked_values = mask_fields(m, values)
     assert masked_values["vehicles"] == [{"plate": "鲁B·****5", "vin": "1M8**********2788"}]
     assert values["vehicles"] == [{"plate": "鲁B12345", "vin": VIN}]  # the original is untouched
+
+
+def test_malformed_stored_values_are_hidden_whole(policy: PolicyVersion) -> None:
+    m = policy.matter("real_estate_seal")
+    assert mask_fields(m, {"properties": ["山东省青岛市市南区香港中路100号"]}) == {"properties": ["****"]}
+    assert mask_fields(m, {"properties": "山东省青岛市市南区香港中路100号"}) == {"properties": "****"}
+    assert mask_fields(m, {"period_months": 12, "note": None}) == {"period_months": 12, "note": None}
