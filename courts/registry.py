@@ -391,33 +391,35 @@ def _apply(courts: dict[str, Court], aliases: dict[str, str], rec: CourtOverride
         changes["active"] = True
         changes["valid_to"] = None
 
+    if "city" in changes:
+        changes["city"] = str(changes["city"]).removesuffix("市")
     if current is None:  # a new court
         missing = [f for f in ("name", "city", "level") if f not in changes]
         if missing:
             raise CourtOverrideError(
                 f"新增法院 {code} 缺少：{', '.join(missing)}", f"new court {code} needs: {', '.join(missing)}"
             )
-        city = str(changes["city"]).removesuffix("市")
-        parent = changes.get("parent_code")
-        if parent is None and changes["level"] is CourtLevel.BASIC:
-            parent = next(
-                (c.code for c in courts.values() if c.city == city and c.level is CourtLevel.INTERMEDIATE and c.active),
+        if "parent_code" not in changes and changes["level"] is CourtLevel.BASIC:
+            changes["parent_code"] = next(
+                (
+                    c.code
+                    for c in courts.values()
+                    if c.active and c.city == changes["city"] and c.level is CourtLevel.INTERMEDIATE
+                ),
                 None,
             )
+        # Placeholders for the required fields, all replaced from ``changes`` below.
         current = Court(
             code=code,
-            name=str(changes["name"]),
-            name_en=str(changes.get("name_en", "")),
-            city=city,
-            level=CourtLevel(str(changes["level"])),
+            name="",
+            name_en="",
+            city="",
+            level=CourtLevel.BASIC,
             parent_code=None,
             division_code=None,
             code_verified=False,
             valid_from=rec.effective_from,
         )
-        changes["parent_code"] = parent
-    if "city" in changes:
-        changes["city"] = str(changes["city"]).removesuffix("市")
     if "parent_code" in changes:
         parent_code = str(changes["parent_code"] or "") or None
         # An old (corrected) code names the court's current code.
