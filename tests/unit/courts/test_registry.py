@@ -126,7 +126,7 @@ def test_code_correction_keeps_the_old_code_as_an_alias(reg: CourtRegistry) -> N
 def test_correcting_an_intermediate_code_moves_its_children(reg: CourtRegistry) -> None:
     fixed = reg.with_overrides([CourtOverride(code="鲁12", renamed_from="鲁11", effective_from=DAY)])
     assert {c.parent_code for c in fixed.children("鲁11")} == {"鲁12"}
-    assert fixed.intermediate_for("鲁1102").code == "鲁12"
+    assert fixed.intermediate_for("鲁1102") == fixed.get("鲁12")
 
 
 def test_chained_and_reverted_corrections(reg: CourtRegistry) -> None:
