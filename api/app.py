@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from api.state import AppState
 from delegation.db import make_engine, make_sessionmaker
-from delegation.service import load_reference
+from delegation.reference_service import load_reference
 from jiaodong.settings import Settings, get_settings
 
 
@@ -47,8 +47,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except Exception as exc:  # the health check reports any failure instead of raising
             database = f"error: {type(exc).__name__}"
         status = 200 if database == "ok" else 503
-        body = {"status": "ok" if status == 200 else "degraded", "database": database,
-                "database_backend": state.engine.dialect.name}
+        body = {
+            "status": "ok" if status == 200 else "degraded",
+            "database": database,
+            "database_backend": state.engine.dialect.name,
+        }
         return JSONResponse(body, status_code=status)
 
     return app

@@ -60,9 +60,7 @@ def acting_roles(actor: Actor, parties: Parties, city_of: CityOf) -> frozenset[R
         roles.add(Role.ASSISTING)
     if UserRole.COMMAND_CENTER in actor.roles:
         own_city = city_of(actor.court_code)
-        if own_city is not None and own_city in {
-            city_of(parties.requesting_court), city_of(parties.assisting_court)
-        }:
+        if own_city is not None and own_city in {city_of(parties.requesting_court), city_of(parties.assisting_court)}:
             roles.add(Role.COMMAND_CENTER)
     return frozenset(roles)
 

@@ -130,8 +130,9 @@ def start_clock(
     return Clock(stage, court_code, budget_days, unit, now, policy_version, anchor_date)
 
 
-def pause(clock: Clock, now: datetime, reason: str, approved_by: str | None = None,
-          document_id: str | None = None) -> Clock:
+def pause(
+    clock: Clock, now: datetime, reason: str, approved_by: str | None = None, document_id: str | None = None
+) -> Clock:
     if not clock.is_open or clock.is_paused:
         return clock
     return replace(clock, stops=(*clock.stops, Stop(now, reason, None, approved_by, document_id)))

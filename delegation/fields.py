@@ -84,6 +84,8 @@ DOCUMENT_KINDS: Mapping[str, DocumentKind] = MappingProxyType(
             DocumentKind("assistance_notice", "协助执行通知书", "Notice of assistance in enforcement"),
             DocumentKind("officer_credentials", "工作证/执行公务证", "Officers' credentials"),
             DocumentKind("documents_to_serve", "待送达法律文书", "Legal documents to be served"),
+            DocumentKind("receipt", "回执", "Receipt / result report"),
+            DocumentKind("correction", "补正材料", "Supplementary material"),
             DocumentKind("other", "其他材料", "Other documents"),
         )
     }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.tables import (
@@ -28,12 +29,12 @@ async def get_delegation(session: AsyncSession, delegation_id: int) -> Delegatio
 
 async def get_delegation_by_number(session: AsyncSession, number: str) -> DelegationRow | None:
     stmt = select(DelegationRow).where(DelegationRow.number == number)
-    return (await session.execute(stmt)).scalars().first()
+    return (await session.exec(stmt)).first()
 
 
 async def find_by_idempotency_key(session: AsyncSession, username: str, key: str) -> DelegationRow | None:
     stmt = select(DelegationRow).where(DelegationRow.created_by == username, DelegationRow.idempotency_key == key)
-    return (await session.execute(stmt)).scalars().first()
+    return (await session.exec(stmt)).first()
 
 
 async def bump_version(session: AsyncSession, delegation_id: int, expected_version: int, **values: object) -> bool:
@@ -43,63 +44,59 @@ async def bump_version(session: AsyncSession, delegation_id: int, expected_versi
         .where(DelegationRow.id == delegation_id, DelegationRow.version == expected_version)  # type: ignore[arg-type]
         .values(version=expected_version + 1, **values)
     )
-    result = await session.execute(stmt)
-    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+    result = await session.exec(stmt)
+    return bool(result.rowcount == 1)
 
 
-async def clocks_of(
-    session: AsyncSession, delegation_id: int
-) -> list[tuple[ClockRow, list[ClockStopRow], list[str]]]:
+async def clocks_of(session: AsyncSession, delegation_id: int) -> list[tuple[ClockRow, list[ClockStopRow], list[str]]]:
     """Every clock of a delegation with its stops and fired rungs, in three queries."""
     clock_rows = list(
-        (await session.execute(
-            select(ClockRow).where(ClockRow.delegation_id == delegation_id).order_by(ClockRow.id)  # type: ignore[arg-type]
-        )).scalars()
+        await session.exec(select(ClockRow).where(ClockRow.delegation_id == delegation_id).order_by(col(ClockRow.id)))
     )
     ids = [c.id for c in clock_rows]
     stops: dict[int, list[ClockStopRow]] = {i: [] for i in ids if i is not None}
     fired: dict[int, list[str]] = {i: [] for i in ids if i is not None}
     if ids:
-        for stop in (await session.execute(select(ClockStopRow).where(ClockStopRow.clock_id.in_(ids)))).scalars():  # type: ignore[attr-defined]
+        for stop in await session.exec(select(ClockStopRow).where(col(ClockStopRow.clock_id).in_(ids))):
             stops[stop.clock_id].append(stop)
-        for rung in (await session.execute(select(ClockRungRow).where(ClockRungRow.clock_id.in_(ids)))).scalars():  # type: ignore[attr-defined]
+        for rung in await session.exec(select(ClockRungRow).where(col(ClockRungRow.clock_id).in_(ids))):
             fired[rung.clock_id].append(rung.rung)
     return [(c, stops[c.id], fired[c.id]) for c in clock_rows if c.id is not None]
 
 
 async def events_of(session: AsyncSession, delegation_id: int) -> Sequence[EventRow]:
     stmt = select(EventRow).where(EventRow.delegation_id == delegation_id).order_by(EventRow.id)  # type: ignore[arg-type]
-    return list((await session.execute(stmt)).scalars())
+    return list(await session.exec(stmt))
 
 
 async def documents_of(session: AsyncSession, delegation_id: int) -> Sequence[DocumentRow]:
     stmt = select(DocumentRow).where(DocumentRow.delegation_id == delegation_id).order_by(DocumentRow.id)  # type: ignore[arg-type]
-    return list((await session.execute(stmt)).scalars())
+    return list(await session.exec(stmt))
 
 
 async def extensions_of(session: AsyncSession, delegation_id: int) -> Sequence[ExtensionRow]:
     stmt = select(ExtensionRow).where(ExtensionRow.delegation_id == delegation_id).order_by(ExtensionRow.id)  # type: ignore[arg-type]
-    return list((await session.execute(stmt)).scalars())
+    return list(await session.exec(stmt))
 
 
 async def court_overrides(session: AsyncSession) -> Sequence[CourtOverrideRow]:
     stmt = select(CourtOverrideRow).order_by(CourtOverrideRow.effective_from, CourtOverrideRow.id)  # type: ignore[arg-type]
-    return list((await session.execute(stmt)).scalars())
+    return list(await session.exec(stmt))
 
 
 async def calendar_schedules(session: AsyncSession) -> Sequence[CalendarScheduleRow]:
     stmt = select(CalendarScheduleRow).order_by(CalendarScheduleRow.year, CalendarScheduleRow.id)  # type: ignore[arg-type]
-    return list((await session.execute(stmt)).scalars())
+    return list(await session.exec(stmt))
 
 
 async def policy_documents(session: AsyncSession) -> Sequence[PolicyDocumentRow]:
     stmt = select(PolicyDocumentRow).order_by(PolicyDocumentRow.effective_from)  # type: ignore[arg-type]
-    return list((await session.execute(stmt)).scalars())
+    return list(await session.exec(stmt))
 
 
 async def get_user(session: AsyncSession, username: str) -> UserRow | None:
-    return (await session.execute(select(UserRow).where(UserRow.username == username))).scalars().first()
+    return (await session.exec(select(UserRow).where(UserRow.username == username))).first()
 
 
 async def count_delegations(session: AsyncSession) -> int:
-    return int((await session.execute(select(func.count()).select_from(DelegationRow))).scalar_one())
+    return int((await session.exec(select(func.count()).select_from(DelegationRow))).one())

@@ -100,9 +100,16 @@ class ClockEffect:
     extend: bool = False  # the running clock's budget grows by the approved days
 
     def describe(self) -> str:
-        parts = [f"{verb} {', '.join(stages)}" for verb, stages in (
-            ("close", self.close), ("pause", self.pause), ("resume", self.resume), ("start", self.start),
-        ) if stages]
+        parts = [
+            f"{verb} {', '.join(stages)}"
+            for verb, stages in (
+                ("close", self.close),
+                ("pause", self.pause),
+                ("resume", self.resume),
+                ("start", self.start),
+            )
+            if stages
+        ]
         if self.close_all:
             parts.append("close all")
         if self.extend:
@@ -149,62 +156,106 @@ TRANSITIONS: tuple[Transition, ...] = tuple(
     _rows([Status.DRAFT], Action.SUBMIT, [R], Status.SUBMITTED, ClockEffect(start=(Stage.SIGN_FOR,)))
     + _rows([Status.DRAFT], Action.WITHDRAW, [R], Status.WITHDRAWN)
     + _rows(
-        [Status.SUBMITTED], Action.SIGN_FOR, [A], Status.ACCEPTED,
-        ClockEffect(close=(Stage.SIGN_FOR,), start=(Stage.EXECUTION,)), DELEGATION_ONLY,
+        [Status.SUBMITTED],
+        Action.SIGN_FOR,
+        [A],
+        Status.ACCEPTED,
+        ClockEffect(close=(Stage.SIGN_FOR,), start=(Stage.EXECUTION,)),
+        DELEGATION_ONLY,
     )
     + _rows(
-        [Status.SUBMITTED], Action.SIGN_FOR, [A], Status.ACCEPTED,
-        ClockEffect(close=(Stage.SIGN_FOR,), start=(Stage.PLAN,)), ONSITE_ONLY,
+        [Status.SUBMITTED],
+        Action.SIGN_FOR,
+        [A],
+        Status.ACCEPTED,
+        ClockEffect(close=(Stage.SIGN_FOR,), start=(Stage.PLAN,)),
+        ONSITE_ONLY,
     )
     + _rows(
-        [Status.SUBMITTED], Action.RETURN_FOR_CORRECTION, [A], Status.RETURNED,
+        [Status.SUBMITTED],
+        Action.RETURN_FOR_CORRECTION,
+        [A],
+        Status.RETURNED,
         ClockEffect(pause=(Stage.SIGN_FOR,), start=(Stage.CORRECTION,)),
     )
     + _rows(
-        [Status.RETURNED], Action.RESUBMIT, [R], Status.SUBMITTED,
+        [Status.RETURNED],
+        Action.RESUBMIT,
+        [R],
+        Status.SUBMITTED,
         ClockEffect(close=(Stage.CORRECTION,), resume=(Stage.SIGN_FOR,)),
     )
     + _rows([Status.RETURNED], Action.EXPIRE_CORRECTION, [S], Status.WITHDRAWN, ClockEffect(close_all=True))
     + _rows([Status.SUBMITTED], Action.DECLINE, [A], Status.DECLINED, ClockEffect(close=(Stage.SIGN_FOR,)))
     + _rows(
-        [Status.SUBMITTED, Status.DECLINED], Action.REDIRECT, [C, G], Status.SUBMITTED,
+        [Status.SUBMITTED, Status.DECLINED],
+        Action.REDIRECT,
+        [C, G],
+        Status.SUBMITTED,
         ClockEffect(close=(Stage.SIGN_FOR,), start=(Stage.SIGN_FOR,)),
     )
     + _rows([Status.ACCEPTED], Action.ASSIGN_HANDLER, [A], Status.IN_PROGRESS)
     + _rows([Status.IN_PROGRESS, Status.SCHEDULED], Action.ASSIGN_HANDLER, [A], None)  # reassign
     + _rows(
-        [Status.IN_PROGRESS], Action.SCHEDULE, [A], Status.SCHEDULED,
-        ClockEffect(close=(Stage.PLAN,), start=(Stage.EXECUTION,)), ONSITE_ONLY,
+        [Status.IN_PROGRESS],
+        Action.SCHEDULE,
+        [A],
+        Status.SCHEDULED,
+        ClockEffect(close=(Stage.PLAN,), start=(Stage.EXECUTION,)),
+        ONSITE_ONLY,
     )
     + _rows(
-        [Status.SCHEDULED], Action.SCHEDULE, [A], Status.SCHEDULED,
-        ClockEffect(close=(Stage.EXECUTION,), start=(Stage.EXECUTION,)), ONSITE_ONLY,
+        [Status.SCHEDULED],
+        Action.SCHEDULE,
+        [A],
+        Status.SCHEDULED,
+        ClockEffect(close=(Stage.EXECUTION,), start=(Stage.EXECUTION,)),
+        ONSITE_ONLY,
     )
     + _rows([Status.IN_PROGRESS], Action.RECORD_RESULT, [A], None, mechanisms=DELEGATION_ONLY)
     + _rows([Status.SCHEDULED], Action.RECORD_RESULT, [A], None, mechanisms=ONSITE_ONLY)
     + _rows(
-        [Status.IN_PROGRESS], Action.COMPLETE, [A], Status.COMPLETED,
-        ClockEffect(close=(Stage.EXECUTION,), start=(Stage.CONFIRMATION,)), DELEGATION_ONLY,
+        [Status.IN_PROGRESS],
+        Action.COMPLETE,
+        [A],
+        Status.COMPLETED,
+        ClockEffect(close=(Stage.EXECUTION,), start=(Stage.CONFIRMATION,)),
+        DELEGATION_ONLY,
     )
     + _rows(
-        [Status.SCHEDULED], Action.COMPLETE, [A], Status.COMPLETED,
-        ClockEffect(close=(Stage.EXECUTION,), start=(Stage.CONFIRMATION,)), ONSITE_ONLY,
+        [Status.SCHEDULED],
+        Action.COMPLETE,
+        [A],
+        Status.COMPLETED,
+        ClockEffect(close=(Stage.EXECUTION,), start=(Stage.CONFIRMATION,)),
+        ONSITE_ONLY,
     )
     + _rows([Status.SUBMITTED, *WORKING], Action.REQUEST_EXTENSION, [A], None)
     + _rows([Status.RETURNED, Status.COMPLETED], Action.REQUEST_EXTENSION, [R], None)
     + _rows(
-        [Status.SUBMITTED, Status.RETURNED, *WORKING, Status.COMPLETED], Action.APPROVE_EXTENSION, [C, G], None,
+        [Status.SUBMITTED, Status.RETURNED, *WORKING, Status.COMPLETED],
+        Action.APPROVE_EXTENSION,
+        [C, G],
+        None,
         ClockEffect(extend=True),
     )
     + _rows([Status.SUBMITTED, Status.RETURNED, *WORKING, Status.COMPLETED], Action.REFUSE_EXTENSION, [C, G], None)
     + _rows([Status.COMPLETED], Action.CONFIRM, [R], Status.CONFIRMED, ClockEffect(close=(Stage.CONFIRMATION,)))
     + _rows(
-        [Status.COMPLETED], Action.REQUEST_REWORK, [R], Status.IN_PROGRESS,
-        ClockEffect(close=(Stage.CONFIRMATION,), start=(Stage.EXECUTION,)), DELEGATION_ONLY,
+        [Status.COMPLETED],
+        Action.REQUEST_REWORK,
+        [R],
+        Status.IN_PROGRESS,
+        ClockEffect(close=(Stage.CONFIRMATION,), start=(Stage.EXECUTION,)),
+        DELEGATION_ONLY,
     )
     + _rows(
-        [Status.COMPLETED], Action.REQUEST_REWORK, [R], Status.IN_PROGRESS,
-        ClockEffect(close=(Stage.CONFIRMATION,), start=(Stage.PLAN,)), ONSITE_ONLY,
+        [Status.COMPLETED],
+        Action.REQUEST_REWORK,
+        [R],
+        Status.IN_PROGRESS,
+        ClockEffect(close=(Stage.CONFIRMATION,), start=(Stage.PLAN,)),
+        ONSITE_ONLY,
     )
     + _rows(OPEN_BEFORE_DONE, Action.WITHDRAW, [R], Status.WITHDRAWN, ClockEffect(close_all=True))
 )

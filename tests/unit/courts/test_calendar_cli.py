@@ -84,7 +84,8 @@ def test_the_calendar_comes_from_the_provider_hook(monkeypatch: pytest.MonkeyPat
     assert "2027  confirmed" in runner.invoke(calendar_app, ["status"]).stdout
 
 
-def test_load_without_a_store_fails(schedule_file: Path) -> None:
+def test_load_without_a_store_fails(monkeypatch: pytest.MonkeyPatch, schedule_file: Path) -> None:
+    monkeypatch.setattr(calendar_cli, "schedule_store", None)
     result = runner.invoke(calendar_app, ["load", str(schedule_file)])
     assert result.exit_code == 1
     assert "no schedule store is configured" in result.stderr

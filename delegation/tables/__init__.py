@@ -1,0 +1,36 @@
+"""SQLModel tables: the only package that knows SQLModel. One module per concern; all are imported here
+so that SQLModel.metadata (and Alembic) sees every table."""
+
+from delegation.tables.columns import UTCDateTime
+from delegation.tables.core import (
+    AssetResultRow,
+    CalendarScheduleRow,
+    ClockRow,
+    ClockRungRow,
+    ClockStopRow,
+    CourtOverrideRow,
+    DelegationRow,
+    DocumentRow,
+    EventRow,
+    ExtensionRow,
+    PolicyDocumentRow,
+    UserRow,
+    clock_from_row,
+)
+
+__all__ = [
+    "AssetResultRow",
+    "CalendarScheduleRow",
+    "ClockRow",
+    "ClockRungRow",
+    "ClockStopRow",
+    "CourtOverrideRow",
+    "DelegationRow",
+    "DocumentRow",
+    "EventRow",
+    "ExtensionRow",
+    "PolicyDocumentRow",
+    "UTCDateTime",
+    "UserRow",
+    "clock_from_row",
+]

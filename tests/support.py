@@ -1,0 +1,53 @@
+"""Test data builders shared by the integration and API tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from delegation.service import DraftInput
+
+ALL_DOCUMENTS = ["letter_of_delegation", "enforcement_ruling", "assistance_notice", "officer_credentials"]
+
+PARTIES: list[dict[str, Any]] = [
+    {"role": "applicant", "party_type": "legal_person", "name": "青岛海联贸易有限公司", "uscc": "91350100M000100Y43"},
+    {
+        "role": "debtor",
+        "party_type": "natural_person",
+        "name": "张三",
+        "id_number": "11010519491231002X",
+        "address": "山东省烟台市芝罘区南大街100号",
+        "phone": "13800138000",
+    },
+]
+
+
+def vehicle_inquiry_draft(**overrides: Any) -> DraftInput:
+    values: dict[str, Any] = {
+        "case_number": "（2026）鲁0202执100号",
+        "assisting_court": "鲁0602",
+        "matter_type": "vehicle_inquiry",
+        "summary": "查询被执行人名下登记车辆",
+        "fields": {"note": "请查询并反馈车辆登记信息"},
+        "parties": PARTIES,
+    }
+    values.update(overrides)
+    return DraftInput(**values)
+
+
+def eviction_draft(**overrides: Any) -> DraftInput:
+    values: dict[str, Any] = {
+        "case_number": "（2026）鲁0202执200号",
+        "assisting_court": "鲁0602",
+        "matter_type": "forced_eviction",
+        "summary": "强制腾迁被执行人占用的房屋",
+        "fields": {
+            "property_address": "山东省烟台市芝罘区南大街100号3单元501室",
+            "scheduled_date": "2026-03-13",
+            "officer_count": 6,
+            "contact_name": "赵队长",
+            "contact_phone": "13900139000",
+        },
+        "parties": PARTIES,
+    }
+    values.update(overrides)
+    return DraftInput(**values)
