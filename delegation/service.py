@@ -277,7 +277,6 @@ async def update_draft(
         raise Conflict(f"Delegation {number} was changed by someone else; reload it.")
     session.add(_event(row, actor, roles, "edit", now, Status.DRAFT.value, Status.DRAFT.value))
     await _commit(session)
-    await session.refresh(row)
     return row
 
 
@@ -367,7 +366,7 @@ async def perform(
     transition = check_transition(Status(row.status), action, Mechanism(row.mechanism), roles)
     if row.version != expected_version:
         raise Conflict(f"Delegation {row.number} was changed by someone else; reload it.", current_version=row.version)
-    clock_rows = await repository.clocks_of(session, delegation_id)
+    clock_rows = await repository.clocks_of(session, delegation_id) if _touches_clocks(transition) else []
     step = await _prepare(session, ref, actor, now, row, transition, data, clock_rows)
     columns = {"status": transition.next_state.value, "updated_at": now, **step.columns}
     previous_status, number = row.status, row.number
@@ -391,8 +390,15 @@ async def perform(
         )
     )
     await _commit(session)
-    await session.refresh(row)
     return row
+
+
+def _touches_clocks(transition: Transition) -> bool:
+    """Whether the action reads existing clocks; submitting a draft only starts one, so it skips the query."""
+    effect = transition.clock
+    return bool(effect.close or effect.pause or effect.resume or effect.close_all or effect.extend) or (
+        transition.action is Action.REQUEST_EXTENSION
+    )
 
 
 def _needs(condition: bool, field_name: str, zh: str, en: str) -> None:

@@ -1,24 +1,16 @@
 """Throughput of the working-day calendar's hot paths.
 
-Run: .venv/bin/python bench/calendar.py [--calls N]
+Run: .venv/bin/python bench/calendar_bench.py [--calls N]
 Target: add_working_days >= 500,000 calls/s (random triggers in 2025-2030, n in 1..30).
 """
 
-# This file is named calendar.py: drop its folder from sys.path before anything imports the
-# standard library's `calendar`, or that import would load this script instead.
-import sys
-from pathlib import Path
+import argparse
+import random
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
 
-_here = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _here]
-
-import argparse  # noqa: E402
-import random  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from datetime import date, timedelta  # noqa: E402
-
-from courts.calendar import WorkingCalendar  # noqa: E402
+from courts.calendar import WorkingCalendar
 
 
 def _rate(label: str, calls: int, run: Callable[[], None]) -> float:
