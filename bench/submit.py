@@ -18,17 +18,17 @@ from datetime import UTC, datetime
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import asyncpg  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+import asyncpg
+from sqlalchemy import text
 
-from delegation import service  # noqa: E402
-from delegation.access import Actor, UserRole  # noqa: E402
-from delegation.db import make_engine, make_sessionmaker  # noqa: E402
-from delegation.reference_service import load_reference  # noqa: E402
-from delegation.states import Action  # noqa: E402
-from delegation.tables import DocumentRow  # noqa: E402
-from jiaodong.cli import upgrade_database  # noqa: E402
-from tests.support import ALL_DOCUMENTS, vehicle_inquiry_draft  # noqa: E402
+from delegation import service
+from delegation.access import Actor, UserRole
+from delegation.db import make_engine, make_sessionmaker
+from delegation.reference_service import load_reference
+from delegation.states import Action
+from delegation.tables import DocumentRow
+from jiaodong.cli import upgrade_database
+from tests.support import ALL_DOCUMENTS, vehicle_inquiry_draft
 
 ADMIN_DSN = os.environ.get("JIAODONG_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 OFFICER = Actor("shinan-officer", "鲁0202", frozenset({UserRole.REQUESTING_OFFICER}))
