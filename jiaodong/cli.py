@@ -10,7 +10,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from jiaodong import calendar_cli
+from jiaodong import admin_cli, calendar_cli
 from jiaodong.settings import get_settings
 
 app = typer.Typer(help="胶东五市跨院委托执行协作平台 / Jiaodong cross-court delegation", no_args_is_help=True)
@@ -19,6 +19,8 @@ docs_app = typer.Typer(help="Generated documentation.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(docs_app, name="docs")
 app.add_typer(calendar_cli.calendar_app, name="calendar")
+app.add_typer(admin_cli.courts_app, name="court")
+app.add_typer(admin_cli.policy_app, name="policy")
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
