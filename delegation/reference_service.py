@@ -14,6 +14,7 @@ from courts.schedules import YearSchedule, load_shipped_schedules, parse_schedul
 from delegation import repository
 from delegation.policy import PolicyBook, PolicyVersion, load_shipped_policies, parse_policy
 from delegation.reference import Reference
+from delegation.sla_service import policy_run_after, request_recompute
 from delegation.tables import CalendarScheduleRow, CourtOverrideRow, PolicyDocumentRow
 
 OVERRIDE_FIELDS = ("name", "name_en", "city", "level", "parent_code", "division_code", "code_verified", "active")
@@ -52,6 +53,14 @@ async def store_schedule(session: AsyncSession, schedule: YearSchedule, loaded_b
             loaded_by=loaded_by,
         )
     )
+    # Open clocks are recomputed with the new schedule by the recompute-deadlines flow (queued in this transaction).
+    request_recompute(
+        session,
+        source="calendar",
+        reason=f"载入{schedule.year}年官方放假安排{f'（{schedule.source}）' if schedule.source else ''}"[:500],
+        requested_by=loaded_by,
+        now=now,
+    )
     await session.commit()
 
 
@@ -65,6 +74,15 @@ async def store_policy(session: AsyncSession, text: str, loaded_by: str, now: da
             loaded_at=now,
             loaded_by=loaded_by,
         )
+    )
+    # Running clocks adopt the new budgets from its first day on, through the recompute-deadlines flow.
+    request_recompute(
+        session,
+        source="policy",
+        reason=f"办理时限策略{policy.version}自{policy.effective_from.isoformat()}起施行",
+        requested_by=loaded_by,
+        now=now,
+        run_after=policy_run_after(policy),
     )
     await session.commit()
     return policy

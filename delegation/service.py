@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from delegation import clocks, repository
+from delegation import clocks, outbox_service, repository
 from delegation.access import Actor, Parties, acting_roles, can_view, command_center_covers
 from delegation.casenumber import check_requester_owns, parse_case_number
 from delegation.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
@@ -376,19 +376,19 @@ async def perform(
     await _apply_clocks(session, ref, row, transition, step, clock_rows, now, data)
     for extra in step.extra_rows:
         session.add(extra)
-    session.add(
-        _event(
-            row,
-            actor,
-            roles,
-            action.value,
-            now,
-            previous_status,
-            transition.next_state.value,
-            data.comment,
-            data=step.data,
-        )
+    event = _event(
+        row,
+        actor,
+        roles,
+        action.value,
+        now,
+        previous_status,
+        transition.next_state.value,
+        data.comment,
+        data=step.data,
     )
+    session.add(event)
+    outbox_service.enqueue_transition(session, ref, row, event, now)  # notifications commit with the change
     await _commit(session)
     return row
 

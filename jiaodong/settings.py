@@ -20,6 +20,20 @@ class Settings(BaseSettings):
     )
     secret_key: str = Field(default="dev-only-change-me", description="Signs session cookies and CSRF tokens.")
     max_upload_bytes: int = 20 * 1024 * 1024
+    # Notifications (SLA engine): SMTP for e-mail, webhook timeout, outbox retries with exponential backoff.
+    smtp_host: str | None = Field(default=None, description="SMTP server; e-mail deliveries fail visibly without it.")
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_from: str = "jiaodong-noreply@localhost"
+    smtp_timeout_seconds: float = 15.0
+    webhook_timeout_seconds: float = 10.0
+    outbox_max_attempts: int = 8
+    outbox_backoff_seconds: float = 30.0
+    outbox_backoff_max_seconds: float = 3600.0
+    sla_batch_size: int = 500
 
     @property
     def resolved_database_url(self) -> str:

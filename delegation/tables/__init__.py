@@ -17,6 +17,15 @@ from delegation.tables.core import (
     UserRow,
     clock_from_row,
 )
+from delegation.tables.sla import (
+    InboxRow,
+    JobRunRow,
+    NoticeCounterRow,
+    NoticeRow,
+    OutboxRow,
+    RecomputeRequestRow,
+    SubscriptionRow,
+)
 
 __all__ = [
     "AssetResultRow",
@@ -29,7 +38,14 @@ __all__ = [
     "DocumentRow",
     "EventRow",
     "ExtensionRow",
+    "InboxRow",
+    "JobRunRow",
+    "NoticeCounterRow",
+    "NoticeRow",
+    "OutboxRow",
     "PolicyDocumentRow",
+    "RecomputeRequestRow",
+    "SubscriptionRow",
     "UTCDateTime",
     "UserRow",
     "clock_from_row",

@@ -1,0 +1,208 @@
+"""The deadline sweep on SQLite and PostgreSQL, with time driven through `now`."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from delegation import service, sla_service
+from delegation.reference import Reference
+from delegation.reference_service import load_reference
+from delegation.service import ActionInput
+from delegation.states import Action, Status
+from delegation.tables import ClockRow, ClockRungRow, EventRow, InboxRow, NoticeRow, OutboxRow
+from tests.sla_support import CLERK, OFFICER, YANTAI_CENTER, add_users, at, count, filed
+
+
+@pytest.fixture
+async def ref(session: AsyncSession) -> Reference:
+    await add_users(session)
+    return await load_reference(session)
+
+
+async def notices(session: AsyncSession) -> list[NoticeRow]:
+    return list(await session.exec(select(NoticeRow).order_by(col(NoticeRow.id))))
+
+
+async def test_each_rung_fires_once_in_working_hours_as_the_days_pass(session: AsyncSession, ref: Reference) -> None:
+    row = await filed(session, ref, at("2026-03-02"))  # sign for within 2 working days: due end of 03-04
+    expected = {
+        "2026-03-03 08:00": [],  # before office hours
+        "2026-03-03 08:30": ["reminder"],
+        "2026-03-03 15:00": [],
+        "2026-03-05 09:00": ["urge"],
+        "2026-03-07 10:00": [],  # Saturday: the 督办 rung (03-06 24:00) waits for Monday
+        "2026-03-09 08:30": ["supervise"],
+        "2026-03-09 08:31": [],
+        "2026-03-12 08:30": ["escalate"],
+        "2026-03-20 10:00": [],
+    }
+    for moment, kinds in expected.items():
+        before = len(await notices(session))
+        result = await sla_service.sweep(session, ref, at(*moment.split()))
+        fresh = (await notices(session))[before:]
+        assert [n.kind for n in fresh] == kinds, moment
+        assert result.rungs_fired == len(kinds)
+    urge, supervise = (await notices(session))[1:3]
+    assert urge.number == "烟台催〔2026〕1号" and urge.to_court == "鲁0602" and urge.cc_court == "鲁06"
+    assert supervise.number == "烟台督〔2026〕1号" and supervise.requires_ack and supervise.working_days_overdue == 2
+    assert "烟台督〔2026〕1号" in supervise.body and "第74条" in supervise.body
+    [clock] = list(await session.exec(select(ClockRow).where(ClockRow.delegation_id == row.id)))
+    assert clock.next_rung is None and clock.next_rung_at is None
+    assert await count(session, ClockRungRow) == 4
+    timeline = [e.action for e in await session.exec(select(EventRow).where(EventRow.kind == "notice"))]
+    assert timeline == ["notice_reminder", "notice_urge", "notice_supervise", "notice_escalate"]
+
+
+async def test_rungs_missed_while_the_engine_was_down_fire_together_in_order(
+    session: AsyncSession, ref: Reference
+) -> None:
+    await filed(session, ref, at("2026-03-02"))
+    result = await sla_service.sweep(session, ref, at("2026-03-10", "09:00"))
+    assert [n.kind for n in await notices(session)] == ["reminder", "urge", "supervise"]
+    assert result.fired == {"due_soon": 1, "overdue": 1, "supervise": 1}
+    [clock] = list(await session.exec(select(ClockRow)))
+    assert clock.next_rung == "escalate" and clock.next_rung_at == at("2026-03-12", "08:30")
+
+
+async def test_notices_reach_the_court_holding_the_ball_and_its_command_center(
+    session: AsyncSession, ref: Reference
+) -> None:
+    await filed(session, ref, at("2026-03-02"))
+    await sla_service.sweep(session, ref, at("2026-03-05", "09:00"))  # reminder + 催办 at once
+    inbox = {(i.username, i.title.split("：")[0]) for i in await session.exec(select(InboxRow))}
+    assert ("zhifu-clerk", "到期提醒") in inbox
+    assert ("zhifu-clerk", "催办通知 烟台催〔2026〕1号") in inbox
+    assert ("yantai-center", "催办通知 烟台催〔2026〕1号") in inbox
+    assert not any(user == "yantai-center" and title == "到期提醒" for user, title in inbox)  # reminders: court only
+    assert not any(user in ("shinan-officer", "qingdao-center") for user, _ in inbox)
+    events = list(await session.exec(select(OutboxRow).where(OutboxRow.channel == "prefect_event")))
+    assert {e.payload["event"] for e in events} == {"jiaodong.notice.reminder", "jiaodong.notice.urge"}
+    assert all(e.target.startswith("delegation.JD2026-") for e in events)
+
+
+async def test_a_sweep_aborted_halfway_and_rerun_fires_every_rung_once_and_loses_no_notice(
+    sessions: async_sessionmaker[AsyncSession], ref: Reference, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with sessions() as session:
+        for n in range(1, 26):
+            await filed(session, ref, at("2026-03-02"), n=n)
+    real_store = sla_service.store_notices
+    calls = 0
+
+    async def crash_on_third_batch(*args: object, **kwargs: object) -> list[int]:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise RuntimeError("power cut in the middle of a batch")
+        return await real_store(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sla_service, "store_notices", crash_on_third_batch)
+    async with sessions() as session:
+        with pytest.raises(RuntimeError, match="power cut"):
+            await sla_service.sweep(session, ref, at("2026-03-05", "09:00"), batch_size=10)
+    async with sessions() as session:
+        assert await count(session, ClockRungRow) == 2 * 20  # two batches committed, the third rolled back
+        assert await count(session, NoticeRow) == 2 * 20
+    monkeypatch.setattr(sla_service, "store_notices", real_store)
+    async with sessions() as session:
+        rerun = await sla_service.sweep(session, ref, at("2026-03-05", "09:00"), batch_size=10)
+        again = await sla_service.sweep(session, ref, at("2026-03-05", "09:01"), batch_size=10)
+        assert rerun.rungs_fired == 2 * 5 and again.rungs_fired == 0
+        rungs = [(r.clock_id, r.rung) for r in await session.exec(select(ClockRungRow))]
+        assert len(rungs) == len(set(rungs)) == 2 * 25
+        fired = sorted((n.clock_id, n.rung) for n in await notices(session))
+        assert fired == sorted(rungs)  # one notice per rung, none lost, none doubled
+        urges = sorted(n.seq or 0 for n in await notices(session) if n.kind == "urge")
+        assert urges == list(range(1, 26))  # numbers without gaps despite the crash
+
+
+async def test_overlapping_sweeps_share_the_work_without_doubling_a_rung(
+    sessions: async_sessionmaker[AsyncSession], ref: Reference
+) -> None:
+    async with sessions() as session:
+        for n in range(1, 31):
+            await filed(session, ref, at("2026-03-02"), n=n)
+
+    async def one() -> int:
+        async with sessions() as session:
+            return (await sla_service.sweep(session, ref, at("2026-03-10", "09:00"), batch_size=7)).rungs_fired
+
+    fired = await asyncio.gather(one(), one(), one())
+    assert sum(fired) == 30 * 3
+    async with sessions() as session:
+        assert await count(session, ClockRungRow) == 90 and await count(session, NoticeRow) == 90
+        seqs = sorted(n.seq or 0 for n in await notices(session) if n.kind == "supervise")
+        assert seqs == list(range(1, 31))
+
+
+async def test_an_unanswered_return_is_withdrawn_when_the_correction_period_ends(
+    session: AsyncSession, ref: Reference
+) -> None:
+    row = await filed(session, ref, at("2026-03-02"))
+    row = await service.perform(
+        session,
+        ref,
+        CLERK,
+        at("2026-03-02", "11:00"),
+        row.id or 0,
+        Action.RETURN_FOR_CORRECTION,
+        row.version,
+        ActionInput(reason_code="missing_documents", comment="缺少执行裁定书"),
+    )
+    await sla_service.sweep(session, ref, at("2026-03-13", "08:30"))  # one working day left of ten
+    [reminder] = await notices(session)
+    assert reminder.to_court == "鲁0202" and "视为撤回委托" in reminder.body
+    assert (await sla_service.sweep(session, ref, at("2026-03-16", "17:00"))).withdrawn == 0
+    result = await sla_service.sweep(session, ref, at("2026-03-17", "08:30"))
+    assert result.withdrawn == 1
+    detail = await service.get_detail(session, ref, OFFICER, at("2026-03-17", "09:00"), row.id or 0)
+    assert detail.row.status == Status.WITHDRAWN
+    assert all(not c.clock.is_open for c in detail.clocks)
+    expiry = [e for e in detail.events if e.action == "expire_correction"]
+    assert len(expiry) == 1 and expiry[0].actor == "system" and "第八条" in expiry[0].comment
+    assert [n.kind for n in await notices(session)] == ["reminder"]  # expiry is the transition, not a 催办
+    assert (await sla_service.sweep(session, ref, at("2026-03-30", "09:00"))).rungs_fired == 0
+
+
+async def test_an_approved_extension_moves_the_next_rung(session: AsyncSession, ref: Reference) -> None:
+    row = await filed(session, ref, at("2026-03-02"))
+    row = await service.perform(session, ref, CLERK, at("2026-03-03"), row.id or 0, Action.SIGN_FOR, row.version)
+    [execution] = list(await session.exec(select(ClockRow).where(col(ClockRow.closed_at).is_(None))))
+    assert execution.next_rung_at == at("2026-03-11", "08:30")  # 7 wd: due end of 03-12
+    row = await service.perform(
+        session,
+        ref,
+        CLERK,
+        at("2026-03-04"),
+        row.id or 0,
+        Action.REQUEST_EXTENSION,
+        row.version,
+        ActionInput(days=5, comment="需要现场核实"),
+    )
+    row = await service.perform(
+        session,
+        ref,
+        YANTAI_CENTER,
+        at("2026-03-05"),
+        row.id or 0,
+        Action.APPROVE_EXTENSION,
+        row.version,
+        ActionInput(days=3, comment="同意延长3个工作日"),
+    )
+    await session.refresh(execution)
+    assert execution.extra_days == 3 and execution.next_rung_at == at("2026-03-16", "08:30")
+    assert (await sla_service.sweep(session, ref, at("2026-03-11", "09:00"))).rungs_fired == 0
+    assert (await sla_service.sweep(session, ref, at("2026-03-16", "09:00"))).fired == {"due_soon": 1}
+
+
+async def test_nothing_fires_outside_working_hours_even_when_overdue(session: AsyncSession, ref: Reference) -> None:
+    await filed(session, ref, at("2026-03-02"))
+    for moment in (at("2026-03-06", "18:00"), at("2026-03-07", "10:00"), at("2026-03-09", "08:29")):
+        result = await sla_service.sweep(session, ref, moment)
+        assert not result.working_moment and result.rungs_fired == 0
+    assert await count(session, NoticeRow) == 0
