@@ -108,7 +108,7 @@ class DelegationDetail:
 
 
 def _parties(row: DelegationRow) -> Parties:
-    return Parties(row.requesting_court, row.assisting_court)
+    return Parties(row.requesting_court, row.assisting_court, draft=row.status == Status.DRAFT)
 
 
 def _actor_role_label(roles: frozenset[Role]) -> str:
@@ -219,8 +219,12 @@ async def create_draft(
     now: datetime,
     data: DraftInput,
     idempotency_key: str | None = None,
+    fingerprint: str | None = None,
 ) -> DelegationRow:
-    """A new draft; a retried request with the same idempotency key returns the first draft."""
+    """A new draft; a retried request with the same idempotency key returns the first draft.
+
+    `fingerprint` (a hash of the request) is kept on the create event, so that the edge can tell a retry
+    from a different request that reuses the key."""
     if idempotency_key is not None:
         existing = await repository.find_by_idempotency_key(session, actor.username, idempotency_key)
         if existing is not None:
@@ -249,7 +253,8 @@ async def create_draft(
         raise
     row.number = f"JD{clocks.local_day(now).year}-{row.id:07d}"
     roles = frozenset({Role.REQUESTER})
-    session.add(_event(row, actor, roles, "create", now, None, Status.DRAFT.value))
+    created = {"fingerprint": fingerprint} if fingerprint else None
+    session.add(_event(row, actor, roles, "create", now, None, Status.DRAFT.value, data=created))
     await _commit(session)
     return row
 

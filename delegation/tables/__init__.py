@@ -1,6 +1,7 @@
 """SQLModel tables: the only package that knows SQLModel. One module per concern; all are imported here
 so that SQLModel.metadata (and Alembic) sees every table."""
 
+from delegation.tables.access import AccessLogRow, ApiTokenRow, LoginAttemptRow, UserSessionRow
 from delegation.tables.columns import UTCDateTime
 from delegation.tables.core import (
     AssetResultRow,
@@ -28,6 +29,8 @@ from delegation.tables.sla import (
 )
 
 __all__ = [
+    "AccessLogRow",
+    "ApiTokenRow",
     "AssetResultRow",
     "CalendarScheduleRow",
     "ClockRow",
@@ -40,6 +43,7 @@ __all__ = [
     "ExtensionRow",
     "InboxRow",
     "JobRunRow",
+    "LoginAttemptRow",
     "NoticeCounterRow",
     "NoticeRow",
     "OutboxRow",
@@ -48,5 +52,6 @@ __all__ = [
     "SubscriptionRow",
     "UTCDateTime",
     "UserRow",
+    "UserSessionRow",
     "clock_from_row",
 ]
