@@ -1,47 +1,139 @@
-"""The FastAPI application: REST under /api/v1, health, OpenAPI at /docs."""
+"""The FastAPI application: REST under /api/v1, health, OpenAPI at /docs.
+
+`create_app(settings)` builds an app whose runtime (engine, reference data, file store) starts with the
+lifespan under a server, or explicitly / lazily when driven in-process (httpx's ASGITransport runs no
+lifespan): `await app.state.runtime.start()`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.state import AppState
-from delegation.db import make_engine, make_sessionmaker
-from delegation.reference_service import load_reference
+from api import problems
+from api.deps import etag
+from api.routes import actions, admin, auth, delegations, reference
+from api.schemas import ProblemOut, delegation_out
+from api.state import Runtime
+from delegation.auth_service import LoginThrottle
+from delegation.errors import DomainError
+from delegation.query_service import Listed
 from jiaodong.settings import Settings, get_settings
 
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "model": ProblemOut,
+        "description": description,
+        "content": {problems.PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemOut"}}},
+    }
+    for status, description in (
+        (400, "Malformed request (e.g. an If-Match that is no ETag of this API)"),
+        (401, "Not logged in, or the token is unknown, revoked or expired"),
+        (403, "Known to the caller, but the caller's part does not allow this (or a missing CSRF token)"),
+        (404, "Not found, or not visible to the caller (a foreign court's matter)"),
+        (409, "Stale If-Match version, or the state does not allow the action; `current` holds the state now"),
+        (413, "The upload is larger than the limit"),
+        (415, "Not a PDF, JPEG or PNG"),
+        (422, "Invalid input; `errors` lists every invalid field"),
+        (428, "If-Match is missing"),
+        (429, "Too many failed logins; see Retry-After"),
+    )
+}
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+_SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+]
+
+
+class SecurityHeaders:
+    """Headers every response carries; API responses (personal data) are never cached by intermediaries."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        is_api = str(scope.get("path", "")).startswith("/api/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                headers += [h for h in _SECURITY_HEADERS if h[0] not in names]
+                if is_api and b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _render_context(request: Request, exc: DomainError) -> dict[str, Any]:
+    current = exc.context.get("current")
+    if isinstance(current, Listed):
+        return {
+            "current": delegation_out(current).model_dump(mode="json"),
+            "_headers": {"ETag": etag(current.row.version)},
+        }
+    return {}
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: AsyncEngine | None = None,
+    throttle: LoginThrottle | None = None,
+) -> FastAPI:
     settings = settings or get_settings()
+    runtime = Runtime(settings, throttle or LoginThrottle(), engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.resolved_database_url)
-        sessions = make_sessionmaker(engine)
-        async with sessions() as session:
-            reference = await load_reference(session)
-        app.state.jd = AppState(settings=settings, engine=engine, sessions=sessions, reference=reference)
+        await runtime.start()
         try:
             yield
         finally:
-            await engine.dispose()
+            await runtime.stop()
 
     app = FastAPI(
         title="胶东五市跨院委托执行协作平台 API",
         summary="Jiaodong cross-court delegation of enforcement matters",
-        version="0.1.0",
+        description=(
+            "REST API for requesting courts, assisting courts and command centers. Log in with "
+            "`POST /api/v1/auth/login` (session cookie; send `X-CSRF-Token` on changes) or send "
+            "`Authorization: Bearer <token>`. Every change to a delegation takes its version in `If-Match`. "
+            "Errors are RFC 9457 problem details. See docs/api.md."
+        ),
+        version="0.2.0",
         lifespan=lifespan,
+        default_response_class=problems.ApiJSONResponse,
     )
+    app.state.runtime = runtime
+    problems.install(app, _render_context)
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_upload_bytes + 1024 * 1024)
+    app.add_middleware(SecurityHeaders)
 
-    @app.get("/healthz", tags=["health"], summary="Liveness and database check")
+    for router in (auth.router, delegations.router, actions.router, reference.router, admin.router):
+        app.include_router(router, responses=PROBLEM_RESPONSES)
+
+    @app.get("/healthz", tags=["health"], summary="Liveness and database check", operation_id="healthz")
     async def healthz() -> JSONResponse:
-        state: AppState = app.state.jd
+        await runtime.ready()
+        assert runtime.engine is not None
         try:
-            async with state.engine.connect() as connection:
+            async with runtime.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
             database = "ok"
         except Exception as exc:  # the health check reports any failure instead of raising
@@ -50,7 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body = {
             "status": "ok" if status == 200 else "degraded",
             "database": database,
-            "database_backend": state.engine.dialect.name,
+            "database_backend": runtime.engine.dialect.name,
         }
         return JSONResponse(body, status_code=status)
 

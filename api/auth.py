@@ -1,0 +1,76 @@
+"""How a request proves who it is: a signed session cookie (people) or a bearer token (systems).
+
+The cookie holds a random session id signed with the secret key (itsdangerous), so a forged or altered
+cookie is refused before the database is asked. Changes made with the cookie (POST, PUT, PATCH, DELETE)
+must carry the session's CSRF token in X-CSRF-Token; a bearer token is not sent by browsers on their own,
+so bearer requests need none.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+
+from fastapi import Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.problems import HttpProblem
+from delegation import auth_service
+from delegation.auth_service import NotAuthenticated, Principal
+from delegation.errors import DomainError
+from jiaodong.settings import Settings
+
+SESSION_COOKIE = "jd_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+bearer_scheme = HTTPBearer(auto_error=False, description="An API token: `jiaodong token create USER`.")
+cookie_scheme = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="Set by POST /api/v1/auth/login.")
+
+
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt="jiaodong-session")
+
+
+def sign_session(settings: Settings, secret: str) -> str:
+    return _serializer(settings).dumps(secret)
+
+
+def unsign_session(settings: Settings, value: str) -> str:
+    try:
+        secret = _serializer(settings).loads(value, max_age=int(auth_service.SESSION_TTL.total_seconds()))
+    except BadSignature:
+        raise NotAuthenticated("The session cookie is invalid or expired; log in again.") from None
+    if not isinstance(secret, str):
+        raise NotAuthenticated("The session cookie is invalid; log in again.")
+    return secret
+
+
+class CsrfFailed(DomainError):
+    code = "permission_denied"
+    title_zh = "缺少或错误的CSRF令牌，请刷新页面后重试"
+
+
+async def authenticate(
+    request: Request,
+    session: AsyncSession,
+    settings: Settings,
+    bearer: HTTPAuthorizationCredentials | None,
+    cookie: str | None,
+    now: datetime,
+) -> Principal:
+    if bearer is not None:
+        if bearer.scheme.lower() != "bearer" or not bearer.credentials:
+            raise HttpProblem(401, "not_authenticated", "请先登录", "Use `Authorization: Bearer <token>`.")
+        return await auth_service.resolve_token(session, bearer.credentials, now)
+    if cookie:
+        principal = await auth_service.resolve_session(session, unsign_session(settings, cookie), now)
+        if request.method not in SAFE_METHODS:
+            sent = request.headers.get(CSRF_HEADER, "")
+            expected = principal.csrf_token or ""
+            if not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
+                raise CsrfFailed(f"Changes made with the session cookie need the {CSRF_HEADER} header.")
+        return principal
+    raise NotAuthenticated("Log in (POST /api/v1/auth/login) or send `Authorization: Bearer <token>`.")

@@ -1,0 +1,106 @@
+"""Dependencies every route shares: the clock, the runtime, a database session, the caller, If-Match."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.auth import authenticate, bearer_scheme, cookie_scheme
+from api.problems import HttpProblem
+from api.state import Runtime
+from delegation.access import Actor
+from delegation.auth_service import Principal
+from delegation.reference import Reference
+
+
+def get_now() -> datetime:
+    """The one source of time for every route (tests override it through app.dependency_overrides)."""
+    return datetime.now(UTC)
+
+
+async def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    await runtime.ready()
+    return runtime
+
+
+async def get_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> AsyncIterator[AsyncSession]:
+    async with runtime.sessions() as session:
+        yield session
+
+
+def get_reference(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Reference:
+    return runtime.reference
+
+
+Now = Annotated[datetime, Depends(get_now)]
+Session = Annotated[AsyncSession, Depends(get_session)]
+Ref = Annotated[Reference, Depends(get_reference)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_principal(
+    request: Request,
+    session: Session,
+    runtime: RuntimeDep,
+    now: Now,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    cookie: Annotated[str | None, Depends(cookie_scheme)],
+) -> Principal:
+    return await authenticate(request, session, runtime.settings, bearer, cookie, now)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def get_actor(principal: CurrentPrincipal) -> Actor:
+    return principal.actor
+
+
+CurrentActor = Annotated[Actor, Depends(get_actor)]
+
+_ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+
+
+def expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='The version you last saw, as its ETag (e.g. "3"). Required for every change.',
+        ),
+    ] = None,
+) -> int:
+    if if_match is None or not if_match.strip():
+        raise HttpProblem(
+            428,
+            "precondition_required",
+            "请携带If-Match请求头（记录版本号）",
+            "Send the delegation's ETag (its version) in If-Match; changes without it are refused.",
+        )
+    found = _ETAG.match(if_match.strip())
+    if found is None:
+        raise HttpProblem(
+            400,
+            "invalid_if_match",
+            "If-Match请求头格式不正确",
+            'If-Match must be one ETag as returned by this API, e.g. "3".',
+        )
+    return int(found.group(1))
+
+
+ExpectedVersion = Annotated[int, Depends(expected_version)]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'

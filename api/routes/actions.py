@@ -1,0 +1,156 @@
+"""One endpoint per action of the state machine. Each takes the version in If-Match (the ETag) and answers
+with the delegation as it is after the action; 409 (with the current state) when the version is stale or
+the state does not allow the action, 403 when the caller's part on the matter could never take it.
+
+No `from __future__ import annotations` here: the endpoints are built in a loop, and FastAPI must see each
+endpoint's real body model.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Path, Response
+from pydantic import BaseModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.deps import CurrentActor, ExpectedVersion, Now, Ref, Session, etag
+from api.schemas import (
+    AssignHandlerIn,
+    Comment,
+    CommentIn,
+    DeclineIn,
+    DelegationOut,
+    ExtensionDecisionIn,
+    ExtensionRequestIn,
+    ReasonIn,
+    RecordResultIn,
+    RedirectIn,
+    ReturnIn,
+    ScheduleIn,
+    delegation_out,
+)
+from delegation import action_service, query_service
+from delegation.access import Actor
+from delegation.reference import Reference
+from delegation.service import ActionInput, AssetResult
+from delegation.states import Action
+
+router = APIRouter(prefix="/api/v1", tags=["actions"])
+
+DelegationId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The delegation's id.")]
+
+
+class RefuseIn(ExtensionDecisionIn):
+    comment: Comment  # a refusal needs its reason
+
+
+@dataclass(frozen=True)
+class ActionRoute:
+    action: Action
+    path: str
+    body: type[BaseModel]
+    optional: bool  # the body may be left out
+    summary: str
+
+
+ACTION_ROUTES: tuple[ActionRoute, ...] = (
+    ActionRoute(Action.SUBMIT, "submit", CommentIn, True, "Submit a draft (requesting court; documents required)"),
+    ActionRoute(Action.SIGN_FOR, "sign-for", CommentIn, True, "Sign for a submitted matter (assisting court)"),
+    ActionRoute(Action.RETURN_FOR_CORRECTION, "return", ReturnIn, False, "Return for correction with a reason"),
+    ActionRoute(Action.RESUBMIT, "resubmit", CommentIn, True, "Resubmit a corrected matter (requesting court)"),
+    ActionRoute(Action.DECLINE, "decline", DeclineIn, False, "Decline: not this court's jurisdiction"),
+    ActionRoute(Action.REDIRECT, "redirect", RedirectIn, False, "Redirect to another court (command center)"),
+    ActionRoute(Action.ASSIGN_HANDLER, "assign-handler", AssignHandlerIn, False, "Assign or reassign the handler"),
+    ActionRoute(Action.SCHEDULE, "schedule", ScheduleIn, False, "Agree the on-site date (on-site assistance)"),
+    ActionRoute(Action.RECORD_RESULT, "record-result", RecordResultIn, False, "Record per-asset results"),
+    ActionRoute(Action.COMPLETE, "complete", CommentIn, True, "Complete with the 回执 uploaded (assisting court)"),
+    ActionRoute(Action.REQUEST_EXTENSION, "request-extension", ExtensionRequestIn, False, "Ask for more working days"),
+    ActionRoute(
+        Action.APPROVE_EXTENSION,
+        "approve-extension",
+        ExtensionDecisionIn,
+        True,
+        "Approve an extension (command center)",
+    ),
+    ActionRoute(Action.REFUSE_EXTENSION, "refuse-extension", RefuseIn, False, "Refuse an extension (command center)"),
+    ActionRoute(Action.CONFIRM, "confirm", CommentIn, True, "Confirm the result (requesting court)"),
+    ActionRoute(Action.REQUEST_REWORK, "request-rework", ReasonIn, False, "Send the result back for rework"),
+    ActionRoute(Action.WITHDRAW, "withdraw", CommentIn, True, "Withdraw (a reason is required once submitted)"),
+)
+
+
+def to_input(body: BaseModel | None) -> ActionInput:
+    if body is None:
+        return ActionInput()
+    values = body.model_dump()
+    results = tuple(AssetResult(r["asset"], r["outcome"], r.get("note", "")) for r in values.get("results", ()))
+    return ActionInput(
+        comment=values.get("comment", ""),
+        reason_code=values.get("reason_code"),
+        handler=values.get("handler"),
+        scheduled_date=values.get("scheduled_date"),
+        results=results,
+        days=values.get("days"),
+        extension_id=values.get("extension_id"),
+        new_court=values.get("new_court"),
+    )
+
+
+def _endpoint(spec: ActionRoute):  # type: ignore[no-untyped-def]
+    async def run(
+        delegation_id: int,
+        body: BaseModel | None,
+        version: int,
+        response: Response,
+        session: AsyncSession,
+        ref: Reference,
+        actor: Actor,
+        now: datetime,
+    ) -> DelegationOut:
+        row = await action_service.act(session, ref, actor, now, delegation_id, spec.action, version, to_input(body))
+        response.headers["ETag"] = etag(row.version)
+        return delegation_out(await query_service.listed(session, ref, actor, now, row))
+
+    model = spec.body
+    if spec.optional:
+
+        async def endpoint(
+            delegation_id: DelegationId,
+            version: ExpectedVersion,
+            response: Response,
+            session: Session,
+            ref: Ref,
+            actor: CurrentActor,
+            now: Now,
+            body: Annotated[model | None, Body()] = None,  # type: ignore[valid-type]
+        ) -> DelegationOut:
+            return await run(delegation_id, body, version, response, session, ref, actor, now)
+
+    else:
+
+        async def endpoint(  # type: ignore[misc]
+            delegation_id: DelegationId,
+            body: Annotated[model, Body()],  # type: ignore[valid-type]
+            version: ExpectedVersion,
+            response: Response,
+            session: Session,
+            ref: Ref,
+            actor: CurrentActor,
+            now: Now,
+        ) -> DelegationOut:
+            return await run(delegation_id, body, version, response, session, ref, actor, now)
+
+    endpoint.__name__ = spec.action.value
+    return endpoint
+
+
+for _spec in ACTION_ROUTES:
+    router.add_api_route(
+        f"/delegations/{{delegation_id}}/{_spec.path}",
+        _endpoint(_spec),
+        methods=["POST"],
+        operation_id=_spec.action.value,
+        summary=_spec.summary,
+        response_model=DelegationOut,
+    )

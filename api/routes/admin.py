@@ -1,0 +1,40 @@
+"""Administrators: the personal-data access log (read-only, newest first)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from api.deps import CurrentActor, Session
+from api.schemas import AccessLogOut, PageOut, access_log_out
+from delegation import pii_service, query_service
+
+router = APIRouter(prefix="/api/v1", tags=["admin"])
+
+
+@router.get(
+    "/access-logs",
+    operation_id="list_access_logs",
+    summary="Who revealed which personal-data value or downloaded which document, when and why (admins)",
+    response_model=PageOut[AccessLogOut],
+)
+async def list_access_logs(
+    session: Session,
+    actor: CurrentActor,
+    delegation_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    username: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._-]{1,64}$")] = None,
+    kind: Literal["reveal", "download"] | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> dict[str, Any]:
+    rows, last = await pii_service.access_log_page(
+        session,
+        actor,
+        delegation_id=delegation_id,
+        username=username,
+        kind=kind,
+        before=query_service.decode_cursor(cursor),
+        limit=limit,
+    )
+    return {"items": [access_log_out(r) for r in rows], "next_cursor": query_service.encode_cursor(last)}

@@ -1,0 +1,561 @@
+"""Request and response bodies of the REST API.
+
+Requests forbid unknown fields (a typo is an error, not silently ignored) and refuse invisible control
+characters anywhere in their text. Responses are built from the service layer's views; personal data in
+them is always masked (see delegation.query_service.masked).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+
+from delegation import query_service, service
+from delegation.clocks import SHANGHAI
+from delegation.query_service import DetailView, Listed, RunningClock
+from delegation.tables import AccessLogRow, AssetResultRow, DocumentRow, EventRow, ExtensionRow
+
+T = TypeVar("T")
+
+# ---------------------------------------------------------------- input hygiene
+
+_MAX_DEPTH = 6
+_MAX_ITEMS = 200
+
+
+def _check_text(value: str, *, multiline: bool) -> str:
+    for ch in value:
+        category = unicodedata.category(ch)
+        if category == "Cs" or (category == "Cc" and not (multiline and ch in "\n\r\t")):
+            raise ValueError("must not contain control characters")
+    return value
+
+
+def _single_line(value: str) -> str:
+    return _check_text(value, multiline=False)
+
+
+def _multi_line(value: str) -> str:
+    return _check_text(value, multiline=True)
+
+
+def _clean_json(value: Any, depth: int = 0) -> Any:
+    """Free-form JSON (matter fields, parties): bounded depth and size, no control characters."""
+    if depth > _MAX_DEPTH:
+        raise ValueError("nested too deeply")
+    if isinstance(value, str):
+        return _check_text(value, multiline=True)
+    if isinstance(value, dict):
+        if len(value) > _MAX_ITEMS:
+            raise ValueError("too many keys")
+        for key, item in value.items():
+            _check_text(str(key), multiline=False)
+            _clean_json(item, depth + 1)
+    elif isinstance(value, list):
+        if len(value) > _MAX_ITEMS:
+            raise ValueError("too many items")
+        for item in value:
+            _clean_json(item, depth + 1)
+    return value
+
+
+def _shanghai(value: datetime) -> str:
+    return value.astimezone(SHANGHAI).isoformat()
+
+
+# Every instant leaves the API in Asia/Shanghai time with its offset, e.g. 2026-03-05T00:00:00+08:00.
+Instant = Annotated[datetime, PlainSerializer(_shanghai, return_type=str)]
+
+Line = Annotated[str, AfterValidator(_single_line)]
+Text = Annotated[str, AfterValidator(_multi_line)]
+Comment = Annotated[str, Field(max_length=4000), AfterValidator(_multi_line)]
+JsonObject = Annotated[dict[str, Any], AfterValidator(_clean_json)]
+JsonList = Annotated[list[dict[str, Any]], Field(max_length=50), AfterValidator(_clean_json)]
+CourtCode = Annotated[str, Field(min_length=1, max_length=16), AfterValidator(_single_line)]
+Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# ---------------------------------------------------------------- auth
+
+
+class LoginIn(In):
+    username: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_single_line)]
+    password: Annotated[str, Field(min_length=1, max_length=1024), AfterValidator(_single_line)]
+
+
+class MeOut(Out):
+    username: str
+    display_name: str
+    court_code: str | None
+    roles: list[str]
+    via: Literal["session", "token"]
+    csrf_token: str | None = Field(None, description="Send as X-CSRF-Token on changes made with the session cookie.")
+
+
+# ---------------------------------------------------------------- delegations: input
+
+
+class DraftIn(In):
+    case_number: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_single_line)] = Field(
+        description="The requesting court's 案号, e.g. （2026）鲁0202执100号 (full-width or ASCII brackets)."
+    )
+    assisting_court: CourtCode
+    matter_type: Code
+    summary: Annotated[str, Field(max_length=2000), AfterValidator(_multi_line)] = ""
+    fields: JsonObject = Field(default_factory=dict, description="The matter type's fields (see /matter-types).")
+    parties: JsonList = Field(default_factory=list, description="Applicants and debtors, each with a role.")
+
+    def to_domain(self) -> service.DraftInput:
+        return service.DraftInput(
+            case_number=self.case_number,
+            assisting_court=self.assisting_court,
+            matter_type=self.matter_type,
+            summary=self.summary,
+            fields=dict(self.fields),
+            parties=[dict(p) for p in self.parties],
+        )
+
+
+ReturnReason = Literal["missing_documents", "unclear_target", "wrong_documents", "not_executable", "other"]
+Outcome = Literal["done", "partial", "not_found", "failed"]
+
+
+class CommentIn(In):
+    comment: Comment = ""
+
+
+class ReturnIn(In):
+    reason_code: ReturnReason
+    comment: Comment
+
+
+class DeclineIn(In):
+    comment: Comment
+
+
+class RedirectIn(In):
+    new_court: CourtCode
+    comment: Comment = ""
+
+
+class AssignHandlerIn(In):
+    handler: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_single_line)]
+    comment: Comment = ""
+
+
+class ScheduleIn(In):
+    scheduled_date: date
+    comment: Comment = ""
+
+
+class AssetResultIn(In):
+    asset: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_single_line)]
+    outcome: Outcome
+    note: Annotated[str, Field(max_length=2000), AfterValidator(_multi_line)] = ""
+
+
+class RecordResultIn(In):
+    results: Annotated[list[AssetResultIn], Field(min_length=1, max_length=100)]
+    comment: Comment = ""
+
+
+class ExtensionRequestIn(In):
+    days: Annotated[int, Field(ge=1, le=365)]
+    comment: Comment
+
+
+class ExtensionDecisionIn(In):
+    extension_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    days: Annotated[int, Field(ge=1, le=365)] | None = None
+    comment: Comment = ""
+
+
+class ReasonIn(In):
+    comment: Comment
+
+
+class MessageIn(In):
+    text: Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(_multi_line)]
+
+
+class RevealIn(In):
+    field: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_single_line)] = Field(
+        description="A path from revealable_fields, e.g. parties[1].id_number or fields.accounts[0].account_no."
+    )
+    reason: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_multi_line)]
+
+
+# ---------------------------------------------------------------- delegations: output
+
+
+class ClockSummaryOut(Out):
+    stage: str
+    court_code: str = Field(description="The court holding the ball.")
+    due_at: Instant | None
+    provisional: bool = Field(description="The due date depends on a year without a confirmed holiday schedule.")
+    paused: bool
+    working_days_left: int | None = Field(description="0 = due today; negative = working days overdue.")
+    overdue: bool
+
+
+class DelegationOut(Out):
+    id: int
+    number: str
+    case_number: str
+    requesting_court: str
+    assisting_court: str
+    matter_type: str
+    mechanism: str
+    status: str
+    version: int = Field(description="Also the ETag; send it back in If-Match with every change.")
+    policy_version: str
+    summary: str
+    handler: str | None
+    scheduled_date: date | None
+    created_by: str
+    created_at: Instant
+    updated_at: Instant
+    submitted_at: Instant | None
+    my_roles: list[str] = Field(description="The parts the caller plays on this delegation.")
+    allowed_actions: list[str] = Field(description="Actions the caller may take now.")
+    clock: ClockSummaryOut | None = Field(description="The running clock: the open one due first.")
+
+
+class ClockOut(Out):
+    id: int
+    stage: str
+    court_code: str
+    budget_days: int
+    unit: str
+    extra_days: int
+    started_at: Instant
+    closed_at: Instant | None
+    paused: bool
+    due_date: date | None
+    due_at: Instant | None
+    provisional: bool
+    working_days_left: int | None
+    breached: bool
+    next_rung: str | None
+    next_rung_at: Instant | None
+
+
+class DocumentOut(Out):
+    id: int
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_court: str
+    uploaded_at: Instant
+
+
+class EventOut(Out):
+    id: int
+    kind: str = Field(description="transition | message | document | notice | ...")
+    action: str
+    from_status: str | None
+    to_status: str | None
+    actor: str
+    actor_court: str | None
+    actor_role: str
+    at: Instant
+    comment: str = Field(description="Plain text; never markup. <, > and & are \\u-escaped in the JSON.")
+    data: dict[str, Any]
+
+
+class ExtensionOut(Out):
+    id: int
+    clock_id: int
+    requested_by: str
+    requested_court: str
+    days: int
+    reason: str
+    status: str
+    approved_days: int | None
+    decided_by: str | None
+    decision_reason: str | None
+    created_at: Instant
+    decided_at: Instant | None
+
+
+class AssetResultOut(Out):
+    id: int
+    asset: str
+    outcome: str
+    note: str
+    recorded_by: str
+    recorded_at: Instant
+
+
+class DelegationDetailOut(DelegationOut):
+    fields: dict[str, Any] = Field(description="The matter's fields, personal data masked.")
+    parties: list[dict[str, Any]] = Field(description="Parties, personal data masked.")
+    revealable_fields: list[str] = Field(description="Masked values the caller may reveal (POST .../reveal).")
+    clocks: list[ClockOut]
+    documents: list[DocumentOut]
+    extensions: list[ExtensionOut]
+    results: list[AssetResultOut]
+    timeline: list[EventOut]
+
+
+class PageOut(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class RevealOut(Out):
+    field: str
+    value: Any
+
+
+class AccessLogOut(Out):
+    id: int
+    at: Instant
+    actor: str
+    actor_court: str | None
+    actor_roles: str
+    kind: str
+    delegation_id: int
+    target: str
+    reason: str
+    address: str
+
+
+# ---------------------------------------------------------------- reference data
+
+
+class CourtOut(Out):
+    code: str
+    name: str
+    name_en: str
+    city: str
+    level: str
+    parent_code: str | None
+    division_code: str | None
+    code_verified: bool
+    active: bool
+
+
+class SuggestionOut(Out):
+    query: str
+    court: CourtOut | None
+
+
+class ChoiceOut(Out):
+    value: str
+    label_zh: str
+    label_en: str
+
+
+class FieldOut(Out):
+    name: str
+    label_zh: str
+    label_en: str
+    kind: str
+    required: bool
+    personal_data: bool
+    help_zh: str | None = None
+    help_en: str | None = None
+    choices: list[ChoiceOut] | None = None
+    max_length: int | None = None
+    min_value: str | None = None
+    max_value: str | None = None
+    item_fields: list[FieldOut] | None = None
+    item_require_one_of: list[list[str]] = []
+    min_items: int | None = None
+    max_items: int | None = None
+
+
+class DocumentKindOut(Out):
+    code: str
+    label_zh: str
+    label_en: str
+
+
+class StageBudgetOut(Out):
+    stage: str
+    days: int
+    unit: str
+    starts_from: str
+
+
+class MatterTypeOut(Out):
+    code: str
+    name_zh: str
+    name_en: str
+    group: str
+    mechanism: str
+    policy_version: str
+    fields: list[FieldOut]
+    require_one_of: list[list[str]]
+    required_documents: list[DocumentKindOut]
+    assets: str | None
+    stages: list[StageBudgetOut]
+
+
+class PartyFieldsOut(Out):
+    policy_version: str
+    roles: list[ChoiceOut]
+    fields: list[FieldOut]
+    require_one_of: list[list[str]]
+
+
+class WorkingDayOut(Out):
+    date: date
+    working_day: bool
+    provisional: bool = Field(description="The year has no confirmed official holiday schedule.")
+
+
+class DueOut(Out):
+    trigger: date
+    days: int
+    unit: str
+    due_date: date
+    due_at: Instant = Field(description="24:00 Asia/Shanghai of due_date.")
+    provisional: bool
+
+
+class YearStatusOut(Out):
+    year: int
+    status: str
+
+
+class PolicyVersionOut(Out):
+    version: str
+    effective_from: date
+    note: str
+    in_force: bool
+    matter_types: int
+
+
+# ---------------------------------------------------------------- builders (views -> bodies)
+
+
+def clock_summary(clock: RunningClock | None) -> ClockSummaryOut | None:
+    if clock is None:
+        return None
+    return ClockSummaryOut(
+        stage=clock.stage,
+        court_code=clock.court_code,
+        due_at=clock.due_at,
+        provisional=clock.provisional,
+        paused=clock.paused,
+        working_days_left=clock.working_days_left,
+        overdue=clock.overdue,
+    )
+
+
+def _base(item: Listed) -> dict[str, Any]:
+    row = item.row
+    return {
+        "id": row.id,
+        "number": row.number,
+        "case_number": row.case_number,
+        "requesting_court": row.requesting_court,
+        "assisting_court": row.assisting_court,
+        "matter_type": row.matter_type,
+        "mechanism": row.mechanism,
+        "status": row.status,
+        "version": row.version,
+        "policy_version": row.policy_version,
+        "summary": row.summary,
+        "handler": row.handler,
+        "scheduled_date": row.scheduled_date,
+        "created_by": row.created_by,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "submitted_at": row.submitted_at,
+        "my_roles": sorted(r.value for r in item.roles),
+        "allowed_actions": [a.value for a in item.allowed],
+        "clock": clock_summary(item.clock),
+    }
+
+
+def delegation_out(item: Listed) -> DelegationOut:
+    return DelegationOut(**_base(item))
+
+
+def clock_out(view: service.ClockView) -> ClockOut:
+    clock = view.clock
+    return ClockOut(
+        id=view.id,
+        stage=clock.stage.value,
+        court_code=clock.court_code,
+        budget_days=clock.budget_days,
+        unit=clock.unit.value,
+        extra_days=clock.extra_days,
+        started_at=clock.started_at,
+        closed_at=clock.closed_at,
+        paused=clock.is_paused,
+        due_date=view.due.day if view.due else None,
+        due_at=view.due.at.astimezone(SHANGHAI) if view.due else None,
+        provisional=bool(view.due and view.due.provisional),
+        working_days_left=view.working_days_left,
+        breached=view.breached,
+        next_rung=view.next_rung,
+        next_rung_at=view.next_rung_at,
+    )
+
+
+def document_out(row: DocumentRow) -> DocumentOut:
+    return DocumentOut.model_validate(row)
+
+
+def event_out(row: EventRow) -> EventOut:
+    return EventOut.model_validate(row)
+
+
+def detail_out(view: DetailView) -> DelegationDetailOut:
+    return DelegationDetailOut(
+        **_base(view.listed),
+        fields=view.masked.fields,
+        parties=view.masked.parties,
+        revealable_fields=view.masked.revealable,
+        clocks=[clock_out(c) for c in view.clocks],
+        documents=[document_out(d) for d in view.documents],
+        extensions=[ExtensionOut.model_validate(e) for e in view.extensions if isinstance(e, ExtensionRow)],
+        results=[AssetResultOut.model_validate(r) for r in view.results if isinstance(r, AssetResultRow)],
+        timeline=[event_out(e) for e in view.events],
+    )
+
+
+def access_log_out(row: AccessLogRow) -> AccessLogOut:
+    return AccessLogOut.model_validate(row)
+
+
+def page_of(page: query_service.Page[Any], convert: Any) -> dict[str, Any]:
+    return {"items": [convert(item) for item in page.items], "next_cursor": page.next_cursor}
+
+
+class FieldErrorOut(Out):
+    field: str
+    message_zh: str
+    message_en: str
+
+
+class ProblemOut(BaseModel):
+    """RFC 9457 problem details, as every error of this API is returned (application/problem+json)."""
+
+    type: str = Field(description="urn:jiaodong:problem:<code>")
+    title: str = Field(description="What went wrong, in Chinese, for the clerk.")
+    status: int
+    detail: str = Field(description="What went wrong, in English, for the integrator.")
+    instance: str
+    code: str = Field(description="Stable machine code, e.g. validation_failed, not_found, conflict.")
+    errors: list[FieldErrorOut] | None = Field(None, description="One entry per invalid field.")
+    allowed_actions: list[str] | None = Field(None, description="On transition_not_allowed: what is possible now.")
+    current: DelegationOut | None = Field(None, description="On a 409: the delegation as it is now.")
