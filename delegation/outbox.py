@@ -213,6 +213,10 @@ def event_id_for_notice(notice_id: int) -> uuid.UUID:
     return uuid.uuid5(EVENT_NAMESPACE, f"notice-{notice_id}")
 
 
+def event_id_for_key(key: str) -> uuid.UUID:
+    return uuid.uuid5(EVENT_NAMESPACE, key)
+
+
 def prefect_event(intent: Intent, event_id: uuid.UUID) -> dict[str, Any]:
     assert intent.delegation_number is not None
     resource = {

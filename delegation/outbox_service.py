@@ -311,10 +311,13 @@ async def release_interrupted(session: AsyncSession, now: datetime, retry: Retry
     return int(retried.rowcount or 0) + int(failed.rowcount or 0)
 
 
-async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Message]:
+async def claim(
+    session: AsyncSession, now: datetime, limit: int, channels: Iterable[Channel] | None = None
+) -> list[Message]:
     """Claim due deliveries and commit the claim; each message carries its subscription's signing secret."""
     token = uuid.uuid4().hex
-    rows = await _claim(session, now, limit, [c for c in Channel if c is not Channel.FANOUT], token)
+    wanted = [c for c in (channels or Channel) if c is not Channel.FANOUT]
+    rows = await _claim(session, now, limit, wanted, token)
     secrets: dict[int, str | None] = {}
     sub_ids = {r["subscription_id"] for r in rows if r["subscription_id"] is not None}
     if sub_ids:
@@ -425,13 +428,14 @@ async def deliver(
     retry: RetryPolicy | None = None,
     limit: int = 200,
     concurrency: int = 16,
+    channels: Iterable[Channel] | None = None,
 ) -> DeliveryReport:
     """Drain the outbox once: expand intents, release interrupted claims, claim, send, record."""
     retry = retry or RetryPolicy()
     report = DeliveryReport()
     report.expanded = await expand_fanouts(session, ref, now, retry)
     report.interrupted = await release_interrupted(session, now, retry)
-    messages = await claim(session, now, limit)
+    messages = await claim(session, now, limit, channels)
     report.claimed = len(messages)
     gate = asyncio.Semaphore(concurrency)
 

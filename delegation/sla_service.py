@@ -82,7 +82,7 @@ def _policy(ref: Reference, version: str, now: datetime) -> PolicyVersion:
         return ref.policies.in_force(now)
 
 
-def _clock(m: RowMapping, stops: Sequence[RowMapping], fired: Sequence[str]) -> clocks.Clock:
+def clock_of(m: RowMapping, stops: Sequence[RowMapping], fired: Sequence[str]) -> clocks.Clock:
     return clocks.Clock(
         stage=Stage(m["stage"]),
         court_code=m["court_code"],
@@ -101,7 +101,7 @@ def _clock(m: RowMapping, stops: Sequence[RowMapping], fired: Sequence[str]) -> 
     )
 
 
-async def _stops_and_fired(
+async def stops_and_fired(
     session: AsyncSession, ids: Sequence[int]
 ) -> tuple[dict[int, list[RowMapping]], dict[int, list[str]]]:
     stops: dict[int, list[RowMapping]] = defaultdict(list)
@@ -218,8 +218,8 @@ async def _process_batch(
     result: SweepResult,
 ) -> list[_Due]:
     ids = [m["id"] for m in rows]
-    stops, fired = await _stops_and_fired(session, ids)
-    decided = [_decide(m, _clock(m, stops[m["id"]], fired[m["id"]]), ref, now) for m in rows]
+    stops, fired = await stops_and_fired(session, ids)
+    decided = [_decide(m, clock_of(m, stops[m["id"]], fired[m["id"]]), ref, now) for m in rows]
     claims = [(d.row["id"], r) for d in decided for r in d.rungs]
     won = await _claim_rungs(session, claims, now) if claims else set()
     result.already_fired += len(claims) - len(won)
@@ -372,11 +372,11 @@ async def recompute_deadlines(
         if not rows:
             await session.rollback()
             return result
-        stops, fired = await _stops_and_fired(session, [m["id"] for m in rows])
+        stops, fired = await stops_and_fired(session, [m["id"] for m in rows])
         updates: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
         for m in rows:
-            old = _clock(m, stops[m["id"]], fired[m["id"]])
+            old = clock_of(m, stops[m["id"]], fired[m["id"]])
             new = _adopt(old, m["matter_type"], in_force) if adopt_policy else old
             policy = _policy(ref, new.policy_version, now)
             current = clocks.due(new, ref.calendar)

@@ -10,7 +10,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from jiaodong import admin_cli, calendar_cli
+from jiaodong import admin_cli, calendar_cli, sla_cli
 from jiaodong.settings import get_settings
 
 app = typer.Typer(help="胶东五市跨院委托执行协作平台 / Jiaodong cross-court delegation", no_args_is_help=True)
@@ -21,6 +21,7 @@ app.add_typer(docs_app, name="docs")
 app.add_typer(calendar_cli.calendar_app, name="calendar")
 app.add_typer(admin_cli.courts_app, name="court")
 app.add_typer(admin_cli.policy_app, name="policy")
+app.add_typer(sla_cli.sla_app, name="sla")
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,13 +80,12 @@ def seed_demo() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    flows: Annotated[bool, typer.Option(help="Also run Prefect (unless PREFECT_API_URL is set) and the flows.")] = True,
 ) -> None:
-    """Serve the web app and the API (database and data folder from the environment)."""
-    import uvicorn
+    """Serve the web app and the API, with the Prefect server and the scheduled flows (jiaodong/serve.py)."""
+    from jiaodong.serve import run as serve_everything
 
-    from api.app import create_app
-
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    serve_everything(host, port, flows=flows)
 
 
 @docs_app.command("states")

@@ -1,0 +1,63 @@
+"""What every flow needs: settings, a session on our database, the reference data, the current time.
+
+An engine per flow run (disposed at the end): runs are short, and an engine must not outlive its event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from delegation.db import make_engine, make_sessionmaker
+from delegation.outbox import RetryPolicy
+from delegation.reference import Reference
+from delegation.reference_service import load_reference
+from jiaodong.settings import Settings, get_settings
+
+
+def settings() -> Settings:
+    return get_settings()
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def moment(now: datetime | None) -> datetime:
+    """The `now` parameter of a flow (tests and backfills pass one), or the current time."""
+    if now is None:
+        return utcnow()
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now
+
+
+def retry_policy(s: Settings | None = None) -> RetryPolicy:
+    s = s or settings()
+    return RetryPolicy(
+        max_attempts=s.outbox_max_attempts,
+        base_seconds=s.outbox_backoff_seconds,
+        max_seconds=s.outbox_backoff_max_seconds,
+    )
+
+
+def reports_dir(s: Settings | None = None) -> Path:
+    return ((s or settings()).data_dir / "reports").resolve()
+
+
+@asynccontextmanager
+async def database() -> AsyncIterator[tuple[AsyncSession, Reference]]:
+    """A session on the configured database and the reference data read from it (fresh every run, so a
+    schedule or policy loaded a minute ago counts)."""
+    engine = make_engine(settings().resolved_database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            reference = await load_reference(session)
+            await session.rollback()  # end the read transaction before the service starts its own
+            yield session, reference
+    finally:
+        await engine.dispose()

@@ -1,0 +1,186 @@
+"""`jiaodong serve`: the embedded default in one command.
+
+1. Unless PREFECT_API_URL points to a Prefect server, start one (`prefect server start`) on a free loopback
+   port, with its SQLite database and PREFECT_HOME under <data folder>/prefect and analytics off, and wait
+   until /api/health answers.
+2. Start the flow runner (a child process serving the deployments of flows/deployments.py).
+3. Run the web app (uvicorn, api.app.create_app) in this process. It never calls Prefect: a Prefect server
+   that fails to start only means no scheduled work, with a warning, never a web app that waits.
+4. On Ctrl-C or SIGTERM uvicorn stops; then the runner and the server are stopped, gently, then firmly.
+Children die with this process even if it is killed (PR_SET_PDEATHSIG on Linux).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from jiaodong.settings import Settings, get_settings
+
+PREFECT_READY_TIMEOUT = 90.0
+
+
+def say(message: str) -> None:
+    print(f"[jiaodong serve] {message}", file=sys.stderr, flush=True)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """preexec_fn for children: SIGTERM when this process dies (Linux); a new process group, so a
+    terminal's Ctrl-C reaches only us and we stop the children in order."""
+    if not sys.platform.startswith("linux"):
+        return os.setsid
+
+    def pre() -> None:
+        os.setsid()
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+    return pre
+
+
+def prefect_environment(settings: Settings, api_url: str | None = None) -> dict[str, str]:
+    """The environment for the embedded Prefect server and everything that talks to it."""
+    home = (settings.data_dir / "prefect").resolve()
+    env = dict(os.environ)
+    env.update(
+        PREFECT_HOME=str(home),
+        PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT="false",
+        PREFECT_LOGGING_LEVEL=env.get("PREFECT_LOGGING_LEVEL", "INFO"),
+        # Children resolve the data folder and the database the same way as this process.
+        JIAODONG_DATA_DIR=str(settings.data_dir.resolve()),
+    )
+    if settings.database_url is None:
+        env["DATABASE_URL"] = settings.resolved_database_url
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
+    return env
+
+
+def wait_healthy(api_url: str, process: subprocess.Popen[bytes] | None, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            return False
+        try:
+            if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+@dataclass
+class Children:
+    processes: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+
+    def start(
+        self, name: str, argv: list[str], env: dict[str, str], log: Path | None = None
+    ) -> subprocess.Popen[bytes]:
+        out = open(log, "ab") if log else None  # noqa: SIM115 (kept open for the child's life)
+        process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+            argv, env=env, stdout=out, stderr=subprocess.STDOUT if out else None, preexec_fn=_die_with_parent()
+        )
+        self.processes.append((name, process))
+        return process
+
+    def stop(self) -> None:
+        """Newest first: the runner before the server it talks to. SIGINT, then SIGTERM, then SIGKILL."""
+        for name, process in reversed(self.processes):
+            for sig, wait in ((signal.SIGINT, 20.0), (signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+                if process.poll() is not None:
+                    break
+                try:
+                    os.killpg(process.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    process.wait(wait)
+                except subprocess.TimeoutExpired:
+                    continue
+            say(f"{name} stopped (exit {process.returncode})")
+        self.processes.clear()
+
+
+def start_prefect(settings: Settings, children: Children) -> str | None:
+    """The API URL of a healthy Prefect server: PREFECT_API_URL's, or a local one started here."""
+    configured = os.environ.get("PREFECT_API_URL")
+    if configured:
+        say(f"using the Prefect server at {configured}")
+        return configured
+    home = (settings.data_dir / "prefect").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    env = prefect_environment(settings)
+    env.pop("PREFECT_API_URL", None)
+    say(f"starting the Prefect server on http://127.0.0.1:{port} (data in {home}, log in {home / 'server.log'})")
+    server = children.start(
+        "prefect server",
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env,
+        home / "server.log",
+    )
+    if not wait_healthy(api_url, server, PREFECT_READY_TIMEOUT):
+        say(f"the Prefect server did not become healthy; see {home / 'server.log'}. Serving the web app only.")
+        return None
+    say(f"Prefect server ready: UI http://127.0.0.1:{port}, API {api_url}")
+    return api_url
+
+
+def run(host: str, port: int, flows: bool = True) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = get_settings()
+    children = Children()
+    try:
+        if flows:
+            api_url = start_prefect(settings, children)
+            if api_url:
+                env = prefect_environment(settings, api_url)
+                log = (settings.data_dir / "prefect" / "runner.log").resolve()
+                children.start("flow runner", [sys.executable, "-m", "jiaodong.serve", "runner"], env, log)
+                say(f"serving the deployments (log in {log})")
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    finally:
+        children.stop()
+
+
+def runner_main() -> None:
+    """The child process: serve the deployments until SIGINT/SIGTERM."""
+    from flows.deployments import serve_all
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    with contextlib.suppress(KeyboardInterrupt):
+        serve_all()
+
+
+if __name__ == "__main__":  # pragma: no cover - child process entry point
+    if sys.argv[1:] == ["runner"]:
+        runner_main()
+    else:
+        sys.exit("usage: python -m jiaodong.serve runner")

@@ -1,0 +1,208 @@
+"""`jiaodong sla`: run the SLA engine's jobs by hand (without Prefect), inspect the outbox, add subscriptions.
+
+The scheduled flows do the same through Prefect; these commands are for operators (and for a Prefect outage).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
+
+import typer
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from delegation.access import Actor, UserRole
+from delegation.db import make_engine, make_sessionmaker
+from delegation.errors import DomainError
+from delegation.outbox import Channel, OutboxStatus
+from delegation.reference import Reference
+from delegation.reference_service import load_reference
+from jiaodong.settings import get_settings
+
+T = TypeVar("T")
+sla_app = typer.Typer(
+    help="SLA engine: sweeps, notifications, digests, reports, deadline recomputes.", no_args_is_help=True
+)
+CLI_ADMIN = Actor("cli", None, frozenset({UserRole.ADMIN}), "命令行管理员")
+
+At = Annotated[str | None, typer.Option("--at", help="The moment to act at, ISO 8601 with offset (default: now).")]
+
+
+def _moment(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"not an ISO 8601 moment: {text!r}") from None
+    if moment.tzinfo is None:
+        raise typer.BadParameter("give the offset, e.g. 2026-03-02T09:00+08:00")
+    return moment
+
+
+def _with(work: Callable[[AsyncSession, Reference], Awaitable[T]]) -> T:
+    async def main() -> T:
+        engine = make_engine(get_settings().resolved_database_url)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                ref = await load_reference(session)
+                await session.rollback()
+                return await work(session, ref)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as exc:
+        typer.echo(f"{exc.title_zh} / {exc.detail_en}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _print(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+@sla_app.command("sweep")
+def sweep(at: At = None) -> None:
+    """Fire the rungs due now (what the sla-watch flow does every minute)."""
+    from delegation import sla_service
+
+    result = _with(lambda s, r: sla_service.sweep(s, r, _moment(at), get_settings().sla_batch_size))
+    _print(asdict(result))
+
+
+@sla_app.command("deliver")
+def deliver(at: At = None, limit: int = 200) -> None:
+    """Drain the outbox once (Prefect events only when PREFECT_API_URL is set)."""
+    from delegation import outbox_service
+    from flows.runtime import retry_policy
+    from flows.senders import Senders
+
+    channels = [c for c in Channel if c is not Channel.FANOUT]
+    if not os.environ.get("PREFECT_API_URL"):
+        channels.remove(Channel.PREFECT_EVENT)
+
+    async def work(session: AsyncSession, ref: Reference) -> Any:
+        senders = Senders.from_settings(get_settings())
+        try:
+            return await outbox_service.deliver(
+                session, ref, _moment(at), senders, retry=retry_policy(), limit=limit, channels=channels
+            )
+        finally:
+            await senders.close()
+
+    _print(asdict(_with(work)))
+
+
+@sla_app.command("digest")
+def digest(at: At = None) -> None:
+    """Send today's digest (once per working day)."""
+    from delegation import digest_service
+
+    _print(asdict(_with(lambda s, r: digest_service.daily_digest(s, r, _moment(at)))))
+
+
+@sla_app.command("report")
+def report(month: Annotated[str, typer.Argument(help="YYYY-MM")], at: At = None) -> None:
+    """Make the monthly report of MONTH now (.xlsx under <data folder>/reports)."""
+    from delegation import report_service
+    from flows.runtime import reports_dir
+
+    async def save(name: str, data: bytes) -> str:
+        folder = reports_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+        return str(folder / name)
+
+    _print(asdict(_with(lambda s, r: report_service.monthly_report(s, r, _moment(at), save, month=month))))
+
+
+@sla_app.command("recompute")
+def recompute(
+    reason: Annotated[str | None, typer.Option(help="Recompute every open clock now, for this reason.")] = None,
+    adopt_policy: Annotated[bool, typer.Option(help="Also move clocks to the policy version in force.")] = False,
+    at: At = None,
+) -> None:
+    """Run the queued recomputes (after a schedule or policy load), or all open clocks with --reason."""
+    from delegation import sla_service
+
+    async def work(session: AsyncSession, ref: Reference) -> Any:
+        if reason:
+            return asdict(
+                await sla_service.recompute_deadlines(
+                    session, ref, _moment(at), reason=reason, source="manual", adopt_policy=adopt_policy
+                )
+            )
+        result = await sla_service.run_pending_recomputes(session, ref, _moment(at))
+        return asdict(result) if result else {"ran": False, "reason": "no recompute requested"}
+
+    _print(_with(work))
+
+
+@sla_app.command("outbox")
+def outbox(status: Annotated[str, typer.Option(help="pending, sending, sent or failed")] = "failed") -> None:
+    """Counts per status, and the newest rows with STATUS (failed by default) with their last error."""
+    from delegation import outbox_service
+
+    async def work(session: AsyncSession, ref: Reference) -> Any:
+        rows = await outbox_service.rows_with_status(session, OutboxStatus(status))
+        return {
+            "counts": await outbox_service.counts_by_status(session),
+            "rows": [
+                {
+                    "id": r.id,
+                    "channel": r.channel,
+                    "target": r.target,
+                    "subject": r.subject,
+                    "attempts": r.attempts,
+                    "next_attempt_at": r.next_attempt_at,
+                    "last_error": r.last_error,
+                }
+                for r in rows
+            ],
+        }
+
+    _print(_with(work))
+
+
+@sla_app.command("requeue")
+def requeue(outbox_id: int) -> None:
+    """Send a failed outbox row again (after checking the recipient did not get it)."""
+    from delegation import outbox_service
+
+    if not _with(lambda s, r: outbox_service.requeue(s, outbox_id, datetime.now(UTC))):
+        typer.echo(f"outbox row {outbox_id} is not failed", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"requeued {outbox_id}")
+
+
+@sla_app.command("subscribe")
+def subscribe(
+    court: str,
+    channel: Annotated[str, typer.Argument(help="email, webhook or apprise")],
+    target: Annotated[str, typer.Argument(help="address, https URL or Apprise URL")],
+    topic: Annotated[list[str] | None, typer.Option(help="transition, notice, acknowledgement, digest")] = None,
+    secret: Annotated[str | None, typer.Option(help="webhook signing secret (16+ characters)")] = None,
+) -> None:
+    """Add a notification subscription for COURT."""
+    from delegation import outbox_service
+
+    row = _with(
+        lambda s, r: outbox_service.add_subscription(
+            s,
+            r,
+            CLI_ADMIN,
+            datetime.now(UTC),
+            court_code=court,
+            channel=channel,
+            target=target,
+            topics=topic or (),
+            secret=secret,
+        )
+    )
+    typer.echo(f"subscription {row.id}: {row.court_code} {row.channel} {row.target} {row.topics or 'all topics'}")
