@@ -155,7 +155,10 @@ def _validate_draft(ref: Reference, actor: Actor, data: DraftInput, now: datetim
     try:
         values["fields"] = validate_matter_fields(matter, data.fields)
     except ValidationFailed as exc:
-        errors.extend(exc.errors)
+        # Matter fields live under "fields" in the request; name them by their path there.
+        errors.extend(
+            e if e.field == "fields" else FieldError(f"fields.{e.field}", e.message_zh, e.message_en) for e in exc.errors
+        )
     try:
         values["parties"] = validate_parties(policy, data.parties)
     except ValidationFailed as exc:
