@@ -1,0 +1,137 @@
+"""`jiaodong user add` and `jiaodong token create|list|revoke`: accounts and API tokens for real deployments."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, TypeVar
+
+import typer
+
+from delegation import auth_service
+from delegation.access import UserRole
+from delegation.db import make_engine, make_sessionmaker
+from delegation.errors import DomainError, ValidationFailed
+from delegation.reference_service import load_reference
+from delegation.user_service import upsert_user
+from jiaodong.settings import get_settings
+
+user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+token_app = typer.Typer(help="Bearer API tokens for other systems (scoped to the user's court).", no_args_is_help=True)
+
+T = TypeVar("T")
+ROLE_NAMES = ", ".join(r.value for r in UserRole if r is not UserRole.SYSTEM)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(user_app, name="user")
+    app.add_typer(token_app, name="token")
+
+
+def _run(work: Callable[..., Awaitable[T]]) -> T:
+    """Run `work(session, ref, now)` against the configured database; domain errors exit with status 1."""
+
+    async def main() -> T:
+        engine = make_engine(get_settings().resolved_database_url)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                ref = await load_reference(session)
+                return await work(session, ref, datetime.now(UTC))
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(main())
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            typer.echo(f"{error.field}: {error.message_zh} / {error.message_en}", err=True)
+        raise typer.Exit(1) from None
+    except DomainError as exc:
+        typer.echo(f"{exc.title_zh} / {exc.detail_en}", err=True)
+        raise typer.Exit(1) from None
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Login name: letters, digits, - _ .")],
+    court: Annotated[str, typer.Option("--court", help="The user's court code, e.g. 鲁0202.")],
+    role: Annotated[list[str], typer.Option("--role", help=f"Repeat for several roles: {ROLE_NAMES}.")],
+    name: Annotated[str | None, typer.Option("--name", help="Display name (default: the username).")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+) -> None:
+    """Create a user (an existing username is left as it is)."""
+    if UserRole.SYSTEM.value in role:
+        typer.echo("the system role belongs to the deadline engine and cannot be given to a user", err=True)
+        raise typer.Exit(1)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+    async def work(session, ref, now):  # type: ignore[no-untyped-def]
+        return await upsert_user(
+            session,
+            ref,
+            now,
+            username=username,
+            display_name=name or username,
+            court_code=court,
+            roles=role,
+            password=password,
+        )
+
+    user, created = _run(work)
+    if created:
+        typer.echo(f"created user {user.username} at {user.court_code} with roles {', '.join(user.roles)}")
+    else:
+        typer.echo(f"user {user.username} already exists; left unchanged")
+
+
+@token_app.command("create")
+def token_create(
+    username: Annotated[str, typer.Argument(help="The user the token acts as.")],
+    name: Annotated[str, typer.Option("--name", help="What the token is for, e.g. the calling system.")] = "api",
+    days: Annotated[int | None, typer.Option("--days", min=1, max=3650, help="Expire after N days.")] = None,
+) -> None:
+    """Create a token; it is printed once (stdout) and only its hash is stored."""
+
+    async def work(session, ref, now):  # type: ignore[no-untyped-def]
+        expires = now + timedelta(days=days) if days else None
+        return await auth_service.create_token(
+            session, ref, now, username=username, name=name, created_by="cli", expires_at=expires
+        )
+
+    token, row = _run(work)
+    expiry = row.expires_at.isoformat() if row.expires_at else "never"
+    typer.echo(f"token {row.id} for {username} at {row.court_code}, expires {expiry}; store it now:", err=True)
+    typer.echo(token)
+
+
+@token_app.command("list")
+def token_list(
+    username: Annotated[str | None, typer.Option("--user", help="Only this user's tokens.")] = None,
+) -> None:
+    """Tokens (never their secret): id, prefix, user, court, name, created, expiry, revoked."""
+
+    async def work(session, ref, now):  # type: ignore[no-untyped-def]
+        return await auth_service.list_tokens(session, username)
+
+    for row, owner in _run(work):
+        state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+        expiry = f"{row.expires_at:%Y-%m-%d}" if row.expires_at else "-"
+        typer.echo(
+            f"{row.id}\t{row.prefix}…\t{owner}\t{row.court_code}\t{row.name}\t{row.created_at:%Y-%m-%d}\t{expiry}\t{state}"
+        )
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(help="The id shown by `jiaodong token list`.")]) -> None:
+    """Revoke a token at once; requests with it get 401 from then on."""
+
+    async def work(session, ref, now):  # type: ignore[no-untyped-def]
+        return await auth_service.revoke_token(session, token_id, now)
+
+    row = _run(work)
+    typer.echo(f"token {row.id} ({row.prefix}…) revoked")
