@@ -251,8 +251,9 @@ async def acknowledge_notice(
         .values(acknowledged_at=now, acknowledged_by=actor.username, ack_reply=reply, ack_seconds=seconds),
     )
     if result.rowcount != 1:
+        label = notice.number or str(notice_id)
         await session.rollback()
-        raise Conflict(f"Notice {notice.number or notice_id} is already acknowledged.", title_zh="该督办已签收")
+        raise Conflict(f"Notice {label} is already acknowledged.", title_zh="该督办已签收")
     roles = {UserRole.ASSISTING_CLERK: "assisting", UserRole.REQUESTING_OFFICER: "requester"}
     session.add(
         EventRow(

@@ -1,0 +1,131 @@
+"""催办 and 督办 by hand, acknowledgement, numbering under concurrency; the daily digest; on both backends."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from delegation import digest_service, notice_service, outbox_service
+from delegation.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from delegation.outbox import Message, RetryPolicy
+from delegation.reference import Reference
+from delegation.reference_service import load_reference
+from delegation.tables import EventRow, InboxRow, NoticeRow
+from tests.sla_support import (
+    CLERK,
+    OFFICER,
+    OTHER_CLERK,
+    QINGDAO_CENTER,
+    REGIONAL,
+    WEIFANG_CENTER,
+    YANTAI_CENTER,
+    add_users,
+    at,
+    filed,
+)
+
+
+@pytest.fixture
+async def ref(session: AsyncSession) -> Reference:
+    await add_users(session)
+    return await load_reference(session)
+
+
+async def _expand(session: AsyncSession, ref: Reference, moment: str) -> None:
+    async def nothing(message: Message) -> None:
+        return None
+
+    await outbox_service.deliver(session, ref, at(*moment.split()), nothing, RetryPolicy())
+
+
+async def test_the_command_center_of_the_court_holding_the_ball_issues_a_numbered_supervision(
+    session: AsyncSession, ref: Reference
+) -> None:
+    row = await filed(session, ref, at("2026-03-02"))
+    notice = await notice_service.issue_notice(
+        session, ref, YANTAI_CENTER, at("2026-03-06"), row.id or 0, "supervise", "请于3月10日前签收并反馈"
+    )
+    assert notice.number == "烟台督〔2026〕1号" and notice.to_court == "鲁0602" and notice.cc_court == "鲁06"
+    assert notice.requires_ack and notice.issued_by == "yantai-center" and notice.rung is None
+    assert "请于3月10日前签收并反馈" in notice.body and "山东省烟台市中级人民法院执行指挥中心" in notice.body
+    urge = await notice_service.issue_notice(session, ref, REGIONAL, at("2026-03-06"), row.id or 0, "urge")
+    assert urge.number == "烟台催〔2026〕1号" and not urge.requires_ack
+    for outsider in (WEIFANG_CENTER, QINGDAO_CENTER, CLERK, OFFICER):  # other city's centers, the courts
+        with pytest.raises((PermissionDenied, NotFound)):
+            await notice_service.issue_notice(session, ref, outsider, at("2026-03-06"), row.id or 0, "supervise")
+    with pytest.raises(ValidationFailed):
+        await notice_service.issue_notice(session, ref, YANTAI_CENTER, at("2026-03-06"), row.id or 0, "escalate")
+    timeline = [(e.action, e.actor) for e in await session.exec(select(EventRow).where(EventRow.kind == "notice"))]
+    assert timeline == [("notice_supervise", "yantai-center"), ("notice_urge", "regional")]
+
+
+async def test_the_addressed_court_acknowledges_a_supervision_once_with_a_reply(
+    session: AsyncSession, ref: Reference
+) -> None:
+    row_id = (await filed(session, ref, at("2026-03-02"))).id or 0
+    notice = await notice_service.issue_notice(
+        session, ref, YANTAI_CENTER, at("2026-03-06", "09:00"), row_id, "supervise"
+    )
+    notice_id = notice.id or 0
+    assert [n.id for n in await notice_service.awaiting_acknowledgement(session, CLERK)] == [notice_id]
+    with pytest.raises(PermissionDenied):
+        await notice_service.acknowledge_notice(session, ref, YANTAI_CENTER, at("2026-03-06"), notice_id, "收到")
+    with pytest.raises((PermissionDenied, NotFound)):
+        await notice_service.acknowledge_notice(session, ref, OTHER_CLERK, at("2026-03-06"), notice_id, "收到")
+    with pytest.raises(ValidationFailed):
+        await notice_service.acknowledge_notice(session, ref, CLERK, at("2026-03-06"), notice_id, "  ")
+    done = await notice_service.acknowledge_notice(
+        session, ref, CLERK, at("2026-03-06", "11:30"), notice_id, "已收悉，将于3月9日前签收办理"
+    )
+    assert done.acknowledged_by == "zhifu-clerk" and done.ack_seconds == 2.5 * 3600
+    assert done.ack_reply == "已收悉，将于3月9日前签收办理"
+    with pytest.raises(Conflict):
+        await notice_service.acknowledge_notice(session, ref, CLERK, at("2026-03-06", "12:00"), notice_id, "再次")
+    assert await notice_service.awaiting_acknowledgement(session, CLERK) == []
+    [ack] = list(await session.exec(select(EventRow).where(EventRow.action == "acknowledge_notice")))
+    assert ack.kind == "notice" and ack.actor == "zhifu-clerk" and ack.data["ack_seconds"] == 9000
+    await _expand(session, ref, "2026-03-06 11:31")
+    center_inbox = [i.title for i in await session.exec(select(InboxRow).where(InboxRow.username == "yantai-center"))]
+    assert any(t.startswith("督办已签收 烟台督〔2026〕1号") for t in center_inbox)
+    assert [n.id for n in await notice_service.notices_of(session, ref, OFFICER, row_id)] == [notice_id]
+
+
+async def test_concurrent_notices_get_distinct_numbers_without_gaps(
+    sessions: async_sessionmaker[AsyncSession], ref: Reference
+) -> None:
+    ids = []
+    async with sessions() as session:
+        for n in range(1, 7):
+            ids.append((await filed(session, ref, at("2026-03-02"), n=n)).id or 0)
+
+    async def issue(delegation_id: int) -> str:
+        async with sessions() as session:
+            notice = await notice_service.issue_notice(
+                session, ref, YANTAI_CENTER, at("2026-03-06"), delegation_id, "supervise"
+            )
+            return notice.number or ""
+
+    numbers = await asyncio.gather(*(issue(i) for i in ids + ids))
+    assert sorted(numbers) == sorted(f"烟台督〔2026〕{n}号" for n in range(1, 13))
+    async with sessions() as session:
+        assert len(list(await session.exec(select(NoticeRow)))) == 12
+
+
+async def test_the_daily_digest_lists_due_today_and_overdue_once_per_working_day(
+    session: AsyncSession, ref: Reference
+) -> None:
+    await filed(session, ref, at("2026-03-02"), n=1)  # sign for by end of 03-04: overdue on 03-09
+    await filed(session, ref, at("2026-03-05"), n=2)  # sign for by end of 03-09: due today
+    saturday = await digest_service.daily_digest(session, ref, at("2026-03-07", "08:30"))
+    assert not saturday.ran
+    result = await digest_service.daily_digest(session, ref, at("2026-03-09", "08:30"))
+    assert result.ran and result.due_today == 1 and result.overdue == 1 and result.courts == 1 and result.centers == 1
+    assert not (await digest_service.daily_digest(session, ref, at("2026-03-09", "09:30"))).ran
+    inbox = {i.username: i for i in await session.exec(select(InboxRow).where(InboxRow.topic == "digest"))}
+    assert set(inbox) == {"zhifu-clerk", "yantai-center"}
+    assert "今日到期：1 件" in inbox["zhifu-clerk"].body and "已超期：1 件" in inbox["zhifu-clerk"].body
+    assert "JD2026-0000001" in inbox["yantai-center"].body and "超期 2 个工作日" in inbox["yantai-center"].body

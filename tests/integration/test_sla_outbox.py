@@ -1,0 +1,279 @@
+"""The outbox on SQLite and PostgreSQL, delivering to a local SMTP server (aiosmtpd) and a local webhook
+receiver on 127.0.0.1: once per row, signed, retried with backoff, failures kept visible."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from email import message_from_bytes
+from email.header import decode_header, make_header
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from delegation import outbox_service, service, sla_service
+from delegation.outbox import Channel, Message, RetryPolicy, verify
+from delegation.reference import Reference
+from delegation.reference_service import load_reference
+from delegation.states import Action
+from delegation.tables import InboxRow, OutboxRow
+from flows.senders import Senders, SmtpConfig
+from tests.sla_support import ADMIN, CLERK, add_users, at, filed
+
+SECRET = "court-system-shared-secret"
+NO_EVENTS = [c for c in Channel if c not in (Channel.FANOUT, Channel.PREFECT_EVENT)]
+FAST = RetryPolicy(max_attempts=4, base_seconds=30, max_seconds=600)
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:  # noqa: N802 (aiosmtpd API)
+        self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Mailbox, int]]:
+    box = Mailbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield box, port
+    finally:
+        controller.stop()
+
+
+class Receiver:
+    """A court system's webhook endpoint; answers 500 to the first `failures` calls."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.failures = failures
+        self.calls: list[tuple[dict[str, str], bytes]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server API)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.calls.append((dict(self.headers), body))
+                failing = len(outer.calls) <= outer.failures
+                self.send_response(500 if failing else 204)
+                self.end_headers()
+                if failing:
+                    self.wfile.write(b"temporarily unavailable")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/jiaodong"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def flaky() -> Iterator[Receiver]:
+    r = Receiver(failures=2)
+    yield r
+    r.close()
+
+
+@pytest.fixture
+async def ref(session: AsyncSession) -> Reference:
+    await add_users(session)
+    return await load_reference(session)
+
+
+async def _subscribe(session: AsyncSession, ref: Reference, channel: str, target: str, topics: list[str]) -> None:
+    await outbox_service.add_subscription(
+        session,
+        ref,
+        ADMIN,
+        at("2026-03-01"),
+        court_code="鲁0602",
+        channel=channel,
+        target=target,
+        topics=topics,
+        secret=SECRET if channel == "webhook" else None,
+    )
+
+
+async def _rows(session: AsyncSession, channel: str) -> list[OutboxRow]:
+    session.expunge_all()
+    return list(await session.exec(select(OutboxRow).where(OutboxRow.channel == channel).order_by(OutboxRow.id)))
+
+
+async def test_a_notice_reaches_the_courts_mailbox_and_webhook_once_and_signed(
+    session: AsyncSession, ref: Reference, smtp: tuple[Mailbox, int], receiver: Receiver
+) -> None:
+    box, port = smtp
+    await _subscribe(session, ref, "email", "zhifu-court@example.invalid", ["notice"])
+    await _subscribe(session, ref, "webhook", receiver.url, ["notice"])
+    await filed(session, ref, at("2026-03-02"))
+    await sla_service.sweep(session, ref, at("2026-03-05", "09:00"))  # reminder and 催办
+    senders = Senders(SmtpConfig(host="127.0.0.1", port=port, sender="noreply@jiaodong.invalid"))
+    try:
+        report = await outbox_service.deliver(
+            session, ref, at("2026-03-05", "09:01"), senders, FAST, channels=NO_EVENTS
+        )
+        again = await outbox_service.deliver(session, ref, at("2026-03-05", "09:02"), senders, FAST, channels=NO_EVENTS)
+    finally:
+        await senders.close()
+    assert report.sent == 4 and report.failed == 0 and again.claimed == 0
+    subjects = sorted(str(make_header(decode_header(m["Subject"]))) for m in box.messages)
+    assert len(subjects) == 2 and subjects[0].startswith("催办通知 烟台催〔2026〕1号")
+    assert all(m["To"] == "zhifu-court@example.invalid" for m in box.messages)
+    assert len(receiver.calls) == 2
+    for headers, body in receiver.calls:
+        assert verify(SECRET, headers["X-Jiaodong-Signature"], body, now=int(time.time()))
+        assert not verify("another-secret-entirely", headers["X-Jiaodong-Signature"], body, now=int(time.time()))
+        document = json.loads(body)
+        assert document["topic"] == "notice" and document["delegation"].startswith("JD2026-")
+        assert "id_number" not in body.decode() and "张三" not in body.decode()  # no personal data in payloads
+    assert {r.status for r in await _rows(session, "email")} == {"sent"}
+
+
+async def test_a_webhook_that_fails_twice_is_retried_with_backoff_then_delivered(
+    session: AsyncSession, ref: Reference, flaky: Receiver
+) -> None:
+    await _subscribe(session, ref, "webhook", flaky.url, ["transition"])
+    await filed(session, ref, at("2026-03-02"))
+    senders = Senders(SmtpConfig(host=None))
+    t0 = at("2026-03-02", "10:01")
+    try:
+        first = await outbox_service.deliver(session, ref, t0, senders, FAST, channels=NO_EVENTS)
+        [row] = await _rows(session, "webhook")
+        assert first.retrying == 1 and row.status == "pending" and row.attempts == 1
+        assert row.next_attempt_at == t0 + timedelta(seconds=30) and "HTTP 500" in (row.last_error or "")
+        early = await outbox_service.deliver(
+            session, ref, t0 + timedelta(seconds=20), senders, FAST, channels=NO_EVENTS
+        )
+        assert early.claimed == 0  # not due yet
+        second = await outbox_service.deliver(
+            session, ref, t0 + timedelta(seconds=31), senders, FAST, channels=NO_EVENTS
+        )
+        [row] = await _rows(session, "webhook")
+        assert second.retrying == 1 and row.next_attempt_at == t0 + timedelta(seconds=31 + 60)
+        third = await outbox_service.deliver(
+            session, ref, t0 + timedelta(seconds=95), senders, FAST, channels=NO_EVENTS
+        )
+    finally:
+        await senders.close()
+    [row] = await _rows(session, "webhook")
+    assert third.sent == 1 and row.status == "sent" and row.attempts == 3 and row.last_error is None
+    assert len(flaky.calls) == 3
+    delivery_ids = {headers["X-Jiaodong-Delivery"] for headers, _ in flaky.calls}
+    assert delivery_ids == {str(row.id)}  # the same delivery id on every try, for the receiver to dedupe
+
+
+async def test_a_message_that_never_gets_through_is_kept_as_failed_with_its_error(
+    session: AsyncSession, ref: Reference
+) -> None:
+    await _subscribe(session, ref, "email", "zhifu-court@example.invalid", ["transition"])
+    await filed(session, ref, at("2026-03-02"))
+    closed_port = Senders(SmtpConfig(host="127.0.0.1", port=1, timeout=2))
+    moment = at("2026-03-02", "10:01")
+    try:
+        for _ in range(6):
+            await outbox_service.deliver(session, ref, moment, closed_port, FAST, channels=NO_EVENTS)
+            moment += timedelta(hours=1)
+    finally:
+        await closed_port.close()
+    [row] = await _rows(session, "email")
+    assert row.status == "failed" and row.attempts == FAST.max_attempts
+    assert "SMTP" in (row.last_error or "")
+    assert [r.id for r in await outbox_service.rows_with_status(session, outbox_service.OutboxStatus.FAILED)] == [
+        row.id
+    ]
+    assert await outbox_service.requeue(session, row.id or 0, moment)
+    [row] = await _rows(session, "email")
+    assert row.status == "pending" and row.attempts == 0
+
+
+async def test_a_deliverer_that_dies_mid_send_never_sends_that_row_again(
+    session: AsyncSession, ref: Reference, receiver: Receiver
+) -> None:
+    await _subscribe(session, ref, "webhook", receiver.url, ["transition"])
+    await filed(session, ref, at("2026-03-02"))
+    t0 = at("2026-03-02", "10:01")
+    await outbox_service.expand_fanouts(session, ref, t0, FAST)
+    claimed = await outbox_service.claim(session, t0, 100)  # ... and the process is killed before recording
+    assert {m.channel for m in claimed} == {Channel.WEBHOOK, Channel.PREFECT_EVENT}
+    sent: list[Message] = []
+
+    async def record(message: Message) -> None:
+        sent.append(message)
+
+    soon = await outbox_service.deliver(session, ref, t0 + timedelta(minutes=1), record, FAST)
+    assert soon.claimed == 0  # still held by the dead deliverer's claim
+    later = await outbox_service.deliver(session, ref, t0 + timedelta(minutes=11), record, FAST)
+    assert later.interrupted == 2
+    [webhook] = await _rows(session, "webhook")
+    assert webhook.status == "failed" and "interrupted" in (webhook.last_error or "")
+    assert [m.channel for m in sent] == [Channel.PREFECT_EVENT]  # the event has a stable id: safe to resend
+    assert receiver.calls == []
+
+
+async def test_concurrent_deliverers_send_each_row_exactly_once(
+    sessions: async_sessionmaker[AsyncSession], ref: Reference
+) -> None:
+    async with sessions() as session:
+        await _subscribe(session, ref, "webhook", "http://127.0.0.1:9/unused", ["transition"])
+        for n in range(1, 13):
+            await filed(session, ref, at("2026-03-02"), n=n)
+    sent: list[int] = []
+
+    async def slow_send(message: Message) -> None:
+        await asyncio.sleep(0.01)
+        sent.append(message.id)
+
+    async def one() -> None:
+        async with sessions() as session:
+            await outbox_service.deliver(session, ref, at("2026-03-02", "10:01"), slow_send, FAST, limit=5)
+
+    for _ in range(4):
+        await asyncio.gather(one(), one(), one())
+    async with sessions() as session:
+        rows = [r for r in await session.exec(select(OutboxRow)) if r.channel != "fanout"]
+    assert len(rows) == 24 and {r.status for r in rows} == {"sent"}
+    assert sorted(sent) == sorted(r.id for r in rows)  # each once
+
+
+async def test_a_transition_lands_in_the_other_sides_inbox(session: AsyncSession, ref: Reference) -> None:
+    row = await filed(session, ref, at("2026-03-02"))
+    await service.perform(session, ref, CLERK, at("2026-03-03"), row.id or 0, Action.SIGN_FOR, row.version)
+    fanouts = await _rows(session, "fanout")
+    assert [f.payload["event"] for f in fanouts] == ["jiaodong.delegation.submit", "jiaodong.delegation.sign_for"]
+
+    async def nothing(message: Message) -> None:
+        return None
+
+    await outbox_service.deliver(session, ref, at("2026-03-03", "10:01"), nothing, FAST)
+    inbox = [(i.username, i.title) for i in await session.exec(select(InboxRow).order_by(InboxRow.id))]
+    assert inbox[0][0] == "zhifu-clerk" and "提交委托" in inbox[0][1]  # the requester submitted: the clerk hears
+    assert inbox[1][0] == "shinan-officer" and "签收" in inbox[1][1]  # the clerk signed: the requester hears
+    assert len(inbox) == 2

@@ -1,0 +1,40 @@
+"""prefect.yaml and flows/deployments.py declare the same deployments; the embedded server's environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from flows.deployments import DEPLOYMENTS, TIMEZONE, WORK_POOL, flow_of
+from jiaodong.serve import free_port, prefect_environment
+from jiaodong.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_prefect_yaml_declares_exactly_the_deployments_the_embedded_runner_serves() -> None:
+    declared = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
+    assert [d["name"] for d in declared] == [s.name for s in DEPLOYMENTS]
+    for d, spec in zip(declared, DEPLOYMENTS, strict=True):
+        assert d["entrypoint"] == spec.entrypoint and (ROOT / spec.entrypoint.split(":")[0]).is_file()
+        assert d["schedules"] == [{"cron": spec.cron, "timezone": TIMEZONE}]
+        assert d["work_pool"]["name"] == WORK_POOL and d["description"] == spec.description
+        assert d["parameters"] == spec.parameters
+
+
+def test_every_deployment_is_an_async_flow_named_like_it() -> None:
+    for spec in DEPLOYMENTS:
+        flow = flow_of(spec)
+        assert flow.name == spec.name and flow.isasync
+
+
+def test_the_embedded_prefect_server_keeps_its_data_in_the_data_folder(tmp_path: Path) -> None:
+    env = prefect_environment(Settings(data_dir=tmp_path), api_url="http://127.0.0.1:4321/api")
+    home = (tmp_path / "prefect").resolve()
+    assert env["PREFECT_HOME"] == str(home)
+    assert env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] == f"sqlite+aiosqlite:///{home / 'prefect.db'}"
+    assert env["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+    assert env["PREFECT_API_URL"] == "http://127.0.0.1:4321/api"
+    assert env["DATABASE_URL"].startswith("sqlite+aiosqlite:///") and env["JIAODONG_DATA_DIR"] == str(tmp_path)
+    assert 1024 < free_port() < 65536
