@@ -81,7 +81,7 @@ class AccessLogRow(SQLModel, table=True):
 
 
 # Inbox and outbox lists are "one court's delegations, newest first": keyset pagination on these.
-_delegation: Table = DelegationRow.__table__  # type: ignore[assignment]
+_delegation: Table = DelegationRow.__table__  # type: ignore[attr-defined]
 DELEGATION_LIST_INDEXES: tuple[Any, ...] = (
     Index("ix_delegation_assisting_id", _delegation.c.assisting_court, _delegation.c.id),
     Index("ix_delegation_requesting_id", _delegation.c.requesting_court, _delegation.c.id),
