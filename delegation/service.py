@@ -157,7 +157,8 @@ def _validate_draft(ref: Reference, actor: Actor, data: DraftInput, now: datetim
     except ValidationFailed as exc:
         # Matter fields live under "fields" in the request; name them by their path there.
         errors.extend(
-            e if e.field == "fields" else FieldError(f"fields.{e.field}", e.message_zh, e.message_en) for e in exc.errors
+            e if e.field == "fields" else FieldError(f"fields.{e.field}", e.message_zh, e.message_en)
+            for e in exc.errors
         )
     try:
         values["parties"] = validate_parties(policy, data.parties)
