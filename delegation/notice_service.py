@@ -23,8 +23,7 @@ from delegation.access import Actor, Parties, UserRole, can_view, command_center
 from delegation.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from delegation.intents import acknowledgement_intent, notice_intent
 from delegation.notices import NoticeDraft, NoticeKind, Subject
-from delegation.outbox import Directory, event_id_for_notice
-from delegation.outbox_service import dialect, enqueue, load_directory, run, table, write_intents
+from delegation.outbox_service import dialect, enqueue, enqueue_many, run, table
 from delegation.reference import Reference
 from delegation.states import Stage
 from delegation.tables import ClockRow, DelegationRow, EventRow, NoticeCounterRow, NoticeRow, clock_from_row
@@ -85,13 +84,13 @@ def _event_values(d: NoticeDraft, notice_id: int, title: str, actor_court: str |
 async def store_notices(
     session: AsyncSession,
     ref: Reference,
-    directory: Directory,
     drafts: Sequence[NoticeDraft],
     *,
     actor_court: str | None = None,
     actor_role: str = "system",
 ) -> list[int]:
-    """Number, store, add to each delegation's timeline and notify; in the caller's transaction."""
+    """Number, store, add to each delegation's timeline and queue their notifications (one outbox row
+    each, expanded into inbox rows and deliveries by deliver-notifications); in the caller's transaction."""
     if not drafts:
         return []
     await allocate_numbers(session, drafts)
@@ -130,11 +129,8 @@ async def store_notices(
         for d, i, (title, _) in zip(drafts, ids, rendered, strict=True)
     ]
     await run(session, insert(EVENT), events)
-    intents = [
-        (notice_intent(ref, d, i, title, body), event_id_for_notice(i))
-        for d, i, (title, body) in zip(drafts, ids, rendered, strict=True)
-    ]
-    await write_intents(session, directory, drafts[0].issued_at, intents)
+    intents = [notice_intent(ref, d, i, title, body) for d, i, (title, body) in zip(drafts, ids, rendered, strict=True)]
+    await enqueue_many(session, intents, drafts[0].issued_at)
     return ids
 
 
@@ -211,8 +207,7 @@ async def issue_notice(
         comment=comment,
     )
     role = "regional" if UserRole.REGIONAL_COORDINATOR in actor.roles else "command_center"
-    directory = await load_directory(session, ref)
-    [notice_id] = await store_notices(session, ref, directory, [d], actor_court=actor.court_code, actor_role=role)
+    [notice_id] = await store_notices(session, ref, [d], actor_court=actor.court_code, actor_role=role)
     await session.commit()
     notice = await session.get(NoticeRow, notice_id)
     assert notice is not None

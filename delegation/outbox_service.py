@@ -88,6 +88,34 @@ def enqueue(session: AsyncSession, intent: Intent, now: datetime) -> None:
     session.add(fanout_row(intent, now))
 
 
+async def enqueue_many(session: AsyncSession, intents: Sequence[Intent], now: datetime) -> None:
+    """One outbox row per intent, in bulk, in the caller's transaction (the sweep's notices)."""
+    if not intents:
+        return
+    rows = [
+        {
+            "channel": Channel.FANOUT.value,
+            "topic": i.topic,
+            "target": "",
+            "subscription_id": None,
+            "delegation_id": i.delegation_id,
+            "notice_id": i.notice_id,
+            "subject": i.subject[:200],
+            "payload": i.to_json(),
+            "status": OutboxStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "claim_token": None,
+            "claimed_at": None,
+            "last_error": None,
+            "created_at": now,
+            "sent_at": None,
+        }
+        for i in intents
+    ]
+    await run(session, insert(OUTBOX), rows)
+
+
 def enqueue_transition(
     session: AsyncSession, ref: Reference, row: DelegationRow, event: EventRow, now: datetime
 ) -> None:

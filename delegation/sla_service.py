@@ -31,8 +31,7 @@ from delegation.clocks import RUNG_ORDER, SHANGHAI, Rung
 from delegation.errors import Conflict, NotFound, TransitionNotAllowed, ValidationFailed
 from delegation.notice_service import store_notices
 from delegation.notices import KIND_OF_RUNG, STAGE_LABEL, NoticeDraft, Subject
-from delegation.outbox import Directory
-from delegation.outbox_service import dialect, load_directory, run, table
+from delegation.outbox_service import dialect, run, table
 from delegation.policy import PolicyVersion
 from delegation.reference import Reference
 from delegation.states import TERMINAL, Action, Stage
@@ -73,6 +72,8 @@ class _Due:
     policy: PolicyVersion
     rungs: tuple[Rung, ...]  # to claim in the batch transaction
     expire: bool  # a correction clock due to be withdrawn
+    due: clocks.Due | None = None
+    times: dict[Rung, datetime] = field(default_factory=dict)
 
 
 def _policy(ref: Reference, version: str, now: datetime) -> PolicyVersion:
@@ -143,20 +144,17 @@ async def _claim_rungs(
 ) -> set[tuple[int, str]]:
     """Insert the rungs; the unique (clock_id, rung) lets only the first transaction have each."""
     make_insert = postgresql.insert if dialect(session) == "postgresql" else sqlite.insert
-    won: set[tuple[int, str]] = set()
-    for start in range(0, len(claims), _CHUNK):
-        chunk = claims[start : start + _CHUNK]
-        stmt = (
-            make_insert(RUNG)
-            .values([{"clock_id": c, "rung": r.value, "fired_at": now} for c, r in chunk])
-            .on_conflict_do_nothing(index_elements=[RUNG.c.clock_id, RUNG.c.rung])
-            .returning(RUNG.c.clock_id, RUNG.c.rung)
-        )
-        won.update((int(c), str(r)) for c, r in await run(session, stmt))
-    return won
+    stmt = (
+        make_insert(RUNG)
+        .on_conflict_do_nothing(index_elements=[RUNG.c.clock_id, RUNG.c.rung])
+        .returning(RUNG.c.clock_id, RUNG.c.rung)
+    )
+    params = [{"clock_id": c, "rung": r.value, "fired_at": now} for c, r in claims]
+    # executemany: SQLAlchemy batches it into multi-row INSERTs ("insertmanyvalues") with a cached compilation.
+    return {(int(c), str(r)) for c, r in await run(session, stmt, params)}
 
 
-def _subject(m: RowMapping, clock: clocks.Clock, ref: Reference) -> Subject:
+def _subject(m: RowMapping, clock: clocks.Clock, due: clocks.Due | None) -> Subject:
     return Subject(
         delegation_id=m["delegation_id"],
         number=m["number"],
@@ -169,7 +167,7 @@ def _subject(m: RowMapping, clock: clocks.Clock, ref: Reference) -> Subject:
         clock_id=m["id"],
         stage=clock.stage,
         holder=clock.court_code,
-        due=clocks.due(clock, ref.calendar),
+        due=due,
     )
 
 
@@ -177,12 +175,21 @@ def _decide(m: RowMapping, clock: clocks.Clock, ref: Reference, now: datetime) -
     policy = _policy(ref, clock.policy_version, now)
     if m["status"] in TERMINAL or not clock.is_open:
         return _Due(m, clock, policy, (), False)
-    times = clocks.rung_times(clock, ref.calendar, ref.rung_policy(policy))
+    current = clocks.due(clock, ref.calendar)
+    times = clocks.rung_times(clock, ref.calendar, ref.rung_policy(policy)) if current else {}
     due = tuple(r for r in RUNG_ORDER if r in times and r not in clock.fired and times[r] <= now)
     if _withdraws(clock, policy) and any(r is not Rung.DUE_SOON for r in due):
         # Expiry is the transition itself, not a 催办; the later rungs never apply to it.
-        return _Due(m, clock, policy, tuple(r for r in due if r is Rung.DUE_SOON), True)
-    return _Due(m, clock, policy, due, False)
+        return _Due(m, clock, policy, tuple(r for r in due if r is Rung.DUE_SOON), True, current, times)
+    return _Due(m, clock, policy, due, False, current, times)
+
+
+def _next_of(times: dict[Rung, datetime], fired: frozenset[Rung]) -> tuple[str | None, datetime | None]:
+    """clocks.next_rung from rung times already computed."""
+    for rung in RUNG_ORDER:
+        if rung in times and rung not in fired:
+            return rung.value, times[rung]
+    return None, None
 
 
 def _withdraws(clock: clocks.Clock, policy: PolicyVersion) -> bool:
@@ -214,7 +221,6 @@ async def _process_batch(
     ref: Reference,
     now: datetime,
     rows: Sequence[RowMapping],
-    directory: Directory,
     result: SweepResult,
 ) -> list[_Due]:
     ids = [m["id"] for m in rows]
@@ -227,14 +233,14 @@ async def _process_batch(
     moves: list[dict[str, Any]] = []
     for d in decided:
         mine = [r for r in d.rungs if (d.row["id"], r.value) in won]
-        clock = clocks.fired(d.clock, d.rungs)  # claimed by us or by someone before us: fired either way
+        fired_now = d.clock.fired | frozenset(d.rungs)  # claimed by us or by someone before us: fired either way
         for rung in mine:
             result.fired[rung.value] = result.fired.get(rung.value, 0) + 1
             drafts.append(
                 notices.draft(
                     ref,
                     KIND_OF_RUNG[rung],
-                    _subject(d.row, d.clock, ref),
+                    _subject(d.row, d.clock, d.due),
                     now,
                     rung=rung,
                     issued_by="system",
@@ -242,11 +248,11 @@ async def _process_batch(
                     withdraw_on_expiry=_withdraws(d.clock, d.policy),
                 )
             )
-        next_rung, next_at = (None, None) if d.row["status"] in TERMINAL else _next(clock, ref, d.policy)
+        next_rung, next_at = (None, None) if d.row["status"] in TERMINAL else _next_of(d.times, fired_now)
         if (next_rung, next_at) != (d.row["next_rung"], d.row["next_rung_at"]):
             moves.append({"b_id": d.row["id"], "b_rung": next_rung, "b_at": next_at})
         result.rungs_fired += len(mine)
-    await store_notices(session, ref, directory, drafts)
+    await store_notices(session, ref, drafts)
     await _move_clocks(session, moves)
     result.notices += len(drafts)
     return [d for d in decided if d.expire]
@@ -294,7 +300,6 @@ async def sweep(session: AsyncSession, ref: Reference, now: datetime, batch_size
         result.working_moment = False
         return result
     postgres = dialect(session) == "postgresql"
-    directory: Directory | None = None
     seen: set[int] = set()
     while True:
         started = time.perf_counter()
@@ -304,8 +309,7 @@ async def sweep(session: AsyncSession, ref: Reference, now: datetime, batch_size
         if not fresh:
             await session.rollback()
             return result
-        directory = directory or await load_directory(session, ref)
-        expiring = await _process_batch(session, ref, now, fresh, directory, result)
+        expiring = await _process_batch(session, ref, now, fresh, result)
         await session.commit()
         session.expunge_all()
         result.batches += 1

@@ -69,8 +69,8 @@ def flow_of(spec: DeploymentSpec) -> Any:
 
 def build_deployments() -> list[Any]:
     """RunnerDeployments for `serve`, with module-path entrypoints so runs do not depend on the cwd."""
-    from prefect.types.entrypoint import EntrypointType
     from prefect.schedules import Cron
+    from prefect.types.entrypoint import EntrypointType
 
     return [
         flow_of(spec).to_deployment(

@@ -24,18 +24,22 @@ def prefect_api() -> Iterator[str]:
     from prefect.settings import PREFECT_API_URL, PREFECT_HOME, PREFECT_SERVER_ANALYTICS_ENABLED, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with temporary_settings(
-        updates={PREFECT_HOME: _HOME, PREFECT_SERVER_ANALYTICS_ENABLED: False},
-        restore_defaults={PREFECT_API_URL},
+    with (
+        temporary_settings(
+            updates={PREFECT_HOME: _HOME, PREFECT_SERVER_ANALYTICS_ENABLED: False},
+            restore_defaults={PREFECT_API_URL},
+        ),
+        prefect_test_harness(server_startup_timeout=90),
     ):
-        with prefect_test_harness(server_startup_timeout=90):
-            url = PREFECT_API_URL.value()
-            assert url, "the harness should have set PREFECT_API_URL"
-            yield str(url)
+        url = PREFECT_API_URL.value()
+        assert url, "the harness should have set PREFECT_API_URL"
+        yield str(url)
 
 
 @pytest.fixture
-def flow_env(prefect_api: str, database_url: str, engine: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def flow_env(
+    prefect_api: str, database_url: str, engine: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     """Flows read settings from the environment: point them at this test's (emptied) database and a data folder."""
     from jiaodong.settings import get_settings
 

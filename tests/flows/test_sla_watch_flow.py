@@ -61,9 +61,7 @@ async def test_transitions_become_prefect_events_on_the_delegation_resource(
     assert names == {"jiaodong.delegation.submit", "jiaodong.delegation.sign_for"}
 
 
-async def test_the_recompute_flow_applies_a_loaded_schedule_and_says_why(
-    flow_env: Path, session: AsyncSession
-) -> None:
+async def test_the_recompute_flow_applies_a_loaded_schedule_and_says_why(flow_env: Path, session: AsyncSession) -> None:
     await add_users(session)
     ref = await load_reference(session)
     await filed(session, ref, at("2026-12-30"))  # sign for by 2027-01-04 (provisional: 2027 unconfirmed)

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from delegation import service, sla_service
+from delegation import outbox_service, service, sla_service
+from delegation.outbox import RetryPolicy
 from delegation.reference import Reference
 from delegation.reference_service import load_reference
 from delegation.service import ActionInput
@@ -74,13 +75,21 @@ async def test_notices_reach_the_court_holding_the_ball_and_its_command_center(
 ) -> None:
     await filed(session, ref, at("2026-03-02"))
     await sla_service.sweep(session, ref, at("2026-03-05", "09:00"))  # reminder + 催办 at once
-    inbox = {(i.username, i.title.split("：")[0]) for i in await session.exec(select(InboxRow))}
+    notices_queued = list(await session.exec(select(OutboxRow).where(OutboxRow.topic == "notice")))
+    assert [(o.channel, o.status) for o in notices_queued] == [("fanout", "pending")] * 2  # with the notices
+    await outbox_service.expand_fanouts(session, ref, at("2026-03-05", "09:01"), RetryPolicy())
+    inbox = {
+        (i.username, i.title.split("：")[0])
+        for i in await session.exec(select(InboxRow).where(InboxRow.topic == "notice"))
+    }
     assert ("zhifu-clerk", "到期提醒") in inbox
     assert ("zhifu-clerk", "催办通知 烟台催〔2026〕1号") in inbox
     assert ("yantai-center", "催办通知 烟台催〔2026〕1号") in inbox
     assert not any(user == "yantai-center" and title == "到期提醒" for user, title in inbox)  # reminders: court only
     assert not any(user in ("shinan-officer", "qingdao-center") for user, _ in inbox)
-    events = list(await session.exec(select(OutboxRow).where(OutboxRow.channel == "prefect_event")))
+    events = list(
+        await session.exec(select(OutboxRow).where(OutboxRow.channel == "prefect_event", OutboxRow.topic == "notice"))
+    )
     assert {e.payload["event"] for e in events} == {"jiaodong.notice.reminder", "jiaodong.notice.urge"}
     assert all(e.target.startswith("delegation.JD2026-") for e in events)
 
