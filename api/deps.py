@@ -18,8 +18,11 @@ from delegation.access import Actor
 from delegation.auth_service import Principal
 from delegation.reference import Reference
 
+# Dependencies are `async def` although they do not await: FastAPI runs plain `def` dependencies in a
+# thread pool, a thread hop per dependency per request.
 
-def get_now() -> datetime:
+
+async def get_now() -> datetime:
     """The one source of time for every route (tests override it through app.dependency_overrides)."""
     return datetime.now(UTC)
 
@@ -35,7 +38,7 @@ async def get_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Asyn
         yield session
 
 
-def get_reference(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Reference:
+async def get_reference(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Reference:
     return runtime.reference
 
 
@@ -59,7 +62,7 @@ async def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def get_actor(principal: CurrentPrincipal) -> Actor:
+async def get_actor(principal: CurrentPrincipal) -> Actor:
     return principal.actor
 
 
@@ -68,7 +71,7 @@ CurrentActor = Annotated[Actor, Depends(get_actor)]
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
 
 
-def expected_version(
+async def expected_version(
     if_match: Annotated[
         str | None,
         Header(

@@ -75,7 +75,8 @@ async def edit(
     expected_version: int,
     data: DraftInput,
 ) -> DelegationRow:
-    await load_authorized(session, ref, actor, delegation_id, Operation.EDIT_DRAFT)
+    # Held in a variable: the session's identity map is weak, and the service looks the row up again.
+    _row = await load_authorized(session, ref, actor, delegation_id, Operation.EDIT_DRAFT)
     try:
         return await service.update_draft(session, ref, actor, now, delegation_id, expected_version, data)
     except Conflict as exc:
@@ -95,7 +96,7 @@ async def act(
 ) -> DelegationRow:
     """One action of the state machine, if the actor's part allows it; 409 with the current state if the
     version is stale or the state does not allow it (any more)."""
-    await load_authorized(session, ref, actor, delegation_id, Operation.TRANSITION, action)
+    _row = await load_authorized(session, ref, actor, delegation_id, Operation.TRANSITION, action)  # kept: see edit()
     try:
         return await service.perform(session, ref, actor, now, delegation_id, action, expected_version, data)
     except (Conflict, TransitionNotAllowed) as exc:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -191,21 +192,35 @@ async def logout(session: AsyncSession, principal: Principal, now: datetime) -> 
 
 
 async def resolve_token(session: AsyncSession, token: str, now: datetime) -> Principal:
+    # Plain columns, not ORM objects: this runs on every request made with a token.
     stmt = (
-        select(ApiTokenRow, UserRow)
+        sa_select(
+            col(ApiTokenRow.id),
+            col(ApiTokenRow.court_code),
+            col(ApiTokenRow.revoked_at),
+            col(ApiTokenRow.expires_at),
+            col(UserRow.id),
+            col(UserRow.username),
+            col(UserRow.display_name),
+            col(UserRow.court_code),
+            col(UserRow.roles),
+            col(UserRow.active),
+        )
         .join(UserRow, col(UserRow.id) == col(ApiTokenRow.user_id))
-        .where(ApiTokenRow.token_hash == digest(token))
+        .where(col(ApiTokenRow.token_hash) == digest(token))
     )
-    found = (await session.exec(stmt)).first()
+    connection = await session.connection()  # Core, in the session's transaction: no ORM objects to build
+    found = (await connection.execute(stmt)).first()
     if found is None:
         raise NotAuthenticated("Unknown API token.")
-    row, user = found
-    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+    token_id, court, revoked_at, expires_at, user_id, username, display_name, user_court, roles, active = found
+    if revoked_at is not None or (expires_at is not None and expires_at <= now):
         raise NotAuthenticated("The API token was revoked or has expired.")
-    if not user.active or user.court_code != row.court_code:
+    if not active or user_court != court:
         # The token was scoped to the court its user belonged to; a user who moved needs a new token.
         raise NotAuthenticated("The API token's user is inactive or no longer belongs to the token's court.")
-    return Principal(_actor(user, row.court_code), user.id or 0, "token", row.id or 0)
+    granted = frozenset(UserRole(r) for r in roles or () if r in _GRANTABLE)
+    return Principal(Actor(username, court, granted, display_name), user_id or 0, "token", token_id or 0)
 
 
 async def create_token(

@@ -116,7 +116,8 @@ async def upload(
     store: FileStore,
     max_bytes: int,
 ) -> DocumentRow:
-    await load_authorized(session, ref, actor, delegation_id, Operation.UPLOAD_DOCUMENT)
+    # Held in a variable: the session's identity map is weak, and record_document looks the row up again.
+    _row = await load_authorized(session, ref, actor, delegation_id, Operation.UPLOAD_DOCUMENT)
     if item.kind not in DOCUMENT_KINDS:
         raise ValidationFailed([FieldError("kind", "材料类型无效", f"kind must be one of {', '.join(DOCUMENT_KINDS)}")])
     if len(item.content) > max_bytes:

@@ -34,11 +34,12 @@ from delegation.errors import FieldError, NotFound, ValidationFailed
 from delegation.fields import LIST_KIND
 from delegation.policy import FieldSpec, mask_fields
 from delegation.reference import Reference
-from delegation.states import Action, Mechanism, Role, Status, allowed_actions
+from delegation.states import TERMINAL, Action, Mechanism, Role, Status, allowed_actions
 from delegation.tables import AssetResultRow, ClockRow, DelegationRow, DocumentRow, EventRow
 
 T = TypeVar("T")
 MAX_PAGE = 100
+CLOCKLESS = frozenset({Status.DRAFT.value, *(s.value for s in TERMINAL)})  # no open clock in these states
 BOXES = ("inbox", "outbox", "all")
 
 
@@ -354,12 +355,15 @@ async def list_delegations(
 
 
 async def listed(session: AsyncSession, ref: Reference, actor: Actor, now: datetime, row: DelegationRow) -> Listed:
+    if row.status in CLOCKLESS:
+        return summarize(ref, actor, row)
     clocks = await running_clocks(session, ref, [row.id or 0], now)
     return summarize(ref, actor, row, clocks.get(row.id or 0))
 
 
 async def detail(session: AsyncSession, ref: Reference, actor: Actor, now: datetime, delegation_id: int) -> DetailView:
-    await load_authorized(session, ref, actor, delegation_id, Operation.VIEW)
+    # Held in a variable: the session's identity map is weak, and get_detail looks the row up again.
+    _row = await load_authorized(session, ref, actor, delegation_id, Operation.VIEW)
     found = await service.get_detail(session, ref, actor, now, delegation_id)
     results = await session.exec(
         select(AssetResultRow).where(AssetResultRow.delegation_id == delegation_id).order_by(col(AssetResultRow.id))

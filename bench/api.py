@@ -1,0 +1,453 @@
+"""Benchmark: the HTTP API under uvicorn (one worker, 127.0.0.1) on PostgreSQL with 100,000 delegations.
+
+Prints: create-and-submit throughput (a filing = create the draft, upload the matter's two required
+documents, submit: four requests, four transactions) against raw asyncpg writing the same rows in the same
+four transactions, as a ratio; and p50/p99 latency of the inbox list and of one delegation's page.
+Both sides are measured one request at a time (latency-bound, like bench/submit.py) and with 8 in flight.
+
+Not a test. Creates its own database on 127.0.0.1:5432 and drops it afterwards; loopback only.
+Usage: .venv/bin/python bench/api.py [--rows 100000] [--filings 600] [--requests 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import asyncpg
+import httpx
+from tqdm import tqdm
+
+from delegation import auth_service
+from delegation.db import make_engine, make_sessionmaker
+from delegation.passwords import hash_password
+from delegation.reference_service import load_reference
+from delegation.tables import UserRow
+from jiaodong.cli import upgrade_database
+
+ADMIN_DSN = os.environ.get("JIAODONG_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+ROOT = Path(__file__).resolve().parent.parent
+COURTS = ["鲁0202", "鲁0602", "鲁0705", "鲁1002", "鲁1102"]
+OFFICER, CLERK = ("bench-officer", "鲁0202"), ("bench-clerk", "鲁0602")
+STATUSES = [
+    ("submitted", 20),
+    ("returned", 5),
+    ("accepted", 10),
+    ("in_progress", 30),
+    ("completed", 10),
+    ("confirmed", 20),
+    ("withdrawn", 5),
+]
+PARTIES = [
+    {"role": "applicant", "party_type": "legal_person", "name": "青岛海联贸易有限公司", "uscc": "91350100M000100Y43"},
+    {
+        "role": "debtor",
+        "party_type": "natural_person",
+        "name": "张三",
+        "id_number": "11010519491231002X",
+        "address": "山东省烟台市芝罘区南大街100号",
+        "phone": "13800138000",
+    },
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+# ---------------------------------------------------------------- setup
+
+
+async def make_users(url: str) -> dict[str, str]:
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    tokens: dict[str, str] = {}
+    try:
+        async with make_sessionmaker(engine)() as session:
+            digest = hash_password("bench-password-123")
+            for name, court, role in ((*OFFICER, "requesting_officer"), (*CLERK, "assisting_clerk")):
+                session.add(
+                    UserRow(
+                        username=name,
+                        display_name=name,
+                        court_code=court,
+                        roles=[role],
+                        password_hash=digest,
+                        created_at=now,
+                    )
+                )
+            await session.commit()
+            ref = await load_reference(session)
+            for name, _court in (OFFICER, CLERK):
+                token, _row = await auth_service.create_token(
+                    session, ref, now, username=name, name="bench", created_by="bench"
+                )
+                tokens[name] = token
+    finally:
+        await engine.dispose()
+    return tokens
+
+
+async def bulk_load(dsn: str, rows: int) -> None:
+    """Delegations between the five demo courts in realistic states, with events, documents and clocks."""
+    connection = await asyncpg.connect(dsn)
+    rng = random.Random(7)
+    now = datetime.now(UTC)
+    weights = [w for _s, w in STATUSES]
+    states = [s for s, _w in STATUSES]
+    fields = json.dumps({"note": "查询车辆"}, ensure_ascii=False)
+    parties = json.dumps(PARTIES, ensure_ascii=False)
+    chunk = 5000
+    delegation_columns = [
+        "id", "number", "case_number", "requesting_court", "assisting_court", "matter_type", "mechanism",
+        "status", "policy_version", "summary", "fields", "parties", "search_text", "handler", "created_by",
+        "created_at", "updated_at", "submitted_at", "version",
+    ]  # fmt: skip
+    event_columns = [
+        "delegation_id", "kind", "action", "from_status", "to_status", "actor", "actor_court", "actor_role",
+        "at", "comment", "data",
+    ]  # fmt: skip
+    document_columns = [
+        "delegation_id", "kind", "filename", "content_type", "size", "sha256", "storage_key", "uploaded_by",
+        "uploaded_court", "uploaded_at",
+    ]  # fmt: skip
+    clock_columns = [
+        "delegation_id", "stage", "court_code", "budget_days", "unit", "policy_version", "started_at",
+        "extra_days", "paused", "due_at", "due_provisional",
+    ]  # fmt: skip
+    try:
+        with tqdm(total=rows, desc="bulk load (COPY)", unit="delegation") as bar:
+            for start in range(1, rows + 1, chunk):
+                delegations, events, documents, clocks = [], [], [], []
+                for ident in range(start, min(start + chunk, rows + 1)):
+                    requesting = rng.choice(COURTS)
+                    assisting = rng.choice([c for c in COURTS if c != requesting])
+                    status = rng.choices(states, weights)[0]
+                    created = now - timedelta(minutes=rng.randrange(1, 700 * 24 * 60))
+                    case_number = f"（{created.year}）{requesting}执{ident}号"
+                    delegations.append(
+                        (
+                            ident, f"JD{created.year}-{ident:07d}", case_number, requesting, assisting,
+                            "vehicle_inquiry", "matter_delegation", status, "2025-01-01", "查询被执行人名下车辆",
+                            fields, parties, f"{case_number} 青岛海联贸易有限公司 张三",
+                            "王法官" if status in ("in_progress", "completed", "confirmed") else None,
+                            "bulk", created, created + timedelta(hours=1), created, 3,
+                        )
+                    )  # fmt: skip
+                    for action, before, after in (("create", None, "draft"), ("submit", "draft", "submitted")):
+                        events.append(
+                            (ident, "transition", action, before, after, "bulk", requesting, "requester", created,
+                             "", "{}")
+                        )  # fmt: skip
+                    for kind in ("letter_of_delegation", "officer_credentials"):
+                        documents.append(
+                            (ident, kind, f"{kind}.pdf", "application/pdf", 1000, "0" * 64, "documents/00/x.pdf",
+                             "bulk", requesting, created)
+                        )  # fmt: skip
+                    if status not in ("confirmed", "withdrawn"):
+                        stage = {"submitted": "sign_for", "returned": "correction", "completed": "confirmation"}
+                        holder = requesting if status in ("returned", "completed") else assisting
+                        due = now + timedelta(days=rng.randrange(-20, 15))
+                        clocks.append(
+                            (ident, stage.get(status, "execution"), holder, 7, "working", "2025-01-01", created, 0,
+                             False, due, due.year > 2026)
+                        )  # fmt: skip
+                await connection.copy_records_to_table("delegation", records=delegations, columns=delegation_columns)
+                await connection.copy_records_to_table("delegation_event", records=events, columns=event_columns)
+                await connection.copy_records_to_table("document", records=documents, columns=document_columns)
+                await connection.copy_records_to_table("stage_clock", records=clocks, columns=clock_columns)
+                bar.update(len(delegations))
+        for table in ("delegation", "delegation_event", "document", "stage_clock"):
+            await connection.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+            )
+        await connection.execute("ANALYZE")
+    finally:
+        await connection.close()
+
+
+# ---------------------------------------------------------------- the server
+
+
+def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "DATABASE_URL": url, "JIAODONG_DATA_DIR": str(data_dir), "JIAODONG_SECRET_KEY": "bench"}
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+async def wait_ready(base: str) -> None:
+    async with httpx.AsyncClient(base_url=base) as client:
+        for _ in range(200):
+            try:
+                if (await client.get("/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.05)
+    raise RuntimeError("the server did not start")
+
+
+# ---------------------------------------------------------------- create and submit
+
+
+def scan(serial: int) -> bytes:
+    """A small, distinct PDF per upload (content-addressed storage would skip identical ones)."""
+    return b"%PDF-1.4\n% bench scan " + str(serial).encode() + b"\n%%EOF\n"
+
+
+async def file_over_http(client: httpx.AsyncClient, serial: int) -> int:
+    body = {
+        "case_number": f"（2026）鲁0202执{200000 + serial}号",
+        "assisting_court": "鲁0602",
+        "matter_type": "property_investigation",
+        "fields": {"scope": "被执行人在烟台的房产、车辆"},
+        "parties": PARTIES,
+    }
+    created = await client.post("/api/v1/delegations", json=body, headers={"Idempotency-Key": f"bench-{serial}"})
+    assert created.status_code == 201, created.text
+    ident = created.json()["id"]
+    for n, kind in enumerate(("letter_of_delegation", "officer_credentials")):
+        files = {"file": (f"{kind}.pdf", scan(serial * 2 + n), "application/pdf")}
+        uploaded = await client.post(f"/api/v1/delegations/{ident}/documents", data={"kind": kind}, files=files)
+        assert uploaded.status_code == 201, uploaded.text
+    submitted = await client.post(f"/api/v1/delegations/{ident}/submit", headers={"If-Match": created.headers["ETag"]})
+    assert submitted.status_code == 200, submitted.text
+    return int(ident)
+
+
+async def run_rate(count: int, concurrency: int, one: Callable[[int], Awaitable[Any]], first: int) -> float:
+    queue = iter(range(first, first + count))
+
+    async def worker() -> None:
+        for serial in queue:
+            await one(serial)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return count / (time.perf_counter() - started)
+
+
+class RawFiler:
+    """The same rows the API wrote for one filing, written with hand-written SQL in the same transactions."""
+
+    def __init__(self, pool: asyncpg.Pool, templates: dict[str, list[dict[str, Any]]]) -> None:
+        self.pool = pool
+        self.t = templates
+
+    @staticmethod
+    def _insert(table: str, row: dict[str, Any]) -> tuple[str, list[Any]]:
+        columns = [c for c in row if c != "id"]
+        placeholders = ", ".join(f"${i + 1}" for i in range(len(columns)))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) RETURNING id"
+        return sql, [row[c] for c in columns]
+
+    async def file(self, serial: int) -> None:
+        d = dict(self.t["delegation"][0])
+        async with self.pool.acquire() as connection:
+            async with connection.transaction():  # create
+                d.update(number=f"tmp-{uuid.uuid4().hex[:24]}", idempotency_key=f"raw-{serial}", status="draft")
+                d.update(version=1, submitted_at=None, case_number=f"（2026）鲁0202执{400000 + serial}号")
+                sql, args = self._insert("delegation", d)
+                ident = await connection.fetchval(sql, *args)
+                await connection.execute("UPDATE delegation SET number=$2 WHERE id=$1", ident, f"JD2026-{ident:07d}")
+                await self._rows(connection, "create", ident)
+            for n in range(2):  # two uploads
+                async with connection.transaction():
+                    document = dict(self.t["document"][n], delegation_id=ident, sha256=f"{serial:064d}")
+                    sql, args = self._insert("document", document)
+                    await connection.fetchval(sql, *args)
+                    await self._rows(connection, f"upload{n}", ident)
+            async with connection.transaction():  # submit
+                await connection.execute(
+                    "UPDATE delegation SET status='submitted', version=2, updated_at=$2, submitted_at=$2 "
+                    "WHERE id=$1 AND version=1",
+                    ident,
+                    datetime.now(UTC),
+                )
+                await self._rows(connection, "submit", ident)
+
+    async def _rows(self, connection: asyncpg.Connection, step: str, ident: int) -> None:
+        for table, row in self.t[step]:  # type: ignore[misc]
+            sql, args = self._insert(table, {**row, "delegation_id": ident})
+            await connection.fetchval(sql, *args)
+
+
+async def templates_of(connection: asyncpg.Connection, ident: int) -> dict[str, Any]:
+    """Rows the API wrote for filing `ident`, grouped by the request that wrote them."""
+    delegation = [dict(r) for r in await connection.fetch("SELECT * FROM delegation WHERE id=$1", ident)]
+    documents = [
+        dict(r) for r in await connection.fetch("SELECT * FROM document WHERE delegation_id=$1 ORDER BY id", ident)
+    ]
+    events = [
+        dict(r)
+        for r in await connection.fetch("SELECT * FROM delegation_event WHERE delegation_id=$1 ORDER BY id", ident)
+    ]
+    clocks = [dict(r) for r in await connection.fetch("SELECT * FROM stage_clock WHERE delegation_id=$1", ident)]
+    outbox = [dict(r) for r in await connection.fetch("SELECT * FROM outbox WHERE delegation_id=$1", ident)]
+    by_action = {e["action"]: e for e in events}
+    uploads = [e for e in events if e["action"] == "upload_document"]
+    return {
+        "delegation": delegation,
+        "document": documents,
+        "create": [("delegation_event", by_action["create"])],
+        "upload0": [("delegation_event", uploads[0])],
+        "upload1": [("delegation_event", uploads[1])],
+        "submit": [("delegation_event", by_action["submit"])]
+        + [("stage_clock", c) for c in clocks]
+        + [("outbox", o) for o in outbox],
+    }
+
+
+async def row_counts(connection: asyncpg.Connection) -> dict[str, int]:
+    tables = ("delegation", "delegation_event", "document", "stage_clock", "outbox")
+    return {t: int(await connection.fetchval(f"SELECT count(*) FROM {t}")) for t in tables}
+
+
+# ---------------------------------------------------------------- latency
+
+
+async def latencies(client: httpx.AsyncClient, paths: list[str]) -> list[float]:
+    out = []
+    for path in paths:
+        started = time.perf_counter()
+        response = await client.get(path)
+        out.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.text
+    return out
+
+
+def line(label: str, values: list[float]) -> str:
+    return (
+        f"{label:<34} p50 {percentile(values, 50):7.2f} ms   p99 {percentile(values, 99):7.2f} ms   (n={len(values)})"
+    )
+
+
+async def main(rows: int, filings: int, requests: int) -> None:
+    name = f"jd_bench_api_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(ADMIN_DSN)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    dsn = ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
+    url = dsn.replace("postgresql://", "postgresql+asyncpg://")
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="jd-bench-") as data_dir:
+            await asyncio.to_thread(upgrade_database, url)
+            tokens = await make_users(url)
+            await bulk_load(dsn, rows)
+            port = free_port()
+            server = start_server(url, Path(data_dir), port)
+            base = f"http://127.0.0.1:{port}"
+            await wait_ready(base)
+            limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
+            officer = httpx.AsyncClient(
+                base_url=base, headers={"Authorization": f"Bearer {tokens[OFFICER[0]]}"}, limits=limits, timeout=60
+            )
+            clerk = httpx.AsyncClient(
+                base_url=base, headers={"Authorization": f"Bearer {tokens[CLERK[0]]}"}, timeout=60
+            )
+            async with officer, clerk:
+                # warm up both paths
+                await run_rate(20, 1, lambda s: file_over_http(officer, s), 0)
+                await latencies(clerk, ["/api/v1/delegations?box=inbox"] * 20)
+
+                probe = await asyncpg.connect(dsn)
+                before = await row_counts(probe)
+                api_sequential = await run_rate(filings, 1, lambda s: file_over_http(officer, s), 1000)
+                api_concurrent = await run_rate(filings, 8, lambda s: file_over_http(officer, s), 100000)
+                after = await row_counts(probe)
+                last = int(await probe.fetchval("SELECT max(id) FROM delegation WHERE created_by=$1", OFFICER[0]))
+                templates = await templates_of(probe, last)
+                await probe.close()
+                per_filing = {t: (after[t] - before[t]) / (2 * filings) for t in after}
+
+                pool = await asyncpg.create_pool(dsn, min_size=8, max_size=8)
+                raw = RawFiler(pool, templates)
+                raw_sequential = await run_rate(filings, 1, raw.file, 1000)
+                raw_concurrent = await run_rate(filings, 8, raw.file, 100000)
+                await pool.close()
+
+                inbox = await latencies(clerk, ["/api/v1/delegations?box=inbox"] * requests)
+                first = (await clerk.get("/api/v1/delegations?box=inbox")).json()
+                ids = [d["id"] for d in first["items"]]
+                cursor = first["next_cursor"]
+                second = await latencies(clerk, [f"/api/v1/delegations?box=inbox&cursor={cursor}"] * (requests // 4))
+                overdue = await latencies(clerk, ["/api/v1/delegations?box=inbox&overdue=true"] * (requests // 4))
+                text = await latencies(clerk, ["/api/v1/delegations?q=张三&status=in_progress"] * (requests // 4))
+                rng = random.Random(3)
+                pages = await latencies(clerk, [f"/api/v1/delegations/{rng.choice(ids)}" for _ in range(requests)])
+                inbox_size = int(
+                    (await clerk.get("/api/v1/delegations?box=inbox&limit=1")).status_code == 200
+                    and await _count(dsn, CLERK[1])
+                )
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+    print()
+    print(f"delegations loaded:                 {rows:,} (the clerk's inbox: {inbox_size:,})")
+    print(f"rows per filing (API, measured):    {', '.join(f'{t} {n:g}' for t, n in per_filing.items() if n)}")
+    print("create-and-submit (create + 2 uploads + submit = 4 requests, 4 transactions):")
+    print(
+        f"  API, one at a time:               {api_sequential:8.1f} filings/s  ({4 * api_sequential:7.1f} requests/s)"
+    )
+    print(f"  raw asyncpg, one at a time:       {raw_sequential:8.1f} filings/s")
+    print(f"  ratio API / raw:                  {api_sequential / raw_sequential:8.3f}  (target >= 0.33)")
+    print(
+        f"  API, 8 in flight:                 {api_concurrent:8.1f} filings/s  ({4 * api_concurrent:7.1f} requests/s)"
+    )
+    print(f"  raw asyncpg, 8 in flight:         {raw_concurrent:8.1f} filings/s")
+    print(f"  ratio API / raw:                  {api_concurrent / raw_concurrent:8.3f}  (target >= 0.33)")
+    print(line("inbox list (first page of 50)", inbox) + "   target p99 < 100 ms")
+    print(line("inbox list, second page", second))
+    print(line("inbox list, overdue only", overdue))
+    print(line("all visible, text + status filter", text))
+    print(line("one delegation's page", pages))
+
+
+async def _count(dsn: str, court: str) -> int:
+    connection = await asyncpg.connect(dsn)
+    try:
+        return int(
+            await connection.fetchval(
+                "SELECT count(*) FROM delegation WHERE assisting_court=$1 AND status <> 'draft'", court
+            )
+        )
+    finally:
+        await connection.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--filings", type=int, default=600, help="filings per side and mode")
+    parser.add_argument("--requests", type=int, default=1000, help="requests per latency measurement")
+    args = parser.parse_args()
+    asyncio.run(main(args.rows, args.filings, args.requests))
