@@ -104,9 +104,11 @@ class Children:
         return process
 
     def stop(self) -> None:
-        """Newest first: the runner before the server it talks to. SIGINT, then SIGTERM, then SIGKILL."""
+        """Newest first: the runner before the server it talks to. SIGTERM (both shut down gracefully on it),
+        then SIGINT, then SIGKILL."""
         for name, process in reversed(self.processes):
-            for sig, wait in ((signal.SIGINT, 20.0), (signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+            started = time.monotonic()
+            for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGINT, 5.0), (signal.SIGKILL, 5.0)):
                 if process.poll() is not None:
                     break
                 try:
@@ -117,7 +119,7 @@ class Children:
                     process.wait(wait)
                 except subprocess.TimeoutExpired:
                     continue
-            say(f"{name} stopped (exit {process.returncode})")
+            say(f"{name} stopped (exit {process.returncode}, {time.monotonic() - started:.1f} s)")
         self.processes.clear()
 
 
@@ -154,6 +156,10 @@ def run(host: str, port: int, flows: bool = True) -> None:
 
     settings = get_settings()
     children = Children()
+    # SIGTERM at any moment (even while waiting for Prefect) ends in the `finally` below, which stops the
+    # children in order. uvicorn, while it runs, stops gracefully on SIGINT/SIGTERM and then re-raises the
+    # signal; turned into KeyboardInterrupt here, it does not just kill the process.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         if flows:
             api_url = start_prefect(settings, children)
@@ -163,18 +169,21 @@ def run(host: str, port: int, flows: bool = True) -> None:
                 children.start("flow runner", [sys.executable, "-m", "jiaodong.serve", "runner"], env, log)
                 say(f"serving the deployments (log in {log})")
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    except KeyboardInterrupt:
+        say("stopping")
     finally:
         children.stop()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def runner_main() -> None:
     """The child process: serve the deployments until SIGINT/SIGTERM."""
     from flows.deployments import serve_all
 
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     with contextlib.suppress(KeyboardInterrupt):
         serve_all()
 
