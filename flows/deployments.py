@@ -67,22 +67,29 @@ def flow_of(spec: DeploymentSpec) -> Any:
     return getattr(importlib.import_module(spec.module), spec.function)
 
 
-def build_deployments() -> list[Any]:
-    """RunnerDeployments for `serve`, with module-path entrypoints so runs do not depend on the cwd."""
+def _options(spec: DeploymentSpec) -> dict[str, Any]:
+    """to_deployment arguments: cron in Asia/Shanghai, module-path entrypoints (runs do not depend on the cwd)."""
     from prefect.schedules import Cron
     from prefect.types.entrypoint import EntrypointType
 
-    return [
-        flow_of(spec).to_deployment(
-            name=spec.name,
-            schedules=[Cron(spec.cron, timezone=TIMEZONE)],
-            description=spec.description,
-            tags=list(TAGS),
-            parameters=dict(spec.parameters),
-            entrypoint_type=EntrypointType.MODULE_PATH,
-        )
-        for spec in DEPLOYMENTS
-    ]
+    return {
+        "name": spec.name,
+        "schedules": [Cron(spec.cron, timezone=TIMEZONE)],
+        "description": spec.description,
+        "tags": list(TAGS),
+        "parameters": dict(spec.parameters),
+        "entrypoint_type": EntrypointType.MODULE_PATH,
+    }
+
+
+def build_deployments() -> list[Any]:
+    """RunnerDeployments for `serve` (from synchronous code)."""
+    return [flow_of(spec).to_deployment(**_options(spec)) for spec in DEPLOYMENTS]
+
+
+async def abuild_deployments() -> list[Any]:
+    """The same, from async code (where Prefect's to_deployment would hand back coroutines)."""
+    return [await flow_of(spec).ato_deployment(**_options(spec)) for spec in DEPLOYMENTS]
 
 
 def serve_all(limit: int | None = 4) -> None:
