@@ -457,14 +457,14 @@ async def deliver(
     limit: int = 200,
     concurrency: int = 16,
     channels: Iterable[Channel] | None = None,
+    max_batches: int = 25,
 ) -> DeliveryReport:
-    """Drain the outbox once: expand intents, release interrupted claims, claim, send, record."""
+    """Drain the outbox: expand intents, release interrupted claims, then claim, send and record batches of
+    `limit` until nothing is due or `max_batches` were sent (the next run goes on)."""
     retry = retry or RetryPolicy()
     report = DeliveryReport()
     report.expanded = await expand_fanouts(session, ref, now, retry)
     report.interrupted = await release_interrupted(session, now, retry)
-    messages = await claim(session, now, limit, channels)
-    report.claimed = len(messages)
     gate = asyncio.Semaphore(concurrency)
 
     async def one(message: Message) -> tuple[Message, BaseException | None]:
@@ -475,8 +475,16 @@ async def deliver(
             except Exception as exc:  # any failure is recorded on the row, never raised past it
                 return message, exc
 
-    outcomes = await asyncio.gather(*(one(m) for m in messages))
-    report.sent, report.retrying, report.failed = await record_outcomes(session, now, retry, outcomes)
+    for _ in range(max_batches):
+        messages = await claim(session, now, limit, channels)
+        report.claimed += len(messages)
+        outcomes = await asyncio.gather(*(one(m) for m in messages))
+        sent, retrying, failed = await record_outcomes(session, now, retry, outcomes)
+        report.sent += sent
+        report.retrying += retrying
+        report.failed += failed
+        if len(messages) < limit:
+            break
     return report
 
 

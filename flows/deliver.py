@@ -1,6 +1,7 @@
 """deliver-notifications (every minute and on demand): drain the outbox.
 
-Intents become inbox rows and deliveries; each claimed delivery is one `send-notification` task run. A failed
+Intents become inbox rows and deliveries; each claimed e-mail, webhook or chat delivery is one
+`send-notification` task run (Prefect events are emitted directly). A failed
 send is not retried by Prefect: the retry schedule (exponential backoff) lives on the outbox row, so it
 survives restarts, and a row is never sent twice.
 """
@@ -15,9 +16,9 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from delegation import outbox_service
-from delegation.outbox import Message
+from delegation.outbox import Channel, Message
 from flows import runtime
-from flows.senders import Senders
+from flows.senders import Senders, emit_prefect_event
 
 
 @task(name="send-notification", retries=0, cache_policy=NO_CACHE, task_run_name="send {message.channel} #{message.id}")
@@ -31,7 +32,10 @@ async def deliver_notifications(now: datetime | None = None, limit: int = 200) -
     senders = Senders.from_settings(runtime.settings())
 
     async def send(message: Message) -> None:
-        await send_notification(message, senders)
+        if message.channel is Channel.PREFECT_EVENT:
+            emit_prefect_event(message)  # no task run around it: that would add three events per event
+        else:
+            await send_notification(message, senders)
 
     try:
         async with runtime.database() as (session, reference):
