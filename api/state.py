@@ -7,6 +7,9 @@ through httpx's ASGI transport, which runs no lifespan; `ready()` also starts it
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -19,6 +22,9 @@ from delegation.reference import Reference
 from delegation.reference_service import load_reference
 from jiaodong.settings import Settings
 
+log = logging.getLogger("jiaodong.api")
+REFERENCE_TTL_SECONDS = 60.0
+
 
 @dataclass
 class Runtime:
@@ -30,6 +36,8 @@ class Runtime:
     _reference: Reference | None = None
     _store: FileStore | None = None
     _lock: asyncio.Lock | None = None
+    _loaded_at: float = 0.0
+    _refreshing: asyncio.Task[None] | None = None
 
     @property
     def started(self) -> bool:
@@ -44,6 +52,7 @@ class Runtime:
         self._sessions = make_sessionmaker(self.engine)
         async with self._sessions() as session:
             self._reference = await load_reference(session)
+        self._loaded_at = time.monotonic()
         self._store = FileStore(self.settings.data_dir)
 
     async def ready(self) -> None:
@@ -55,6 +64,8 @@ class Runtime:
             await self.start()
 
     async def stop(self) -> None:
+        if self._refreshing is not None:
+            await asyncio.gather(self._refreshing, return_exceptions=True)
         if self._owns_engine and self.engine is not None:
             await self.engine.dispose()
             self.engine = None
@@ -67,7 +78,13 @@ class Runtime:
 
     @property
     def reference(self) -> Reference:
+        """The reference data; reloaded in the background once it is a minute old, so that courts, holiday
+        schedules and policy versions an administrator stored reach every worker without a restart."""
         assert self._reference is not None, "runtime not started"
+        if time.monotonic() - self._loaded_at > REFERENCE_TTL_SECONDS and self._refreshing is None:
+            # Without a running loop (a synchronous caller) the refresh waits for a later request.
+            with contextlib.suppress(RuntimeError):
+                self._refreshing = asyncio.get_running_loop().create_task(self._refresh())
         return self._reference
 
     @property
@@ -79,3 +96,13 @@ class Runtime:
         """Pick up courts, schedules and policies an administrator changed in the database."""
         async with self.sessions() as session:
             self._reference = await load_reference(session)
+        self._loaded_at = time.monotonic()
+
+    async def _refresh(self) -> None:
+        try:
+            await self.reload_reference()
+        except Exception:  # keep serving the previous reference data; try again after the next TTL
+            log.exception("reloading the reference data failed")
+            self._loaded_at = time.monotonic()
+        finally:
+            self._refreshing = None

@@ -11,9 +11,11 @@ import binascii
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, true
+from sqlalchemy.orm import defer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -311,9 +313,22 @@ def running_clock(ref: Reference, clocks: Iterable[ClockRow], now: datetime) -> 
     )
 
 
+# A list item needs neither the matter's fields nor its parties: not decoding their JSON halves the cost.
+_LIST_DEFERRED = (
+    defer(DelegationRow.fields),  # type: ignore[arg-type]
+    defer(DelegationRow.parties),  # type: ignore[arg-type]
+    defer(DelegationRow.search_text),  # type: ignore[arg-type]
+)
+
+
+@lru_cache(maxsize=1024)
+def _allowed(status: Status, mechanism: Mechanism, roles: frozenset[Role]) -> tuple[Action, ...]:
+    return tuple(allowed_actions(status, mechanism, roles))
+
+
 def summarize(ref: Reference, actor: Actor, row: DelegationRow, clock: RunningClock | None = None) -> Listed:
     roles = roles_of(actor, row, ref)
-    return Listed(row, roles, allowed_actions(Status(row.status), Mechanism(row.mechanism), roles), clock)
+    return Listed(row, roles, list(_allowed(Status(row.status), Mechanism(row.mechanism), roles)), clock)
 
 
 async def running_clocks(
@@ -344,7 +359,12 @@ async def list_delegations(
     conditions = _conditions(ref, actor, q, now)
     if after is not None:
         conditions.append(col(DelegationRow.id) < after)
-    stmt = select(DelegationRow).where(and_(true(), *conditions)).order_by(col(DelegationRow.id).desc())
+    stmt = (
+        select(DelegationRow)
+        .options(*_LIST_DEFERRED)
+        .where(and_(true(), *conditions))
+        .order_by(col(DelegationRow.id).desc())
+    )
     rows = list(await session.exec(stmt.limit(limit + 1)))
     page = _page(rows, limit, lambda r: r.id)
     clocks = await running_clocks(session, ref, [r.id for r in page.items if r.id is not None], now)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from api.deps import CurrentActor, Now, Ref
 from api.schemas import (
@@ -28,13 +28,20 @@ from api.schemas import (
 )
 from courts.registry import Court
 from delegation import query_service
+from delegation.access import Operation, authorize, enforce
 from delegation.clocks import end_of_day
 from delegation.errors import FieldError, NotFound, ValidationFailed
 from delegation.fields import DOCUMENT_KINDS
 from delegation.policy import FieldSpec, MatterType, PolicyVersion
 from delegation.reference import Reference
 
-router = APIRouter(prefix="/api/v1", tags=["reference"])
+
+async def may_read_reference(actor: CurrentActor) -> None:
+    """Reference data is for every authenticated user; asked of access.authorize like every route."""
+    enforce(authorize(actor, Operation.READ_REFERENCE), "Reference data", Operation.READ_REFERENCE)
+
+
+router = APIRouter(prefix="/api/v1", tags=["reference"], dependencies=[Depends(may_read_reference)])
 
 T = TypeVar("T")
 Cursor = Annotated[str | None, Query(max_length=200)]

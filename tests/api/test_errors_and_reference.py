@@ -116,3 +116,30 @@ async def test_reference_data_gives_courts_suggestions_matter_schemas_calendar_a
         document = ok(await client.get("/api/v1/policy-versions/2025-01-01"))
         assert document["stages"]["sign_for"]["days"] == 2
         assert (await client.get("/api/v1/policy-versions/1999")).status_code == 404
+
+
+async def test_reference_data_an_administrator_stores_reaches_a_running_app_within_a_minute(api: Api) -> None:
+    from datetime import date
+
+    from courts.registry import CourtOverride
+    from delegation.reference_service import store_court_override
+
+    async with api.sessions() as session:
+        court = CourtOverride(
+            code="鲁0699",
+            effective_from=date(2026, 1, 1),
+            name="烟台经济技术开发区人民法院",
+            name_en="Yantai Development Zone People's Court",
+            city="烟台",
+            level="basic",
+            parent_code="鲁06",
+        )
+        await store_court_override(session, court, "admin", api.clock.now)
+    runtime = api.app.state.runtime
+    async with api.client("zhifu-clerk") as client:
+        assert (await client.get("/api/v1/courts/鲁0699")).status_code == 404  # loaded at start
+        runtime._loaded_at -= 3600  # a minute and more has passed
+        await client.get("/api/v1/courts/鲁0699")  # starts the reload in the background
+        if runtime._refreshing is not None:
+            await runtime._refreshing
+        assert ok(await client.get("/api/v1/courts/鲁0699"))["name"] == "烟台经济技术开发区人民法院"

