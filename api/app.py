@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
@@ -80,6 +80,62 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class BodyTooLarge(StarletteHTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is larger than {limit} bytes.")
+
+
+class BodyLimit:
+    """Refuse bodies over the limit before they are read: by Content-Length at once, and by counting the
+    bytes of a body sent without one. The answer is a problem+json 413 like every other error."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = next((v for k, v in scope.get("headers", []) if k == b"content-length"), None)
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            body = problems.dumps(
+                {
+                    "type": "urn:jiaodong:problem:payload_too_large",
+                    "title": "请求内容过大",
+                    "status": 413,
+                    "detail": f"The request body is larger than {self.limit} bytes.",
+                    "instance": scope.get("path", ""),
+                    "code": "payload_too_large",
+                }
+            )
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 413,
+                    "headers": [
+                        (b"content-type", problems.PROBLEM_MEDIA_TYPE.encode()),
+                        (b"content-length", str(len(body)).encode()),
+                        (b"connection", b"close"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        seen = 0
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise BodyTooLarge(self.limit)
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+
 def _render_context(request: Request, exc: DomainError) -> dict[str, Any]:
     current = exc.context.get("current")
     if isinstance(current, Listed):
@@ -122,7 +178,7 @@ def create_app(
     )
     app.state.runtime = runtime
     problems.install(app, _render_context)
-    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_upload_bytes + 1024 * 1024)
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024)  # the file plus its form
     app.add_middleware(SecurityHeaders)
 
     for router in (auth.router, delegations.router, actions.router, reference.router, admin.router):

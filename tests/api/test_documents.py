@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import AsyncIterator
 
+import httpx
 from sqlmodel import select
 
 from delegation.document_service import sanitize_filename
@@ -117,3 +119,32 @@ def test_file_names_lose_paths_controls_and_reserved_characters() -> None:
     assert sanitize_filename(" ... ", "png") == "document.png"
     assert sanitize_filename(None, "jpg") == "document.jpg"
     assert len(sanitize_filename("长" * 400 + ".pdf", "pdf")) == 154
+
+
+async def test_bodies_over_the_limit_are_refused_before_they_are_read(api: Api, database_url: str) -> None:
+    from api.app import create_app
+    from jiaodong.settings import Settings
+
+    small = create_app(Settings(database_url=database_url, data_dir=api.data_dir, max_upload_bytes=1000))
+    small.state.runtime.engine = api.app.state.runtime.engine
+    await small.state.runtime.start()
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=small), base_url="http://testserver") as client:
+            client.headers["Authorization"] = f"Bearer {api.tokens['shinan-officer']}"
+            declared = await client.post(
+                "/api/v1/delegations/1/documents",
+                data={"kind": "other"},
+                files={"file": ("big.pdf", io.BytesIO(PDF + b"0" * 100_000), "application/pdf")},
+            )
+            assert declared.status_code == 413 and declared.headers["content-type"] == "application/problem+json"
+
+            async def chunks() -> AsyncIterator[bytes]:
+                for _ in range(10):
+                    yield b" " * 10_000
+
+            streamed = await client.post(
+                "/api/v1/delegations", content=chunks(), headers={"content-type": "application/json"}
+            )
+            assert streamed.status_code == 413 and streamed.json()["code"] == "payload_too_large"
+    finally:
+        await small.state.runtime.stop()
