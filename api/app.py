@@ -23,6 +23,7 @@ from api.deps import etag
 from api.routes import actions, admin, auth, delegations, reference
 from api.schemas import ProblemOut, delegation_out
 from api.state import Runtime
+from api.web import install as install_web_pages
 from delegation.auth_service import LoginThrottle
 from delegation.errors import DomainError
 from delegation.query_service import Listed
@@ -202,4 +203,5 @@ def create_app(
         }
         return JSONResponse(body, status_code=status)
 
+    install_web_pages(app)  # the pages for people: api/web (routes, static files, headers, error pages)
     return app

@@ -1,0 +1,198 @@
+"""Names people read for the codes the domain uses: statuses, actions, stages, roles, notice kinds.
+
+English message ids, marked with N_ for extraction and translated (to Chinese by default) where shown.
+"""
+
+from __future__ import annotations
+
+from api.web.i18n import N_
+
+STATUS: dict[str, str] = {
+    "draft": N_("Draft"),
+    "submitted": N_("Waiting for sign-for"),
+    "returned": N_("Returned for correction"),
+    "declined": N_("Declined, awaiting redirect"),
+    "accepted": N_("Signed for"),
+    "in_progress": N_("In progress"),
+    "scheduled": N_("On-site date agreed"),
+    "completed": N_("Completed, awaiting confirmation"),
+    "confirmed": N_("Confirmed"),
+    "withdrawn": N_("Withdrawn"),
+}
+
+# The button on an action's form.
+ACTION: dict[str, str] = {
+    "submit": N_("Submit the delegation"),
+    "sign_for": N_("Sign for"),
+    "return_for_correction": N_("Return for correction"),
+    "resubmit": N_("Resubmit after correction"),
+    "decline": N_("Decline (not our jurisdiction)"),
+    "redirect": N_("Redirect to another court"),
+    "assign_handler": N_("Assign the handler"),
+    "schedule": N_("Agree the on-site date"),
+    "record_result": N_("Record the results"),
+    "complete": N_("Complete with the receipt"),
+    "request_extension": N_("Request an extension"),
+    "approve_extension": N_("Approve the extension"),
+    "refuse_extension": N_("Refuse the extension"),
+    "confirm": N_("Confirm the result"),
+    "request_rework": N_("Request rework"),
+    "withdraw": N_("Withdraw the delegation"),
+    "expire_correction": N_("Not corrected in time: deemed withdrawn"),
+}
+
+# What happened, in the timeline.
+EVENT: dict[str, str] = {
+    "create": N_("Draft created"),
+    "edit": N_("Draft edited"),
+    "submit": N_("Delegation submitted"),
+    "sign_for": N_("Signed for"),
+    "return_for_correction": N_("Returned for correction"),
+    "resubmit": N_("Resubmitted after correction"),
+    "decline": N_("Declined as not its jurisdiction"),
+    "redirect": N_("Redirected to another court"),
+    "assign_handler": N_("Handler assigned"),
+    "schedule": N_("On-site date agreed"),
+    "record_result": N_("Results recorded"),
+    "complete": N_("Matter completed"),
+    "request_extension": N_("Extension requested"),
+    "approve_extension": N_("Extension approved"),
+    "refuse_extension": N_("Extension refused"),
+    "confirm": N_("Result confirmed"),
+    "request_rework": N_("Rework requested"),
+    "withdraw": N_("Withdrawn"),
+    "expire_correction": N_("Not corrected in time: deemed withdrawn"),
+    "upload_document": N_("Document uploaded"),
+    "message": N_("Message"),
+    "notice_reminder": N_("Deadline reminder"),
+    "notice_urge": N_("Urging notice (催办)"),
+    "notice_supervise": N_("Supervision notice (督办)"),
+    "notice_escalate": N_("Escalated to the regional coordinator"),
+    "acknowledge_notice": N_("Supervision notice acknowledged"),
+    "recompute_due": N_("Deadline recomputed"),
+}
+
+STAGE: dict[str, str] = {
+    "sign_for": N_("Sign-for"),
+    "correction": N_("Correction"),
+    "plan": N_("Support plan"),
+    "execution": N_("Execution"),
+    "confirmation": N_("Confirmation"),
+}
+
+ROLE: dict[str, str] = {
+    "requesting_officer": N_("Officer in charge (requesting)"),
+    "assisting_clerk": N_("Clerk (assisting)"),
+    "command_center": N_("Enforcement command center"),
+    "regional_coordinator": N_("Five-city coordinator"),
+    "admin": N_("Administrator"),
+    "system": N_("System"),
+}
+
+# The part someone played on a delegation (event rows keep it).
+ACTING_ROLE: dict[str, str] = {
+    "requester": N_("Requesting court"),
+    "assisting": N_("Assisting court"),
+    "command_center": N_("Command center"),
+    "regional": N_("Regional coordinator"),
+    "system": N_("System"),
+}
+
+NOTICE_KIND: dict[str, str] = {
+    "reminder": N_("Deadline reminder"),
+    "urge": N_("Urging notice (催办)"),
+    "supervise": N_("Supervision notice (督办)"),
+    "escalate": N_("Escalation"),
+}
+
+OUTCOME: dict[str, str] = {
+    "done": N_("Done"),
+    "partial": N_("Partly done"),
+    "not_found": N_("Not found"),
+    "failed": N_("Could not be done"),
+}
+
+RETURN_REASON: dict[str, str] = {
+    "missing_documents": N_("Legal documents incomplete"),
+    "unclear_target": N_("Target of enforcement unclear"),
+    "wrong_documents": N_("Errors in the documents"),
+    "not_executable": N_("The matter cannot be done"),
+    "other": N_("Other"),
+}
+
+DOCUMENT_KIND: dict[str, str] = {
+    "letter_of_delegation": N_("Letter of delegation (委托函)"),
+    "enforcement_ruling": N_("Enforcement ruling"),
+    "assistance_notice": N_("Notice of assistance in enforcement"),
+    "officer_credentials": N_("Officers' credentials"),
+    "documents_to_serve": N_("Legal documents to be served"),
+    "receipt": N_("Receipt (回执)"),
+    "correction": N_("Supplementary material"),
+    "other": N_("Other documents"),
+}
+
+MECHANISM: dict[str, str] = {
+    "matter_delegation": N_("Matter delegation (事项委托)"),
+    "onsite_assistance": N_("On-site assistance (异地执行协助)"),
+}
+
+UNIT: dict[str, str] = {
+    "working": N_("working days"),
+    "calendar": N_("calendar days"),
+}
+
+CITY: dict[str, str] = {
+    "青岛": N_("Qingdao"),
+    "烟台": N_("Yantai"),
+    "潍坊": N_("Weifang"),
+    "威海": N_("Weihai"),
+    "日照": N_("Rizhao"),
+}
+
+STOP_REASON: dict[str, str] = {
+    "return_for_correction": N_("Returned for correction: waiting on the requesting court"),
+}
+
+WAITING_STAGE: dict[str, str] = {
+    "sign_for": N_("To sign for"),
+    "correct": N_("To correct"),
+    "do": N_("To do"),
+    "confirm": N_("To confirm"),
+}
+
+VIEW: dict[str, str] = {
+    "waiting": N_("Waiting on us"),
+    "outbox": N_("Sent by us"),
+    "inbox": N_("Assisted by us"),
+    "all": N_("All matters"),
+}
+
+SORT: dict[str, str] = {
+    "newest": N_("Newest first"),
+    "oldest": N_("Oldest first"),
+    "due": N_("Due soonest first"),
+}
+
+# Done-messages after a form (?ok=<code>); actions use their event label.
+DONE: dict[str, str] = {
+    "draft_saved": N_("The draft is saved. Check the preview of the letter, then submit it."),
+    "uploaded": N_("The document is uploaded."),
+    "message_sent": N_("The message is sent."),
+    "notice_issued": N_("The notice is issued."),
+    "acknowledged": N_("The supervision notice is acknowledged."),
+}
+
+# Page-level messages for domain errors, by their stable code (Chinese pages show the domain's own title).
+PROBLEM: dict[str, str] = {
+    "validation_failed": N_("Please correct the marked fields."),
+    "not_found": N_("Not found, or not visible to you."),
+    "permission_denied": N_("Your role does not allow this."),
+    "transition_not_allowed": N_("This action is not possible in the current state; the current state is shown."),
+    "conflict": N_("Someone else changed this matter meanwhile; the current state is shown."),
+    "not_authenticated": N_("Please log in."),
+    "too_many_attempts": N_("Too many failed logins; please wait and try again."),
+    "payload_too_large": N_("The file is too large."),
+    "unsupported_media_type": N_("Only PDF, JPEG or PNG scans are accepted."),
+    "csrf": N_("The form has expired; reload the page and try again."),
+    "internal_error": N_("Something went wrong on our side; it has been logged. Please try again."),
+}

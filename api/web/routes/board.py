@@ -1,0 +1,172 @@
+"""The command center's dashboard, everyone's notices (with the 督办 acknowledgement), printable documents,
+and the small JSON helpers the forms' scripts call (case-number check)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse, Response
+
+from api.web.context import Page
+from api.web.routes.delegation import done_text, problem_text
+from api.web.templating import Helpers, render_template
+from api.web.views import detail_model, notice_document
+from delegation import clocks, dashboard_service, notice_service, worklist_service
+from delegation.access import UserRole
+from delegation.casenumber import check_requester_owns, parse_case_number
+from delegation.errors import DomainError, ValidationFailed
+from delegation.notices import KIND_LABEL, NoticeKind, elapsed_text
+from delegation.states import Action
+
+router = APIRouter(include_in_schema=False)
+
+PRINT_LOCALE = "zh_CN"  # 委托函, 督办通知 and 回执 are official documents, in Chinese whatever the UI language
+
+
+@router.get("/dashboard")
+async def dashboard(
+    ctx: Page,
+    city: Annotated[str | None, Query(max_length=10)] = None,
+    ok: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    board = await dashboard_service.dashboard(ctx.session, ctx.ref, ctx.actor, ctx.now)
+    focus = next((c for c in board.cities if c.city == city), None)
+    if focus is None and len(board.cities) == 1:
+        focus = board.cities[0]
+    return await ctx.render(
+        "pages/dashboard.html",
+        board=board,
+        focus=focus,
+        statuses=[s.value for s in worklist_service.OPEN_STATUSES],
+        notice=done_text(ctx, ok),
+        redirect_courts=[c for c in ctx.ref.registry.courts() if c.city in ctx.ref.registry.cities()],
+        approve=Action.APPROVE_EXTENSION.value,
+        refuse=Action.REFUSE_EXTENSION.value,
+    )
+
+
+@router.get("/notices")
+async def notices(
+    ctx: Page,
+    kind: Annotated[str | None, Query(max_length=12)] = None,
+    pending: Annotated[str | None, Query(max_length=3)] = None,
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+) -> Response:
+    found = await dashboard_service.notice_inbox(
+        ctx.session, ctx.ref, ctx.actor, kind=kind, unacknowledged=pending == "1", page=page
+    )
+    return await ctx.render(
+        "pages/notices.html",
+        result=found,
+        kind=kind if kind in dashboard_service.NOTICE_KINDS else "",
+        pending=pending == "1",
+        kinds=dashboard_service.NOTICE_KINDS,
+    )
+
+
+def _may_acknowledge(ctx: Page, to_court: str) -> bool:
+    """The court a 督办 is addressed to answers it (the notice service decides; this only shows the form)."""
+    roles = {UserRole.ASSISTING_CLERK, UserRole.REQUESTING_OFFICER}
+    return ctx.actor.court_code == to_court and bool(ctx.actor.roles & roles)
+
+
+async def _notice_page(
+    ctx: Page,
+    notice_id: int,
+    *,
+    status_code: int = 200,
+    message: str = "",
+    notice: str = "",
+    reply: str = "",
+    problem: DomainError | None = None,
+) -> Response:
+    item = await dashboard_service.notice_detail(ctx.session, ctx.ref, ctx.actor, notice_id)
+    errors = {"reply": problem.errors} if isinstance(problem, ValidationFailed) else {}
+    n = item.notice
+    names = await worklist_service.display_names(ctx.session, [n.acknowledged_by or "", n.issued_by])
+    return await ctx.render(
+        "pages/notice.html",
+        status_code,
+        item=item,
+        may_acknowledge=n.requires_ack and n.acknowledged_at is None and _may_acknowledge(ctx, n.to_court),
+        elapsed=elapsed_text(n.ack_seconds or 0) if n.ack_seconds is not None else "",
+        message=message,
+        notice=notice,
+        reply=reply,
+        errors=errors,
+        names=names,
+    )
+
+
+@router.get("/notices/{notice_id}")
+async def notice(
+    ctx: Page,
+    notice_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    ok: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    return await _notice_page(ctx, notice_id, notice=done_text(ctx, ok))
+
+
+@router.post("/notices/{notice_id}/acknowledge")
+async def acknowledge(ctx: Page, notice_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
+    form = await ctx.form()
+    reply = str(form.get("reply") or "")
+    try:
+        await notice_service.acknowledge_notice(ctx.session, ctx.ref, ctx.actor, ctx.now, notice_id, reply)
+    except DomainError as exc:
+        if exc.code == "not_found":
+            raise
+        code = {"validation_failed": 422, "permission_denied": 403}.get(exc.code, 409)
+        return await _notice_page(
+            ctx, notice_id, status_code=code, message=problem_text(ctx, exc), reply=reply, problem=exc
+        )
+    return ctx.redirect(f"/notices/{notice_id}", ok="acknowledged")
+
+
+# ---------------------------------------------------------------- printable documents
+
+
+@router.get("/print/delegations/{delegation_id}/letter")
+async def print_letter(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
+    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, zh=True)
+    return await _print_page(ctx, "print/letter.html", m=model, row=model.row)
+
+
+@router.get("/print/delegations/{delegation_id}/receipt")
+async def print_receipt(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
+    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, zh=True)
+    completed = next((e for e in reversed(model.view.events) if e.action == Action.COMPLETE.value), None)
+    return await _print_page(ctx, "print/receipt.html", m=model, row=model.row, completed=completed)
+
+
+@router.get("/print/notices/{notice_id}")
+async def print_notice(ctx: Page, notice_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
+    item = await dashboard_service.notice_detail(ctx.session, ctx.ref, ctx.actor, notice_id)
+    n = item.notice
+    heading = [Helpers(PRINT_LOCALE, ctx.ref, ctx.now).notice_kind(n.kind), KIND_LABEL.get(NoticeKind(n.kind), "")]
+    doc = notice_document(n.body, [*heading, n.number or ""])
+    names = await worklist_service.display_names(ctx.session, [n.acknowledged_by or ""])
+    return await _print_page(ctx, "print/notice.html", item=item, doc=doc, names=names)
+
+
+async def _print_page(ctx: Page, template: str, **context: object) -> Response:
+    """Printable documents are rendered in Chinese (official documents), with the Chinese helpers."""
+    values = {"h": Helpers(PRINT_LOCALE, ctx.ref, ctx.now), "today": clocks.local_day(ctx.now), **context}
+    html = render_template(PRINT_LOCALE, template, values)
+    return Response(html, media_type="text/html; charset=utf-8")
+
+
+# ---------------------------------------------------------------- helpers for the forms' scripts
+
+
+@router.get("/web/check/case-number")
+async def check_case_number(ctx: Page, value: Annotated[str, Query(max_length=64)] = "") -> JSONResponse:
+    """Whether a 案号 is well formed and the user's court's own; the same checks filing makes."""
+    try:
+        number = parse_case_number(value, courts=ctx.ref.registry, max_year=clocks.local_day(ctx.now).year)
+        if ctx.actor.court_code:
+            check_requester_owns(number, ctx.actor.court_code)
+    except ValidationFailed as exc:
+        return JSONResponse({"ok": False, "messages": [ctx.h.error(e) for e in exc.errors]})
+    return JSONResponse({"ok": True, "canonical": number.canonical, "messages": []})

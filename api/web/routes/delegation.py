@@ -1,0 +1,193 @@
+"""A delegation's page and its small forms: each action of the state machine, documents, messages, the
+reveal of one personal-data value with a reason, and a command center's 催办/督办.
+
+Every form goes to the same use case the API calls (action_service, document_service, message_service,
+pii_service, notice_service). A refused form comes back as the page with the errors next to the fields
+of that form and a message at the top; a success redirects back to the page (post/redirect/get).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+from starlette.datastructures import UploadFile
+
+from api.web import forms, labels
+from api.web.context import Page, WebContext, safe_next
+from api.web.views import FormState, detail_model
+from delegation import action_service, document_service, message_service, notice_service, pii_service
+from delegation.errors import DomainError, FieldError, NotFound, ValidationFailed
+from delegation.fields import DOCUMENT_KINDS
+from delegation.service import RECEIPT_KIND, RESULT_OUTCOMES, RETURN_REASONS
+from delegation.states import Action
+
+router = APIRouter(include_in_schema=False)
+
+DelegationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def problem_text(ctx: WebContext, exc: DomainError) -> str:
+    """The page-level message for a refused form: the domain's Chinese title, or its English equivalent."""
+    if ctx.h.zh():
+        return exc.title_zh
+    return ctx._(labels.PROBLEM.get(exc.code, labels.PROBLEM["validation_failed"]))
+
+
+def done_text(ctx: WebContext, ok: str | None) -> str:
+    if not ok:
+        return ""
+    if ok in labels.DONE:
+        return ctx._(labels.DONE[ok])
+    if ok in labels.EVENT:
+        return ctx._("Done: %(what)s", what=ctx.h.event(ok))
+    return ""
+
+
+async def detail_page(
+    ctx: WebContext,
+    delegation_id: int,
+    *,
+    status_code: int = 200,
+    form_state: FormState | None = None,
+    message: str = "",
+    notice: str = "",
+    revealed: dict[str, object] | None = None,
+    rejected: list[str] | None = None,
+) -> Response:
+    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, ctx.h.zh())
+    return await ctx.render(
+        "pages/delegation.html",
+        status_code,
+        m=model,
+        row=model.row,
+        form_state=form_state or FormState(""),
+        message=message,
+        notice=notice,
+        revealed=revealed or {},
+        rejected=[k for k in rejected or [] if k in DOCUMENT_KINDS],
+        return_reasons=list(RETURN_REASONS),
+        outcomes=list(RESULT_OUTCOMES),
+        forms=forms,
+    )
+
+
+@router.get("/delegations/{delegation_id}")
+async def show(
+    ctx: Page,
+    delegation_id: DelegationId,
+    ok: Annotated[str | None, Query(max_length=40)] = None,
+    rejected: Annotated[str | None, Query(max_length=300)] = None,
+) -> Response:
+    return await detail_page(
+        ctx, delegation_id, notice=done_text(ctx, ok), rejected=(rejected or "").split(",") if rejected else None
+    )
+
+
+async def _refused(ctx: WebContext, delegation_id: int, exc: DomainError, state: FormState) -> Response:
+    """The matter's page again (also for a form sent from the dashboard: the same form is there), with the
+    errors next to the fields of the form that was sent and the reason at the top."""
+    status_code = {"validation_failed": 422, "permission_denied": 403, "not_found": 404}.get(exc.code, 409)
+    if exc.code == "not_found":
+        raise exc
+    if isinstance(exc, ValidationFailed):
+        state.errors = forms.errors_by_field(exc.errors)
+    elif exc.code in ("payload_too_large", "unsupported_media_type"):
+        status_code = 413 if exc.code == "payload_too_large" else 415
+        state.errors = {"file": [FieldError("file", exc.title_zh, ctx._(labels.PROBLEM[exc.code]))]}
+    message = problem_text(ctx, exc)
+    return await detail_page(ctx, delegation_id, status_code=status_code, form_state=state, message=message)
+
+
+def _back(form: Any, delegation_id: int) -> str:
+    return safe_next(str(form.get("back") or ""), f"/delegations/{delegation_id}")
+
+
+@router.post("/delegations/{delegation_id}/act/{action}")
+async def act(ctx: Page, delegation_id: DelegationId, action: Annotated[str, Path(max_length=40)]) -> Response:
+    form = await ctx.form()
+    try:
+        chosen = Action(action)
+    except ValueError:
+        raise NotFound(f"No action {action!r}.") from None
+    data, problems, values = forms.action_from_form(form)
+    state = FormState(chosen.value, values)
+    if problems:
+        return await _refused(ctx, delegation_id, ValidationFailed(problems), state)
+    version = forms.version_of(form)
+    if version is None:
+        problem = FieldError("version", "页面已过期，请刷新后重试", "Reload the page and try again.")
+        return await _refused(ctx, delegation_id, ValidationFailed([problem]), state)
+    try:
+        receipt = form.get(f"document.{RECEIPT_KIND}")
+        if chosen is Action.COMPLETE and isinstance(receipt, UploadFile) and receipt.filename:
+            await _upload(ctx, delegation_id, RECEIPT_KIND, receipt)
+        await action_service.act(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, chosen, version, data)
+    except DomainError as exc:
+        return await _refused(ctx, delegation_id, exc, state)
+    return ctx.redirect(_back(form, delegation_id), ok=chosen.value)
+
+
+async def _upload(ctx: WebContext, delegation_id: int, kind: str, upload: UploadFile) -> None:
+    limit = ctx.runtime.settings.max_upload_bytes
+    content = await upload.read(limit + 1)
+    item = document_service.Upload(kind=kind, filename=upload.filename, content=content)
+    store = ctx.runtime.store
+    await document_service.upload(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, item, store, limit)
+
+
+@router.post("/delegations/{delegation_id}/documents")
+async def upload_document(ctx: Page, delegation_id: DelegationId) -> Response:
+    form = await ctx.form()
+    kind = str(form.get("kind") or "")
+    file = form.get("file")
+    state = FormState("upload", {"kind": kind})
+    if not isinstance(file, UploadFile) or not file.filename:
+        problem = FieldError("file", "请选择要上传的文件", "Choose a file to upload.")
+        return await _refused(ctx, delegation_id, ValidationFailed([problem]), state)
+    try:
+        await _upload(ctx, delegation_id, kind, file)
+    except DomainError as exc:
+        return await _refused(ctx, delegation_id, exc, state)
+    return ctx.redirect(f"/delegations/{delegation_id}", ok="uploaded")
+
+
+@router.post("/delegations/{delegation_id}/messages")
+async def send_message(ctx: Page, delegation_id: DelegationId) -> Response:
+    form = await ctx.form()
+    text = str(form.get("text") or "")
+    try:
+        await message_service.post_message(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, text)
+    except DomainError as exc:
+        return await _refused(ctx, delegation_id, exc, FormState("message", {"text": text}))
+    return ctx.redirect(f"/delegations/{delegation_id}", ok="message_sent")
+
+
+@router.post("/delegations/{delegation_id}/reveal")
+async def reveal(ctx: Page, delegation_id: DelegationId) -> Response:
+    """The no-script way to reveal one value (scripts use the API's reveal from a dialog)."""
+    form = await ctx.form()
+    path = str(form.get("field") or "")[:200]
+    reason = str(form.get("reason") or "")
+    address = ctx.request.client.host if ctx.request.client else ""
+    try:
+        value = await pii_service.reveal(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, path, reason, address)
+    except DomainError as exc:
+        return await _refused(ctx, delegation_id, exc, FormState(f"reveal:{path}", {"reason": reason}))
+    page = await detail_page(ctx, delegation_id, revealed={path: value})
+    page.headers["Cache-Control"] = "no-store"
+    return page
+
+
+@router.post("/delegations/{delegation_id}/notices")
+async def issue_notice(ctx: Page, delegation_id: DelegationId) -> Response:
+    """A command center urges (催办) or supervises (督办) the court holding the matter."""
+    form = await ctx.form()
+    kind = str(form.get("kind") or "")
+    comment = str(form.get("comment") or "")
+    try:
+        await notice_service.issue_notice(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, kind, comment)
+    except DomainError as exc:
+        return await _refused(ctx, delegation_id, exc, FormState("notice", {"kind": kind, "comment": comment}))
+    return ctx.redirect(_back(form, delegation_id), ok="notice_issued")

@@ -1,0 +1,282 @@
+"""Jinja2 for the pages: one environment per locale (gettext installed), and the helpers templates use to
+show codes, courts, dates and clocks in the reader's language.
+
+Dates read the Chinese way by default (2026年3月2日); a due time (24:00 of the last day, stored as 00:00 of
+the next) reads as its last day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date, format_time
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from api.web import labels
+from api.web.i18n import HTML_LANG, translations
+from delegation.clocks import SHANGHAI, local_day
+from delegation.errors import FieldError
+from delegation.policy import FieldSpec
+from delegation.query_service import RunningClock
+from delegation.reference import Reference
+from delegation.service import ClockView
+
+Day = date  # the types, for annotations in Helpers (whose methods are named date and datetime)
+Moment = datetime
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES_DIR = ROOT / "templates"
+
+
+@cache
+def environment(locale: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html"], default_for_string=True),
+        extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["html_lang"] = HTML_LANG[locale]
+    env.globals["locale"] = locale
+    return env
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A clock as a coloured label: tone is ok, soon, late, paused or none; the text says it in words."""
+
+    tone: str
+    text: str
+    due: str = ""
+    provisional: bool = False
+
+
+class Helpers:
+    """What templates call to show the domain's codes and values (as `h`)."""
+
+    def __init__(self, locale: str, ref: Reference, now: Moment) -> None:
+        self.locale = locale
+        self.ref = ref
+        self.now = now
+        self._t = translations(locale)
+
+    # -- text
+    def _(self, message: str, **values: Any) -> str:
+        text = self._t.gettext(message)
+        return text % values if values else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:
+        return self._t.ngettext(singular, plural, n) % {"num": n, **values}
+
+    def _label(self, table: Mapping[str, str], code: str | None) -> str:
+        if code is None:
+            return ""
+        return self._(table[code]) if code in table else code
+
+    def status(self, code: str | None) -> str:
+        return self._label(labels.STATUS, code)
+
+    def action(self, code: str | None) -> str:
+        return self._label(labels.ACTION, code)
+
+    def event(self, code: str | None) -> str:
+        return self._label(labels.EVENT, code)
+
+    def stage(self, code: str | None) -> str:
+        return self._label(labels.STAGE, code)
+
+    def role(self, code: str | None) -> str:
+        return self._label(labels.ROLE, code)
+
+    def acting_role(self, codes: str | None) -> str:
+        return "、".join(self._label(labels.ACTING_ROLE, c) for c in (codes or "").split(",") if c and c != "none")
+
+    def notice_kind(self, code: str | None) -> str:
+        return self._label(labels.NOTICE_KIND, code)
+
+    def outcome(self, code: str | None) -> str:
+        return self._label(labels.OUTCOME, code)
+
+    def reason(self, code: str | None) -> str:
+        return self._label(labels.RETURN_REASON, code)
+
+    def doc_kind(self, code: str | None) -> str:
+        return self._label(labels.DOCUMENT_KIND, code)
+
+    def mechanism(self, code: str | None) -> str:
+        return self._label(labels.MECHANISM, code)
+
+    def unit(self, code: str | None) -> str:
+        return self._label(labels.UNIT, code)
+
+    def stop_reason(self, code: str | None) -> str:
+        return self._label(labels.STOP_REASON, code)
+
+    def city(self, name: str | None) -> str:
+        return self._label(labels.CITY, name)
+
+    def join(self, items: Iterable[str]) -> str:
+        return ("、" if self.zh() else ", ").join(items)
+
+    def doc_kinds(self, codes: Iterable[str]) -> str:
+        return self.join(self.doc_kind(c) for c in codes)
+
+    def zh(self) -> bool:
+        return self.locale.startswith("zh")
+
+    def court(self, code: str | None) -> str:
+        if not code:
+            return ""
+        court = self.ref.registry.find(code)
+        if court is None:
+            return code
+        return court.name if self.zh() else court.name_en
+
+    def court_short(self, code: str | None) -> str:
+        """A court's short name for dense tables: 芝罘区法院, 烟台市中院 (the full name in English)."""
+        if not code:
+            return ""
+        court = self.ref.registry.find(code)
+        if court is None or not self.zh():
+            return self.court(code)
+        place = court.place_name
+        if place is None:
+            return court.name
+        return f"{place}中院" if court.level.value == "intermediate" else f"{place}法院"
+
+    def courts_short(self, codes: Iterable[str]) -> str:
+        return self.join(self.court_short(c) for c in codes)
+
+    def matter(self, version: str, code: str) -> str:
+        try:
+            matter = self.ref.policies.get(version).matter(code)
+        except Exception:  # an unknown version or code still shows, as the code
+            return code
+        return matter.name_zh if self.zh() else matter.name_en
+
+    def spec_label(self, spec: FieldSpec) -> str:
+        return spec.label_zh if self.zh() else spec.label_en
+
+    def spec_help(self, spec: FieldSpec) -> str:
+        return (spec.help_zh if self.zh() else spec.help_en) or ""
+
+    def choice(self, spec: FieldSpec, value: object) -> str:
+        for c in spec.choices or ():
+            if c.value == value:
+                return c.label_zh if self.zh() else c.label_en
+        return "" if value is None else str(value)
+
+    def value(self, spec: FieldSpec, value: object) -> str:
+        """A stored (possibly masked) value of a matter field, as people read it."""
+        if value is None or value == "":
+            return "—"
+        if spec.kind == "choice":
+            return self.choice(spec, value)
+        if spec.kind == "date" and isinstance(value, str):
+            try:
+                return self.date(date.fromisoformat(value))
+            except ValueError:
+                return value
+        if spec.kind == "amount":
+            return self._("%(amount)s yuan", amount=value)
+        return str(value)
+
+    def error(self, problem: FieldError) -> str:
+        return problem.message_zh if self.zh() else problem.message_en
+
+    # -- dates
+    def date(self, value: Day | Moment | str | None, weekday: bool = False) -> str:
+        if value is None or value == "":
+            return ""
+        if isinstance(value, str):
+            text_value = value
+            try:
+                value = date.fromisoformat(text_value[:10])
+            except ValueError:
+                return text_value
+        day = local_day(value) if isinstance(value, datetime) else value
+        text = format_date(day, format="long", locale=self.locale)
+        if weekday:
+            text += self._(" (%(weekday)s)", weekday=format_date(day, format="EEE", locale=self.locale))
+        return text
+
+    def datetime(self, value: Moment | None) -> str:
+        if value is None:
+            return ""
+        local = value.astimezone(SHANGHAI)
+        return f"{self.date(local.date())} {format_time(local.time(), format='HH:mm', locale=self.locale)}"
+
+    def due_day(self, due_at: Moment | None) -> Day | None:
+        if due_at is None:
+            return None
+        return (due_at.astimezone(SHANGHAI) - timedelta(microseconds=1)).date()
+
+    def due(self, due_at: Moment | None) -> str:
+        return self.date(self.due_day(due_at), weekday=True)
+
+    def today(self) -> str:
+        return self.date(local_day(self.now), weekday=True)
+
+    def iso_day(self, value: Day | Moment | None) -> str:
+        if value is None:
+            return ""
+        return (local_day(value) if isinstance(value, datetime) else value).isoformat()
+
+    def size(self, n: int) -> str:
+        if n >= 1024 * 1024:
+            return f"{n / 1024 / 1024:.1f} MB"
+        return f"{max(1, round(n / 1024))} KB"
+
+    # -- clocks
+    def _soon_days(self) -> int:
+        return self.ref.policies.in_force(self.now).rungs.due_soon_days_before
+
+    def _badge(self, *, paused: bool, due_at: Moment | None, left: int | None, provisional: bool) -> Badge:
+        if paused:
+            return Badge("paused", self._("Paused"))
+        if due_at is None or left is None:
+            return Badge("none", "—")
+        due = self.due(due_at)
+        if self.now >= due_at:
+            late = max(0, -left)
+            text = (
+                self.ngettext("Overdue by %(num)d working day", "Overdue by %(num)d working days", late)
+                if late
+                else self._("Overdue")
+            )
+            return Badge("late", text, due, provisional)
+        if left == 0:
+            return Badge("soon", self._("Due today"), due, provisional)
+        text = self.ngettext("%(num)d working day left", "%(num)d working days left", left)
+        return Badge("soon" if left <= self._soon_days() else "ok", text, due, provisional)
+
+    def badge(self, clock: RunningClock | None) -> Badge:
+        if clock is None:
+            return Badge("none", "—")
+        return self._badge(
+            paused=clock.paused, due_at=clock.due_at, left=clock.working_days_left, provisional=clock.provisional
+        )
+
+    def clock_badge(self, view: ClockView) -> Badge:
+        if not view.clock.is_open:
+            return Badge("none", self._("Closed"))
+        return self._badge(
+            paused=view.clock.is_paused,
+            due_at=view.due.at if view.due else None,
+            left=view.working_days_left,
+            provisional=bool(view.due and view.due.provisional),
+        )
+
+    def days_left_badge(self, due_at: Moment | None, left: int) -> Badge:
+        return self._badge(paused=False, due_at=due_at, left=left, provisional=False)
+
+
+def render_template(locale: str, name: str, context: Mapping[str, Any]) -> str:
+    return environment(locale).get_template(name).render(**context)

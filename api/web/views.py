@@ -1,0 +1,333 @@
+"""View models: what a page shows, gathered from the service layer's read models in one place, so the
+templates only lay it out and the route handlers stay thin.
+
+Which actions a page offers comes from the service layer's answer (`allowed` from the transition table
+and the user's parts on the matter); a few of them also depend on facts the table does not hold (an
+extension request pending, the running clock's court), which only decide whether a form is worth showing.
+The service decides again, and alone, when the form is sent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from courts.registry import Court
+from delegation import notice_service, query_service, worklist_service
+from delegation.access import Actor, Operation, Verdict, authorize, command_center_covers
+from delegation.clocks import local_day
+from delegation.errors import FieldError
+from delegation.fields import DOCUMENT_KINDS, LIST_KIND
+from delegation.policy import FieldSpec, MatterType, PolicyVersion, missing_documents
+from delegation.query_service import DetailView
+from delegation.reference import Reference
+from delegation.service import RECEIPT_KIND, ClockView
+from delegation.states import Action, Status
+from delegation.tables import AssetResultRow, DelegationRow, EventRow, ExtensionRow, NoticeRow
+
+CLOSED = (Status.CONFIRMED.value, Status.WITHDRAWN.value)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One value of a matter field or a party, as anyone may see it (masked), and whether it can be revealed."""
+
+    spec: FieldSpec
+    path: str
+    value: object
+    revealable: bool
+
+
+@dataclass(frozen=True)
+class FieldLine:
+    spec: FieldSpec
+    shown: Shown | None  # a plain field
+    rows: list[list[Shown]] | None = None  # a list field: one row per item
+
+
+@dataclass(frozen=True)
+class PartyLine:
+    index: int
+    role: str
+    role_label_zh: str
+    role_label_en: str
+    cells: list[Shown]
+
+
+@dataclass
+class FormState:
+    """An action form sent back with problems: which form, its values, and the field errors."""
+
+    action: str
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[FieldError]] = field(default_factory=dict)
+
+
+@dataclass
+class DetailModel:
+    view: DetailView
+    policy: PolicyVersion
+    matter: MatterType
+    fields: list[FieldLine]
+    parties: list[PartyLine]
+    actions: list[str]
+    pending_extension: ExtensionRow | None
+    notices: list[NoticeRow]
+    names: dict[str, str]
+    missing_documents: list[str]
+    receipt_uploaded: bool
+    can_upload: bool
+    can_message: bool
+    can_reveal: bool
+    can_notice: bool
+    running: ClockView | None
+    redirect_courts: list[Court]
+    asset_defaults: list[str]
+    upload_kinds: list[str]
+    today: date
+
+    @property
+    def row(self) -> DelegationRow:
+        return self.view.listed.row
+
+    @property
+    def timeline(self) -> list[EventRow]:
+        return list(reversed(self.view.events))
+
+    @property
+    def results(self) -> Sequence[AssetResultRow]:
+        return self.view.results
+
+    @property
+    def document_kinds(self) -> list[str]:
+        """The kinds of document the requesting court enclosed (for its letter)."""
+        row = self.row
+        return list(dict.fromkeys(d.kind for d in self.view.documents if d.uploaded_court == row.requesting_court))
+
+    def party_names(self, role: str) -> list[str]:
+        """The names of the parties in one role (names are not masked: they identify the case)."""
+        return [str(p.get("name", "")) for p in self.view.masked.parties if p.get("role") == role and p.get("name")]
+
+
+def _shown(spec: FieldSpec, path: str, value: object, revealable: set[str], may_reveal: bool) -> Shown:
+    return Shown(spec, path, value, may_reveal and path in revealable)
+
+
+def field_lines(matter: MatterType, values: dict[str, Any], revealable: set[str], may_reveal: bool) -> list[FieldLine]:
+    lines: list[FieldLine] = []
+    for spec in matter.fields:
+        value = values.get(spec.name)
+        path = f"fields.{spec.name}"
+        if spec.kind == LIST_KIND:
+            rows = []
+            for i, item in enumerate(value if isinstance(value, list) else []):
+                item = item if isinstance(item, dict) else {}
+                rows.append(
+                    [
+                        _shown(sub, f"{path}[{i}].{sub.name}", item.get(sub.name), revealable, may_reveal)
+                        for sub in spec.item_fields or ()
+                    ]
+                )
+            lines.append(FieldLine(spec, None, rows))
+        else:
+            lines.append(FieldLine(spec, _shown(spec, path, value, revealable, may_reveal)))
+    return lines
+
+
+def party_lines(
+    policy: PolicyVersion, parties: list[dict[str, Any]], revealable: set[str], may_reveal: bool
+) -> list[PartyLine]:
+    roles = {r.code: r for r in policy.party_fields.roles}
+    out: list[PartyLine] = []
+    for i, party in enumerate(parties):
+        role = roles.get(str(party.get("role")))
+        cells = [
+            _shown(spec, f"parties[{i}].{spec.name}", party.get(spec.name), revealable, may_reveal)
+            for spec in policy.party_fields.fields
+        ]
+        out.append(
+            PartyLine(
+                i,
+                str(party.get("role")),
+                role.name_zh if role else str(party.get("role")),
+                role.name_en if role else str(party.get("role")),
+                cells,
+            )
+        )
+    return out
+
+
+def _running(clocks: Sequence[ClockView]) -> ClockView | None:
+    running = [(v.due.at, v) for v in clocks if v.clock.is_open and not v.clock.is_paused and v.due is not None]
+    return min(running, key=lambda pair: pair[0])[1] if running else None
+
+
+def usable_actions(
+    ref: Reference,
+    actor: Actor,
+    view: DetailView,
+    policy: PolicyVersion,
+    running: ClockView | None,
+    pending: ExtensionRow | None,
+) -> list[str]:
+    """The actions the transition table allows this user now, less those whose form could not succeed
+    for a fact outside the table (no pending extension to decide, the running clock held by the other
+    court). The service checks everything again when the form is sent."""
+    row = view.listed.row
+    out: list[str] = []
+    for action in view.listed.allowed:
+        if action in (Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION) and (
+            pending is None or not command_center_covers(actor, pending.requested_court, ref.city_of)
+        ):
+            continue
+        if action is Action.REQUEST_EXTENSION:
+            limits = policy.extensions
+            used = sum(1 for e in view.extensions if running is not None and e.clock_id == running.id)
+            if (
+                pending is not None
+                or running is None
+                or running.clock.court_code != actor.court_code
+                or running.clock.stage.value not in limits.stages
+                or used >= limits.max_requests
+            ):
+                continue
+        if action is Action.REDIRECT and not (
+            command_center_covers(actor, row.assisting_court, ref.city_of)
+            or command_center_covers(actor, row.requesting_court, ref.city_of)
+        ):
+            continue
+        out.append(action.value)
+    return sorted(out, key=lambda a: _rank(a, row))
+
+
+# The order forms are offered in: what moves the matter on first, corrections and retreats last.
+_ORDER = (
+    "submit",
+    "resubmit",
+    "sign_for",
+    "confirm",
+    "approve_extension",
+    "refuse_extension",
+    "redirect",
+    "first_handler",
+    "first_schedule",
+    "record_result",
+    "complete",
+    "assign_handler",
+    "schedule",
+    "request_extension",
+    "request_rework",
+    "return_for_correction",
+    "decline",
+    "withdraw",
+)
+
+
+def _rank(action: str, row: DelegationRow) -> int:
+    if action == "assign_handler" and row.handler is None:
+        action = "first_handler"
+    elif action == "schedule" and row.status != Status.SCHEDULED.value:
+        action = "first_schedule"
+    return _ORDER.index(action) if action in _ORDER else len(_ORDER)
+
+
+def _allowed(actor: Actor, operation: Operation, row: DelegationRow, ref: Reference) -> bool:
+    verdict = authorize(actor, operation, query_service.parties_of(row), ref.city_of)
+    return verdict is Verdict.ALLOW
+
+
+def redirect_courts(ref: Reference, row: DelegationRow) -> list[Court]:
+    return [
+        c
+        for c in ref.registry.courts()
+        if c.code not in (row.requesting_court, row.assisting_court) and c.city in ref.registry.cities()
+    ]
+
+
+def asset_defaults(matter: MatterType, labels: tuple[str, str], zh: bool, values: dict[str, Any]) -> list[str]:
+    """Names for the per-asset result rows: one per item of the matter's asset list (不动产 1, 不动产 2),
+    or the matter itself. Personal data is never used as a name."""
+    if matter.assets:
+        spec = matter.field_map[matter.assets]
+        items = values.get(matter.assets)
+        count = len(items) if isinstance(items, list) else 0
+        name = spec.label_zh if zh else spec.label_en
+        if count:
+            return [f"{name} {i + 1}" for i in range(count)]
+    return [labels[0] if zh else labels[1]]
+
+
+async def detail_model(
+    session: AsyncSession, ref: Reference, actor: Actor, now: datetime, delegation_id: int, zh: bool
+) -> DetailModel:
+    view = await query_service.detail(session, ref, actor, now, delegation_id)
+    row = view.listed.row
+    policy = ref.policies.get(row.policy_version)
+    matter = policy.matter(row.matter_type)
+    may_reveal = _allowed(actor, Operation.REVEAL, row, ref)
+    revealable = set(view.masked.revealable)
+    running = _running(view.clocks)
+    pending = next((e for e in view.extensions if e.status == "pending"), None)
+    notices = await notice_service.notices_of(session, ref, actor, delegation_id)
+    usernames = [e.actor for e in view.events] + [d.uploaded_by for d in view.documents]
+    names = await worklist_service.display_names(session, usernames)
+    kinds = [d.kind for d in view.documents]
+    closed = row.status in CLOSED
+    can_upload = not closed and _allowed(actor, Operation.UPLOAD_DOCUMENT, row, ref)
+    return DetailModel(
+        view=view,
+        policy=policy,
+        matter=matter,
+        fields=field_lines(matter, view.masked.fields, revealable, may_reveal),
+        parties=party_lines(policy, view.masked.parties, revealable, may_reveal),
+        actions=usable_actions(ref, actor, view, policy, running, pending),
+        pending_extension=pending,
+        notices=notices,
+        names=names,
+        missing_documents=missing_documents(matter, kinds),
+        receipt_uploaded=any(
+            d.kind == RECEIPT_KIND and d.uploaded_court == row.assisting_court for d in view.documents
+        ),
+        can_upload=can_upload,
+        can_message=row.status != Status.DRAFT and not closed and _allowed(actor, Operation.SEND_MESSAGE, row, ref),
+        can_reveal=may_reveal,
+        can_notice=running is not None and command_center_covers(actor, running.clock.court_code, ref.city_of),
+        running=running,
+        redirect_courts=redirect_courts(ref, row),
+        asset_defaults=asset_defaults(matter, (matter.name_zh, matter.name_en), zh, view.masked.fields),
+        upload_kinds=list(DOCUMENT_KINDS),
+        today=local_day(now),
+    )
+
+
+@dataclass(frozen=True)
+class NoticeDocument:
+    """A notice's text (templates/notifications) laid out as an official document: addressee, paragraphs,
+    copy-to line and the issuer's signature; the heading (kind and number) is printed separately."""
+
+    addressee: str
+    paragraphs: list[str]
+    copy_to: str
+    signature: list[str]
+
+
+_DATE_LINE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
+
+
+def notice_document(body: str, heading: Sequence[str]) -> NoticeDocument:
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", body.strip()) if b.strip()]
+    if blocks and all(line.strip() in heading for line in blocks[0].splitlines()):
+        blocks = blocks[1:]
+    signature: list[str] = []
+    if blocks and _DATE_LINE.match(blocks[-1].splitlines()[-1].strip()):
+        signature = [line.strip() for line in blocks.pop().splitlines()]
+    addressee = ""
+    if blocks and "\n" not in blocks[0] and blocks[0].endswith("："):
+        addressee = blocks.pop(0)
+    copy_to = next((b for b in blocks if b.startswith("抄送：")), "")
+    return NoticeDocument(addressee, [b for b in blocks if b != copy_to], copy_to, signature)
