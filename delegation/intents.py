@@ -121,7 +121,8 @@ def transition_intent(
     )
 
 
-def notice_intent(ref: Reference, notice: NoticeDraft, notice_id: int, title: str, body: str) -> Intent:
+def notice_intent(ref: Reference, notice: NoticeDraft, notice_id: int, title: str, body: str = "") -> Intent:
+    """The notice's text stays on its row (body ""), and is read back when the intent is expanded."""
     s = notice.subject
     audiences = [Audience(holder_role(s.stage).value, court=s.holder)]
     courts = [s.holder]

@@ -129,7 +129,7 @@ async def store_notices(
         for d, i, (title, _) in zip(drafts, ids, rendered, strict=True)
     ]
     await run(session, insert(EVENT), events)
-    intents = [notice_intent(ref, d, i, title, body) for d, i, (title, body) in zip(drafts, ids, rendered, strict=True)]
+    intents = [notice_intent(ref, d, i, title) for d, i, (title, _) in zip(drafts, ids, rendered, strict=True)]
     await enqueue_many(session, intents, drafts[0].issued_at)
     return ids
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -42,7 +42,7 @@ from delegation.outbox import (
     recipients,
 )
 from delegation.reference import Reference
-from delegation.tables import DelegationRow, EventRow, InboxRow, OutboxRow, SubscriptionRow, UserRow
+from delegation.tables import DelegationRow, EventRow, InboxRow, NoticeRow, OutboxRow, SubscriptionRow, UserRow
 
 Send = Callable[[Message], Awaitable[None]]
 
@@ -53,6 +53,7 @@ def table(model: type[Any]) -> Table:
 
 OUTBOX = table(OutboxRow)
 INBOX = table(InboxRow)
+NOTICE = table(NoticeRow)
 
 
 def dialect(session: AsyncSession) -> str:
@@ -272,7 +273,15 @@ async def expand_fanouts(
 
 
 async def _expand(session: AsyncSession, directory: Directory, now: datetime, rows: Sequence[RowMapping]) -> None:
-    items = [(Intent.from_json(r["payload"]), event_id_for(r["id"])) for r in rows]
+    intents = [Intent.from_json(r["payload"]) for r in rows]
+    # A notice's intent leaves its text on the notice row (written in the same transaction): fetch it here.
+    wanted = [i.notice_id for i in intents if i.notice_id is not None and not i.body]
+    if wanted:
+        bodies = dict(
+            (await run(session, core_select(NOTICE.c.id, NOTICE.c.body).where(NOTICE.c.id.in_(wanted)))).all()
+        )
+        intents = [replace(i, body=bodies.get(i.notice_id, "")) if i.notice_id in bodies else i for i in intents]
+    items = [(i, event_id_for(r["id"])) for i, r in zip(intents, rows, strict=True)]
     await write_intents(session, directory, now, items)
     await run(
         session,

@@ -147,6 +147,8 @@ async def test_a_notice_reaches_the_courts_mailbox_and_webhook_once_and_signed(
     subjects = sorted(str(make_header(decode_header(m["Subject"]))) for m in box.messages)
     assert len(subjects) == 2 and subjects[0].startswith("催办通知 烟台催〔2026〕1号")
     assert all(m["To"] == "zhifu-court@example.invalid" for m in box.messages)
+    texts = [m.get_payload(decode=True).decode("utf-8") for m in box.messages]
+    assert any("烟台催〔2026〕1号" in t and "烟台市芝罘区人民法院：" in t for t in texts)  # the notice's own text
     assert len(receiver.calls) == 2
     for headers, body in receiver.calls:
         assert verify(SECRET, headers["X-Jiaodong-Signature"], body, now=int(time.time()))
