@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.reference_service import load_reference
 from delegation.tables import InboxRow, JobRunRow
-from flows.deployments import DEPLOYMENTS, TIMEZONE, abuild_deployments
+from flows.deployments import DEPLOYMENTS, TIMEZONE, abuild_deployments, flow_of
 from flows.digest import daily_digest
 from flows.monthly_report import monthly_report
 from tests.sla_support import add_users, at, filed
@@ -53,3 +53,9 @@ async def test_the_deployments_register_with_their_cron_schedules_in_shanghai_ti
         [schedule] = registered[spec.name].schedules
         assert schedule.active and schedule.schedule.cron == spec.cron  # type: ignore[union-attr]
         assert schedule.schedule.timezone == TIMEZONE  # type: ignore[union-attr]
+
+
+def test_every_deployment_is_an_async_flow_named_like_it() -> None:
+    for spec in DEPLOYMENTS:
+        flow = flow_of(spec)
+        assert flow.name == spec.name and flow.isasync

@@ -1,4 +1,5 @@
-"""prefect.yaml and flows/deployments.py declare the same deployments; the embedded server's environment."""
+"""prefect.yaml and flows/deployments.py declare the same deployments; the embedded server's environment.
+(Pure: importing the flows, i.e. Prefect, is left to tests/flows.)"""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from flows.deployments import DEPLOYMENTS, TIMEZONE, WORK_POOL, flow_of
+from flows.deployments import DEPLOYMENTS, TIMEZONE, WORK_POOL
 from jiaodong.serve import free_port, prefect_environment
 from jiaodong.settings import Settings
 
@@ -21,12 +22,6 @@ def test_prefect_yaml_declares_exactly_the_deployments_the_embedded_runner_serve
         assert d["schedules"] == [{"cron": spec.cron, "timezone": TIMEZONE}]
         assert d["work_pool"]["name"] == WORK_POOL and d["description"] == spec.description
         assert d["parameters"] == spec.parameters
-
-
-def test_every_deployment_is_an_async_flow_named_like_it() -> None:
-    for spec in DEPLOYMENTS:
-        flow = flow_of(spec)
-        assert flow.name == spec.name and flow.isasync
 
 
 def test_the_embedded_prefect_server_keeps_its_data_in_the_data_folder(tmp_path: Path) -> None:
