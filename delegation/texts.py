@@ -17,8 +17,11 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "notificat
 
 @cache
 def _environment() -> Environment:
+    # The project folder's templates (an editable install or a checkout), else the working directory's
+    # (a worker whose deployment pull step moved into the checkout).
+    folders = [TEMPLATE_DIR, Path.cwd() / "templates" / "notifications"]
     return Environment(
-        loader=FileSystemLoader(TEMPLATE_DIR),
+        loader=FileSystemLoader([str(f) for f in folders if f.is_dir()] or [str(TEMPLATE_DIR)]),
         autoescape=False,  # noqa: S701  (plain text, never HTML)
         undefined=StrictUndefined,
         trim_blocks=True,
