@@ -87,8 +87,9 @@ class Dashboard:
     totals: Counts
     overdue: list[Watched]
     due_soon: list[Watched]
-    extensions: list[PendingExtension]
-    declined: list[DelegationRow]
+    extensions: list[PendingExtension]  # the oldest few; extensions_total counts them all
+    extensions_total: int
+    declined: list[DelegationRow]  # the oldest few; totals.by_status["declined"] counts them all
     issued: list[NoticeRow]  # 催办 and 督办 of the covered cities, newest first
     escalations: list[NoticeRow]  # regional escalations (the coordinator's own)
     awaiting_acknowledgement: int
@@ -233,6 +234,7 @@ async def dashboard(session: AsyncSession, ref: Reference, actor: Actor, now: da
         overdue=await watch_list(session, ref, codes, now, "overdue", until),
         due_soon=await watch_list(session, ref, codes, now, "due_soon", until),
         extensions=await pending_extensions(session, codes),
+        extensions_total=await pending_extension_count(session, codes),
         declined=await declined(session, codes),
         issued=await issued_notices(session, None if regional else centers),
         escalations=await escalations(session) if regional else [],
@@ -241,7 +243,13 @@ async def dashboard(session: AsyncSession, ref: Reference, actor: Actor, now: da
     )
 
 
-async def pending_extensions(session: AsyncSession, codes: Sequence[str], limit: int = 50) -> list[PendingExtension]:
+async def pending_extension_count(session: AsyncSession, codes: Sequence[str]) -> int:
+    e = ExtensionRow
+    stmt = select(func.count()).select_from(e).where(col(e.status) == "pending", col(e.requested_court).in_(codes))
+    return int((await session.exec(stmt)).one())
+
+
+async def pending_extensions(session: AsyncSession, codes: Sequence[str], limit: int = 10) -> list[PendingExtension]:
     """Extension requests of the covered courts that wait for a decision, oldest first."""
     e = ExtensionRow
     stmt = (
@@ -254,7 +262,7 @@ async def pending_extensions(session: AsyncSession, codes: Sequence[str], limit:
     return [PendingExtension(ext, row) for ext, row in (await session.exec(stmt)).all()]
 
 
-async def declined(session: AsyncSession, codes: Sequence[str], limit: int = 50) -> list[DelegationRow]:
+async def declined(session: AsyncSession, codes: Sequence[str], limit: int = 10) -> list[DelegationRow]:
     """Matters a covered court declined as not its jurisdiction: they wait for a redirect."""
     d = DelegationRow
     stmt = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, String, UniqueConstraint
+from sqlalchemy import Column, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from delegation import clocks
@@ -113,12 +113,31 @@ class EventRow(SQLModel, table=True):
     data: dict[str, Any] = _json()
 
 
+_RUNNING_PG = text("closed_at IS NULL AND paused IS false")
+_RUNNING_SQLITE = text("closed_at IS NULL AND paused IS 0")
+
+
 class ClockRow(SQLModel, table=True):
     __tablename__ = "stage_clock"
     __table_args__ = (
         Index("ix_clock_next_rung_at", "next_rung_at"),
         Index("ix_clock_delegation", "delegation_id", "stage"),
         Index("ix_clock_court_open", "court_code", "closed_at"),
+        # Running clocks only (open, not paused), for the dashboard's counts and lists (migration 0004).
+        Index(
+            "ix_clock_running_court_due",
+            "court_code",
+            "due_at",
+            postgresql_where=_RUNNING_PG,
+            sqlite_where=_RUNNING_SQLITE,
+        ),
+        Index(
+            "ix_clock_running_due",
+            "due_at",
+            postgresql_include=["court_code", "delegation_id"],
+            postgresql_where=_RUNNING_PG,
+            sqlite_where=_RUNNING_SQLITE,
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     delegation_id: int = Field(foreign_key="delegation.id")
@@ -162,6 +181,14 @@ class ClockRungRow(SQLModel, table=True):
 
 class ExtensionRow(SQLModel, table=True):
     __tablename__ = "extension_request"
+    __table_args__ = (
+        Index(
+            "ix_extension_pending",
+            "requested_court",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     delegation_id: int = Field(foreign_key="delegation.id", index=True)
     clock_id: int = Field(foreign_key="stage_clock.id")

@@ -37,6 +37,7 @@ class NoticeRow(SQLModel, table=True):
         Index("ix_notice_delegation", "delegation_id", "id"),
         Index("ix_notice_to_court", "to_court", "issued_at"),
         Index("ix_notice_issued_at", "issued_at"),
+        Index("ix_notice_cc_court", "cc_court", "issued_at"),  # a command center's notices (migration 0004)
     )
     id: int | None = Field(default=None, primary_key=True)
     delegation_id: int = Field(foreign_key="delegation.id")
