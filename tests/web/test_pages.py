@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -334,3 +335,19 @@ async def test_case_number_check_for_the_form_script(api: Api) -> None:
         assert good == {"ok": True, "canonical": "（2026）鲁0202执5号", "messages": []}
         foreign = (await browser.get("/web/check/case-number", params={"value": "(2026)鲁0602执5号"})).json()
         assert foreign["ok"] is False and foreign["messages"]
+
+
+async def test_an_unexpected_error_is_a_page_without_a_stack_trace(api: Api, monkeypatch: Any) -> None:
+    from delegation import dashboard_service
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(dashboard_service, "notice_inbox", broken)
+    transport = httpx.ASGITransport(app=api.app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
+        await login(browser, "zhifu-clerk")
+        response = await browser.get("/notices")
+        assert response.status_code == 500 and response.headers["content-type"].startswith("text/html")
+        assert "系统内部错误" in response.text
+        assert "database on fire" not in response.text and "Traceback" not in response.text
