@@ -33,7 +33,14 @@ async def home(ctx: AnyPage) -> Response:
 
 
 async def _login_page(
-    ctx: AnyPage, *, next_url: str, status_code: int = 200, message: str = "", username: str = "", notice: str = ""
+    ctx: AnyPage,
+    *,
+    next_url: str,
+    status_code: int = 200,
+    message: str = "",
+    username: str = "",
+    notice: str = "",
+    expired: bool = False,
 ) -> Response:
     token, new = login_csrf(ctx.request)
     response = await ctx.render(
@@ -41,8 +48,9 @@ async def _login_page(
         status_code,
         login_token=token,
         next_url=next_url,
-        message=message,
-        notice=notice,
+        login_error=message,  # shown in the login card, not in the page's message area
+        login_notice=notice,
+        expired=expired,
         username=username,
     )
     if new:
@@ -64,7 +72,7 @@ async def login_form(
         notice = ctx._("Your session has expired. Please log in again.")
     elif bye:
         notice = ctx._("You have logged out.")
-    return await _login_page(ctx, next_url=safe_next(next_url, ""), notice=notice)
+    return await _login_page(ctx, next_url=safe_next(next_url, ""), notice=notice, expired=expired)
 
 
 @router.post("/login")

@@ -40,7 +40,9 @@ async def dashboard(
         focus=focus,
         statuses=[s.value for s in worklist_service.OPEN_STATUSES],
         notice=done_text(ctx, ok),
-        redirect_courts=[c for c in ctx.ref.registry.courts() if c.city in ctx.ref.registry.cities()],
+        redirect_courts=[
+            (c.code, ctx.h.court(c.code)) for c in ctx.ref.registry.courts() if c.city in ctx.ref.registry.cities()
+        ],  # (code, name), named once per page rather than once per row
         approve=Action.APPROVE_EXTENSION.value,
         refuse=Action.REFUSE_EXTENSION.value,
     )
