@@ -280,3 +280,12 @@ class Helpers:
 
 def render_template(locale: str, name: str, context: Mapping[str, Any]) -> str:
     return environment(locale).get_template(name).render(**context)
+
+
+DOCUMENT_LOCALE = "zh_CN"  # 委托函, 回执 and 督办通知 are official documents: Chinese whatever the UI language
+
+
+def render_document(name: str, ref: Reference, now: Moment, **context: Any) -> str:
+    """An official document (templates/print/), in Chinese with the Chinese helpers."""
+    values = {"h": Helpers(DOCUMENT_LOCALE, ref, now), "today": local_day(now), **context}
+    return render_template(DOCUMENT_LOCALE, name, values)

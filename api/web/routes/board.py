@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from api.web.context import Page
 from api.web.routes.delegation import done_text, problem_text
-from api.web.templating import Helpers, render_template
+from api.web.templating import DOCUMENT_LOCALE, Helpers, render_document
 from api.web.views import detail_model, notice_document
 from delegation import clocks, dashboard_service, notice_service, worklist_service
 from delegation.access import UserRole
@@ -20,8 +20,6 @@ from delegation.notices import KIND_LABEL, NoticeKind, elapsed_text
 from delegation.states import Action
 
 router = APIRouter(include_in_schema=False)
-
-PRINT_LOCALE = "zh_CN"  # 委托函, 督办通知 and 回执 are official documents, in Chinese whatever the UI language
 
 
 @router.get("/dashboard")
@@ -146,7 +144,7 @@ async def print_receipt(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2
 async def print_notice(ctx: Page, notice_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
     item = await dashboard_service.notice_detail(ctx.session, ctx.ref, ctx.actor, notice_id)
     n = item.notice
-    heading = [Helpers(PRINT_LOCALE, ctx.ref, ctx.now).notice_kind(n.kind), KIND_LABEL.get(NoticeKind(n.kind), "")]
+    heading = [Helpers(DOCUMENT_LOCALE, ctx.ref, ctx.now).notice_kind(n.kind), KIND_LABEL.get(NoticeKind(n.kind), "")]
     doc = notice_document(n.body, [*heading, n.number or ""])
     names = await worklist_service.display_names(ctx.session, [n.acknowledged_by or ""])
     return await _print_page(ctx, "print/notice.html", item=item, doc=doc, names=names)
@@ -154,8 +152,7 @@ async def print_notice(ctx: Page, notice_id: Annotated[int, Path(ge=1, le=2**31 
 
 async def _print_page(ctx: Page, template: str, **context: object) -> Response:
     """Printable documents are rendered in Chinese (official documents), with the Chinese helpers."""
-    values = {"h": Helpers(PRINT_LOCALE, ctx.ref, ctx.now), "today": clocks.local_day(ctx.now), **context}
-    html = render_template(PRINT_LOCALE, template, values)
+    html = render_document(template, ctx.ref, ctx.now, **context)
     return Response(html, media_type="text/html; charset=utf-8")
 
 

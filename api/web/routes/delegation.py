@@ -12,16 +12,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
+from markupsafe import Markup
 from starlette.datastructures import UploadFile
 
 from api.web import forms, labels
 from api.web.context import Page, WebContext, safe_next
+from api.web.templating import render_document
 from api.web.views import FormState, detail_model
 from delegation import action_service, document_service, message_service, notice_service, pii_service
 from delegation.errors import DomainError, FieldError, NotFound, ValidationFailed
 from delegation.fields import DOCUMENT_KINDS
 from delegation.service import RECEIPT_KIND, RESULT_OUTCOMES, RETURN_REASONS
-from delegation.states import Action
+from delegation.states import Action, Status
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,11 +59,15 @@ async def detail_page(
     rejected: list[str] | None = None,
 ) -> Response:
     model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, ctx.h.zh())
+    letter = ""
+    if model.row.status == Status.DRAFT.value:  # the 委托函 to check before submitting, as it will print
+        letter = render_document("print/_letter_body.html", ctx.ref, ctx.now, m=model, row=model.row)
     return await ctx.render(
         "pages/delegation.html",
         status_code,
         m=model,
         row=model.row,
+        letter=Markup(letter),  # noqa: S704 (rendered by the autoescaping document template)
         form_state=form_state or FormState(""),
         message=message,
         notice=notice,
