@@ -1,5 +1,5 @@
 """Benchmark: submit transactions per second through the service layer on PostgreSQL, against raw asyncpg
-writing the same rows (status + version update, one event row, one clock row) in one loop.
+writing the same rows (status + version update, one event row, one clock row, one outbox row) in one loop.
 
 Not a test; prints numbers. Creates its own database on 127.0.0.1:5432 and drops it afterwards.
 Usage: .venv/bin/python bench/submit.py [--count 2000]
@@ -111,6 +111,13 @@ async def submit_raw(dsn: str, ids: list[tuple[int, int]]) -> float:
                 ident,
                 NOW,
                 json.dumps({}),
+            )
+            await connection.execute(
+                "INSERT INTO outbox (channel, topic, target, delegation_id, subject, payload, status, attempts, "
+                "next_attempt_at, created_at) VALUES ('fanout','transition','',$1,'submit',$2,'pending',0,$3,$3)",
+                ident,
+                json.dumps({"action": "submit", "delegation_id": ident}),
+                NOW,
             )
     elapsed = time.perf_counter() - started
     await connection.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -42,7 +42,7 @@ from delegation.outbox import (
     recipients,
 )
 from delegation.reference import Reference
-from delegation.tables import DelegationRow, EventRow, InboxRow, NoticeRow, OutboxRow, SubscriptionRow, UserRow
+from delegation.tables import DelegationRow, InboxRow, NoticeRow, OutboxRow, SubscriptionRow, UserRow
 
 Send = Callable[[Message], Awaitable[None]]
 
@@ -117,28 +117,31 @@ async def enqueue_many(session: AsyncSession, intents: Sequence[Intent], now: da
     await run(session, insert(OUTBOX), rows)
 
 
-def enqueue_transition(
-    session: AsyncSession, ref: Reference, row: DelegationRow, event: EventRow, now: datetime
+async def enqueue_transition(
+    session: AsyncSession, ref: Reference, row: DelegationRow, event: Mapping[str, Any], now: datetime
 ) -> None:
-    """Called by service.perform before its commit: the transition's notifications and Prefect event."""
-    enqueue(
+    """Called by service.perform before its commit: the transition's notifications and Prefect event.
+    `event` holds the column values of the transition's event row."""
+    await enqueue_many(
         session,
-        transition_intent(
-            ref,
-            delegation_id=row.id or 0,
-            number=row.number,
-            case_number=row.case_number,
-            requesting_court=row.requesting_court,
-            assisting_court=row.assisting_court,
-            action=event.action,
-            from_status=event.from_status,
-            to_status=event.to_status,
-            actor=event.actor,
-            actor_court=event.actor_court,
-            at=event.at,
-            comment=event.comment,
-            data=dict(event.data),
-        ),
+        [
+            transition_intent(
+                ref,
+                delegation_id=row.id or 0,
+                number=row.number,
+                case_number=row.case_number,
+                requesting_court=row.requesting_court,
+                assisting_court=row.assisting_court,
+                action=event["action"],
+                from_status=event["from_status"],
+                to_status=event["to_status"],
+                actor=event["actor"],
+                actor_court=event["actor_court"],
+                at=event["at"],
+                comment=event["comment"],
+                data=dict(event["data"]),
+            )
+        ],
         now,
     )
 

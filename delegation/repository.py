@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import func, update
-from sqlmodel import col, select
+from sqlalchemy import Table, func, insert, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.tables import (
@@ -37,15 +39,40 @@ async def find_by_idempotency_key(session: AsyncSession, username: str, key: str
     return (await session.exec(stmt)).first()
 
 
-async def bump_version(session: AsyncSession, delegation_id: int, expected_version: int, **values: object) -> bool:
-    """Compare-and-set on the version column: False when someone else changed the row first."""
+_DELEGATION = cast(Table, DelegationRow.__table__)  # type: ignore[attr-defined]
+
+
+async def compare_and_set(
+    session: AsyncSession, row: DelegationRow, expected_version: int, values: dict[str, Any]
+) -> bool:
+    """Write `values` and the next version if the row still has `expected_version`; mirror them on `row`.
+
+    A plain UPDATE (no ORM synchronisation) keeps the hot path of every transition short; the loaded
+    object is then told the new values as committed state, so it is not flushed again.
+    """
+    changes = {**values, "version": expected_version + 1}
     stmt = (
-        update(DelegationRow)
-        .where(DelegationRow.id == delegation_id, DelegationRow.version == expected_version)  # type: ignore[arg-type]
-        .values(version=expected_version + 1, **values)
+        update(_DELEGATION)
+        .where(_DELEGATION.c.id == row.id, _DELEGATION.c.version == expected_version)
+        .values(**changes)
     )
-    result = await session.exec(stmt)
-    return bool(result.rowcount == 1)
+    result = await (await session.connection()).execute(stmt)
+    if result.rowcount != 1:
+        return False
+    for name, value in changes.items():
+        set_committed_value(row, name, value)
+    return True
+
+
+async def insert_rows(session: AsyncSession, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    """Append rows with a plain INSERT in the session's transaction (no objects, no RETURNING)."""
+    if rows:
+        await (await session.connection()).execute(insert(cast(Table, model.__table__)), rows)  # type: ignore[attr-defined]
+
+
+async def document_kinds(session: AsyncSession, delegation_id: int) -> list[str]:
+    stmt = select(DocumentRow.kind).where(DocumentRow.delegation_id == delegation_id)
+    return list(await session.exec(stmt))
 
 
 async def clocks_of(session: AsyncSession, delegation_id: int) -> list[tuple[ClockRow, list[ClockStopRow], list[str]]]:

@@ -188,21 +188,22 @@ def _event(
     comment: str = "",
     kind: str = "transition",
     data: dict[str, Any] | None = None,
-) -> EventRow:
+) -> dict[str, Any]:
+    """The column values of one event row (written with a plain INSERT: events are append-only)."""
     assert row.id is not None
-    return EventRow(
-        delegation_id=row.id,
-        kind=kind,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        actor=actor.username,
-        actor_court=actor.court_code,
-        actor_role=_actor_role_label(roles),
-        at=now,
-        comment=comment,
-        data=data or {},
-    )
+    return {
+        "delegation_id": row.id,
+        "kind": kind,
+        "action": action,
+        "from_status": from_status,
+        "to_status": to_status,
+        "actor": actor.username,
+        "actor_court": actor.court_code,
+        "actor_role": _actor_role_label(roles),
+        "at": now,
+        "comment": comment,
+        "data": data or {},
+    }
 
 
 async def _commit(session: AsyncSession) -> None:
@@ -258,7 +259,9 @@ async def create_draft(
     row.number = f"JD{clocks.local_day(now).year}-{row.id:07d}"
     roles = frozenset({Role.REQUESTER})
     created = {"fingerprint": fingerprint} if fingerprint else None
-    session.add(_event(row, actor, roles, "create", now, None, Status.DRAFT.value, data=created))
+    await repository.insert_rows(
+        session, EventRow, [_event(row, actor, roles, "create", now, None, Status.DRAFT.value, data=created)]
+    )
     await _commit(session)
     return row
 
@@ -281,10 +284,12 @@ async def update_draft(
         )
     values = _validate_draft(ref, actor, data, now)
     number = row.number
-    if not await repository.bump_version(session, delegation_id, expected_version, updated_at=now, **values):
+    if not await repository.compare_and_set(session, row, expected_version, {"updated_at": now, **values}):
         await session.rollback()
         raise Conflict(f"Delegation {number} was changed by someone else; reload it.")
-    session.add(_event(row, actor, roles, "edit", now, Status.DRAFT.value, Status.DRAFT.value))
+    await repository.insert_rows(
+        session, EventRow, [_event(row, actor, roles, "edit", now, Status.DRAFT.value, Status.DRAFT.value)]
+    )
     await _commit(session)
     return row
 
@@ -324,20 +329,19 @@ async def record_document(
         uploaded_at=now,
     )
     session.add(doc)
-    session.add(
-        _event(
-            row,
-            actor,
-            roles,
-            "upload_document",
-            now,
-            row.status,
-            row.status,
-            filename,
-            kind="document",
-            data={"kind": kind, "sha256": sha256},
-        )
+    event = _event(
+        row,
+        actor,
+        roles,
+        "upload_document",
+        now,
+        row.status,
+        row.status,
+        filename,
+        kind="document",
+        data={"kind": kind, "sha256": sha256},
     )
+    await repository.insert_rows(session, EventRow, [event])
     await _commit(session)
     return doc
 
@@ -379,7 +383,7 @@ async def perform(
     step = await _prepare(session, ref, actor, now, row, transition, data, clock_rows)
     columns = {"status": transition.next_state.value, "updated_at": now, **step.columns}
     previous_status, number = row.status, row.number
-    if not await repository.bump_version(session, delegation_id, expected_version, **columns):
+    if not await repository.compare_and_set(session, row, expected_version, columns):
         await session.rollback()
         raise Conflict(f"Delegation {number} was changed by someone else; reload it.")
     await _apply_clocks(session, ref, row, transition, step, clock_rows, now, data)
@@ -396,8 +400,8 @@ async def perform(
         data.comment,
         data=step.data,
     )
-    session.add(event)
-    outbox_service.enqueue_transition(session, ref, row, event, now)  # notifications commit with the change
+    await repository.insert_rows(session, EventRow, [event])
+    await outbox_service.enqueue_transition(session, ref, row, event, now)  # notifications commit with the change
     await _commit(session)
     return row
 
@@ -435,7 +439,7 @@ async def _prepare(
         for stage, side in STAGE_HOLDER.items()
     }
     if action in (Action.SUBMIT, Action.RESUBMIT):
-        kinds = [d.kind for d in await repository.documents_of(session, row.id or 0)]
+        kinds = await repository.document_kinds(session, row.id or 0)
         missing = missing_documents(matter, kinds)
         _needs(
             not missing,
@@ -690,38 +694,45 @@ async def _apply_clocks(
     policy = ref.policies.in_force(now)
     rung_policy = ref.rung_policy(policy)
     for clock_row, clock in touched.values():
-        _write_clock(clock_row, clock, ref, rung_policy)
+        for name, value in _derived_clock_columns(clock, ref, rung_policy).items():
+            setattr(clock_row, name, value)
         session.add(clock_row)
+    started: list[dict[str, Any]] = []
     for stage in effect.start:
         budget = policy.budget(row.matter_type, stage)
         anchor = step.anchor if stage is Stage.EXECUTION and step.anchor is not None else None
         clock = clocks.start_clock(
             stage, step.clock_court[stage], budget.days, clocks.Unit(budget.unit), now, policy.version, anchor
         )
-        clock_row = ClockRow(
-            delegation_id=row.id or 0,
-            stage=stage.value,
-            court_code=clock.court_code,
-            budget_days=clock.budget_days,
-            unit=clock.unit.value,
-            policy_version=policy.version,
-            started_at=now,
-            anchor_date=anchor,
+        started.append(
+            {
+                "delegation_id": row.id or 0,
+                "stage": stage.value,
+                "court_code": clock.court_code,
+                "budget_days": clock.budget_days,
+                "unit": clock.unit.value,
+                "policy_version": policy.version,
+                "started_at": now,
+                "anchor_date": anchor,
+                **_derived_clock_columns(clock, ref, rung_policy),
+            }
         )
-        _write_clock(clock_row, clock, ref, rung_policy)
-        session.add(clock_row)
+    await repository.insert_rows(session, ClockRow, started)
 
 
-def _write_clock(row: ClockRow, clock: clocks.Clock, ref: Reference, rung_policy: clocks.RungPolicy) -> None:
-    """Copy the derived, indexed columns (due_at, next_rung_at) from the pure clock."""
-    row.closed_at = clock.closed_at
-    row.extra_days = clock.extra_days
-    row.paused = clock.is_paused
+def _derived_clock_columns(clock: clocks.Clock, ref: Reference, rung_policy: clocks.RungPolicy) -> dict[str, Any]:
+    """The stored, indexed columns derived from the pure clock (due_at, next_rung_at, ...)."""
     current = clocks.due(clock, ref.calendar)
-    row.due_at = current.at if current else None
-    row.due_provisional = bool(current and current.provisional)
     upcoming = clocks.next_rung(clock, ref.calendar, rung_policy)
-    row.next_rung, row.next_rung_at = (upcoming[0].value, upcoming[1]) if upcoming else (None, None)
+    return {
+        "closed_at": clock.closed_at,
+        "extra_days": clock.extra_days,
+        "paused": clock.is_paused,
+        "due_at": current.at if current else None,
+        "due_provisional": bool(current and current.provisional),
+        "next_rung": upcoming[0].value if upcoming else None,
+        "next_rung_at": upcoming[1] if upcoming else None,
+    }
 
 
 # ---------------------------------------------------------------- reading
