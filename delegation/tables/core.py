@@ -107,7 +107,7 @@ class EventRow(SQLModel, table=True):
     to_status: str | None = Field(default=None, max_length=32)
     actor: str = Field(max_length=64)
     actor_court: str | None = Field(default=None, max_length=16)
-    actor_role: str = Field(max_length=32)
+    actor_role: str = Field(max_length=64)  # every part played at once, e.g. "assisting,command_center,regional"
     at: datetime = _ts()
     comment: str = Field(default="", max_length=4000)
     data: dict[str, Any] = _json()

@@ -338,3 +338,15 @@ async def test_extension_is_asked_by_the_holder_and_decided_by_its_command_cente
     [after] = await open_clocks(session, row)
     assert due_before == at("2026-03-12", "00:00") and after.due_at == at("2026-03-17", "00:00")
     assert after.extra_days == 3
+
+
+async def test_an_actor_playing_three_parts_is_recorded_whole(session: AsyncSession, ref: Reference) -> None:
+    everything = Actor(
+        "yantai-all",
+        "鲁06",
+        frozenset({UserRole.ASSISTING_CLERK, UserRole.COMMAND_CENTER, UserRole.REGIONAL_COORDINATOR}),
+    )
+    row = await filed(session, ref, vehicle_inquiry_draft(assisting_court="鲁06"), at("2026-03-02"))
+    row = await service.perform(session, ref, everything, at("2026-03-02"), row.id or 0, Action.SIGN_FOR, row.version)
+    [signed] = [e for e in await events(session, row) if e.action == "sign_for"]
+    assert signed.actor_role == "assisting,command_center,regional"
