@@ -9,6 +9,7 @@ form without the right token is refused before anything is read from it.
 
 from __future__ import annotations
 
+import gc
 import hmac
 import secrets
 from dataclasses import dataclass, field
@@ -158,8 +159,23 @@ def _current_url(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+_heap_settled = False
+
+
+def _settle_heap() -> None:
+    """Once, after start-up (reference data, calendar tables, catalogues and templates loaded): move what
+    lives for the whole process out of the garbage collector's full passes, which otherwise walk those
+    hundreds of thousands of objects and stall a page now and then (gc.freeze)."""
+    global _heap_settled
+    if not _heap_settled:
+        _heap_settled = True
+        gc.collect()
+        gc.freeze()
+
+
 async def web_context(request: Request, session: Session, runtime: RuntimeDep, ref: Ref, now: Now) -> WebContext:
     """The page's context, signed in or not (the login page)."""
+    _settle_heap()
     ctx = WebContext(request, session, runtime, ref, now, pick_locale(request.cookies.get(LANG_COOKIE)))
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
