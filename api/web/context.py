@@ -55,6 +55,8 @@ def safe_next(value: str | None, default: str = "/") -> str:
     """A local path to go back to; anything else (other hosts, schemes, //host) becomes `default`."""
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
         return default
+    if any(ch.isspace() or ord(ch) < 32 for ch in value):  # "/\t/host" is "//host" to some browsers
+        return default
     return value
 
 

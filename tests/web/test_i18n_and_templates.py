@@ -94,3 +94,11 @@ def test_form_paths_nest_like_the_services_error_paths() -> None:
         "parties": [{"name": "张三"}],
         "case_number": "（2026）鲁0202执1号",
     }
+
+
+def test_only_local_paths_are_followed_after_login_or_a_language_switch() -> None:
+    from api.web.context import safe_next
+
+    assert safe_next("/work?view=outbox") == "/work?view=outbox"
+    for bad in ("https://evil.example/", "//evil.example/", "/\\evil.example", "/\t/evil.example", "", None, "work"):
+        assert safe_next(bad, "/home") == "/home", bad
