@@ -227,6 +227,14 @@ def is_breached(clock: Clock, now: datetime, calendar: Calendar) -> bool:
     return current is not None and reference >= current.at
 
 
+def working_days_overdue(due_day: date, now: datetime, calendar: Calendar) -> int:
+    """Whole working days after the due day that have ended by `now`; today, still running, is not counted.
+
+    The one definition behind "超期N个工作日" on pages and in notices, and the one the rungs follow
+    (督办 fires once two working days past due have ended)."""
+    return max(0, calendar.working_days_between(due_day, local_day(now) - timedelta(days=1)))
+
+
 def working_days_late(clock: Clock, now: datetime, calendar: Calendar) -> int:
     """Working days of delay charged to the court holding this clock (0 when on time)."""
     current = due(clock, calendar)

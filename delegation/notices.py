@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from delegation import texts
 from delegation.access import UserRole
-from delegation.clocks import SHANGHAI, Due, Rung, local_day
+from delegation.clocks import SHANGHAI, Due, Rung, local_day, working_days_overdue
 from delegation.reference import Reference
 from delegation.states import STAGE_HOLDER, Action, Side, Stage, Status
 
@@ -216,7 +216,7 @@ def days_overdue(ref: Reference, due: Due | None, now: datetime) -> int:
     """Whole working days past the due day that have ended by `now` (today, still running, not counted)."""
     if due is None or now < due.at:
         return 0
-    return max(0, ref.calendar.working_days_between(due.day, local_day(now) - timedelta(days=1)))
+    return working_days_overdue(due.day, now, ref.calendar)
 
 
 def draft(

@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from api.web import labels
 from api.web.i18n import HTML_LANG, translations
-from delegation.clocks import SHANGHAI, local_day
+from delegation.clocks import SHANGHAI, local_day, working_days_overdue
 from delegation.errors import FieldError
 from delegation.policy import FieldSpec
 from delegation.query_service import RunningClock
@@ -245,7 +245,7 @@ class Helpers:
             return Badge("none", "—")
         due = self.due(due_at)
         if self.now >= due_at:
-            late = max(0, -left)
+            late = working_days_overdue(local_day(due_at) - timedelta(days=1), self.now, self.ref.calendar)
             text = (
                 self.ngettext("Overdue by %(num)d working day", "Overdue by %(num)d working days", late)
                 if late

@@ -244,7 +244,7 @@ def test_story_2_overdue_supervised_and_acknowledged(browser: Any, live_server: 
     assert "烟台市执行指挥中心" in page.inner_text("h1")
     overdue = page.locator("#s-overdue").locator("xpath=..")
     row = overdue.locator("tr", has_text="（2026）鲁0202执300号")
-    assert "超期4个工作日" in row.inner_text()
+    assert "超期3个工作日" in row.inner_text()  # whole working days ended, as in the 督办 notice
     center.shot("16-dashboard-center")
 
     # Drill down from the matrix: the overdue matters 芝罘区 holds.

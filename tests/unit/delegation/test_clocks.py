@@ -118,3 +118,11 @@ def test_working_days_left_and_late(cal: WorkingCalendar) -> None:
 def test_a_deadline_in_an_unconfirmed_year_is_provisional(cal: WorkingCalendar) -> None:
     due = clocks.due(sign_for_clock(at("2026-12-30")), cal)
     assert due is not None and due.provisional
+
+
+def test_overdue_days_count_only_working_days_that_have_ended(cal: WorkingCalendar) -> None:
+    due_day = date(2026, 3, 4)
+    assert clocks.working_days_overdue(due_day, at("2026-03-04", "23:00"), cal) == 0
+    assert clocks.working_days_overdue(due_day, at("2026-03-05"), cal) == 0  # the first late day is still running
+    assert clocks.working_days_overdue(due_day, at("2026-03-07"), cal) == 2  # 03-05, 03-06 ended; Saturday
+    assert clocks.working_days_overdue(due_day, at("2026-03-09"), cal) == 2  # Monday still running
