@@ -6,7 +6,7 @@ Every error carries a Chinese title (for clerks) and an English detail (for inte
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -74,22 +74,3 @@ class Conflict(DomainError):
 
     code = "conflict"
     title_zh = "记录已被他人修改，请刷新后重试"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A plain description of a domain error, for edges that render it (HTTP, CLI)."""
-
-    code: str
-    title_zh: str
-    detail_en: str
-    errors: list[FieldError] = field(default_factory=list)
-
-
-def describe(error: DomainError) -> Problem:
-    return Problem(
-        code=error.code,
-        title_zh=error.title_zh,
-        detail_en=error.detail_en,
-        errors=list(getattr(error, "errors", [])),
-    )

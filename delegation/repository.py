@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, update
+from sqlalchemy import Table, insert, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,11 +27,6 @@ from delegation.tables import (
 
 async def get_delegation(session: AsyncSession, delegation_id: int) -> DelegationRow | None:
     return await session.get(DelegationRow, delegation_id)
-
-
-async def get_delegation_by_number(session: AsyncSession, number: str) -> DelegationRow | None:
-    stmt = select(DelegationRow).where(DelegationRow.number == number)
-    return (await session.exec(stmt)).first()
 
 
 async def find_by_idempotency_key(session: AsyncSession, username: str, key: str) -> DelegationRow | None:
@@ -123,7 +118,3 @@ async def policy_documents(session: AsyncSession) -> Sequence[PolicyDocumentRow]
 
 async def get_user(session: AsyncSession, username: str) -> UserRow | None:
     return (await session.exec(select(UserRow).where(UserRow.username == username))).first()
-
-
-async def count_delegations(session: AsyncSession) -> int:
-    return int((await session.exec(select(func.count()).select_from(DelegationRow))).one())
