@@ -24,9 +24,9 @@ from api.routes import actions, admin, auth, delegations, reference
 from api.schemas import ProblemOut, delegation_out
 from api.state import Runtime
 from api.web import install as install_web_pages
-from delegation.auth_service import LoginThrottle
-from delegation.errors import DomainError
-from delegation.query_service import Listed
+from delegation.accounts.auth import LoginThrottle
+from delegation.core.errors import DomainError
+from delegation.reading.delegations import Listed
 from jiaodong.settings import Settings, get_settings
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -17,9 +17,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.problems import HttpProblem
-from delegation import auth_service
-from delegation.auth_service import NotAuthenticated, Principal
-from delegation.errors import DomainError
+from delegation.accounts import auth as auth_service
+from delegation.accounts.auth import NotAuthenticated, Principal
+from delegation.core.errors import DomainError
 from jiaodong.settings import Settings
 
 SESSION_COOKIE = "jd_session"

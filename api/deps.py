@@ -14,9 +14,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.auth import authenticate, bearer_scheme, cookie_scheme
 from api.problems import HttpProblem
 from api.state import Runtime
-from delegation.access import Actor
-from delegation.auth_service import Principal
-from delegation.reference import Reference
+from delegation.accounts.auth import Principal
+from delegation.core.access import Actor
+from delegation.core.reference import Reference
 
 # Dependencies are `async def` although they do not await: FastAPI runs plain `def` dependencies in a
 # thread pool, a thread hop per dependency per request.

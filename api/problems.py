@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 
 from courts.calendar import CalendarRangeError
 from courts.registry import UnknownCourt
-from delegation.errors import DomainError, FieldError
+from delegation.core.errors import DomainError, FieldError
 
 log = logging.getLogger("jiaodong.api")
 

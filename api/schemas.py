@@ -2,7 +2,7 @@
 
 Requests forbid unknown fields (a typo is an error, not silently ignored) and refuse invisible control
 characters anywhere in their text. Responses are built from the service layer's views; personal data in
-them is always masked (see delegation.query_service.masked).
+them is always masked (see delegation.reading.delegations.masked).
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
-from delegation import query_service, service
-from delegation.clocks import SHANGHAI
-from delegation.query_service import DetailView, Listed, RunningClock
-from delegation.tables import AccessLogRow, AssetResultRow, DocumentRow, EventRow, ExtensionRow
+from delegation.core.clocks import SHANGHAI
+from delegation.handling import service
+from delegation.reading import delegations as query_service
+from delegation.reading.delegations import DetailView, Listed, RunningClock
+from delegation.store.tables import AccessLogRow, AssetResultRow, DocumentRow, EventRow, ExtensionRow
 
 T = TypeVar("T")
 

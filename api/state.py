@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from delegation.auth_service import LoginThrottle
-from delegation.db import make_engine, make_sessionmaker
-from delegation.document_service import FileStore
-from delegation.reference import Reference
-from delegation.reference_service import load_reference
+from delegation.accounts.auth import LoginThrottle
+from delegation.core.reference import Reference
+from delegation.filing.documents import FileStore
+from delegation.refdata.service import load_reference
+from delegation.store.db import make_engine, make_sessionmaker
 from jiaodong.settings import Settings
 
 log = logging.getLogger("jiaodong.api")

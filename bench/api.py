@@ -33,11 +33,11 @@ import asyncpg
 import httpx
 from tqdm import tqdm
 
-from delegation import auth_service
-from delegation.db import make_engine, make_sessionmaker
-from delegation.passwords import hash_password
-from delegation.reference_service import load_reference
-from delegation.tables import UserRow
+from delegation.accounts import auth as auth_service
+from delegation.accounts.passwords import hash_password
+from delegation.refdata.service import load_reference
+from delegation.store.db import make_engine, make_sessionmaker
+from delegation.store.tables import UserRow
 from jiaodong.cli import upgrade_database
 
 ADMIN_DSN = os.environ.get("JIAODONG_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")

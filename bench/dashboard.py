@@ -35,7 +35,7 @@ from tqdm import tqdm
 
 from api.app import create_app
 from courts.registry import CourtRegistry
-from delegation.passwords import hash_password
+from delegation.accounts.passwords import hash_password
 from jiaodong.cli import upgrade_database
 from jiaodong.settings import Settings
 

@@ -28,11 +28,13 @@ import asyncpg
 from sqlalchemy.dialects import postgresql
 from tqdm import tqdm
 
-from delegation import clocks, outbox_service, sla_service
-from delegation.db import make_engine, make_sessionmaker
-from delegation.outbox import RetryPolicy
-from delegation.reference_service import load_reference
-from delegation.states import Stage
+from delegation.core import clocks
+from delegation.core.states import Stage
+from delegation.outbox import service as outbox_service
+from delegation.outbox.model import RetryPolicy
+from delegation.refdata.service import load_reference
+from delegation.sla import service as sla_service
+from delegation.store.db import make_engine, make_sessionmaker
 from jiaodong.cli import upgrade_database
 
 ADMIN_DSN = os.environ.get("JIAODONG_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")

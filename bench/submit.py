@@ -21,12 +21,12 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import asyncpg
 from sqlalchemy import text
 
-from delegation import service
-from delegation.access import Actor, UserRole
-from delegation.db import make_engine, make_sessionmaker
-from delegation.reference_service import load_reference
-from delegation.states import Action
-from delegation.tables import DocumentRow
+from delegation.core.access import Actor, UserRole
+from delegation.core.states import Action
+from delegation.handling import service
+from delegation.refdata.service import load_reference
+from delegation.store.db import make_engine, make_sessionmaker
+from delegation.store.tables import DocumentRow
 from jiaodong.cli import upgrade_database
 from tests.support import ALL_DOCUMENTS, vehicle_inquiry_draft
 

@@ -15,8 +15,8 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from delegation import outbox_service
-from delegation.outbox import Channel, Message
+from delegation.outbox import service as outbox_service
+from delegation.outbox.model import Channel, Message
 from flows import runtime
 from flows.senders import Senders, emit_prefect_event
 

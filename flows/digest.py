@@ -9,7 +9,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from delegation import digest_service
+from delegation.reports import digest as digest_service
 from flows import runtime
 
 

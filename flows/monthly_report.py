@@ -10,7 +10,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from delegation import report_service
+from delegation.reports import service as report_service
 from flows import runtime
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from delegation import sla_service
+from delegation.sla import service as sla_service
 from flows import runtime
 
 

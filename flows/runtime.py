@@ -12,10 +12,10 @@ from pathlib import Path
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from delegation.db import make_engine, make_sessionmaker
-from delegation.outbox import RetryPolicy
-from delegation.reference import Reference
-from delegation.reference_service import load_reference
+from delegation.core.reference import Reference
+from delegation.outbox.model import RetryPolicy
+from delegation.refdata.service import load_reference
+from delegation.store.db import make_engine, make_sessionmaker
 from jiaodong.settings import Settings, get_settings
 
 

@@ -19,7 +19,7 @@ from uuid import UUID
 
 import httpx
 
-from delegation.outbox import Channel, DeliveryError, Message, canonical_json, sign
+from delegation.outbox.model import Channel, DeliveryError, Message, canonical_json, sign
 from jiaodong.settings import Settings
 
 

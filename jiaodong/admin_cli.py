@@ -12,9 +12,9 @@ import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from courts.registry import CourtOverride, CourtOverrideError
-from delegation.db import make_engine, make_sessionmaker
-from delegation.errors import ValidationFailed
-from delegation.reference_service import load_reference, store_court_override, store_policy
+from delegation.core.errors import ValidationFailed
+from delegation.refdata.service import load_reference, store_court_override, store_policy
+from delegation.store.db import make_engine, make_sessionmaker
 from jiaodong.settings import get_settings
 
 T = TypeVar("T")

@@ -93,7 +93,7 @@ def serve(
 @docs_app.command("states")
 def docs_states() -> None:
     """Regenerate docs/state-machine.md from the transition table."""
-    from delegation.states import render_markdown
+    from delegation.core.states import render_markdown
 
     STATE_DOC.parent.mkdir(parents=True, exist_ok=True)
     STATE_DOC.write_text(render_markdown(), encoding="utf-8")
@@ -103,7 +103,7 @@ def docs_states() -> None:
 @docs_app.command("check")
 def docs_check() -> None:
     """Fail when a generated document is out of date."""
-    from delegation.states import render_markdown
+    from delegation.core.states import render_markdown
 
     current = STATE_DOC.read_text(encoding="utf-8") if STATE_DOC.exists() else ""
     if current != render_markdown():

@@ -16,18 +16,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from delegation import document_service, repository, service
-from delegation.access import Actor, UserRole
-from delegation.clocks import SHANGHAI, local_day
-from delegation.db import make_engine, make_sessionmaker
-from delegation.document_service import FileStore, Upload
-from delegation.identifiers import id_check_char
-from delegation.message_service import post_message
-from delegation.reference import Reference
-from delegation.reference_service import load_reference
-from delegation.service import ActionInput, AssetResult, DraftInput
-from delegation.states import Action
-from delegation.user_service import upsert_user
+from delegation.accounts.users import upsert_user
+from delegation.catalogue.identifiers import id_check_char
+from delegation.core.access import Actor, UserRole
+from delegation.core.clocks import SHANGHAI, local_day
+from delegation.core.reference import Reference
+from delegation.core.states import Action
+from delegation.filing import documents as document_service
+from delegation.filing.documents import FileStore, Upload
+from delegation.filing.messages import post_message
+from delegation.handling import service
+from delegation.handling.service import ActionInput, AssetResult, DraftInput
+from delegation.refdata.service import load_reference
+from delegation.store import repository
+from delegation.store.db import make_engine, make_sessionmaker
 
 DEMO_PASSWORD = "jiaodong-demo-2026"  # noqa: S105  (printed for a first run; demo only)
 

@@ -9,8 +9,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from courts.calendar import WorkingCalendar
 from courts.schedules import YearSchedule
-from delegation.db import make_engine, make_sessionmaker
-from delegation.reference_service import load_reference, store_schedule
+from delegation.refdata.service import load_reference, store_schedule
+from delegation.store.db import make_engine, make_sessionmaker
 from jiaodong.settings import get_settings
 
 

@@ -16,12 +16,12 @@ from typing import Annotated, Any, TypeVar
 import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from delegation.access import Actor, UserRole
-from delegation.db import make_engine, make_sessionmaker
-from delegation.errors import DomainError
-from delegation.outbox import Channel, OutboxStatus
-from delegation.reference import Reference
-from delegation.reference_service import load_reference
+from delegation.core.access import Actor, UserRole
+from delegation.core.errors import DomainError
+from delegation.core.reference import Reference
+from delegation.outbox.model import Channel, OutboxStatus
+from delegation.refdata.service import load_reference
+from delegation.store.db import make_engine, make_sessionmaker
 from jiaodong.settings import get_settings
 
 T = TypeVar("T")
@@ -70,7 +70,7 @@ def _print(value: Any) -> None:
 @sla_app.command("sweep")
 def sweep(at: At = None) -> None:
     """Fire the rungs due now (what the sla-watch flow does every minute)."""
-    from delegation import sla_service
+    from delegation.sla import service as sla_service
 
     result = _with(lambda s, r: sla_service.sweep(s, r, _moment(at), get_settings().sla_batch_size))
     _print(asdict(result))
@@ -79,7 +79,7 @@ def sweep(at: At = None) -> None:
 @sla_app.command("deliver")
 def deliver(at: At = None, limit: int = 200) -> None:
     """Drain the outbox once (Prefect events only when PREFECT_API_URL is set)."""
-    from delegation import outbox_service
+    from delegation.outbox import service as outbox_service
     from flows.runtime import retry_policy
     from flows.senders import Senders
 
@@ -102,7 +102,7 @@ def deliver(at: At = None, limit: int = 200) -> None:
 @sla_app.command("digest")
 def digest(at: At = None) -> None:
     """Send today's digest (once per working day)."""
-    from delegation import digest_service
+    from delegation.reports import digest as digest_service
 
     _print(asdict(_with(lambda s, r: digest_service.daily_digest(s, r, _moment(at)))))
 
@@ -110,7 +110,7 @@ def digest(at: At = None) -> None:
 @sla_app.command("report")
 def report(month: Annotated[str, typer.Argument(help="YYYY-MM")], at: At = None) -> None:
     """Make the monthly report of MONTH now (.xlsx under <data folder>/reports)."""
-    from delegation import report_service
+    from delegation.reports import service as report_service
     from flows.runtime import reports_dir
 
     async def save(name: str, data: bytes) -> str:
@@ -129,7 +129,7 @@ def recompute(
     at: At = None,
 ) -> None:
     """Run the queued recomputes (after a schedule or policy load), or all open clocks with --reason."""
-    from delegation import sla_service
+    from delegation.sla import service as sla_service
 
     async def work(session: AsyncSession, ref: Reference) -> Any:
         if reason:
@@ -147,7 +147,7 @@ def recompute(
 @sla_app.command("outbox")
 def outbox(status: Annotated[str, typer.Option(help="pending, sending, sent or failed")] = "failed") -> None:
     """Counts per status, and the newest rows with STATUS (failed by default) with their last error."""
-    from delegation import outbox_service
+    from delegation.outbox import service as outbox_service
 
     async def work(session: AsyncSession, ref: Reference) -> Any:
         rows = await outbox_service.rows_with_status(session, OutboxStatus(status))
@@ -173,7 +173,7 @@ def outbox(status: Annotated[str, typer.Option(help="pending, sending, sent or f
 @sla_app.command("requeue")
 def requeue(outbox_id: int) -> None:
     """Send a failed outbox row again (after checking the recipient did not get it)."""
-    from delegation import outbox_service
+    from delegation.outbox import service as outbox_service
 
     if not _with(lambda s, r: outbox_service.requeue(s, outbox_id, datetime.now(UTC))):
         typer.echo(f"outbox row {outbox_id} is not failed", err=True)
@@ -190,7 +190,7 @@ def subscribe(
     secret: Annotated[str | None, typer.Option(help="webhook signing secret (16+ characters)")] = None,
 ) -> None:
     """Add a notification subscription for COURT."""
-    from delegation import outbox_service
+    from delegation.outbox import service as outbox_service
 
     row = _with(
         lambda s, r: outbox_service.add_subscription(

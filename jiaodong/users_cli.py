@@ -10,12 +10,12 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from delegation import auth_service
-from delegation.access import UserRole
-from delegation.db import make_engine, make_sessionmaker
-from delegation.errors import DomainError, ValidationFailed
-from delegation.reference_service import load_reference
-from delegation.user_service import upsert_user
+from delegation.accounts import auth as auth_service
+from delegation.accounts.users import upsert_user
+from delegation.core.access import UserRole
+from delegation.core.errors import DomainError, ValidationFailed
+from delegation.refdata.service import load_reference
+from delegation.store.db import make_engine, make_sessionmaker
 from jiaodong.settings import get_settings
 
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)

@@ -8,8 +8,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-import delegation.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
-from delegation.db import make_engine
+import delegation.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from delegation.store.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata

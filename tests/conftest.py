@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from delegation.db import make_engine, make_sessionmaker
+from delegation.store.db import make_engine, make_sessionmaker
 
 PG_ADMIN_URL = os.environ.get("JIAODONG_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["sqlite", "postgresql"]

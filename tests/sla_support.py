@@ -9,13 +9,13 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from delegation import service
-from delegation.access import Actor, UserRole
-from delegation.clocks import SHANGHAI
-from delegation.reference import Reference
-from delegation.service import DraftInput
-from delegation.states import Action
-from delegation.tables import DelegationRow, DocumentRow, UserRow
+from delegation.core.access import Actor, UserRole
+from delegation.core.clocks import SHANGHAI
+from delegation.core.reference import Reference
+from delegation.core.states import Action
+from delegation.handling import service
+from delegation.handling.service import DraftInput
+from delegation.store.tables import DelegationRow, DocumentRow, UserRow
 from tests.support import ALL_DOCUMENTS, vehicle_inquiry_draft
 
 OFFICER = Actor("shinan-officer", "鲁0202", frozenset({UserRole.REQUESTING_OFFICER}))

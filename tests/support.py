@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from delegation.service import DraftInput
+from delegation.handling.service import DraftInput
 
 ALL_DOCUMENTS = ["letter_of_delegation", "enforcement_ruling", "assistance_notice", "officer_credentials"]
 

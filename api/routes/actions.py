@@ -30,11 +30,12 @@ from api.schemas import (
     ScheduleIn,
     delegation_out,
 )
-from delegation import action_service, query_service
-from delegation.access import Actor
-from delegation.reference import Reference
-from delegation.service import ActionInput, AssetResult
-from delegation.states import Action
+from delegation.core.access import Actor
+from delegation.core.reference import Reference
+from delegation.core.states import Action
+from delegation.handling import actions as action_service
+from delegation.handling.service import ActionInput, AssetResult
+from delegation.reading import delegations as query_service
 
 router = APIRouter(prefix="/api/v1", tags=["actions"])
 

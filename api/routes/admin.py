@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 
 from api.deps import CurrentActor, Session
 from api.schemas import AccessLogOut, PageOut, access_log_out
-from delegation import pii_service, query_service
+from delegation.filing import reveal as pii_service
+from delegation.reading import delegations as query_service
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request, Response, status
 from api.auth import SESSION_COOKIE, sign_session
 from api.deps import CurrentPrincipal, Now, RuntimeDep, Session, client_address
 from api.schemas import LoginIn, MeOut
-from delegation import auth_service
-from delegation.auth_service import Principal
+from delegation.accounts import auth as auth_service
+from delegation.accounts.auth import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 

@@ -27,8 +27,12 @@ from api.schemas import (
     event_out,
     page_of,
 )
-from delegation import action_service, document_service, message_service, pii_service, query_service
-from delegation.states import Status
+from delegation.core.states import Status
+from delegation.filing import documents as document_service
+from delegation.filing import messages as message_service
+from delegation.filing import reveal as pii_service
+from delegation.handling import actions as action_service
+from delegation.reading import delegations as query_service
 
 router = APIRouter(prefix="/api/v1", tags=["delegations"])
 

@@ -27,13 +27,13 @@ from api.schemas import (
     YearStatusOut,
 )
 from courts.registry import Court
-from delegation import query_service
-from delegation.access import Operation, authorize, enforce
-from delegation.clocks import end_of_day
-from delegation.errors import FieldError, NotFound, ValidationFailed
-from delegation.fields import DOCUMENT_KINDS
-from delegation.policy import FieldSpec, MatterType, PolicyVersion
-from delegation.reference import Reference
+from delegation.catalogue.fields import DOCUMENT_KINDS
+from delegation.catalogue.policy import FieldSpec, MatterType, PolicyVersion
+from delegation.core.access import Operation, authorize, enforce
+from delegation.core.clocks import end_of_day
+from delegation.core.errors import FieldError, NotFound, ValidationFailed
+from delegation.core.reference import Reference
+from delegation.reading import delegations as query_service
 
 
 async def may_read_reference(actor: CurrentActor) -> None:

@@ -27,7 +27,7 @@ from api.web.i18n import LANG_COOKIE, compile_all, pick_locale
 from api.web.routes import auth, board, delegation, filing, work
 from api.web.security import PageSecurityHeaders
 from api.web.templating import Helpers, render_template
-from delegation.errors import DomainError
+from delegation.core.errors import DomainError
 
 log = logging.getLogger("jiaodong.web")
 

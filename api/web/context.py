@@ -27,11 +27,12 @@ from api.deps import Now, Ref, RuntimeDep, Session
 from api.state import Runtime
 from api.web.i18n import LANG_COOKIE, pick_locale
 from api.web.templating import Helpers, render_template
-from delegation import auth_service, dashboard_service
-from delegation.access import Actor, UserRole
-from delegation.auth_service import NotAuthenticated, Principal
-from delegation.errors import DomainError
-from delegation.reference import Reference
+from delegation.accounts import auth as auth_service
+from delegation.accounts.auth import NotAuthenticated, Principal
+from delegation.core.access import Actor, UserRole
+from delegation.core.errors import DomainError
+from delegation.core.reference import Reference
+from delegation.reading import dashboard as dashboard_service
 
 LOGIN_CSRF_COOKIE = "jd_login_csrf"
 CSRF_FIELD = "csrf_token"

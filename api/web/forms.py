@@ -16,10 +16,10 @@ from typing import Any
 
 from starlette.datastructures import FormData, UploadFile
 
-from delegation.errors import FieldError
-from delegation.fields import LIST_KIND
-from delegation.policy import FieldSpec, MatterType, PartyPolicy
-from delegation.service import ActionInput, AssetResult, DraftInput
+from delegation.catalogue.fields import LIST_KIND
+from delegation.catalogue.policy import FieldSpec, MatterType, PartyPolicy
+from delegation.core.errors import FieldError
+from delegation.handling.service import ActionInput, AssetResult, DraftInput
 
 _SEGMENT = re.compile(r"([a-z_][a-z0-9_]{0,63})((?:\[\d{1,3}\])*)")
 _INDEX = re.compile(r"\[(\d{1,3})\]")

@@ -19,12 +19,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from api.web import labels
 from api.web.i18n import HTML_LANG, translations
-from delegation.clocks import SHANGHAI, local_day, working_days_overdue
-from delegation.errors import FieldError
-from delegation.policy import FieldSpec
-from delegation.query_service import RunningClock
-from delegation.reference import Reference
-from delegation.service import ClockView
+from delegation.catalogue.policy import FieldSpec
+from delegation.core.clocks import SHANGHAI, local_day, working_days_overdue
+from delegation.core.errors import FieldError
+from delegation.core.reference import Reference
+from delegation.handling.service import ClockView
+from delegation.reading.delegations import RunningClock
 
 Day = date  # the types, for annotations in Helpers (whose methods are named date and datetime)
 Moment = datetime

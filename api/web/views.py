@@ -18,17 +18,19 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from courts.registry import Court
-from delegation import notice_service, query_service, worklist_service
-from delegation.access import Actor, Operation, Verdict, authorize, command_center_covers
-from delegation.clocks import local_day
-from delegation.errors import FieldError
-from delegation.fields import DOCUMENT_KINDS, LIST_KIND
-from delegation.policy import FieldSpec, MatterType, PolicyVersion, missing_documents
-from delegation.query_service import DetailView
-from delegation.reference import Reference
-from delegation.service import RECEIPT_KIND, ClockView
-from delegation.states import Action, Status
-from delegation.tables import AssetResultRow, DelegationRow, EventRow, ExtensionRow, NoticeRow
+from delegation.catalogue.fields import DOCUMENT_KINDS, LIST_KIND
+from delegation.catalogue.policy import FieldSpec, MatterType, PolicyVersion, missing_documents
+from delegation.core.access import Actor, Operation, Verdict, authorize, command_center_covers
+from delegation.core.clocks import local_day
+from delegation.core.errors import FieldError
+from delegation.core.reference import Reference
+from delegation.core.states import Action, Status
+from delegation.handling.service import RECEIPT_KIND, ClockView
+from delegation.notices import service as notice_service
+from delegation.reading import delegations as query_service
+from delegation.reading import worklists as worklist_service
+from delegation.reading.delegations import DetailView
+from delegation.store.tables import AssetResultRow, DelegationRow, EventRow, ExtensionRow, NoticeRow
 
 CLOSED = (Status.CONFIRMED.value, Status.WITHDRAWN.value)
 

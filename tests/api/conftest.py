@@ -21,12 +21,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.app import create_app
 from api.deps import get_now
-from delegation import auth_service
-from delegation.auth_service import LoginThrottle
-from delegation.clocks import SHANGHAI
-from delegation.passwords import hash_password
-from delegation.reference_service import load_reference
-from delegation.tables import UserRow
+from delegation.accounts import auth as auth_service
+from delegation.accounts.auth import LoginThrottle
+from delegation.accounts.passwords import hash_password
+from delegation.core.clocks import SHANGHAI
+from delegation.refdata.service import load_reference
+from delegation.store.tables import UserRow
 from jiaodong.settings import Settings
 
 PASSWORD = "correct horse battery"

@@ -7,8 +7,8 @@ import itertools
 import pytest
 
 from courts.registry import CourtRegistry
-from delegation.access import Actor, Operation, Parties, UserRole, Verdict, authorize, list_scope
-from delegation.states import Action
+from delegation.core.access import Actor, Operation, Parties, UserRole, Verdict, authorize, list_scope
+from delegation.core.states import Action
 
 REGISTRY = CourtRegistry.shipped()
 

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from delegation import user_service
-from delegation.tables import ClockRow, DelegationRow
+from delegation.accounts import users as user_service
+from delegation.store.tables import ClockRow, DelegationRow
 from jiaodong import demo
 from tests.api.conftest import at, password_hash
 

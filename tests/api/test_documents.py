@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import httpx
 from sqlmodel import select
 
-from delegation.document_service import sanitize_filename
-from delegation.tables import AccessLogRow
+from delegation.filing.documents import sanitize_filename
+from delegation.store.tables import AccessLogRow
 from tests.api.conftest import Api
 from tests.api.support import JPEG, PDF, PNG, draft_body, file_matter, ok, upload
 

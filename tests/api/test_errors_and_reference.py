@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import select
 
-from delegation.tables import DelegationRow
+from delegation.store.tables import DelegationRow
 from tests.api.conftest import Api
 from tests.api.support import draft_body, ok
 
@@ -122,7 +122,7 @@ async def test_reference_data_an_administrator_stores_reaches_a_running_app_with
     from datetime import date
 
     from courts.registry import CourtOverride
-    from delegation.reference_service import store_court_override
+    from delegation.refdata.service import store_court_override
 
     async with api.sessions() as session:
         court = CourtOverride(

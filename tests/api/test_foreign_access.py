@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import func
 from sqlmodel import select
 
-from delegation.tables import AccessLogRow, DocumentRow, EventRow
+from delegation.store.tables import AccessLogRow, DocumentRow, EventRow
 from tests.api.conftest import FOREIGN, PASSWORD, Api
 from tests.api.support import PDF, act, draft_body, file_matter, ok, upload
 

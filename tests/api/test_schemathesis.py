@@ -23,11 +23,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.app import create_app
-from delegation import service
-from delegation.access import Actor, UserRole
-from delegation.db import make_engine, make_sessionmaker
-from delegation.reference_service import load_reference
-from delegation.states import Action
+from delegation.core.access import Actor, UserRole
+from delegation.core.states import Action
+from delegation.handling import service
+from delegation.refdata.service import load_reference
+from delegation.store.db import make_engine, make_sessionmaker
 from jiaodong.settings import Settings
 from tests.api.conftest import add_users, at
 from tests.conftest import _empty_all_tables

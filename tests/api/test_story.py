@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import select
 
-from delegation.tables import AccessLogRow, DelegationRow, EventRow
+from delegation.store.tables import AccessLogRow, DelegationRow, EventRow
 from tests.api.conftest import PASSWORD, Api
 from tests.api.support import act, draft_body, file_matter, ok, upload
 from tests.support import ALL_DOCUMENTS
@@ -260,8 +260,8 @@ async def test_failed_logins_are_throttled_per_account_and_per_address(api: Api)
 async def test_revoked_and_expired_tokens_are_refused(api: Api) -> None:
     from datetime import timedelta
 
-    from delegation import auth_service
-    from delegation.reference_service import load_reference
+    from delegation.accounts import auth as auth_service
+    from delegation.refdata.service import load_reference
 
     async with api.sessions() as session:
         ref = await load_reference(session)

@@ -8,9 +8,10 @@ from collections.abc import Iterator
 import pytest
 from typer.testing import CliRunner
 
-from delegation import auth_service, user_service
-from delegation.auth_service import NotAuthenticated
-from delegation.db import make_engine, make_sessionmaker
+from delegation.accounts import auth as auth_service
+from delegation.accounts import users as user_service
+from delegation.accounts.auth import NotAuthenticated
+from delegation.store.db import make_engine, make_sessionmaker
 from jiaodong.cli import app
 from jiaodong.settings import get_settings
 from tests.api.conftest import at, password_hash

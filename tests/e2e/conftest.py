@@ -27,7 +27,7 @@ import uvicorn
 
 from api.app import create_app
 from api.deps import get_now
-from delegation.clocks import SHANGHAI
+from delegation.core.clocks import SHANGHAI
 from jiaodong.cli import upgrade_database
 from jiaodong.demo import DEMO_PASSWORD, seed
 from jiaodong.settings import Settings

@@ -13,11 +13,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from delegation import document_service, service
-from delegation.access import Actor, UserRole
-from delegation.db import make_engine, make_sessionmaker
-from delegation.reference_service import load_reference
-from delegation.states import Action
+from delegation.core.access import Actor, UserRole
+from delegation.core.states import Action
+from delegation.filing import documents as document_service
+from delegation.handling import service
+from delegation.refdata.service import load_reference
+from delegation.store.db import make_engine, make_sessionmaker
 from tests.e2e.conftest import LiveServer, run_async
 from tests.e2e.support import TABLET, Person
 from tests.support import PARTIES, eviction_draft

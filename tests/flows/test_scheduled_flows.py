@@ -8,8 +8,8 @@ from openpyxl import load_workbook
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from delegation.reference_service import load_reference
-from delegation.tables import InboxRow, JobRunRow
+from delegation.refdata.service import load_reference
+from delegation.store.tables import InboxRow, JobRunRow
 from flows.deployments import DEPLOYMENTS, TIMEZONE, abuild_deployments, flow_of
 from flows.digest import daily_digest
 from flows.monthly_report import monthly_report

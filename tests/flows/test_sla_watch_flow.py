@@ -10,10 +10,10 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from courts.schedules import parse_schedule
-from delegation import service
-from delegation.reference_service import load_reference, store_schedule
-from delegation.states import Action
-from delegation.tables import ClockRow, EventRow, NoticeRow, OutboxRow
+from delegation.core.states import Action
+from delegation.handling import service
+from delegation.refdata.service import load_reference, store_schedule
+from delegation.store.tables import ClockRow, EventRow, NoticeRow, OutboxRow
 from flows.deliver import deliver_notifications
 from flows.recompute import recompute_deadlines
 from flows.sla_watch import sla_watch

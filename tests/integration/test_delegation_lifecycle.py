@@ -11,15 +11,15 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from delegation import service
-from delegation.access import Actor, UserRole
-from delegation.clocks import SHANGHAI
-from delegation.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
-from delegation.reference import Reference
-from delegation.reference_service import load_reference
-from delegation.service import ActionInput, AssetResult, DraftInput
-from delegation.states import Action, Status
-from delegation.tables import ClockRow, DelegationRow, EventRow
+from delegation.core.access import Actor, UserRole
+from delegation.core.clocks import SHANGHAI
+from delegation.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from delegation.core.reference import Reference
+from delegation.core.states import Action, Status
+from delegation.handling import service
+from delegation.handling.service import ActionInput, AssetResult, DraftInput
+from delegation.refdata.service import load_reference
+from delegation.store.tables import ClockRow, DelegationRow, EventRow
 from tests.support import ALL_DOCUMENTS, eviction_draft, vehicle_inquiry_draft
 
 OFFICER = Actor("shinan-officer", "鲁0202", frozenset({UserRole.REQUESTING_OFFICER}))

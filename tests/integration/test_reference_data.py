@@ -9,9 +9,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from courts.registry import CourtOverride, CourtOverrideError
 from courts.schedules import parse_schedule
-from delegation.errors import ValidationFailed
-from delegation.policy import load_shipped_policies
-from delegation.reference_service import load_reference, store_court_override, store_policy, store_schedule
+from delegation.catalogue.policy import load_shipped_policies
+from delegation.core.errors import ValidationFailed
+from delegation.refdata.service import load_reference, store_court_override, store_policy, store_schedule
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 

@@ -9,12 +9,14 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from delegation import digest_service, notice_service, outbox_service
-from delegation.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from delegation.outbox import Message, RetryPolicy
-from delegation.reference import Reference
-from delegation.reference_service import load_reference
-from delegation.tables import EventRow, InboxRow, NoticeRow
+from delegation.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from delegation.core.reference import Reference
+from delegation.notices import service as notice_service
+from delegation.outbox import service as outbox_service
+from delegation.outbox.model import Message, RetryPolicy
+from delegation.refdata.service import load_reference
+from delegation.reports import digest as digest_service
+from delegation.store.tables import EventRow, InboxRow, NoticeRow
 from tests.sla_support import (
     CLERK,
     OFFICER,

@@ -21,12 +21,14 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from delegation import outbox_service, service, sla_service
-from delegation.outbox import Channel, Message, RetryPolicy, verify
-from delegation.reference import Reference
-from delegation.reference_service import load_reference
-from delegation.states import Action
-from delegation.tables import InboxRow, OutboxRow
+from delegation.core.reference import Reference
+from delegation.core.states import Action
+from delegation.handling import service
+from delegation.outbox import service as outbox_service
+from delegation.outbox.model import Channel, Message, RetryPolicy, verify
+from delegation.refdata.service import load_reference
+from delegation.sla import service as sla_service
+from delegation.store.tables import InboxRow, OutboxRow
 from flows.senders import Senders, SmtpConfig
 from tests.sla_support import ADMIN, CLERK, add_users, at, filed
 

@@ -12,12 +12,15 @@ from openpyxl import load_workbook
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from delegation import notice_service, report_service, service, sla_service
-from delegation.reference import Reference
-from delegation.reference_service import load_reference, store_policy
-from delegation.service import ActionInput
-from delegation.states import Action
-from delegation.tables import ClockRow, DelegationRow, DocumentRow, EventRow, JobRunRow
+from delegation.core.reference import Reference
+from delegation.core.states import Action
+from delegation.handling import service
+from delegation.handling.service import ActionInput
+from delegation.notices import service as notice_service
+from delegation.refdata.service import load_reference, store_policy
+from delegation.reports import service as report_service
+from delegation.sla import service as sla_service
+from delegation.store.tables import ClockRow, DelegationRow, DocumentRow, EventRow, JobRunRow
 from tests.sla_support import CLERK, YANTAI_CENTER, add_users, at, count, filed
 
 
@@ -133,7 +136,8 @@ async def test_a_new_policy_version_moves_running_clocks_from_its_first_day_with
     session: AsyncSession, ref: Reference
 ) -> None:
     await filed(session, ref, at("2026-03-09"), n=1)  # sign for within 2 working days: by end of 03-11
-    shipped = json.loads(resources.files("delegation").joinpath("data/policy/2025-01-01.json").read_text("utf-8"))
+    policy_file = resources.files("delegation.catalogue").joinpath("data/policy/2025-01-01.json")
+    shipped = json.loads(policy_file.read_text("utf-8"))
     shipped.update(version="2026-03-10", effective_from="2026-03-10", note="签收期限改为4个工作日")
     shipped["stages"]["sign_for"]["days"] = 4
     await store_policy(session, json.dumps(shipped, ensure_ascii=False), "admin", at("2026-03-09", "11:00"))

@@ -9,13 +9,15 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from delegation import outbox_service, service, sla_service
-from delegation.outbox import RetryPolicy
-from delegation.reference import Reference
-from delegation.reference_service import load_reference
-from delegation.service import ActionInput
-from delegation.states import Action, Status
-from delegation.tables import ClockRow, ClockRungRow, EventRow, InboxRow, NoticeRow, OutboxRow
+from delegation.core.reference import Reference
+from delegation.core.states import Action, Status
+from delegation.handling import service
+from delegation.handling.service import ActionInput
+from delegation.outbox import service as outbox_service
+from delegation.outbox.model import RetryPolicy
+from delegation.refdata.service import load_reference
+from delegation.sla import service as sla_service
+from delegation.store.tables import ClockRow, ClockRungRow, EventRow, InboxRow, NoticeRow, OutboxRow
 from tests.sla_support import CLERK, OFFICER, YANTAI_CENTER, add_users, at, count, filed
 
 

@@ -13,7 +13,7 @@ import httpx
 from sqlalchemy import func
 from sqlmodel import select
 
-from delegation.tables import AccessLogRow, DelegationRow
+from delegation.store.tables import AccessLogRow, DelegationRow
 from tests.api.support import PDF, act, file_matter, ok
 from tests.support import PARTIES
 from tests.web.conftest import Api, csrf_of, login
@@ -338,7 +338,7 @@ async def test_case_number_check_for_the_form_script(api: Api) -> None:
 
 
 async def test_an_unexpected_error_is_a_page_without_a_stack_trace(api: Api, monkeypatch: Any) -> None:
-    from delegation import dashboard_service
+    from delegation.reading import dashboard as dashboard_service
 
     async def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("database on fire")

@@ -19,8 +19,8 @@ from api.web.context import (
     safe_next,
 )
 from api.web.i18n import LANG_COOKIE, LOCALES
-from delegation import auth_service
-from delegation.auth_service import NotAuthenticated, TooManyAttempts
+from delegation.accounts import auth as auth_service
+from delegation.accounts.auth import NotAuthenticated, TooManyAttempts
 
 router = APIRouter(include_in_schema=False)
 

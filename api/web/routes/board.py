@@ -12,12 +12,15 @@ from api.web.context import Page
 from api.web.routes.delegation import done_text, problem_text
 from api.web.templating import DOCUMENT_LOCALE, Helpers, render_document
 from api.web.views import detail_model, notice_document
-from delegation import clocks, dashboard_service, notice_service, worklist_service
-from delegation.access import UserRole
-from delegation.casenumber import check_requester_owns, parse_case_number
-from delegation.errors import DomainError, ValidationFailed
-from delegation.notices import KIND_LABEL, NoticeKind, elapsed_text
-from delegation.states import Action
+from delegation.catalogue.casenumber import check_requester_owns, parse_case_number
+from delegation.core import clocks
+from delegation.core.access import UserRole
+from delegation.core.errors import DomainError, ValidationFailed
+from delegation.core.states import Action
+from delegation.notices import service as notice_service
+from delegation.notices.model import KIND_LABEL, NoticeKind, elapsed_text
+from delegation.reading import dashboard as dashboard_service
+from delegation.reading import worklists as worklist_service
 
 router = APIRouter(include_in_schema=False)
 

@@ -19,11 +19,15 @@ from api.web import forms, labels
 from api.web.context import Page, WebContext, safe_next
 from api.web.templating import render_document
 from api.web.views import FormState, detail_model
-from delegation import action_service, document_service, message_service, notice_service, pii_service
-from delegation.errors import DomainError, FieldError, NotFound, ValidationFailed
-from delegation.fields import DOCUMENT_KINDS
-from delegation.service import RECEIPT_KIND, RESULT_OUTCOMES, RETURN_REASONS
-from delegation.states import Action, Status
+from delegation.catalogue.fields import DOCUMENT_KINDS
+from delegation.core.errors import DomainError, FieldError, NotFound, ValidationFailed
+from delegation.core.states import Action, Status
+from delegation.filing import documents as document_service
+from delegation.filing import messages as message_service
+from delegation.filing import reveal as pii_service
+from delegation.handling import actions as action_service
+from delegation.handling.service import RECEIPT_KIND, RESULT_OUTCOMES, RETURN_REASONS
+from delegation.notices import service as notice_service
 
 router = APIRouter(include_in_schema=False)
 

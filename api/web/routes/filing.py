@@ -12,11 +12,12 @@ from starlette.datastructures import FormData
 
 from api.web import forms
 from api.web.context import Page, WebContext
-from delegation import action_service, document_service
-from delegation.access import Operation, authorize, enforce
-from delegation.errors import FieldError, ValidationFailed
-from delegation.fields import DOCUMENT_KINDS
-from delegation.policy import MatterType
+from delegation.catalogue.fields import DOCUMENT_KINDS
+from delegation.catalogue.policy import MatterType
+from delegation.core.access import Operation, authorize, enforce
+from delegation.core.errors import FieldError, ValidationFailed
+from delegation.filing import documents as document_service
+from delegation.handling import actions as action_service
 
 router = APIRouter(include_in_schema=False)
 

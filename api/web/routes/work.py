@@ -11,12 +11,13 @@ from fastapi.responses import Response
 
 from api.web import labels
 from api.web.context import Page
-from delegation import dashboard_service, worklist_service
-from delegation.access import UserRole
-from delegation.clocks import SHANGHAI
-from delegation.query_service import DelegationQuery
-from delegation.states import Status
-from delegation.worklist_service import WorkQuery
+from delegation.core.access import UserRole
+from delegation.core.clocks import SHANGHAI
+from delegation.core.states import Status
+from delegation.reading import dashboard as dashboard_service
+from delegation.reading import worklists as worklist_service
+from delegation.reading.delegations import DelegationQuery
+from delegation.reading.worklists import WorkQuery
 
 router = APIRouter(include_in_schema=False)
 

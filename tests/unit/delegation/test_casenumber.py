@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from delegation.casenumber import (
+from delegation.catalogue.casenumber import (
     ENFORCEMENT_CASE_TYPES,
     MAX_YEAR,
     MIN_YEAR,
@@ -16,7 +16,7 @@ from delegation.casenumber import (
     check_requester_owns,
     parse_case_number,
 )
-from delegation.errors import ValidationFailed
+from delegation.core.errors import ValidationFailed
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

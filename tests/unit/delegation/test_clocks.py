@@ -7,9 +7,9 @@ from datetime import date, datetime
 import pytest
 
 from courts.calendar import WorkingCalendar
-from delegation import clocks
-from delegation.clocks import SHANGHAI, RungPolicy, Unit
-from delegation.states import Stage
+from delegation.core import clocks
+from delegation.core.clocks import SHANGHAI, RungPolicy, Unit
+from delegation.core.states import Stage
 
 POLICY = RungPolicy()
 

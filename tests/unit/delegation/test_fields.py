@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from delegation.fields import DOCUMENT_KINDS, FIELD_KINDS, Constraints, FieldProblem, mask_value
-from delegation.identifiers import (
+from delegation.catalogue.fields import DOCUMENT_KINDS, FIELD_KINDS, Constraints, FieldProblem, mask_value
+from delegation.catalogue.identifiers import (
     USCC_ALPHABET,
     id_check_char,
     mask_generic,

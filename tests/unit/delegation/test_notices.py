@@ -8,12 +8,12 @@ import pytest
 
 from courts.calendar import WorkingCalendar
 from courts.registry import CourtRegistry
-from delegation import notices
-from delegation.clocks import SHANGHAI, Due, Rung
-from delegation.notices import NoticeKind, Subject
-from delegation.policy import PolicyBook, load_shipped_policies
-from delegation.reference import Reference
-from delegation.states import Stage
+from delegation.catalogue.policy import PolicyBook, load_shipped_policies
+from delegation.core.clocks import SHANGHAI, Due, Rung
+from delegation.core.reference import Reference
+from delegation.core.states import Stage
+from delegation.notices import model as notices
+from delegation.notices.model import NoticeKind, Subject
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,11 @@ import pytest
 
 from courts.calendar import WorkingCalendar
 from courts.registry import CourtRegistry
-from delegation.clocks import SHANGHAI
-from delegation.intents import transition_intent
-from delegation.outbox import (
+from delegation.catalogue.policy import PolicyBook, load_shipped_policies
+from delegation.core.clocks import SHANGHAI
+from delegation.core.reference import Reference
+from delegation.outbox.intents import transition_intent
+from delegation.outbox.model import (
     Audience,
     Channel,
     Directory,
@@ -25,8 +27,6 @@ from delegation.outbox import (
     sign,
     verify,
 )
-from delegation.policy import PolicyBook, load_shipped_policies
-from delegation.reference import Reference
 
 
 @pytest.fixture(scope="module")

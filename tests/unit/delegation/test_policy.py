@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from delegation.errors import NotFound, ValidationFailed
-from delegation.fields import DOCUMENT_KINDS, FIELD_KINDS, LIST_KIND
-from delegation.policy import (
+from delegation.catalogue.fields import DOCUMENT_KINDS, FIELD_KINDS, LIST_KIND
+from delegation.catalogue.policy import (
     STAGES,
     FieldSpec,
     MatterType,
@@ -27,6 +26,7 @@ from delegation.policy import (
     validate_matter_fields,
     validate_parties,
 )
+from delegation.core.errors import NotFound, ValidationFailed
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 SHIPPED_CODES = {
@@ -62,7 +62,7 @@ def policy() -> PolicyVersion:
 
 @pytest.fixture(scope="module")
 def raw() -> dict[str, Any]:
-    text = resources.files("delegation").joinpath("data/policy/2025-01-01.json").read_text(encoding="utf-8")
+    text = resources.files("delegation.catalogue").joinpath("data/policy/2025-01-01.json").read_text(encoding="utf-8")
     doc: dict[str, Any] = json.loads(text)
     return doc
 

@@ -7,8 +7,8 @@ from datetime import date
 
 from openpyxl import load_workbook
 
-from delegation import reports
-from delegation.reports import Answer, Completion, Delay, Supervision
+from delegation.reports import model as reports
+from delegation.reports.model import Answer, Completion, Delay, Supervision
 
 
 def test_rates_and_means_per_court_and_pair() -> None:

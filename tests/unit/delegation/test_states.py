@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from delegation.errors import TransitionNotAllowed
-from delegation.states import (
+from delegation.core.errors import TransitionNotAllowed
+from delegation.core.states import (
     TERMINAL,
     TRANSITIONS,
     Action,

@@ -1,0 +1,283 @@
+"""Use cases of authentication: login with throttling, sessions, and bearer API tokens.
+
+Secrets (session ids, API tokens) are random, shown once, and stored only as their SHA-256; a stolen
+database does not give working credentials. Failed logins are counted in the database, per account and
+per address, so the limit holds across any number of workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, update
+from sqlalchemy import select as sa_select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from delegation.accounts.passwords import hash_password, verify_password
+from delegation.core.access import Actor, UserRole
+from delegation.core.errors import DomainError, FieldError, NotFound, ValidationFailed
+from delegation.core.reference import Reference
+from delegation.store import repository
+from delegation.store.tables import ApiTokenRow, LoginAttemptRow, UserRow, UserSessionRow
+
+TOKEN_PREFIX = "jdt_"  # noqa: S105  (a recognisable prefix, not a secret)
+SESSION_TTL = timedelta(hours=12)
+
+
+class NotAuthenticated(DomainError):
+    """No valid credentials: wrong password, unknown, expired or revoked session or token."""
+
+    code = "not_authenticated"
+    title_zh = "请先登录（用户名、密码或令牌无效）"
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed logins for this account or from this address; try again after `retry_after` s."""
+
+    code = "too_many_attempts"
+    title_zh = "登录失败次数过多，请稍后再试"
+
+
+@dataclass(frozen=True)
+class LoginThrottle:
+    """Failed logins allowed within `window` per account (since its last success) and per address."""
+
+    per_account: int = 5
+    per_address: int = 20
+    window: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, and how: via a session cookie (needs CSRF tokens on changes) or a bearer token."""
+
+    actor: Actor
+    user_id: int
+    via: str  # "session" | "token"
+    credential_id: int
+    csrf_token: str | None = None
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+# The deadline engine's role is never granted through a login or a token.
+_GRANTABLE = frozenset(r.value for r in UserRole if r is not UserRole.SYSTEM)
+
+
+def _actor(user: UserRow, court_code: str) -> Actor:
+    roles = frozenset(UserRole(r) for r in user.roles if r in _GRANTABLE)
+    return Actor(user.username, court_code, roles, user.display_name)
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def _burn_password_check(password: str) -> None:
+    """Spend the time a real check takes, so response times do not tell which usernames exist."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(hash_password(secrets.token_urlsafe(16)))
+    verify_password(_DUMMY_HASH[0], password)
+
+
+# ---------------------------------------------------------------- login
+
+
+async def _throttled(
+    session: AsyncSession, key: str, address: str, now: datetime, throttle: LoginThrottle
+) -> int | None:
+    """Seconds to wait when the account or the address has used up its failures, else None."""
+    since = now - throttle.window
+    last_success = (
+        await session.exec(
+            select(func.max(LoginAttemptRow.at)).where(
+                LoginAttemptRow.username == key, col(LoginAttemptRow.succeeded).is_(True), LoginAttemptRow.at > since
+            )
+        )
+    ).one()
+    account_since = max(since, last_success) if last_success is not None else since
+    waits: list[int] = []
+    for column, value, start, limit in (
+        (LoginAttemptRow.username, key, account_since, throttle.per_account),
+        (LoginAttemptRow.address, address, since, throttle.per_address),
+    ):
+        count, oldest = (
+            await session.exec(
+                select(func.count(), func.min(LoginAttemptRow.at)).where(
+                    column == value, col(LoginAttemptRow.succeeded).is_(False), LoginAttemptRow.at > start
+                )
+            )
+        ).one()
+        if count >= limit and oldest is not None:
+            waits.append(max(1, math.ceil((oldest + throttle.window - now).total_seconds())))
+    return max(waits) if waits else None
+
+
+async def login(
+    session: AsyncSession,
+    username: str,
+    password: str,
+    address: str,
+    now: datetime,
+    throttle: LoginThrottle | None = None,
+) -> tuple[str, Principal]:
+    """Check the password and open a session. Returns (session secret for the cookie, principal)."""
+    throttle = throttle or LoginThrottle()
+    key = username.strip().lower()[:64]
+    address = address[:64]
+    wait = await _throttled(session, key, address, now, throttle)
+    if wait is not None:
+        raise TooManyAttempts(
+            f"Too many failed logins for this account or address; try again in {wait} seconds.", retry_after=wait
+        )
+    user = await repository.get_user(session, username.strip())
+    if user is None:
+        await asyncio.to_thread(_burn_password_check, password)
+        ok = False
+    else:  # argon2 takes tens of milliseconds: off the event loop
+        ok = user.active and await asyncio.to_thread(verify_password, user.password_hash, password)
+    session.add(LoginAttemptRow(username=key, address=address, at=now, succeeded=ok))
+    if not ok or user is None or user.id is None:
+        await session.commit()
+        raise NotAuthenticated("Wrong username or password.")
+    secret = secrets.token_urlsafe(32)
+    row = UserSessionRow(
+        token_hash=digest(secret),
+        user_id=user.id,
+        csrf_token=secrets.token_urlsafe(32),
+        address=address,
+        created_at=now,
+        expires_at=now + SESSION_TTL,
+    )
+    session.add(row)
+    await session.commit()
+    principal = Principal(_actor(user, user.court_code), user.id, "session", row.id or 0, row.csrf_token)
+    return secret, principal
+
+
+async def resolve_session(session: AsyncSession, secret: str, now: datetime) -> Principal:
+    stmt = (
+        select(UserSessionRow, UserRow)
+        .join(UserRow, col(UserRow.id) == col(UserSessionRow.user_id))
+        .where(UserSessionRow.token_hash == digest(secret))
+    )
+    found = (await session.exec(stmt)).first()
+    if found is None:
+        raise NotAuthenticated("Unknown session; log in again.")
+    row, user = found
+    if row.revoked_at is not None or row.expires_at <= now or not user.active:
+        raise NotAuthenticated("The session has ended; log in again.")
+    return Principal(_actor(user, user.court_code), user.id or 0, "session", row.id or 0, row.csrf_token)
+
+
+async def logout(session: AsyncSession, principal: Principal, now: datetime) -> None:
+    if principal.via != "session":
+        return
+    await session.exec(
+        update(UserSessionRow)
+        .where(col(UserSessionRow.id) == principal.credential_id, col(UserSessionRow.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+    await session.commit()
+
+
+# ---------------------------------------------------------------- API tokens
+
+
+async def resolve_token(session: AsyncSession, token: str, now: datetime) -> Principal:
+    # Plain columns, not ORM objects: this runs on every request made with a token.
+    stmt = (
+        sa_select(
+            col(ApiTokenRow.id),
+            col(ApiTokenRow.court_code),
+            col(ApiTokenRow.revoked_at),
+            col(ApiTokenRow.expires_at),
+            col(UserRow.id),
+            col(UserRow.username),
+            col(UserRow.display_name),
+            col(UserRow.court_code),
+            col(UserRow.roles),
+            col(UserRow.active),
+        )
+        .join(UserRow, col(UserRow.id) == col(ApiTokenRow.user_id))
+        .where(col(ApiTokenRow.token_hash) == digest(token))
+    )
+    connection = await session.connection()  # Core, in the session's transaction: no ORM objects to build
+    found = (await connection.execute(stmt)).first()
+    if found is None:
+        raise NotAuthenticated("Unknown API token.")
+    token_id, court, revoked_at, expires_at, user_id, username, display_name, user_court, roles, active = found
+    if revoked_at is not None or (expires_at is not None and expires_at <= now):
+        raise NotAuthenticated("The API token was revoked or has expired.")
+    if not active or user_court != court:
+        # The token was scoped to the court its user belonged to; a user who moved needs a new token.
+        raise NotAuthenticated("The API token's user is inactive or no longer belongs to the token's court.")
+    granted = frozenset(UserRole(r) for r in roles or () if r in _GRANTABLE)
+    return Principal(Actor(username, court, granted, display_name), user_id or 0, "token", token_id or 0)
+
+
+async def create_token(
+    session: AsyncSession,
+    ref: Reference,
+    now: datetime,
+    *,
+    username: str,
+    name: str,
+    created_by: str,
+    expires_at: datetime | None = None,
+) -> tuple[str, ApiTokenRow]:
+    """A new token for `username`, scoped to the user's court. The plain token is returned once only."""
+    user = await repository.get_user(session, username)
+    errors: list[FieldError] = []
+    if user is None or not user.active or user.id is None:
+        errors.append(FieldError("username", "用户不存在或已停用", f"No active user {username!r}."))
+    label = " ".join(name.split())
+    if not 0 < len(label) <= 100:
+        errors.append(FieldError("name", "请为令牌起一个名称（最多100字）", "Name the token (at most 100 characters)."))
+    if expires_at is not None and expires_at <= now:
+        errors.append(FieldError("expires_at", "有效期应晚于现在", "The expiry must be in the future."))
+    if errors:
+        raise ValidationFailed(errors)
+    assert user is not None and user.id is not None
+    if ref.registry.find(user.court_code) is None:
+        raise ValidationFailed([FieldError("username", "用户所属法院不存在", "The user's court is unknown.")])
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiTokenRow(
+        token_hash=digest(token),
+        prefix=token[:12],
+        name=label,
+        user_id=user.id,
+        court_code=user.court_code,
+        created_at=now,
+        created_by=created_by[:64],
+        expires_at=expires_at,
+    )
+    session.add(row)
+    await session.commit()
+    return token, row
+
+
+async def revoke_token(session: AsyncSession, token_id: int, now: datetime) -> ApiTokenRow:
+    row = await session.get(ApiTokenRow, token_id)
+    if row is None:
+        raise NotFound(f"API token {token_id} not found.")
+    if row.revoked_at is None:
+        row.revoked_at = now
+        session.add(row)
+        await session.commit()
+    return row
+
+
+async def list_tokens(session: AsyncSession, username: str | None = None) -> list[tuple[ApiTokenRow, str]]:
+    """Every token (or one user's), newest first, with its user's name; never the secret."""
+    stmt = select(ApiTokenRow, UserRow.username).join(UserRow, col(UserRow.id) == col(ApiTokenRow.user_id))
+    if username is not None:
+        stmt = stmt.where(UserRow.username == username)
+    return [(row, name) for row, name in await session.exec(stmt.order_by(col(ApiTokenRow.id).desc()))]

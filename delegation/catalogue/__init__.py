@@ -1,0 +1,1 @@
+"""Pure matter catalogue and SLA policy: field kinds, identifiers, case numbers, values, policy versions."""

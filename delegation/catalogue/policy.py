@@ -1,0 +1,612 @@
+"""The matter catalogue and its SLA policy, as versioned, effective-dated data.
+
+One JSON document per policy version (delegation/catalogue/data/policy/<version>.json, or loaded by an administrator).
+Adding a matter type, a field or a new set of deadlines is a data change; only a new *kind* of field
+(a new validator) needs code, in delegation.catalogue.fields.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
+from functools import cache, cached_property
+from importlib import resources
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from delegation.catalogue.fields import DOCUMENT_KINDS, FIELD_KINDS, KIND_CODES, LIST_KIND, Constraints
+from delegation.catalogue.values import CourtLookup, mask_record, pii_paths, validate_parties_with, validate_record
+from delegation.core.errors import FieldError, NotFound, ValidationFailed
+
+__all__ = [
+    "STAGES",
+    "Choice",
+    "ExtensionPolicy",
+    "FieldSpec",
+    "MatterGroup",
+    "MatterType",
+    "PartyPolicy",
+    "PartyRole",
+    "PolicyBook",
+    "PolicyVersion",
+    "RungPolicy",
+    "StageBudget",
+    "StageDefault",
+    "StageDefaults",
+    "load_shipped_policies",
+    "mask_fields",
+    "missing_documents",
+    "parse_policy",
+    "pii_field_names",
+    "validate_matter_fields",
+    "validate_parties",
+]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+StageName = Literal["sign_for", "correction", "plan", "execution", "confirmation"]
+STAGES: tuple[StageName, ...] = ("sign_for", "correction", "plan", "execution", "confirmation")
+Mechanism = Literal["matter_delegation", "onsite_assistance"]
+Unit = Literal["working", "calendar"]
+
+_SNAKE = r"^[a-z][a-z0-9_]{0,63}$"
+Code = Annotated[str, Field(pattern=_SNAKE)]
+Label = Annotated[str, Field(min_length=1, max_length=200)]
+OneOf = tuple[tuple[str, ...], ...]
+
+
+def _rule(zh: str, en: str) -> PydanticCustomError:
+    """A policy rule broken; carries both languages through pydantic to parse_policy's error mapping."""
+    return PydanticCustomError("policy_rule", "{en}", {"zh": zh, "en": en})
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# ---- deadlines -------------------------------------------------------------------------------------------
+
+
+class StageBudget(_Model):
+    """A stage's time budget: N working or calendar days, counted from the stage start or the agreed date."""
+
+    days: int = Field(ge=1, le=365)
+    unit: Unit
+    starts_from: Literal["stage_start", "scheduled_date"] = Field("stage_start", alias="from")
+
+
+class StageDefault(StageBudget):
+    """The default budget of a stage, plus what expiry means and which mechanisms have the stage at all."""
+
+    on_expiry: Literal["escalate", "withdraw"] = "escalate"  # correction: expiry = deemed withdrawn
+    mechanisms: tuple[Mechanism, ...] | None = None  # None: every mechanism
+
+    def budget(self) -> StageBudget:
+        return StageBudget(days=self.days, unit=self.unit, starts_from=self.starts_from)
+
+
+class StageDefaults(_Model):
+    sign_for: StageDefault
+    correction: StageDefault
+    plan: StageDefault
+    execution: StageDefault
+    confirmation: StageDefault
+
+    def of(self, stage: StageName) -> StageDefault:
+        result: StageDefault = getattr(self, stage)
+        return result
+
+
+class RungPolicy(_Model):
+    """When reminders and escalations fire, in working days around the due day, and when they may be sent."""
+
+    due_soon_days_before: int = Field(ge=0, le=30)
+    supervise_days_after: int = Field(ge=1, le=60)  # 督办
+    supervise_requires_acknowledgement: bool = True
+    escalate_days_after: int = Field(ge=1, le=120)  # to the regional coordinator
+    reminder_window_start: time
+    reminder_window_end: time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RungPolicy:
+        if self.escalate_days_after <= self.supervise_days_after:
+            raise _rule(
+                "升级（escalate）应晚于督办（supervise）", "escalate_days_after must exceed supervise_days_after"
+            )
+        if self.reminder_window_start >= self.reminder_window_end:
+            raise _rule("提醒时段的开始应早于结束", "The reminder window must start before it ends")
+        return self
+
+
+class ExtensionPolicy(_Model):
+    """How far an assisting court may extend a stage (延期), and who approves."""
+
+    stages: tuple[StageName, ...] = Field(min_length=1)
+    max_working_days_per_request: int = Field(ge=1, le=90)
+    max_requests: int = Field(ge=0, le=10)
+    approver: Literal["command_center", "regional"] = "command_center"
+
+
+class MatterGroup(_Model):
+    """A family of matters (查控, investigation, service, on-site) sharing default deadlines."""
+
+    code: Code
+    name_zh: Label
+    name_en: Label
+    sla: dict[StageName, StageBudget] = Field(default_factory=dict)
+
+
+# ---- fields ----------------------------------------------------------------------------------------------
+
+
+class Choice(_Model):
+    value: Code
+    label_zh: Label
+    label_en: Label
+
+
+class FieldSpec(_Model):
+    name: Code
+    label_zh: Label
+    label_en: Label
+    kind: str
+    required: bool = False
+    help_zh: str | None = None
+    help_en: str | None = None
+    choices: tuple[Choice, ...] | None = None
+    max_length: int | None = Field(None, ge=1, le=100_000)
+    min_value: Decimal | None = None
+    max_value: Decimal | None = None
+    pii: bool | None = None  # overrides the kind's default (e.g. the court's own account is not personal)
+    item_fields: tuple[FieldSpec, ...] | None = None
+    item_require_one_of: OneOf = ()
+    min_items: int | None = Field(None, ge=0)
+    max_items: int | None = Field(None, ge=1, le=1000)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        if kind not in KIND_CODES:
+            known = ", ".join(sorted(KIND_CODES))
+            raise _rule(f"未知的字段类型“{kind}”，可用：{known}", f"Unknown field kind '{kind}'; known kinds: {known}")
+        return kind
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FieldSpec:
+        k = self.kind
+        if (k == "choice" and not self.choices) or (k != "choice" and self.choices is not None):
+            raise _rule(
+                "choice类型的字段必须且只有它可以列出choices", "choices are required for, and only for, kind 'choice'"
+            )
+        if self.choices and len({c.value for c in self.choices}) != len(self.choices):
+            raise _rule(f"字段{self.name}的选项值重复", f"Duplicate choice values in field '{self.name}'")
+        numeric = k in ("integer", "decimal", "amount")
+        if not numeric and (self.min_value is not None or self.max_value is not None):
+            raise _rule("只有数值类字段可以设置min_value/max_value", "min_value/max_value apply to numeric kinds only")
+        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
+            raise _rule("min_value不能大于max_value", "min_value exceeds max_value")
+        if self.max_length is not None and k not in ("text", "long_text", "address"):
+            raise _rule("只有文本类字段可以设置max_length", "max_length applies to text, long_text and address only")
+        is_list = k == LIST_KIND
+        list_only = (self.item_fields, self.min_items, self.max_items)
+        if is_list and not self.item_fields:
+            raise _rule(f"列表字段{self.name}必须定义item_fields", f"List field '{self.name}' needs item_fields")
+        if not is_list and (any(x is not None for x in list_only) or self.item_require_one_of):
+            raise _rule("item_fields等设置只适用于list类型", "item_* and min/max_items apply to kind 'list' only")
+        if self.item_fields:
+            if any(f.kind == LIST_KIND for f in self.item_fields):
+                raise _rule("列表不能嵌套列表", "A list's items cannot contain another list")
+            _check_names(self.item_fields, self.item_require_one_of)
+        if self.min_items is not None and self.max_items is not None and self.min_items > self.max_items:
+            raise _rule("min_items不能大于max_items", "min_items exceeds max_items")
+        return self
+
+    @cached_property
+    def constraints(self) -> Constraints:
+        choices: dict[str, str] = {}
+        for c in self.choices or ():
+            choices[c.value] = c.value
+            choices[c.label_zh] = c.value  # clerks may submit the Chinese label
+        return Constraints(self.max_length, self.min_value, self.max_value, choices)
+
+    @property
+    def is_pii(self) -> bool:
+        if self.pii is not None:
+            return self.pii
+        return self.kind != LIST_KIND and FIELD_KINDS[self.kind].pii
+
+
+def _check_names(fields: Sequence[FieldSpec], one_of: OneOf) -> None:
+    names = [f.name for f in fields]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise _rule(f"字段名重复：{', '.join(dupes)}", f"Duplicate field names: {', '.join(dupes)}")
+    for group in one_of:
+        unknown = [n for n in group if n not in names]
+        if unknown or len(group) < 1:
+            raise _rule(
+                f"require_one_of引用了不存在的字段：{', '.join(unknown)}",
+                f"require_one_of names unknown fields: {', '.join(unknown)}",
+            )
+
+
+# ---- matters and parties ---------------------------------------------------------------------------------
+
+
+class MatterType(_Model):
+    code: Code
+    name_zh: Label
+    name_en: Label
+    group: Code
+    mechanism: Mechanism
+    fields: tuple[FieldSpec, ...]
+    require_one_of: OneOf = ()
+    assets: str | None = None  # the list field whose items get one result each (several flats...)
+    required_documents: tuple[str, ...]
+    sla: dict[StageName, StageBudget] = Field(default_factory=dict)
+
+    @field_validator("required_documents")
+    @classmethod
+    def _known_documents(cls, kinds: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [k for k in kinds if k not in DOCUMENT_KINDS]
+        if unknown:
+            known = ", ".join(DOCUMENT_KINDS)
+            raise _rule(
+                f"未知的材料类型：{', '.join(unknown)}；可用：{known}",
+                f"Unknown document kinds: {', '.join(unknown)}; known: {known}",
+            )
+        if len(set(kinds)) != len(kinds):
+            raise _rule("材料类型重复", "Duplicate document kinds")
+        return kinds
+
+    @model_validator(mode="after")
+    def _consistent(self) -> MatterType:
+        _check_names(self.fields, self.require_one_of)
+        if self.assets is not None:
+            target = next((f for f in self.fields if f.name == self.assets), None)
+            if target is None or target.kind != LIST_KIND:
+                raise _rule(
+                    f"assets应指向本事项的一个list字段，而“{self.assets}”不是",
+                    f"assets must name a list field of this matter; '{self.assets}' is not one",
+                )
+        return self
+
+    @cached_property
+    def field_map(self) -> Mapping[str, FieldSpec]:
+        return {f.name: f for f in self.fields}
+
+
+class PartyRole(_Model):
+    code: Code
+    name_zh: Label
+    name_en: Label
+    min_count: int = Field(0, ge=0, le=10)
+
+
+class PartyPolicy(_Model):
+    """申请执行人 and 被执行人: the fields every matter carries for its parties."""
+
+    roles: tuple[PartyRole, ...] = Field(min_length=1)
+    fields: tuple[FieldSpec, ...]
+    require_one_of: OneOf = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PartyPolicy:
+        _check_names(self.fields, self.require_one_of)
+        if any(f.name == "role" for f in self.fields):
+            raise _rule("“role”是保留字段名", "'role' is reserved for the party's role")
+        if len({r.code for r in self.roles}) != len(self.roles):
+            raise _rule("当事人角色重复", "Duplicate party roles")
+        return self
+
+
+# ---- a policy version ------------------------------------------------------------------------------------
+
+
+class PolicyVersion(_Model):
+    version: str = Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$")
+    effective_from: date  # a calendar day in Asia/Shanghai
+    note: str = ""
+    rungs: RungPolicy
+    stages: StageDefaults
+    extensions: ExtensionPolicy
+    groups: tuple[MatterGroup, ...] = Field(min_length=1)
+    party_fields: PartyPolicy
+    matter_types: tuple[MatterType, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PolicyVersion:
+        # Cross-references are all checked and reported together, each at its own path.
+        problems: list[tuple[tuple[str | int, ...], str, str]] = []
+        seen: set[str] = set()
+        for i, g in enumerate(self.groups):
+            if g.code in seen:
+                problems.append((("groups", i, "code"), f"分组代码重复：{g.code}", f"Duplicate group code '{g.code}'"))
+            seen.add(g.code)
+        seen = set()
+        groups = {g.code: g for g in self.groups}
+        for i, m in enumerate(self.matter_types):
+            at: tuple[str | int, ...] = ("matter_types", i)
+            if m.code in seen:
+                problems.append(((*at, "code"), f"事项代码重复：{m.code}", f"Duplicate matter code '{m.code}'"))
+            seen.add(m.code)
+            group = groups.get(m.group)
+            if group is None:
+                problems.append(
+                    (
+                        (*at, "group"),
+                        f"分组“{m.group}”未在groups中定义",
+                        f"Group '{m.group}' is not defined in groups",
+                    )
+                )
+                continue
+            for stage in sorted({*group.sla, *m.sla}):
+                if not self._applies(m, stage):
+                    problems.append(
+                        (
+                            (*at, "sla", stage),
+                            f"{m.mechanism}类事项没有“{stage}”阶段，不能设置其时限（可能来自分组{m.group}）",
+                            f"A {m.mechanism} matter has no '{stage}' stage to budget (maybe via group '{m.group}')",
+                        )
+                    )
+            if any(self._resolve(m, s).starts_from == "scheduled_date" for s in self._stages_of(m)):
+                spec = m.field_map.get("scheduled_date")
+                if spec is None or spec.kind != "date" or not spec.required:
+                    problems.append(
+                        (
+                            (*at, "fields"),
+                            "时限从约定日期起算，须有必填的date字段scheduled_date",
+                            "A budget counts from the agreed date, so a required date field 'scheduled_date' is needed",
+                        )
+                    )
+        if problems:
+            raise PydanticCustomError(
+                "policy_rules",
+                "{en}",
+                {"zh": problems[0][1], "en": "; ".join(p[2] for p in problems), "problems": problems},
+            )
+        return self
+
+    @property
+    def matter_codes(self) -> list[str]:
+        return [m.code for m in self.matter_types]
+
+    @cached_property
+    def _matters(self) -> Mapping[str, MatterType]:
+        return {m.code: m for m in self.matter_types}
+
+    @cached_property
+    def _groups(self) -> Mapping[str, MatterGroup]:
+        return {g.code: g for g in self.groups}
+
+    def matter(self, code: str) -> MatterType:
+        found = self._matters.get(code)
+        if found is None:
+            raise ValidationFailed(
+                [FieldError("matter_type", f"未知的事项类型“{code}”", f"Unknown matter type '{code}'")]
+            )
+        return found
+
+    def group(self, code: str) -> MatterGroup:
+        return self._groups[code]
+
+    def _applies(self, matter: MatterType, stage: str) -> bool:
+        mechanisms = self.stages.of(stage).mechanisms  # type: ignore[arg-type]
+        return mechanisms is None or matter.mechanism in mechanisms
+
+    def _stages_of(self, matter: MatterType) -> tuple[StageName, ...]:
+        return tuple(s for s in STAGES if self._applies(matter, s))
+
+    def _resolve(self, matter: MatterType, stage: StageName) -> StageBudget:
+        # Most specific wins: the matter's own override, then its group's, then the stage default.
+        return matter.sla.get(stage) or self._groups[matter.group].sla.get(stage) or self.stages.of(stage).budget()
+
+    def stages_for(self, matter_code: str) -> tuple[StageName, ...]:
+        """The stages a matter of this type goes through (plan only for on-site assistance)."""
+        return self._stages_of(self.matter(matter_code))
+
+    def budget(self, matter_code: str, stage: str) -> StageBudget:
+        matter = self.matter(matter_code)
+        if stage not in STAGES:
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        "stage", f"未知的办理阶段“{stage}”", f"Unknown stage '{stage}'; known: {', '.join(STAGES)}"
+                    )
+                ]
+            )
+        if not self._applies(matter, stage):
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        "stage",
+                        f"事项“{matter.name_zh}”没有“{stage}”阶段",
+                        f"Matter '{matter.code}' has no '{stage}' stage",
+                    )
+                ]
+            )
+        return self._resolve(matter, stage)
+
+    def on_expiry(self, stage: StageName) -> Literal["escalate", "withdraw"]:
+        return self.stages.of(stage).on_expiry
+
+
+# ---- loading ---------------------------------------------------------------------------------------------
+
+_ZH_BY_TYPE = {
+    "missing": "缺少必填项",
+    "extra_forbidden": "不认识的键（可能拼写错误）",
+    "literal_error": "取值不在允许范围内",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "string_type": "应为文本",
+    "bool_type": "应为true或false",
+    "date_type": "应为日期（YYYY-MM-DD）",
+    "date_parsing": "应为日期（YYYY-MM-DD）",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
+    "time_type": "应为时间（HH:MM）",
+    "time_parsing": "应为时间（HH:MM）",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "string_too_short": "不能为空",
+    "string_too_long": "过长",
+    "too_short": "至少需要一项",
+    "string_pattern_mismatch": "格式不正确（代码应为小写英文、数字和下划线）",
+    "json_invalid": "不是有效的JSON",
+    "json_type": "不是有效的JSON",
+}
+
+
+def _path(loc: Sequence[int | str], raw: object) -> str:
+    """A readable location, naming matter codes: matter_types[3](real_estate_seal).fields[0].kind."""
+    out = "policy"
+    node = raw
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            code = node.get("code") if isinstance(node, dict) else None
+            if isinstance(code, str):
+                out += f"({code})"
+        else:
+            out += f".{part}"
+            node = node.get(part) if isinstance(node, dict) else None
+    return out
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    keys = [k for k, _ in pairs]
+    dupes = sorted({k for k in keys if keys.count(k) > 1})
+    if dupes:
+        raise ValueError(f"duplicate keys: {', '.join(dupes)}")
+    return dict(pairs)
+
+
+def parse_policy(text: str) -> PolicyVersion:
+    """Parse one policy version strictly; every problem comes back as a FieldError naming its path."""
+    try:
+        raw = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except ValueError as e:  # JSONDecodeError is a ValueError
+        raise ValidationFailed([FieldError("policy", f"策略文件不是有效的JSON：{e}", f"Not valid JSON: {e}")]) from None
+    try:
+        return PolicyVersion.model_validate_json(text, strict=True)
+    except ValidationError as e:
+        errors = []
+        for err in e.errors():
+            ctx = err.get("ctx") or {}
+            for loc, zh, en in ctx.get("problems", ()):
+                errors.append(FieldError(_path([*err["loc"], *loc], raw), zh, en))
+            if "problems" in ctx:
+                continue
+            zh = str(ctx.get("zh") or _ZH_BY_TYPE.get(err["type"], "策略数据有误"))
+            en = str(ctx.get("en") or err["msg"])
+            errors.append(FieldError(_path(err["loc"], raw), zh, en))
+        raise ValidationFailed(errors) from None
+
+
+@cache
+def _shipped() -> tuple[PolicyVersion, ...]:
+    folder = resources.files("delegation.catalogue").joinpath("data").joinpath("policy")
+    versions = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".json"):
+            policy = parse_policy(entry.read_text(encoding="utf-8"))
+            if policy.version != entry.name.removesuffix(".json"):
+                raise ValueError(f"policy file {entry.name} holds version {policy.version}")
+            versions.append(policy)
+    return tuple(sorted(versions, key=lambda v: v.effective_from))
+
+
+def load_shipped_policies() -> list[PolicyVersion]:
+    """The policy versions shipped with the package, oldest first (parsed once per process)."""
+    return list(_shipped())
+
+
+class PolicyBook:
+    """All known policy versions; picks the one in force at a moment."""
+
+    def __init__(self, versions: Iterable[PolicyVersion]) -> None:
+        ordered = sorted(versions, key=lambda v: v.effective_from)
+        if not ordered:
+            raise ValueError("a policy book needs at least one version")
+        ids = [v.version for v in ordered]
+        days = [v.effective_from for v in ordered]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"duplicate policy versions: {ids}")
+        if len(set(days)) != len(days):
+            raise ValueError("two policy versions take effect on the same day")
+        self._versions = tuple(ordered)
+        self._days = days
+        self._by_id = {v.version: v for v in ordered}
+
+    @property
+    def versions(self) -> tuple[PolicyVersion, ...]:
+        return self._versions
+
+    def in_force(self, at: datetime) -> PolicyVersion:
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise ValueError("`at` must be timezone-aware")
+        day = at.astimezone(SHANGHAI).date()
+        i = bisect.bisect_right(self._days, day)
+        if i == 0:
+            raise NotFound(
+                f"No policy version is in force on {day.isoformat()} (earliest: {self._days[0].isoformat()})",
+                title_zh="该日期没有生效的办理时限策略",
+            )
+        return self._versions[i - 1]
+
+    def get(self, version: str) -> PolicyVersion:
+        found = self._by_id.get(version)
+        if found is None:
+            raise NotFound(f"Unknown policy version '{version}'", title_zh="找不到该版本的办理时限策略")
+        return found
+
+
+# ---- values of a matter ----------------------------------------------------------------------------------
+
+
+def validate_matter_fields(
+    matter: MatterType, values: Mapping[str, object], *, courts: CourtLookup | None = None
+) -> dict[str, object]:
+    """Normalized values of a matter's fields; every problem reported at once in one ValidationFailed."""
+    errors: list[FieldError] = []
+    result = validate_record(matter.fields, matter.require_one_of, values, "", errors, courts)
+    if errors:
+        raise ValidationFailed(errors)
+    return result
+
+
+def validate_parties(
+    policy: PolicyVersion, parties: Sequence[Mapping[str, object]], *, courts: CourtLookup | None = None
+) -> list[dict[str, object]]:
+    """Normalized parties, each with its role code; at least the policy's minimum of each role."""
+    return validate_parties_with(policy.party_fields, parties, courts)
+
+
+def missing_documents(matter: MatterType, present_kinds: Iterable[str]) -> list[str]:
+    """The document kinds the matter requires that are not present, in the matter's order."""
+    present = set(present_kinds)
+    return [k for k in matter.required_documents if k not in present]
+
+
+FieldSource = MatterType | PartyPolicy | Sequence[FieldSpec]
+
+
+def _specs(source: FieldSource) -> Sequence[FieldSpec]:
+    return source.fields if isinstance(source, (MatterType, PartyPolicy)) else source
+
+
+def mask_fields(source: FieldSource, values: Mapping[str, object]) -> dict[str, object]:
+    """A copy with every personal-data value masked (recursing into lists); keys the specs don't know stay."""
+    return mask_record(_specs(source), values)
+
+
+def pii_field_names(source: FieldSource) -> frozenset[str]:
+    """Paths of personal-data fields; list items as 'properties[].address'."""
+    return pii_paths(_specs(source))

@@ -1,0 +1,1 @@
+"""Pure shared vocabulary: states (the transition table), clocks, access rules, errors and the reference-data bundle."""

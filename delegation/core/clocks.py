@@ -1,0 +1,248 @@
+"""Stage clocks: a budget of (working or calendar) days, its stops and extensions, and the rungs it fires.
+
+A clock is plain data; its due time and next rung are derived by pure functions from the data and the
+working-day calendar, so a calendar or policy change can recompute them at any time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from delegation.core.states import Stage
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class Unit(StrEnum):
+    WORKING = "working"
+    CALENDAR = "calendar"
+
+
+class Rung(StrEnum):
+    """Escalation steps, in the order they fire."""
+
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    SUPERVISE = "supervise"  # 督办
+    ESCALATE = "escalate"  # to the regional coordinator
+
+
+RUNG_ORDER: tuple[Rung, ...] = (Rung.DUE_SOON, Rung.OVERDUE, Rung.SUPERVISE, Rung.ESCALATE)
+
+
+class Deadline(Protocol):
+    @property
+    def date(self) -> date: ...
+    @property
+    def provisional(self) -> bool: ...
+
+
+class Calendar(Protocol):
+    """What clocks need of courts.calendar.WorkingCalendar."""
+
+    def add_working_days(self, trigger: date, n: int) -> Deadline: ...
+    def working_days_between(self, start: date, end: date) -> int: ...
+    def calendar_period_end(self, trigger: date, days: int) -> Deadline: ...
+    def next_working_moment(self, at: datetime) -> datetime: ...
+    def is_provisional(self, day: date) -> bool: ...
+
+
+@dataclass(frozen=True)
+class RungPolicy:
+    """When each rung fires, in working days relative to the due day (from the policy version)."""
+
+    due_soon_days_before: int = 1
+    supervise_days_after: int = 2
+    escalate_days_after: int = 5
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A pause of the clock while the matter waits on the other side; resumed_at None while it lasts."""
+
+    stopped_at: datetime
+    reason: str
+    resumed_at: datetime | None = None
+    approved_by: str | None = None
+    document_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Clock:
+    stage: Stage
+    court_code: str  # the court holding the ball
+    budget_days: int
+    unit: Unit
+    started_at: datetime
+    policy_version: str
+    anchor_date: date | None = None  # counting starts from this day instead (on-site: the agreed date)
+    extra_days: int = 0  # approved extensions
+    stops: tuple[Stop, ...] = ()
+    closed_at: datetime | None = None
+    fired: frozenset[Rung] = field(default_factory=frozenset)
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def is_paused(self) -> bool:
+        return bool(self.stops) and self.stops[-1].resumed_at is None
+
+
+@dataclass(frozen=True)
+class Due:
+    """The end of the last day of a clock's period (24:00 Asia/Shanghai), or None while paused."""
+
+    day: date
+    at: datetime
+    provisional: bool
+
+
+def local_day(at: datetime) -> date:
+    if at.tzinfo is None:
+        raise ValueError("datetimes must be timezone-aware")
+    return at.astimezone(SHANGHAI).date()
+
+
+def end_of_day(day: date) -> datetime:
+    """24:00 of `day` in Asia/Shanghai, as 00:00 of the next day."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+
+
+def start_clock(
+    stage: Stage,
+    court_code: str,
+    budget_days: int,
+    unit: Unit,
+    now: datetime,
+    policy_version: str,
+    anchor_date: date | None = None,
+) -> Clock:
+    local_day(now)  # rejects naive datetimes early
+    if budget_days < 0:
+        raise ValueError("a clock's budget cannot be negative")
+    return Clock(stage, court_code, budget_days, unit, now, policy_version, anchor_date)
+
+
+def pause(
+    clock: Clock, now: datetime, reason: str, approved_by: str | None = None, document_id: str | None = None
+) -> Clock:
+    if not clock.is_open or clock.is_paused:
+        return clock
+    return replace(clock, stops=(*clock.stops, Stop(now, reason, None, approved_by, document_id)))
+
+
+def resume(clock: Clock, now: datetime) -> Clock:
+    if not clock.is_paused:
+        return clock
+    last = replace(clock.stops[-1], resumed_at=now)
+    return replace(clock, stops=(*clock.stops[:-1], last))
+
+
+def close(clock: Clock, now: datetime) -> Clock:
+    return clock if not clock.is_open else replace(clock, closed_at=now)
+
+
+def extend(clock: Clock, days: int) -> Clock:
+    if days <= 0:
+        raise ValueError("an extension must add at least one day")
+    return replace(clock, extra_days=clock.extra_days + days)
+
+
+def _span(calendar: Calendar, unit: Unit, start: date, end: date) -> int:
+    return calendar.working_days_between(start, end) if unit is Unit.WORKING else (end - start).days
+
+
+def _period_end(calendar: Calendar, unit: Unit, start: date, days: int) -> Deadline:
+    if unit is Unit.WORKING:
+        return calendar.add_working_days(start, days)
+    return calendar.calendar_period_end(start, days)
+
+
+def due(clock: Clock, calendar: Calendar) -> Due | None:
+    """The due time, walking the stops: days used before a stop are spent; counting restarts after it.
+
+    A clock already past due when it was stopped keeps that due time: a stop does not cure a breach.
+    """
+    remaining = clock.budget_days + clock.extra_days
+    segment_start = clock.anchor_date or local_day(clock.started_at)
+    for stop in clock.stops:
+        used = _span(calendar, clock.unit, segment_start, local_day(stop.stopped_at))
+        if used >= remaining:
+            return _due_from(calendar, clock.unit, segment_start, remaining)
+        remaining -= used
+        if stop.resumed_at is None:
+            return None
+        segment_start = local_day(stop.resumed_at)
+    return _due_from(calendar, clock.unit, segment_start, remaining)
+
+
+def _due_from(calendar: Calendar, unit: Unit, start: date, days: int) -> Due:
+    deadline = _period_end(calendar, unit, start, days)
+    return Due(deadline.date, end_of_day(deadline.date), deadline.provisional)
+
+
+def working_days_left(clock: Clock, now: datetime, calendar: Calendar) -> int | None:
+    """Whole working days left after today (0 = due today); negative = working days overdue; None if paused."""
+    current = due(clock, calendar)
+    if current is None:
+        return None
+    return calendar.working_days_between(local_day(now), current.day)
+
+
+def rung_times(clock: Clock, calendar: Calendar, policy: RungPolicy) -> dict[Rung, datetime]:
+    """When each rung falls due, moved into working hours; empty for a paused or closed clock."""
+    current = due(clock, calendar)
+    if current is None or not clock.is_open:
+        return {}
+    soon_day = calendar.add_working_days(current.day, -policy.due_soon_days_before).date
+    raw = {
+        Rung.DUE_SOON: datetime.combine(soon_day, time(0), tzinfo=SHANGHAI),
+        Rung.OVERDUE: current.at,
+        Rung.SUPERVISE: end_of_day(calendar.add_working_days(current.day, policy.supervise_days_after).date),
+        Rung.ESCALATE: end_of_day(calendar.add_working_days(current.day, policy.escalate_days_after).date),
+    }
+    return {rung: calendar.next_working_moment(moment) for rung, moment in raw.items()}
+
+
+def next_rung(clock: Clock, calendar: Calendar, policy: RungPolicy) -> tuple[Rung, datetime] | None:
+    """The first rung not fired yet. Rungs that were overtaken (e.g. a clock started nearly due) still fire."""
+    times = rung_times(clock, calendar, policy)
+    pending = [(times[r], r) for r in RUNG_ORDER if r in times and r not in clock.fired]
+    if not pending:
+        return None
+    at, rung = pending[0]
+    return rung, at
+
+
+def is_breached(clock: Clock, now: datetime, calendar: Calendar) -> bool:
+    current = due(clock, calendar)
+    reference = clock.closed_at or now
+    return current is not None and reference >= current.at
+
+
+def working_days_overdue(due_day: date, now: datetime, calendar: Calendar) -> int:
+    """Whole working days after the due day that have ended by `now`; today, still running, is not counted.
+
+    The one definition behind "超期N个工作日" on pages and in notices, and the one the rungs follow
+    (督办 fires once two working days past due have ended)."""
+    return max(0, calendar.working_days_between(due_day, local_day(now) - timedelta(days=1)))
+
+
+def working_days_late(clock: Clock, now: datetime, calendar: Calendar) -> int:
+    """Working days of delay charged to the court holding this clock (0 when on time)."""
+    current = due(clock, calendar)
+    if current is None:
+        return 0
+    reference = clock.closed_at or now
+    return max(0, calendar.working_days_between(current.day, local_day(reference)))
+
+
+def fired(clock: Clock, rungs: Iterable[Rung]) -> Clock:
+    return replace(clock, fired=clock.fired | frozenset(rungs))

@@ -1,0 +1,1 @@
+"""Drafts' documents, revealing personal data (with its access log) and court-to-court messages."""

@@ -1,0 +1,1 @@
+"""The write path: one use case per action on a delegation."""

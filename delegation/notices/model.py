@@ -1,0 +1,254 @@
+"""Notices (提醒, 催办, 督办, escalation) as pure data: which rung makes which notice, who it is addressed
+to and copied to, how 催办 and 督办 are numbered (青岛督〔2026〕12号), and their texts.
+
+Nothing here touches storage or the clock: the service passes `now`, the reference data and the facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from delegation.core.access import UserRole
+from delegation.core.clocks import SHANGHAI, Due, Rung, local_day, working_days_overdue
+from delegation.core.reference import Reference
+from delegation.core.states import STAGE_HOLDER, Action, Side, Stage, Status
+from delegation.outbox import texts
+
+
+class NoticeKind(StrEnum):
+    REMINDER = "reminder"  # 到期提醒: due soon
+    URGE = "urge"  # 催办: overdue
+    SUPERVISE = "supervise"  # 督办: formal, numbered, must be acknowledged
+    ESCALATE = "escalate"  # 报请协调: to the regional coordinator
+
+
+KIND_OF_RUNG: dict[Rung, NoticeKind] = {
+    Rung.DUE_SOON: NoticeKind.REMINDER,
+    Rung.OVERDUE: NoticeKind.URGE,
+    Rung.SUPERVISE: NoticeKind.SUPERVISE,
+    Rung.ESCALATE: NoticeKind.ESCALATE,
+}
+NUMBER_CHAR: dict[NoticeKind, str] = {NoticeKind.URGE: "催", NoticeKind.SUPERVISE: "督"}
+KIND_LABEL: dict[NoticeKind, str] = {
+    NoticeKind.REMINDER: "到期提醒",
+    NoticeKind.URGE: "催办通知",
+    NoticeKind.SUPERVISE: "督办通知",
+    NoticeKind.ESCALATE: "超期报请协调",
+}
+MANUAL_KINDS: frozenset[NoticeKind] = frozenset({NoticeKind.URGE, NoticeKind.SUPERVISE})
+
+STAGE_LABEL: dict[str, str] = {
+    Stage.SIGN_FOR: "签收",
+    Stage.CORRECTION: "补正",
+    Stage.PLAN: "协助方案",
+    Stage.EXECUTION: "办理",
+    Stage.CONFIRMATION: "结果确认",
+}
+STATUS_LABEL: dict[str, str] = {
+    Status.DRAFT: "草稿",
+    Status.SUBMITTED: "待签收",
+    Status.RETURNED: "退回补正",
+    Status.DECLINED: "不予受理，待移送",
+    Status.ACCEPTED: "已签收",
+    Status.IN_PROGRESS: "办理中",
+    Status.SCHEDULED: "已约定执行日期",
+    Status.COMPLETED: "已办结，待确认",
+    Status.CONFIRMED: "已确认",
+    Status.WITHDRAWN: "已撤回",
+}
+ACTION_LABEL: dict[str, str] = {
+    Action.SUBMIT: "提交委托",
+    Action.SIGN_FOR: "签收",
+    Action.RETURN_FOR_CORRECTION: "退回补正",
+    Action.RESUBMIT: "补正后重新提交",
+    Action.DECLINE: "不予受理（非本院管辖）",
+    Action.REDIRECT: "指定移送",
+    Action.ASSIGN_HANDLER: "指定承办人",
+    Action.SCHEDULE: "约定执行日期",
+    Action.RECORD_RESULT: "登记办理结果",
+    Action.COMPLETE: "办结并上传回执",
+    Action.REQUEST_EXTENSION: "申请延期",
+    Action.APPROVE_EXTENSION: "批准延期",
+    Action.REFUSE_EXTENSION: "不予延期",
+    Action.CONFIRM: "确认办理结果",
+    Action.REQUEST_REWORK: "要求重新办理",
+    Action.WITHDRAW: "撤回委托",
+    Action.EXPIRE_CORRECTION: "逾期未补正，视为撤回委托",
+}
+SIDE_ROLE: dict[Side, UserRole] = {
+    Side.ASSISTING: UserRole.ASSISTING_CLERK,
+    Side.REQUESTING: UserRole.REQUESTING_OFFICER,
+}
+
+
+def format_number(city: str, kind: NoticeKind, year: int, seq: int) -> str:
+    """青岛督〔2026〕12号: city, kind character, year in 〔〕, sequence number."""
+    return f"{city}{NUMBER_CHAR[kind]}〔{year}〕{seq}号"
+
+
+def is_numbered(kind: NoticeKind) -> bool:
+    return kind in NUMBER_CHAR
+
+
+def holder_role(stage: Stage) -> UserRole:
+    """The user role that acts for the court holding the ball in this stage."""
+    return SIDE_ROLE[STAGE_HOLDER[stage]]
+
+
+def day_text(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def due_text(due_at: datetime | None) -> str:
+    """24:00 of the last day (stored as 00:00 of the next day) reads as that last day, 24时."""
+    if due_at is None:
+        return ""
+    last = (due_at.astimezone(SHANGHAI) - timedelta(microseconds=1)).date()
+    return f"{day_text(last)}24时"
+
+
+def elapsed_text(seconds: int) -> str:
+    hours, rest = divmod(max(0, seconds), 3600)
+    days, hours = divmod(hours, 24)
+    minutes = rest // 60
+    parts = [f"{days}天" if days else "", f"{hours}小时" if hours else "", f"{minutes}分钟"]
+    return "".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The delegation and clock a notice is about."""
+
+    delegation_id: int
+    number: str
+    case_number: str
+    matter_type: str
+    policy_version: str
+    status: str
+    requesting_court: str
+    assisting_court: str
+    clock_id: int | None
+    stage: Stage
+    holder: str  # the court holding the ball
+    due: Due | None
+
+
+@dataclass
+class NoticeDraft:
+    """A notice before it is stored; seq is filled in when its number is allocated."""
+
+    kind: NoticeKind
+    subject: Subject
+    rung: Rung | None
+    city: str
+    year: int
+    cc_court: str | None
+    working_days_overdue: int
+    requires_ack: bool
+    issued_by: str
+    issuer_name: str
+    issued_at: datetime
+    comment: str = ""
+    seq: int | None = None
+    withdraw_on_expiry: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def number_text(self) -> str | None:
+        if self.seq is None or not is_numbered(self.kind):
+            return None
+        return format_number(self.city, self.kind, self.year, self.seq)
+
+    def title(self, ref: Reference) -> str:
+        court = court_name(ref, self.subject.holder)
+        label = KIND_LABEL[self.kind]
+        number = f" {self.number_text}" if self.number_text else ""
+        return f"{label}{number}：{self.subject.number} {court}"[:200]
+
+    def body(self, ref: Reference) -> str:
+        s = self.subject
+        context = {
+            "notice_number": self.number_text or "",
+            "court_name": court_name(ref, s.holder),
+            "cc_name": court_name(ref, self.cc_court) if self.cc_court else "",
+            "number": s.number,
+            "case_number": s.case_number,
+            "matter_name": matter_name(ref, s.policy_version, s.matter_type),
+            "stage_label": STAGE_LABEL.get(s.stage, s.stage),
+            "due_text": due_text(s.due.at if s.due else None),
+            "provisional": bool(s.due and s.due.provisional),
+            "overdue": self.working_days_overdue > 0 or bool(s.due and self.issued_at >= s.due.at),
+            "days_overdue": self.working_days_overdue,
+            "issuer_name": self.issuer_name,
+            "issued_text": day_text(local_day(self.issued_at)),
+            "comment": self.comment,
+            "withdraw_on_expiry": self.withdraw_on_expiry,
+        }
+        return texts.render(self.kind.value, **context)[:4000]
+
+
+def court_name(ref: Reference, code: str | None) -> str:
+    if code is None:
+        return ""
+    court = ref.registry.find(code)
+    return court.name if court else code
+
+
+def matter_name(ref: Reference, version: str, code: str) -> str:
+    try:
+        return ref.policies.get(version).matter(code).name_zh
+    except Exception:  # an unknown version or matter still gets a notice, with the code
+        return code
+
+
+def command_center_of(ref: Reference, court_code: str) -> str | None:
+    """The intermediate court whose command center covers `court_code` (itself for an intermediate court)."""
+    city = ref.city_of(court_code)
+    if city is None:
+        return None
+    center = ref.registry.intermediate_of_city(city)
+    return center.code if center else None
+
+
+def days_overdue(ref: Reference, due: Due | None, now: datetime) -> int:
+    """Whole working days past the due day that have ended by `now` (today, still running, not counted)."""
+    if due is None or now < due.at:
+        return 0
+    return working_days_overdue(due.day, now, ref.calendar)
+
+
+def draft(
+    ref: Reference,
+    kind: NoticeKind,
+    subject: Subject,
+    now: datetime,
+    *,
+    rung: Rung | None,
+    issued_by: str,
+    issuer_name: str = "",
+    comment: str = "",
+    requires_ack: bool | None = None,
+    withdraw_on_expiry: bool = False,
+) -> NoticeDraft:
+    """A notice addressed to the court holding the ball, copied to its city's command center."""
+    city = ref.city_of(subject.holder) or "胶东"
+    center = command_center_of(ref, subject.holder)
+    if requires_ack is None:
+        requires_ack = kind is NoticeKind.SUPERVISE
+    return NoticeDraft(
+        kind=kind,
+        subject=subject,
+        rung=rung,
+        city=city,
+        year=local_day(now).year,
+        cc_court=center,
+        working_days_overdue=days_overdue(ref, subject.due, now),
+        requires_ack=requires_ack,
+        issued_by=issued_by,
+        issuer_name=issuer_name or (f"{court_name(ref, center)}执行指挥中心" if center else "胶东五市协作平台"),
+        issued_at=now,
+        comment=comment,
+        withdraw_on_expiry=withdraw_on_expiry,
+    )

@@ -1,0 +1,315 @@
+"""Notices in the database: numbering, storing with their timeline events and notifications, issuing by
+hand (command centers) and acknowledging a 督办 (the court holding the ball, with a reply).
+
+Numbers come from notice_counter with one upsert per (city, kind, year) group, in the transaction that
+stores the notices: no gaps, no duplicates, on SQLite and PostgreSQL; the unique (city, kind, year, seq)
+on notice is the backstop.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from delegation.core import clocks
+from delegation.core.access import Actor, Parties, UserRole, can_view, command_center_covers
+from delegation.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from delegation.core.reference import Reference
+from delegation.core.states import Stage
+from delegation.notices import model as notices
+from delegation.notices.model import NoticeDraft, NoticeKind, Subject
+from delegation.outbox.intents import acknowledgement_intent, notice_intent
+from delegation.outbox.service import dialect, enqueue, enqueue_many, run, table
+from delegation.store import repository
+from delegation.store.tables import ClockRow, DelegationRow, EventRow, NoticeCounterRow, NoticeRow, clock_from_row
+
+NOTICE = table(NoticeRow)
+COUNTER = table(NoticeCounterRow)
+EVENT = table(EventRow)
+
+
+async def allocate_numbers(session: AsyncSession, drafts: Sequence[NoticeDraft]) -> None:
+    """Give every numbered draft its sequence number (in place). Groups are taken in a fixed order so
+    that two concurrent writers lock counter rows in the same order and cannot deadlock."""
+    groups: dict[tuple[str, str, int], list[NoticeDraft]] = defaultdict(list)
+    for d in drafts:
+        if notices.is_numbered(d.kind):
+            groups[(d.city, d.kind.value, d.year)].append(d)
+    make_insert = postgresql.insert if dialect(session) == "postgresql" else sqlite.insert
+    for (city, kind, year), members in sorted(groups.items()):
+        values = make_insert(COUNTER).values(city=city, kind=kind, year=year, last_seq=len(members))
+        upsert = values.on_conflict_do_update(
+            index_elements=[COUNTER.c.city, COUNTER.c.kind, COUNTER.c.year],
+            set_={"last_seq": COUNTER.c.last_seq + values.excluded.last_seq},
+        ).returning(COUNTER.c.last_seq)
+        last = int((await run(session, upsert)).scalar_one())
+        for i, d in enumerate(members):
+            d.seq = last - len(members) + 1 + i
+
+
+def _event_values(d: NoticeDraft, notice_id: int, title: str, actor_court: str | None, role: str) -> dict[str, Any]:
+    s = d.subject
+    return {
+        "delegation_id": s.delegation_id,
+        "kind": "notice",
+        "action": f"notice_{d.kind.value}",
+        "from_status": s.status,
+        "to_status": s.status,
+        "actor": d.issued_by,
+        "actor_court": actor_court,
+        "actor_role": role,
+        "at": d.issued_at,
+        "comment": title[:4000],
+        "data": {
+            "notice_id": notice_id,
+            "notice_kind": d.kind.value,
+            "notice_number": d.number_text,
+            "rung": d.rung.value if d.rung else None,
+            "clock_id": s.clock_id,
+            "stage": s.stage.value,
+            "to_court": s.holder,
+            "cc_court": d.cc_court,
+            "due_at": s.due.at.isoformat() if s.due else None,
+            "working_days_overdue": d.working_days_overdue,
+            "requires_ack": d.requires_ack,
+        },
+    }
+
+
+async def store_notices(
+    session: AsyncSession,
+    ref: Reference,
+    drafts: Sequence[NoticeDraft],
+    *,
+    actor_court: str | None = None,
+    actor_role: str = "system",
+) -> list[int]:
+    """Number, store, add to each delegation's timeline and queue their notifications (one outbox row
+    each, expanded into inbox rows and deliveries by deliver-notifications); in the caller's transaction."""
+    if not drafts:
+        return []
+    await allocate_numbers(session, drafts)
+    rendered = [(d.title(ref), d.body(ref)) for d in drafts]
+    values = [
+        {
+            "delegation_id": d.subject.delegation_id,
+            "clock_id": d.subject.clock_id,
+            "rung": d.rung.value if d.rung else None,
+            "kind": d.kind.value,
+            "number": d.number_text,
+            "city": d.city,
+            "year": d.year,
+            "seq": d.seq,
+            "to_court": d.subject.holder,
+            "cc_court": d.cc_court,
+            "stage": d.subject.stage.value,
+            "due_at": d.subject.due.at if d.subject.due else None,
+            "working_days_overdue": d.working_days_overdue,
+            "issued_by": d.issued_by,
+            "issued_at": d.issued_at,
+            "title": title,
+            "body": body,
+            "requires_ack": d.requires_ack,
+            "acknowledged_at": None,
+            "acknowledged_by": None,
+            "ack_reply": None,
+            "ack_seconds": None,
+        }
+        for d, (title, body) in zip(drafts, rendered, strict=True)
+    ]
+    stmt = insert(NOTICE).returning(NOTICE.c.id, sort_by_parameter_order=True)
+    ids = [int(i) for i in (await run(session, stmt, values)).scalars()]
+    events = [
+        _event_values(d, i, title, actor_court, actor_role)
+        for d, i, (title, _) in zip(drafts, ids, rendered, strict=True)
+    ]
+    await run(session, insert(EVENT), events)
+    intents = [notice_intent(ref, d, i, title) for d, i, (title, _) in zip(drafts, ids, rendered, strict=True)]
+    await enqueue_many(session, intents, drafts[0].issued_at)
+    return ids
+
+
+def subject_of(row: DelegationRow, clock: ClockRow, due: clocks.Due | None) -> Subject:
+    return Subject(
+        delegation_id=row.id or 0,
+        number=row.number,
+        case_number=row.case_number,
+        matter_type=row.matter_type,
+        policy_version=row.policy_version,
+        status=row.status,
+        requesting_court=row.requesting_court,
+        assisting_court=row.assisting_court,
+        clock_id=clock.id,
+        stage=Stage(clock.stage),
+        holder=clock.court_code,
+        due=due,
+    )
+
+
+async def issue_notice(
+    session: AsyncSession,
+    ref: Reference,
+    actor: Actor,
+    now: datetime,
+    delegation_id: int,
+    kind: str,
+    comment: str = "",
+) -> NoticeRow:
+    """A command center's 催办 or 督办 by hand, to the court holding the running clock of the matter."""
+    try:
+        wanted = NoticeKind(kind)
+    except ValueError:
+        wanted = None
+    if wanted not in notices.MANUAL_KINDS:
+        raise ValidationFailed([FieldError("kind", "通知类型应为催办或督办", "kind must be 'urge' or 'supervise'")])
+    assert wanted is not None
+    row = await repository.get_delegation(session, delegation_id)
+    if row is None or not can_view(actor, Parties(row.requesting_court, row.assisting_court), ref.city_of):
+        raise NotFound(f"Delegation {delegation_id} not found.")
+    running = [
+        (c, stops, fired)
+        for c, stops, fired in await repository.clocks_of(session, delegation_id)
+        if c.closed_at is None and not c.paused
+    ]
+    if not running:
+        raise ValidationFailed(
+            [FieldError("delegation", "该委托当前没有正在计时的办理期限", "No clock is running on this delegation.")]
+        )
+    clock_row, stops, fired = running[0]
+    if not command_center_covers(actor, clock_row.court_code, ref.city_of):
+        raise PermissionDenied(
+            "Only the command center of the court holding the matter (or the regional coordinator) can do this.",
+            title_zh="只有承办法院所在市的执行指挥中心可以催办、督办",
+        )
+    comment = comment.strip()
+    if len(comment) > 1000:
+        raise ValidationFailed([FieldError("comment", "说明过长（最多1000字）", "comment: at most 1000 characters")])
+    due = clocks.due(clock_from_row(clock_row, stops, fired), ref.calendar)
+    center = notices.command_center_of(ref, clock_row.court_code)
+    issuer = (
+        f"{notices.court_name(ref, center)}执行指挥中心"
+        if UserRole.REGIONAL_COORDINATOR not in actor.roles
+        else "胶东五市执行协调"
+    )
+    d = notices.draft(
+        ref,
+        wanted,
+        subject_of(row, clock_row, due),
+        now,
+        rung=None,
+        issued_by=actor.username,
+        issuer_name=issuer,
+        comment=comment,
+    )
+    role = "regional" if UserRole.REGIONAL_COORDINATOR in actor.roles else "command_center"
+    [notice_id] = await store_notices(session, ref, [d], actor_court=actor.court_code, actor_role=role)
+    await session.commit()
+    notice = await session.get(NoticeRow, notice_id)
+    assert notice is not None
+    return notice
+
+
+async def acknowledge_notice(
+    session: AsyncSession, ref: Reference, actor: Actor, now: datetime, notice_id: int, reply: str
+) -> NoticeRow:
+    """The court a 督办 is addressed to signs for it with a written reply; the time taken is recorded."""
+    notice = await session.get(NoticeRow, notice_id)
+    row = await repository.get_delegation(session, notice.delegation_id) if notice else None
+    if (
+        notice is None
+        or row is None
+        or not can_view(actor, Parties(row.requesting_court, row.assisting_court), ref.city_of)
+    ):
+        raise NotFound(f"Notice {notice_id} not found.")
+    if actor.court_code != notice.to_court or not actor.roles & {
+        UserRole.ASSISTING_CLERK,
+        UserRole.REQUESTING_OFFICER,
+    }:
+        raise PermissionDenied(
+            "Only the court the notice is addressed to can acknowledge it.", title_zh="只有被督办的法院可以签收督办通知"
+        )
+    if not notice.requires_ack:
+        raise ValidationFailed([FieldError("notice", "该通知无需签收", "This notice needs no acknowledgement.")])
+    reply = reply.strip()
+    if not reply or len(reply) > 2000:
+        raise ValidationFailed([FieldError("reply", "请填写回复（最多2000字）", "A reply of 1 to 2000 characters.")])
+    seconds = max(0, int((now - notice.issued_at).total_seconds()))
+    result = await run(
+        session,
+        update(NOTICE)
+        .where(NOTICE.c.id == notice_id, NOTICE.c.acknowledged_at.is_(None))
+        .values(acknowledged_at=now, acknowledged_by=actor.username, ack_reply=reply, ack_seconds=seconds),
+    )
+    if result.rowcount != 1:
+        label = notice.number or str(notice_id)
+        await session.rollback()
+        raise Conflict(f"Notice {label} is already acknowledged.", title_zh="该督办已签收")
+    roles = {UserRole.ASSISTING_CLERK: "assisting", UserRole.REQUESTING_OFFICER: "requester"}
+    session.add(
+        EventRow(
+            delegation_id=row.id or 0,
+            kind="notice",
+            action="acknowledge_notice",
+            from_status=row.status,
+            to_status=row.status,
+            actor=actor.username,
+            actor_court=actor.court_code,
+            actor_role=",".join(sorted(v for k, v in roles.items() if k in actor.roles)),
+            at=now,
+            comment=reply[:4000],
+            data={"notice_id": notice_id, "notice_number": notice.number, "ack_seconds": seconds},
+        )
+    )
+    enqueue(
+        session,
+        acknowledgement_intent(
+            ref,
+            delegation_id=row.id or 0,
+            number=row.number,
+            status=row.status,
+            notice_id=notice_id,
+            notice_number=notice.number,
+            to_court=notice.to_court,
+            cc_court=notice.cc_court,
+            acknowledged_by=actor.username,
+            at=now,
+            seconds=seconds,
+            reply=reply,
+        ),
+        now,
+    )
+    await session.commit()
+    await session.refresh(notice)
+    return notice
+
+
+async def notices_of(session: AsyncSession, ref: Reference, actor: Actor, delegation_id: int) -> list[NoticeRow]:
+    row = await repository.get_delegation(session, delegation_id)
+    if row is None or not can_view(actor, Parties(row.requesting_court, row.assisting_court), ref.city_of):
+        raise NotFound(f"Delegation {delegation_id} not found.")
+    stmt = select(NoticeRow).where(NoticeRow.delegation_id == delegation_id).order_by(col(NoticeRow.id))
+    return list(await session.exec(stmt))
+
+
+async def awaiting_acknowledgement(session: AsyncSession, actor: Actor, limit: int = 100) -> list[NoticeRow]:
+    """督办 addressed to the actor's court that nobody there has acknowledged yet, oldest first."""
+    if actor.court_code is None:
+        return []
+    stmt = (
+        select(NoticeRow)
+        .where(
+            NoticeRow.to_court == actor.court_code,
+            col(NoticeRow.requires_ack).is_(True),
+            col(NoticeRow.acknowledged_at).is_(None),
+        )
+        .order_by(col(NoticeRow.issued_at))
+        .limit(max(1, min(limit, 500)))
+    )
+    return list(await session.exec(stmt))

@@ -1,0 +1,1 @@
+"""Outgoing notifications: pure intents, recipients and retries (model), the transactional outbox (service), texts."""

@@ -1,0 +1,233 @@
+"""What each kind of change notifies, and to whom (pure): transitions, notices, acknowledgements, digests.
+
+Transitions tell the other side of the matter; a 催办/督办 goes to the court holding the ball and its city's
+command center; an escalation also to the regional coordinators; an acknowledgement back to the command center.
+Prefect event payloads and webhook documents carry no personal data: codes, states and numbers only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from delegation.core.access import UserRole
+from delegation.core.clocks import local_day
+from delegation.core.reference import Reference
+from delegation.core.states import Action
+from delegation.notices.model import (
+    ACTION_LABEL,
+    KIND_LABEL,
+    STATUS_LABEL,
+    NoticeDraft,
+    NoticeKind,
+    court_name,
+    day_text,
+    elapsed_text,
+    holder_role,
+)
+from delegation.outbox import texts
+from delegation.outbox.model import Audience, Intent, Topic, iso
+
+# Event data keys that are safe to publish (no names, addresses, account numbers or free text).
+PUBLIC_KEYS = (
+    "reason_code",
+    "days",
+    "approved_days",
+    "stage",
+    "from_court",
+    "to_court",
+    "scheduled_date",
+    "extension_id",
+)
+
+
+def _court_related(code: str, role: str) -> dict[str, str]:
+    return {"prefect.resource.id": f"court.{code}", "prefect.resource.role": role}
+
+
+def transition_intent(
+    ref: Reference,
+    *,
+    delegation_id: int,
+    number: str,
+    case_number: str,
+    requesting_court: str,
+    assisting_court: str,
+    action: str,
+    from_status: str | None,
+    to_status: str | None,
+    actor: str,
+    actor_court: str | None,
+    at: datetime,
+    comment: str,
+    data: dict[str, Any],
+) -> Intent:
+    new_court = data.get("to_court") if isinstance(data.get("to_court"), str) else None
+    courts = [requesting_court, assisting_court] + ([new_court] if new_court else [])
+    audiences: list[Audience] = []
+    requesters = Audience(UserRole.REQUESTING_OFFICER.value, court=requesting_court)
+    assisting = Audience(UserRole.ASSISTING_CLERK.value, court=new_court or assisting_court)
+    if actor_court == requesting_court:
+        audiences.append(assisting)
+    elif actor_court == assisting_court:
+        audiences.append(requesters)
+    else:
+        audiences += [requesters, assisting]
+    if action == Action.REQUEST_EXTENSION and actor_court is not None:
+        city = ref.city_of(actor_court)
+        if city is not None:
+            audiences.append(Audience(UserRole.COMMAND_CENTER.value, city=city))
+    action_label = ACTION_LABEL.get(action, action)
+    status_label = STATUS_LABEL.get(to_status or "", to_status or "")
+    body = texts.render(
+        "transition",
+        number=number,
+        case_number=case_number,
+        action_label=action_label,
+        actor_court_name=court_name(ref, actor_court) if actor_court else "",
+        status_label=status_label,
+        comment=comment,
+    )
+    public = {k: data[k] for k in PUBLIC_KEYS if k in data}
+    return Intent(
+        topic=Topic.TRANSITION.value,
+        event=f"jiaodong.delegation.{action}",
+        subject=f"{number} {action_label}：{status_label}"[:200],
+        body=body,
+        occurred_at=iso(at),
+        audiences=tuple(audiences),
+        courts=tuple(dict.fromkeys(courts)),
+        delegation_id=delegation_id,
+        delegation_number=number,
+        resource={
+            "jiaodong.status": to_status or "",
+            "jiaodong.requesting-court": requesting_court,
+            "jiaodong.assisting-court": new_court or assisting_court,
+        },
+        related=(
+            _court_related(requesting_court, "requesting-court"),
+            _court_related(new_court or assisting_court, "assisting-court"),
+            {"prefect.resource.id": f"jiaodong.user.{actor}", "prefect.resource.role": "actor"},
+        ),
+        data={
+            "number": number,
+            "action": action,
+            "from_status": from_status,
+            "to_status": to_status,
+            "actor_court": actor_court,
+            "at": iso(at),
+            **public,
+        },
+    )
+
+
+def notice_intent(ref: Reference, notice: NoticeDraft, notice_id: int, title: str, body: str = "") -> Intent:
+    """The notice's text stays on its row (body ""), and is read back when the intent is expanded."""
+    s = notice.subject
+    audiences = [Audience(holder_role(s.stage).value, court=s.holder)]
+    courts = [s.holder]
+    if notice.kind is not NoticeKind.REMINDER:
+        audiences.append(Audience(UserRole.COMMAND_CENTER.value, city=notice.city))
+        if notice.cc_court:
+            courts.append(notice.cc_court)
+    if notice.kind is NoticeKind.ESCALATE:
+        audiences.append(Audience(UserRole.REGIONAL_COORDINATOR.value))
+    return Intent(
+        topic=Topic.NOTICE.value,
+        event=f"jiaodong.notice.{notice.kind.value}",
+        subject=title,
+        body=body,
+        occurred_at=iso(notice.issued_at),
+        audiences=tuple(audiences),
+        courts=tuple(dict.fromkeys(courts)),
+        delegation_id=s.delegation_id,
+        delegation_number=s.number,
+        notice_id=notice_id,
+        resource={"jiaodong.status": s.status, "jiaodong.holder-court": s.holder},
+        related=(_court_related(s.holder, "holder-court"),),
+        data={
+            "number": s.number,
+            "notice_id": notice_id,
+            "notice_kind": notice.kind.value,
+            "notice_number": notice.number_text,
+            "rung": notice.rung.value if notice.rung else None,
+            "stage": s.stage.value,
+            "to_court": s.holder,
+            "cc_court": notice.cc_court,
+            "due_at": iso(s.due.at) if s.due else None,
+            "working_days_overdue": notice.working_days_overdue,
+            "requires_ack": notice.requires_ack,
+            "issued_by": notice.issued_by,
+        },
+    )
+
+
+def acknowledgement_intent(
+    ref: Reference,
+    *,
+    delegation_id: int,
+    number: str,
+    status: str,
+    notice_id: int,
+    notice_number: str | None,
+    to_court: str,
+    cc_court: str | None,
+    acknowledged_by: str,
+    at: datetime,
+    seconds: int,
+    reply: str,
+) -> Intent:
+    city = ref.city_of(to_court)
+    label = notice_number or KIND_LABEL[NoticeKind.SUPERVISE]
+    body = texts.render(
+        "acknowledged",
+        court_name=court_name(ref, to_court),
+        acknowledged_text=day_text(local_day(at)),
+        notice_number=label,
+        number=number,
+        elapsed_text=elapsed_text(seconds),
+        reply=reply,
+    )
+    return Intent(
+        topic=Topic.ACKNOWLEDGEMENT.value,
+        event="jiaodong.notice.acknowledged",
+        subject=f"督办已签收 {label}：{number}"[:200],
+        body=body,
+        occurred_at=iso(at),
+        audiences=(Audience(UserRole.COMMAND_CENTER.value, city=city),) if city else (),
+        courts=tuple(c for c in (cc_court,) if c),
+        delegation_id=delegation_id,
+        delegation_number=number,
+        notice_id=notice_id,
+        resource={"jiaodong.status": status, "jiaodong.holder-court": to_court},
+        related=(_court_related(to_court, "holder-court"),),
+        data={
+            "number": number,
+            "notice_id": notice_id,
+            "notice_number": notice_number,
+            "to_court": to_court,
+            "acknowledged_by_court": to_court,
+            "ack_seconds": seconds,
+        },
+    )
+
+
+def digest_intent(
+    *,
+    title: str,
+    body: str,
+    at: datetime,
+    audiences: tuple[Audience, ...],
+    courts: tuple[str, ...],
+    data: dict[str, Any],
+) -> Intent:
+    return Intent(
+        topic=Topic.DIGEST.value,
+        event="jiaodong.digest.daily",
+        subject=title[:200],
+        body=body,
+        occurred_at=iso(at),
+        audiences=audiences,
+        courts=courts,
+        data=data,
+    )

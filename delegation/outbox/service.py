@@ -1,0 +1,615 @@
+"""The outbox in the database: enqueue in the caller's transaction, expand intents into inbox rows and
+deliveries, claim deliveries so each row is sent at most once, record outcomes with exponential backoff.
+
+Claiming is one UPDATE .. RETURNING (with FOR UPDATE SKIP LOCKED on PostgreSQL), committed before anything
+is sent; the outcome is written back only by the holder of the claim token. A deliverer that dies mid-send
+leaves its rows `sending`; after the lease they become `failed` (visible, requeued by hand) rather than be
+sent a second time, except Prefect events, which carry a stable id and are simply retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Integer, String, Table, bindparam, func, insert, update
+from sqlalchemy import select as core_select
+from sqlalchemy.engine import RowMapping
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from delegation.core.access import Actor, UserRole, command_center_covers
+from delegation.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from delegation.core.reference import Reference
+from delegation.outbox.intents import transition_intent
+from delegation.outbox.model import (
+    SUBSCRIPTION_CHANNELS,
+    Channel,
+    DeliveryError,
+    Directory,
+    Intent,
+    Message,
+    OutboxStatus,
+    Person,
+    RetryPolicy,
+    Subscription,
+    Topic,
+    deliveries,
+    event_id_for,
+    recipients,
+)
+from delegation.store.tables import DelegationRow, InboxRow, NoticeRow, OutboxRow, SubscriptionRow, UserRow
+
+Send = Callable[[Message], Awaitable[None]]
+
+
+def table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)
+
+
+OUTBOX = table(OutboxRow)
+INBOX = table(InboxRow)
+NOTICE = table(NoticeRow)
+
+
+def dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+async def run(session: AsyncSession, statement: Any, params: Any = None) -> Any:
+    """A Core statement on the session's connection (its transaction); params as a list = executemany."""
+    connection = await session.connection()
+    if params is None:
+        return await connection.execute(statement)
+    return await connection.execute(statement, params)
+
+
+# ---------------------------------------------------------------- writing, in the caller's transaction
+
+
+def fanout_row(intent: Intent, now: datetime) -> OutboxRow:
+    return OutboxRow(
+        channel=Channel.FANOUT.value,
+        topic=intent.topic,
+        delegation_id=intent.delegation_id,
+        notice_id=intent.notice_id,
+        subject=intent.subject[:200],
+        payload=intent.to_json(),
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
+def enqueue(session: AsyncSession, intent: Intent, now: datetime) -> None:
+    """Add one outbox row for `intent` to the session; it commits with the caller's change."""
+    session.add(fanout_row(intent, now))
+
+
+async def enqueue_many(session: AsyncSession, intents: Sequence[Intent], now: datetime) -> None:
+    """One outbox row per intent, in bulk, in the caller's transaction (the sweep's notices)."""
+    if not intents:
+        return
+    rows = [
+        {
+            "channel": Channel.FANOUT.value,
+            "topic": i.topic,
+            "target": "",
+            "subscription_id": None,
+            "delegation_id": i.delegation_id,
+            "notice_id": i.notice_id,
+            "subject": i.subject[:200],
+            "payload": i.to_json(),
+            "status": OutboxStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "claim_token": None,
+            "claimed_at": None,
+            "last_error": None,
+            "created_at": now,
+            "sent_at": None,
+        }
+        for i in intents
+    ]
+    await run(session, insert(OUTBOX), rows)
+
+
+async def enqueue_transition(
+    session: AsyncSession, ref: Reference, row: DelegationRow, event: Mapping[str, Any], now: datetime
+) -> None:
+    """Called by service.perform before its commit: the transition's notifications and Prefect event.
+    `event` holds the column values of the transition's event row."""
+    await enqueue_many(
+        session,
+        [
+            transition_intent(
+                ref,
+                delegation_id=row.id or 0,
+                number=row.number,
+                case_number=row.case_number,
+                requesting_court=row.requesting_court,
+                assisting_court=row.assisting_court,
+                action=event["action"],
+                from_status=event["from_status"],
+                to_status=event["to_status"],
+                actor=event["actor"],
+                actor_court=event["actor_court"],
+                at=event["at"],
+                comment=event["comment"],
+                data=dict(event["data"]),
+            )
+        ],
+        now,
+    )
+
+
+async def load_directory(session: AsyncSession, ref: Reference) -> Directory:
+    users = await session.exec(
+        select(UserRow.username, UserRow.court_code, UserRow.roles).where(col(UserRow.active).is_(True))
+    )
+    subs = await session.exec(select(SubscriptionRow).where(col(SubscriptionRow.active).is_(True)))
+    return Directory(
+        (Person(u, c, frozenset(r or [])) for u, c, r in users),
+        (Subscription(s.id or 0, s.court_code, s.channel, s.target, tuple(s.topics or ())) for s in subs),
+        ref.city_of,
+    )
+
+
+async def write_intents(
+    session: AsyncSession, directory: Directory, now: datetime, items: Sequence[tuple[Intent, uuid.UUID]]
+) -> tuple[int, int]:
+    """Inbox rows and delivery rows for each intent, in bulk. Returns (inbox rows, deliveries)."""
+    inbox: list[dict[str, Any]] = []
+    outbox: list[dict[str, Any]] = []
+    for intent, event_id in items:
+        for username in recipients(intent, directory):
+            inbox.append(
+                {
+                    "username": username,
+                    "topic": intent.topic,
+                    "delegation_id": intent.delegation_id,
+                    "notice_id": intent.notice_id,
+                    "title": intent.subject[:200],
+                    "body": intent.body[:8000],
+                    "created_at": now,
+                    "read_at": None,
+                }
+            )
+        for d in deliveries(intent, directory, event_id):
+            outbox.append(
+                {
+                    "channel": d.channel.value,
+                    "topic": intent.topic,
+                    "target": d.target[:500],
+                    "subscription_id": d.subscription_id,
+                    "delegation_id": intent.delegation_id,
+                    "notice_id": intent.notice_id,
+                    "subject": d.subject[:200],
+                    "payload": d.payload,
+                    "status": OutboxStatus.PENDING.value,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "claim_token": None,
+                    "claimed_at": None,
+                    "last_error": None,
+                    "created_at": now,
+                    "sent_at": None,
+                }
+            )
+    if inbox:
+        await run(session, insert(INBOX), inbox)
+    if outbox:
+        await run(session, insert(OUTBOX), outbox)
+    return len(inbox), len(outbox)
+
+
+# ---------------------------------------------------------------- claiming and delivering
+
+
+@dataclass
+class DeliveryReport:
+    expanded: int = 0
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    interrupted: int = 0
+
+
+async def _claim(
+    session: AsyncSession, now: datetime, limit: int, channels: Iterable[Channel], token: str
+) -> list[RowMapping]:
+    """Mark up to `limit` due rows as ours in one statement; the caller commits (or keeps the transaction)."""
+    due = (
+        core_select(OUTBOX.c.id)
+        .where(
+            OUTBOX.c.status == OutboxStatus.PENDING.value,
+            OUTBOX.c.next_attempt_at <= now,
+            OUTBOX.c.channel.in_([c.value for c in channels]),
+        )
+        .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
+        .limit(limit)
+    )
+    if dialect(session) == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    stmt = (
+        update(OUTBOX)
+        .where(OUTBOX.c.id.in_(due.scalar_subquery()), OUTBOX.c.status == OutboxStatus.PENDING.value)
+        .values(
+            status=OutboxStatus.SENDING.value,
+            claim_token=token,
+            claimed_at=now,
+            attempts=OUTBOX.c.attempts + 1,
+        )
+        .returning(*OUTBOX.c)
+    )
+    rows = list((await run(session, stmt)).mappings())
+    return sorted(rows, key=lambda r: r["id"])
+
+
+async def expand_fanouts(
+    session: AsyncSession, ref: Reference, now: datetime, retry: RetryPolicy, limit: int = 500
+) -> int:
+    """Turn committed intents into inbox rows and deliveries; each intent exactly once (same transaction)."""
+    expanded = 0
+    directory: Directory | None = None
+    while True:
+        token = uuid.uuid4().hex
+        rows = await _claim(session, now, limit, [Channel.FANOUT], token)
+        if not rows:
+            await session.rollback()
+            return expanded
+        directory = directory or await load_directory(session, ref)
+        try:
+            await _expand(session, directory, now, rows)
+            await session.commit()
+            expanded += len(rows)
+        except Exception:
+            await session.rollback()
+            expanded += await _expand_one_by_one(session, directory, now, retry, [r["id"] for r in rows])
+            return expanded
+        if len(rows) < limit:
+            return expanded
+
+
+async def _expand(session: AsyncSession, directory: Directory, now: datetime, rows: Sequence[RowMapping]) -> None:
+    intents = [Intent.from_json(r["payload"]) for r in rows]
+    # A notice's intent leaves its text on the notice row (written in the same transaction): fetch it here.
+    wanted = [i.notice_id for i in intents if i.notice_id is not None and not i.body]
+    if wanted:
+        bodies = dict(
+            (await run(session, core_select(NOTICE.c.id, NOTICE.c.body).where(NOTICE.c.id.in_(wanted)))).all()
+        )
+        intents = [replace(i, body=bodies.get(i.notice_id, "")) if i.notice_id in bodies else i for i in intents]
+    items = [(i, event_id_for(r["id"])) for i, r in zip(intents, rows, strict=True)]
+    await write_intents(session, directory, now, items)
+    await run(
+        session,
+        update(OUTBOX)
+        .where(OUTBOX.c.id.in_([r["id"] for r in rows]))
+        .values(status=OutboxStatus.SENT.value, sent_at=now, last_error=None),
+    )
+
+
+async def _expand_one_by_one(
+    session: AsyncSession, directory: Directory, now: datetime, retry: RetryPolicy, ids: list[int]
+) -> int:
+    """After a failed batch: isolate the bad intent(s); the others still go out now."""
+    done = 0
+    for ident in ids:
+        stmt = (
+            update(OUTBOX)
+            .where(OUTBOX.c.id == ident, OUTBOX.c.status == OutboxStatus.PENDING.value)
+            .values(status=OutboxStatus.SENDING.value, claimed_at=now, attempts=OUTBOX.c.attempts + 1)
+            .returning(*OUTBOX.c)
+        )
+        rows = list((await run(session, stmt)).mappings())
+        if not rows:
+            await session.rollback()
+            continue
+        try:
+            await _expand(session, directory, now, rows)
+            await session.commit()
+            done += 1
+        except Exception as exc:
+            await session.rollback()
+            await _record(session, now, retry, [(rows[0]["id"], None, rows[0]["attempts"], _error_text(exc))])
+            await session.commit()
+    return done
+
+
+async def release_interrupted(session: AsyncSession, now: datetime, retry: RetryPolicy) -> int:
+    """Rows claimed longer ago than the lease: the deliverer died while sending."""
+    cutoff = now - timedelta(seconds=retry.lease_seconds)
+    stale = (OUTBOX.c.status == OutboxStatus.SENDING.value) & (OUTBOX.c.claimed_at < cutoff)
+    retried = await run(
+        session,
+        update(OUTBOX)
+        .where(stale, OUTBOX.c.channel.in_([Channel.PREFECT_EVENT.value, Channel.FANOUT.value]))
+        .values(
+            status=OutboxStatus.PENDING.value,
+            claim_token=None,
+            next_attempt_at=now,
+            last_error="interrupted while sending; retried (idempotent channel)",
+        ),
+    )
+    failed = await run(
+        session,
+        update(OUTBOX)
+        .where(stale)
+        .values(
+            status=OutboxStatus.FAILED.value,
+            claim_token=None,
+            last_error="interrupted while sending: the outcome is unknown, so it is not sent again automatically; "
+            "check with the recipient and requeue by hand if needed",
+        ),
+    )
+    await session.commit()
+    return int(retried.rowcount or 0) + int(failed.rowcount or 0)
+
+
+async def claim(
+    session: AsyncSession, now: datetime, limit: int, channels: Iterable[Channel] | None = None
+) -> list[Message]:
+    """Claim due deliveries and commit the claim; each message carries its subscription's signing secret."""
+    token = uuid.uuid4().hex
+    wanted = [c for c in (channels or Channel) if c is not Channel.FANOUT]
+    rows = await _claim(session, now, limit, wanted, token)
+    secrets: dict[int, str | None] = {}
+    sub_ids = {r["subscription_id"] for r in rows if r["subscription_id"] is not None}
+    if sub_ids:
+        found = await session.exec(
+            select(SubscriptionRow.id, SubscriptionRow.secret).where(col(SubscriptionRow.id).in_(sub_ids))
+        )
+        secrets = {i: s for i, s in found if i is not None}
+    await session.commit()
+    return [
+        Message(
+            id=r["id"],
+            channel=Channel(r["channel"]),
+            topic=r["topic"],
+            target=r["target"],
+            subject=r["subject"],
+            payload=dict(r["payload"] or {}),
+            attempts=r["attempts"],
+            secret=secrets.get(r["subscription_id"]) if r["subscription_id"] is not None else None,
+            claim_token=token,
+        )
+        for r in rows
+    ]
+
+
+def _error_text(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:2000] if not isinstance(exc, DeliveryError) else text[:2000]
+
+
+async def _record(
+    session: AsyncSession,
+    now: datetime,
+    retry: RetryPolicy,
+    outcomes: Sequence[tuple[int, str | None, int, str | None]],
+) -> tuple[int, int, int]:
+    """(id, claim token or None, attempts, error or None) -> rows updated as sent / to retry / failed."""
+    sent, retrying, failed = [], [], []
+    for ident, token, attempts, error in outcomes:
+        key = {"b_id": ident, "b_token": token, "b_attempts": attempts}
+        if error is None:
+            sent.append(key)
+        elif retry.gives_up(attempts):
+            failed.append({**key, "b_error": error})
+        else:
+            retrying.append({**key, "b_error": error, "b_next": now + retry.delay(attempts)})
+    token_param = bindparam("b_token", type_=String())
+    owned = (OUTBOX.c.id == bindparam("b_id")) & ((OUTBOX.c.claim_token == token_param) | token_param.is_(None))
+    attempts_param = bindparam("b_attempts", type_=Integer())
+    conn = await session.connection()
+    if sent:
+        await conn.execute(
+            update(OUTBOX)
+            .where(owned)
+            .values(
+                status=OutboxStatus.SENT.value, sent_at=now, last_error=None, claim_token=None, attempts=attempts_param
+            ),
+            sent,
+        )
+    if retrying:
+        await conn.execute(
+            update(OUTBOX)
+            .where(owned)
+            .values(
+                status=OutboxStatus.PENDING.value,
+                last_error=bindparam("b_error"),
+                next_attempt_at=bindparam("b_next"),
+                claim_token=None,
+                attempts=attempts_param,
+            ),
+            retrying,
+        )
+    if failed:
+        await conn.execute(
+            update(OUTBOX)
+            .where(owned)
+            .values(
+                status=OutboxStatus.FAILED.value,
+                last_error=bindparam("b_error"),
+                claim_token=None,
+                attempts=attempts_param,
+            ),
+            failed,
+        )
+    return len(sent), len(retrying), len(failed)
+
+
+async def record_outcomes(
+    session: AsyncSession,
+    now: datetime,
+    retry: RetryPolicy,
+    outcomes: Sequence[tuple[Message, BaseException | None]],
+) -> tuple[int, int, int]:
+    counts = await _record(
+        session,
+        now,
+        retry,
+        [(m.id, m.claim_token, m.attempts, None if e is None else _error_text(e)) for m, e in outcomes],
+    )
+    await session.commit()
+    return counts
+
+
+async def deliver(
+    session: AsyncSession,
+    ref: Reference,
+    now: datetime,
+    send: Send,
+    retry: RetryPolicy | None = None,
+    limit: int = 200,
+    concurrency: int = 16,
+    channels: Iterable[Channel] | None = None,
+    max_batches: int = 25,
+) -> DeliveryReport:
+    """Drain the outbox: expand intents, release interrupted claims, then claim, send and record batches of
+    `limit` until nothing is due or `max_batches` were sent (the next run goes on)."""
+    retry = retry or RetryPolicy()
+    report = DeliveryReport()
+    report.expanded = await expand_fanouts(session, ref, now, retry)
+    report.interrupted = await release_interrupted(session, now, retry)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(message: Message) -> tuple[Message, BaseException | None]:
+        async with gate:
+            try:
+                await send(message)
+                return message, None
+            except Exception as exc:  # any failure is recorded on the row, never raised past it
+                return message, exc
+
+    for _ in range(max_batches):
+        messages = await claim(session, now, limit, channels)
+        report.claimed += len(messages)
+        outcomes = await asyncio.gather(*(one(m) for m in messages))
+        sent, retrying, failed = await record_outcomes(session, now, retry, outcomes)
+        report.sent += sent
+        report.retrying += retrying
+        report.failed += failed
+        if len(messages) < limit:
+            break
+    return report
+
+
+# ---------------------------------------------------------------- administration and reading
+
+
+async def requeue(session: AsyncSession, outbox_id: int, now: datetime) -> bool:
+    """Put a failed row back in the queue (an administrator checked it was not received)."""
+    result = await run(
+        session,
+        update(OUTBOX)
+        .where(OUTBOX.c.id == outbox_id, OUTBOX.c.status == OutboxStatus.FAILED.value)
+        .values(status=OutboxStatus.PENDING.value, next_attempt_at=now, attempts=0, claim_token=None),
+    )
+    await session.commit()
+    return bool(result.rowcount)
+
+
+async def rows_with_status(session: AsyncSession, status: OutboxStatus, limit: int = 100) -> list[OutboxRow]:
+    stmt = select(OutboxRow).where(OutboxRow.status == status.value).order_by(col(OutboxRow.id).desc()).limit(limit)
+    return list(await session.exec(stmt))
+
+
+async def counts_by_status(session: AsyncSession) -> dict[str, int]:
+    stmt = select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
+    return {s: int(n) for s, n in await session.exec(stmt)}
+
+
+def _can_manage(actor: Actor, court_code: str, ref: Reference) -> bool:
+    return UserRole.ADMIN in actor.roles or command_center_covers(actor, court_code, ref.city_of)
+
+
+async def add_subscription(
+    session: AsyncSession,
+    ref: Reference,
+    actor: Actor,
+    now: datetime,
+    *,
+    court_code: str,
+    channel: str,
+    target: str,
+    topics: Iterable[str] = (),
+    secret: str | None = None,
+) -> SubscriptionRow:
+    """A court's e-mail address, webhook or chat URL (administrators, or the court's city command center)."""
+    if not _can_manage(actor, court_code, ref):
+        raise PermissionDenied("Only an administrator or the court's command center can add a subscription.")
+    errors: list[FieldError] = []
+    if ref.registry.find(court_code) is None:
+        errors.append(FieldError("court_code", "法院代码不存在", f"Unknown court {court_code!r}."))
+    if channel not in {c.value for c in SUBSCRIPTION_CHANNELS}:
+        errors.append(FieldError("channel", "渠道应为email、webhook或apprise", "channel: email, webhook or apprise"))
+    target = target.strip()
+    if channel == Channel.EMAIL and "@" not in target:
+        errors.append(FieldError("target", "请填写有效的电子邮件地址", "A valid e-mail address is required."))
+    if channel == Channel.WEBHOOK:
+        if not target.startswith(("https://", "http://")):
+            errors.append(FieldError("target", "Webhook地址应以http(s)://开头", "The webhook URL must be http(s)."))
+        if not secret or len(secret) < 16:
+            errors.append(FieldError("secret", "签名密钥至少16位", "A signing secret of 16+ characters is required."))
+    if not target or len(target) > 500:
+        errors.append(FieldError("target", "地址不能为空且不超过500字", "target: 1 to 500 characters"))
+    known = {t.value for t in Topic}
+    wanted = sorted(set(topics))
+    if any(t not in known for t in wanted):
+        errors.append(FieldError("topics", f"主题应为{sorted(known)}", f"topics must be among {sorted(known)}"))
+    if errors:
+        raise ValidationFailed(errors)
+    row = SubscriptionRow(
+        court_code=court_code,
+        channel=channel,
+        target=target,
+        secret=secret,
+        topics=wanted,
+        created_at=now,
+        created_by=actor.username,
+    )
+    session.add(row)
+    await session.commit()
+    return row
+
+
+async def deactivate_subscription(session: AsyncSession, ref: Reference, actor: Actor, subscription_id: int) -> None:
+    row = await session.get(SubscriptionRow, subscription_id)
+    if row is None or not _can_manage(actor, row.court_code, ref):
+        raise NotFound(f"Subscription {subscription_id} not found.")
+    row.active = False
+    session.add(row)
+    await session.commit()
+
+
+async def inbox_of(
+    session: AsyncSession, actor: Actor, *, limit: int = 50, before_id: int | None = None, unread_only: bool = False
+) -> list[InboxRow]:
+    """The actor's in-app notifications, newest first; page with before_id (cursor)."""
+    stmt = select(InboxRow).where(InboxRow.username == actor.username)
+    if before_id is not None:
+        stmt = stmt.where(col(InboxRow.id) < before_id)
+    if unread_only:
+        stmt = stmt.where(col(InboxRow.read_at).is_(None))
+    stmt = stmt.order_by(col(InboxRow.id).desc()).limit(max(1, min(limit, 200)))
+    return list(await session.exec(stmt))
+
+
+async def mark_read(session: AsyncSession, actor: Actor, ids: Iterable[int], now: datetime) -> int:
+    wanted = list(ids)
+    if not wanted:
+        return 0
+    result = await run(
+        session,
+        update(INBOX)
+        .where(INBOX.c.username == actor.username, INBOX.c.id.in_(wanted), INBOX.c.read_at.is_(None))
+        .values(read_at=now),
+    )
+    await session.commit()
+    return int(result.rowcount or 0)

@@ -1,0 +1,1 @@
+"""Read models: delegation lists and detail, work lists, the command center dashboard."""

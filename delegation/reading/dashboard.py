@@ -1,0 +1,413 @@
+"""The command center's dashboard and everyone's notices, as read models.
+
+A city command center sees the courts of its city, the regional coordinator all five cities: the courts a
+dashboard covers are exactly those `access.command_center_covers` says it acts for. The matrix counts open
+matters per court holding the ball and status (worklist_service.HOLDER_SIDE), and the running clocks each
+court holds that are overdue or due soon. Every count is a grouped query over an index (see migration 0004:
+running clocks by court and due time, notices by command center), so the page costs the same few round
+trips with ten matters or a hundred thousand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from courts.registry import Court
+from delegation.core import clocks
+from delegation.core.access import Actor, Parties, UserRole, can_view, command_center_covers
+from delegation.core.errors import NotFound, PermissionDenied
+from delegation.core.reference import Reference
+from delegation.core.states import Status
+from delegation.reading.worklists import ASSISTING_HELD, OPEN_STATUSES, REQUESTING_HELD
+from delegation.store.tables import ClockRow, DelegationRow, ExtensionRow, NoticeRow
+
+WATCH_LIMIT = 20
+NOTICE_LIMIT = 20
+MANUAL_NOTICE_KINDS = ("urge", "supervise")
+NOTICE_KINDS = ("reminder", "urge", "supervise", "escalate")
+
+
+@dataclass
+class Counts:
+    """Open matters by status, and the running clocks that are overdue or due soon."""
+
+    by_status: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in OPEN_STATUSES})
+    overdue: int = 0
+    due_soon: int = 0
+
+    @property
+    def open(self) -> int:
+        return sum(self.by_status.values())
+
+    def add(self, other: Counts) -> None:
+        for status, number in other.by_status.items():
+            self.by_status[status] = self.by_status.get(status, 0) + number
+        self.overdue += other.overdue
+        self.due_soon += other.due_soon
+
+
+@dataclass(frozen=True)
+class CourtLine:
+    court: Court
+    counts: Counts
+
+
+@dataclass(frozen=True)
+class CityLine:
+    city: str
+    counts: Counts
+    courts: list[CourtLine]
+
+
+@dataclass(frozen=True)
+class Watched:
+    """A matter whose running clock is overdue or due soon, with that clock."""
+
+    delegation: DelegationRow
+    clock: ClockRow
+    working_days_left: int  # after today until the due day; negative: working days overdue
+
+
+@dataclass(frozen=True)
+class PendingExtension:
+    extension: ExtensionRow
+    delegation: DelegationRow
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    regional: bool
+    cities: list[CityLine]  # every covered city with its courts
+    totals: Counts
+    overdue: list[Watched]
+    due_soon: list[Watched]
+    extensions: list[PendingExtension]  # the oldest few; extensions_total counts them all
+    extensions_total: int
+    declined: list[DelegationRow]  # the oldest few; totals.by_status["declined"] counts them all
+    issued: list[NoticeRow]  # 催办 and 督办 of the covered cities, newest first
+    escalations: list[NoticeRow]  # regional escalations (the coordinator's own)
+    awaiting_acknowledgement: int
+    soon_until: datetime
+
+
+# ---------------------------------------------------------------- scope
+
+
+def covered_courts(ref: Reference, actor: Actor) -> list[Court]:
+    """The courts whose matters this command center (or the regional coordinator) acts for."""
+    return [c for c in ref.registry.courts() if command_center_covers(actor, c.code, ref.city_of)]
+
+
+def require_dashboard(ref: Reference, actor: Actor) -> list[Court]:
+    courts = covered_courts(ref, actor)
+    if not courts:
+        raise PermissionDenied(
+            "Only a command center or the regional coordinator has a dashboard.",
+            title_zh="只有执行指挥中心和五市协调员可以查看指挥看板",
+        )
+    return courts
+
+
+def is_regional(actor: Actor) -> bool:
+    return UserRole.REGIONAL_COORDINATOR in actor.roles
+
+
+def soon_until(ref: Reference, now: datetime) -> datetime:
+    """The end of "due soon": due on or before the N-th working day from today (N from the rung policy)."""
+    days = ref.policies.in_force(now).rungs.due_soon_days_before
+    today = clocks.local_day(now)
+    last = ref.calendar.add_working_days(today, days).date if days else today
+    return clocks.end_of_day(last)
+
+
+def _centers(ref: Reference, courts: Sequence[Court]) -> list[str]:
+    codes: list[str] = []
+    for city in dict.fromkeys(c.city for c in courts):
+        center = ref.registry.intermediate_of_city(city)
+        if center is not None:
+            codes.append(center.code)
+    return codes
+
+
+# ---------------------------------------------------------------- counts
+
+
+def _running(codes: Sequence[str]) -> list[ColumnElement[bool]]:
+    return [col(ClockRow.court_code).in_(codes), col(ClockRow.closed_at).is_(None), col(ClockRow.paused).is_(False)]
+
+
+async def court_counts(
+    session: AsyncSession, codes: Sequence[str], now: datetime, until: datetime
+) -> dict[str, Counts]:
+    """Counts per court holding the ball: three grouped, index-backed queries."""
+    d = DelegationRow
+    counts: dict[str, Counts] = {code: Counts() for code in codes}
+    held = (
+        (col(d.assisting_court), ASSISTING_HELD),
+        (col(d.requesting_court), REQUESTING_HELD),
+    )
+    for court_column, statuses in held:
+        stmt = (
+            select(court_column, col(d.status), func.count())
+            .where(court_column.in_(codes), col(d.status).in_(statuses))
+            .group_by(court_column, col(d.status))
+        )
+        for court, status, number in (await session.exec(stmt)).all():
+            counts[court].by_status[status] = int(number)
+    due = col(ClockRow.due_at)
+    late = (
+        select(
+            col(ClockRow.court_code),
+            func.sum(case((due <= now, 1), else_=0)),
+            func.sum(case((due > now, 1), else_=0)),
+        )
+        .where(*_running(codes), due <= until)
+        .group_by(col(ClockRow.court_code))
+    )
+    for court, overdue, soon in (await session.exec(late)).all():
+        counts[court].overdue = int(overdue or 0)
+        counts[court].due_soon = int(soon or 0)
+    return counts
+
+
+async def watch_list(
+    session: AsyncSession,
+    ref: Reference,
+    codes: Sequence[str],
+    now: datetime,
+    lateness: str,
+    until: datetime,
+    limit: int = WATCH_LIMIT,
+) -> list[Watched]:
+    """Matters whose running clock (held by one of `codes`) is overdue, or due soon; the most urgent first."""
+    due = col(ClockRow.due_at)
+    window = [due <= now] if lateness == "overdue" else [due > now, due <= until]
+    stmt = (
+        select(ClockRow, DelegationRow)
+        .join(DelegationRow, col(DelegationRow.id) == col(ClockRow.delegation_id))
+        .where(*_running(codes), *window)
+        .order_by(due, col(ClockRow.id))
+        .limit(limit)
+    )
+    out: list[Watched] = []
+    for clock, row in (await session.exec(stmt)).all():
+        left = days_left(ref, clock.due_at, now) if clock.due_at else 0
+        out.append(Watched(row, clock, left))
+    return out
+
+
+def days_left(ref: Reference, due_at: datetime, now: datetime) -> int:
+    """Working days left after today until the due day (negative: working days overdue)."""
+    due_day = (due_at.astimezone(clocks.SHANGHAI) - timedelta(microseconds=1)).date()
+    return ref.calendar.working_days_between(clocks.local_day(now), due_day)
+
+
+# ---------------------------------------------------------------- the dashboard
+
+
+async def dashboard(session: AsyncSession, ref: Reference, actor: Actor, now: datetime) -> Dashboard:
+    courts = require_dashboard(ref, actor)
+    codes = [c.code for c in courts]
+    until = soon_until(ref, now)
+    counts = await court_counts(session, codes, now, until)
+    cities: list[CityLine] = []
+    totals = Counts()
+    for city in dict.fromkeys(c.city for c in courts):
+        lines = [CourtLine(c, counts[c.code]) for c in courts if c.city == city]
+        city_counts = Counts()
+        for line in lines:
+            city_counts.add(line.counts)
+        totals.add(city_counts)
+        cities.append(CityLine(city, city_counts, lines))
+    centers = _centers(ref, courts)
+    regional = is_regional(actor)
+    return Dashboard(
+        regional=regional,
+        cities=cities,
+        totals=totals,
+        overdue=await watch_list(session, ref, codes, now, "overdue", until),
+        due_soon=await watch_list(session, ref, codes, now, "due_soon", until),
+        extensions=await pending_extensions(session, codes),
+        extensions_total=await pending_extension_count(session, codes),
+        declined=await declined(session, codes),
+        issued=await issued_notices(session, None if regional else centers),
+        escalations=await escalations(session) if regional else [],
+        awaiting_acknowledgement=await awaiting_acknowledgement(session, None if regional else centers),
+        soon_until=until,
+    )
+
+
+async def pending_extension_count(session: AsyncSession, codes: Sequence[str]) -> int:
+    e = ExtensionRow
+    stmt = select(func.count()).select_from(e).where(col(e.status) == "pending", col(e.requested_court).in_(codes))
+    return int((await session.exec(stmt)).one())
+
+
+async def pending_extensions(session: AsyncSession, codes: Sequence[str], limit: int = 10) -> list[PendingExtension]:
+    """Extension requests of the covered courts that wait for a decision, oldest first."""
+    e = ExtensionRow
+    stmt = (
+        select(e, DelegationRow)
+        .join(DelegationRow, col(DelegationRow.id) == col(e.delegation_id))
+        .where(col(e.status) == "pending", col(e.requested_court).in_(codes))
+        .order_by(col(e.id))
+        .limit(limit)
+    )
+    return [PendingExtension(ext, row) for ext, row in (await session.exec(stmt)).all()]
+
+
+async def declined(session: AsyncSession, codes: Sequence[str], limit: int = 10) -> list[DelegationRow]:
+    """Matters a covered court declined as not its jurisdiction: they wait for a redirect."""
+    d = DelegationRow
+    stmt = (
+        select(d)
+        .where(col(d.assisting_court).in_(codes), col(d.status) == Status.DECLINED.value)
+        .order_by(col(d.id))
+        .limit(limit)
+    )
+    return list((await session.exec(stmt)).all())
+
+
+def _notice_scope(centers: Sequence[str] | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [col(NoticeRow.kind).in_(MANUAL_NOTICE_KINDS)]
+    if centers is not None:
+        conditions.append(col(NoticeRow.cc_court).in_(centers))
+    return conditions
+
+
+async def issued_notices(
+    session: AsyncSession, centers: Sequence[str] | None, limit: int = NOTICE_LIMIT
+) -> list[NoticeRow]:
+    """催办 and 督办 issued in the name of these command centers (all, for None), newest first."""
+    stmt = (
+        select(NoticeRow)
+        .where(*_notice_scope(centers))
+        .order_by(col(NoticeRow.issued_at).desc(), col(NoticeRow.id).desc())
+        .limit(limit)
+    )
+    return list((await session.exec(stmt)).all())
+
+
+async def awaiting_acknowledgement(session: AsyncSession, centers: Sequence[str] | None) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(NoticeRow)
+        .where(*_notice_scope(centers), col(NoticeRow.requires_ack).is_(True), col(NoticeRow.acknowledged_at).is_(None))
+    )
+    return int((await session.exec(stmt)).one())
+
+
+async def escalations(session: AsyncSession, limit: int = NOTICE_LIMIT) -> list[NoticeRow]:
+    stmt = (
+        select(NoticeRow)
+        .where(col(NoticeRow.kind) == "escalate")
+        .order_by(col(NoticeRow.issued_at).desc(), col(NoticeRow.id).desc())
+        .limit(limit)
+    )
+    return list((await session.exec(stmt)).all())
+
+
+# ---------------------------------------------------------------- everyone's notices
+
+
+@dataclass(frozen=True)
+class NoticeItem:
+    notice: NoticeRow
+    delegation: DelegationRow
+
+
+@dataclass(frozen=True)
+class NoticePage:
+    items: list[NoticeItem]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def notice_audience(ref: Reference, actor: Actor) -> ColumnElement[bool] | None:
+    """The notices meant for the actor: addressed to their court, copied to their command center, or (the
+    regional coordinator) escalations; None when nothing is meant for them."""
+    parts: list[ColumnElement[bool]] = []
+    if actor.court_code is not None and actor.roles & {UserRole.ASSISTING_CLERK, UserRole.REQUESTING_OFFICER}:
+        parts.append(col(NoticeRow.to_court) == actor.court_code)
+    if actor.court_code is not None and UserRole.COMMAND_CENTER in actor.roles:
+        parts += [col(NoticeRow.cc_court) == actor.court_code, col(NoticeRow.to_court) == actor.court_code]
+    if UserRole.REGIONAL_COORDINATOR in actor.roles:
+        parts.append(col(NoticeRow.kind) == "escalate")
+    return or_(*parts) if parts else None
+
+
+async def notice_inbox(
+    session: AsyncSession,
+    ref: Reference,
+    actor: Actor,
+    *,
+    kind: str | None = None,
+    unacknowledged: bool = False,
+    page: int = 1,
+    per_page: int = 25,
+) -> NoticePage:
+    audience = notice_audience(ref, actor)
+    if audience is None:
+        return NoticePage([], 0, 1, per_page)
+    conditions: list[ColumnElement[bool]] = [audience]
+    if kind in NOTICE_KINDS:
+        conditions.append(col(NoticeRow.kind) == kind)
+    if unacknowledged:
+        conditions += [col(NoticeRow.requires_ack).is_(True), col(NoticeRow.acknowledged_at).is_(None)]
+    where = and_(*conditions)
+    total = int((await session.exec(select(func.count()).select_from(NoticeRow).where(where))).one())
+    page = max(1, page)
+    stmt = (
+        select(NoticeRow, DelegationRow)
+        .join(DelegationRow, col(DelegationRow.id) == col(NoticeRow.delegation_id))
+        .where(where)
+        .order_by(col(NoticeRow.issued_at).desc(), col(NoticeRow.id).desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    items = [
+        NoticeItem(notice, row)
+        for notice, row in (await session.exec(stmt)).all()
+        if can_view(actor, Parties(row.requesting_court, row.assisting_court), ref.city_of)
+    ]
+    return NoticePage(items, total, page, per_page)
+
+
+async def notice_detail(session: AsyncSession, ref: Reference, actor: Actor, notice_id: int) -> NoticeItem:
+    """One notice, for anyone who may see its delegation (the same rule as the delegation's timeline)."""
+    notice = await session.get(NoticeRow, notice_id)
+    row = await session.get(DelegationRow, notice.delegation_id) if notice is not None else None
+    if (
+        notice is None
+        or row is None
+        or not can_view(actor, Parties(row.requesting_court, row.assisting_court), ref.city_of)
+    ):
+        raise NotFound(f"Notice {notice_id} not found.", title_zh="未找到该通知")
+    return NoticeItem(notice, row)
+
+
+async def unacknowledged_count(session: AsyncSession, actor: Actor) -> int:
+    """督办 addressed to the actor's court that nobody there has acknowledged yet (for the menu badge)."""
+    if actor.court_code is None or not actor.roles & {UserRole.ASSISTING_CLERK, UserRole.REQUESTING_OFFICER}:
+        return 0
+    stmt = (
+        select(func.count())
+        .select_from(NoticeRow)
+        .where(
+            col(NoticeRow.to_court) == actor.court_code,
+            col(NoticeRow.requires_ack).is_(True),
+            col(NoticeRow.acknowledged_at).is_(None),
+        )
+    )
+    return int((await session.exec(stmt)).one())

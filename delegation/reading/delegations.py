@@ -1,0 +1,460 @@
+"""Reading: what a caller may see of delegations, as masked views, and the cursor-paginated lists.
+
+Every list is keyset-paginated on the primary key (newest first for delegations and logs, oldest first
+for a delegation's timeline and documents) and filtered on indexed columns; the cursor is opaque.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, true
+from sqlalchemy.orm import defer
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from delegation.catalogue.casenumber import parse_case_number
+from delegation.catalogue.fields import LIST_KIND
+from delegation.catalogue.policy import FieldSpec, mask_fields
+from delegation.core.access import (
+    Actor,
+    ListScope,
+    Operation,
+    Parties,
+    acting_roles,
+    authorize,
+    enforce,
+    list_scope,
+)
+from delegation.core.clocks import SHANGHAI
+from delegation.core.errors import FieldError, NotFound, ValidationFailed
+from delegation.core.reference import Reference
+from delegation.core.states import TERMINAL, Action, Mechanism, Role, Status, allowed_actions
+from delegation.handling import service
+from delegation.store import repository
+from delegation.store.tables import AssetResultRow, ClockRow, DelegationRow, DocumentRow, EventRow
+
+T = TypeVar("T")
+MAX_PAGE = 100
+CLOCKLESS = frozenset({Status.DRAFT.value, *(s.value for s in TERMINAL)})  # no open clock in these states
+BOXES = ("inbox", "outbox", "all")
+
+
+# ---------------------------------------------------------------- who may see what
+
+
+def parties_of(row: DelegationRow) -> Parties:
+    return Parties(row.requesting_court, row.assisting_court, draft=row.status == Status.DRAFT)
+
+
+def roles_of(actor: Actor, row: DelegationRow, ref: Reference) -> frozenset[Role]:
+    return acting_roles(actor, parties_of(row), ref.city_of)
+
+
+def roles_label(actor: Actor, row: DelegationRow, ref: Reference) -> str:
+    return ",".join(sorted(r.value for r in roles_of(actor, row, ref))) or "none"
+
+
+async def load_authorized(
+    session: AsyncSession,
+    ref: Reference,
+    actor: Actor,
+    delegation_id: int,
+    operation: Operation,
+    action: Action | None = None,
+) -> DelegationRow:
+    """The delegation, if `access.authorize` lets the actor do `operation` on it; 404 / 403 otherwise."""
+    row = await repository.get_delegation(session, delegation_id)
+    what = f"Delegation {delegation_id}"
+    if row is None:
+        raise NotFound(f"{what} not found.")
+    enforce(authorize(actor, operation, parties_of(row), ref.city_of, action=action), what, operation)
+    return row
+
+
+# ---------------------------------------------------------------- masking
+
+
+@dataclass(frozen=True)
+class Masked:
+    """A delegation's matter fields and parties as anyone may see them, and the paths one may reveal."""
+
+    fields: dict[str, object]
+    parties: list[dict[str, object]]
+    revealable: list[str]
+
+
+def _present(value: object) -> bool:
+    return value is not None and value != "" and value != []
+
+
+def _pii_paths(specs: Sequence[FieldSpec], values: Mapping[str, object], prefix: str) -> list[str]:
+    out: list[str] = []
+    for spec in specs:
+        value = values.get(spec.name)
+        if spec.kind == LIST_KIND and isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, Mapping):
+                    out += _pii_paths(spec.item_fields or (), item, f"{prefix}{spec.name}[{i}].")
+        elif spec.kind != LIST_KIND and spec.is_pii and _present(value):
+            out.append(f"{prefix}{spec.name}")
+    return out
+
+
+def masked(ref: Reference, row: DelegationRow) -> Masked:
+    policy = ref.policies.get(row.policy_version)
+    matter = policy.matter(row.matter_type)
+    party_specs = policy.party_fields.fields
+    paths = _pii_paths(matter.fields, row.fields, "fields.")
+    parties: list[dict[str, object]] = []
+    for i, party in enumerate(row.parties):
+        parties.append(mask_fields(policy.party_fields, party))
+        paths += _pii_paths(party_specs, party, f"parties[{i}].")
+    return Masked(mask_fields(matter, row.fields), parties, paths)
+
+
+# ---------------------------------------------------------------- cursors
+
+
+def encode_cursor(last_id: int | None) -> str | None:
+    if last_id is None:
+        return None
+    return base64.urlsafe_b64encode(f"c1:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if cursor is None or cursor == "":
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, number = text.partition(":")
+        value = int(number)
+        if prefix != "c1" or not 0 <= value < 2**31:
+            raise ValueError(text)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        problem = FieldError("cursor", "分页游标无效", "Invalid cursor; pass next_cursor as given.")
+        raise ValidationFailed([problem]) from None
+    return value
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def _page(rows: list[T], limit: int, key: Callable[[T], int | None]) -> Page[T]:
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, encode_cursor(key(rows[-1])) if more and rows else None)
+
+
+# ---------------------------------------------------------------- lists of delegations
+
+
+@dataclass(frozen=True)
+class DelegationQuery:
+    box: str = "all"  # inbox: my court assists; outbox: my court requested; all: everything I may see
+    statuses: tuple[str, ...] = ()
+    matter_type: str | None = None
+    counterpart: str | None = None  # the other court
+    city: str | None = None  # a court of this city is the other court (inbox/outbox) or either court (all)
+    due_before: datetime | None = None
+    due_after: datetime | None = None
+    overdue: bool | None = None
+    provisional: bool | None = None
+    text: str | None = None  # 案号 or part of it, or a party's name
+    cursor: str | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class RunningClock:
+    """The clock that matters now for a list: the open one due first (or a paused one)."""
+
+    stage: str
+    court_code: str
+    due_at: datetime | None
+    provisional: bool
+    paused: bool
+    working_days_left: int | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Listed:
+    row: DelegationRow
+    roles: frozenset[Role]
+    allowed: list[Action]
+    clock: RunningClock | None = None
+
+
+@dataclass(frozen=True)
+class DetailView:
+    listed: Listed
+    masked: Masked
+    events: Sequence[EventRow]
+    clocks: list[service.ClockView]
+    documents: Sequence[DocumentRow]
+    extensions: Sequence[Any]
+    results: Sequence[AssetResultRow]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _courts_of_city(ref: Reference) -> Any:
+    def courts(city: str) -> frozenset[str]:
+        return frozenset(c.code for c in ref.registry.by_city(city, include_retired=True))
+
+    return courts
+
+
+def _scope_condition(scope: ListScope) -> ColumnElement[bool]:
+    d = DelegationRow
+    not_draft = col(d.status) != Status.DRAFT.value
+    mine = col(d.requesting_court).in_(scope.own) if scope.own else false()
+    if scope.everything:
+        return or_(not_draft, mine)
+    theirs = and_(not_draft, or_(col(d.requesting_court).in_(scope.courts), col(d.assisting_court).in_(scope.courts)))
+    return or_(mine, theirs) if scope.courts else mine
+
+
+def _open_clock(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(
+        col(ClockRow.delegation_id) == col(DelegationRow.id), col(ClockRow.closed_at).is_(None), *conditions
+    )
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(ref: Reference, actor: Actor, q: DelegationQuery, now: datetime) -> list[ColumnElement[bool]]:
+    d = DelegationRow
+    own = actor.court_code or ""
+    conditions: list[ColumnElement[bool]] = []
+    if q.box == "inbox":
+        conditions += [col(d.assisting_court) == own, col(d.status) != Status.DRAFT.value]
+        other = col(d.requesting_court)
+    elif q.box == "outbox":
+        conditions.append(col(d.requesting_court) == own)
+        other = col(d.assisting_court)
+    else:
+        scope = list_scope(actor, _courts_of_city(ref), ref.city_of)
+        conditions.append(_scope_condition(scope))
+        other = None
+    if q.statuses:
+        conditions.append(col(d.status).in_(q.statuses))
+    if q.matter_type:
+        conditions.append(col(d.matter_type) == q.matter_type)
+    if q.counterpart:
+        court = ref.registry.find(q.counterpart)
+        code = court.code if court else q.counterpart
+        conditions.append(
+            other == code if other is not None else or_(col(d.requesting_court) == code, col(d.assisting_court) == code)
+        )
+    if q.city:
+        codes = _courts_of_city(ref)(q.city)
+        conditions.append(
+            other.in_(codes)
+            if other is not None
+            else or_(col(d.requesting_court).in_(codes), col(d.assisting_court).in_(codes))
+        )
+    running = col(ClockRow.paused).is_(False)
+    if q.due_before is not None or q.due_after is not None:
+        window: list[ColumnElement[bool]] = [running]
+        if q.due_before is not None:
+            window.append(col(ClockRow.due_at) <= q.due_before)
+        if q.due_after is not None:
+            window.append(col(ClockRow.due_at) >= q.due_after)
+        conditions.append(_open_clock(*window))
+    if q.overdue is not None:
+        late = _open_clock(running, col(ClockRow.due_at) <= now)
+        conditions.append(late if q.overdue else not_(late))
+    if q.provisional is not None:
+        provisional = _open_clock(col(ClockRow.due_provisional).is_(True))
+        conditions.append(provisional if q.provisional else not_(provisional))
+    if q.text:
+        text = q.text.strip()
+        try:
+            number = parse_case_number(text).canonical
+        except ValidationFailed:
+            number = None
+        match = col(d.search_text).ilike(_like(text), escape="\\")
+        conditions.append(or_(col(d.case_number) == number, match) if number else match)
+    return conditions
+
+
+def _due_day_left(ref: Reference, due_at: datetime, now: datetime) -> int:
+    due_day = (due_at.astimezone(SHANGHAI) - timedelta(microseconds=1)).date()
+    return ref.calendar.working_days_between(now.astimezone(SHANGHAI).date(), due_day)
+
+
+def running_clock(ref: Reference, clocks: Iterable[ClockRow], now: datetime) -> RunningClock | None:
+    open_clocks = [c for c in clocks if c.closed_at is None]
+    if not open_clocks:
+        return None
+    running = [c for c in open_clocks if not c.paused and c.due_at is not None]
+    chosen = min(running, key=lambda c: c.due_at or now) if running else open_clocks[0]
+    due_at = chosen.due_at if not chosen.paused else None
+    return RunningClock(
+        stage=chosen.stage,
+        court_code=chosen.court_code,
+        due_at=due_at,
+        provisional=chosen.due_provisional,
+        paused=chosen.paused,
+        working_days_left=_due_day_left(ref, due_at, now) if due_at else None,
+        overdue=due_at is not None and due_at <= now,
+    )
+
+
+# A list item needs neither the matter's fields nor its parties: not decoding their JSON halves the cost.
+_LIST_DEFERRED = (
+    defer(DelegationRow.fields),  # type: ignore[arg-type]
+    defer(DelegationRow.parties),  # type: ignore[arg-type]
+    defer(DelegationRow.search_text),  # type: ignore[arg-type]
+)
+
+
+@lru_cache(maxsize=1024)
+def _allowed(status: Status, mechanism: Mechanism, roles: frozenset[Role]) -> tuple[Action, ...]:
+    return tuple(allowed_actions(status, mechanism, roles))
+
+
+def summarize(ref: Reference, actor: Actor, row: DelegationRow, clock: RunningClock | None = None) -> Listed:
+    roles = roles_of(actor, row, ref)
+    return Listed(row, roles, list(_allowed(Status(row.status), Mechanism(row.mechanism), roles)), clock)
+
+
+async def running_clocks(
+    session: AsyncSession, ref: Reference, ids: Sequence[int], now: datetime
+) -> dict[int, RunningClock]:
+    if not ids:
+        return {}
+    stmt = select(ClockRow).where(col(ClockRow.delegation_id).in_(ids), col(ClockRow.closed_at).is_(None))
+    by_delegation: dict[int, list[ClockRow]] = {}
+    for clock in await session.exec(stmt):
+        by_delegation.setdefault(clock.delegation_id, []).append(clock)
+    out: dict[int, RunningClock] = {}
+    for ident, clocks in by_delegation.items():
+        found = running_clock(ref, clocks, now)
+        if found is not None:
+            out[ident] = found
+    return out
+
+
+async def list_delegations(
+    session: AsyncSession, ref: Reference, actor: Actor, now: datetime, q: DelegationQuery
+) -> Page[Listed]:
+    enforce(authorize(actor, Operation.LIST_DELEGATIONS), "Delegations", Operation.LIST_DELEGATIONS)
+    if q.box not in BOXES:
+        raise ValidationFailed([FieldError("box", "box应为inbox、outbox或all", "box must be inbox, outbox or all")])
+    limit = max(1, min(q.limit, MAX_PAGE))
+    after = decode_cursor(q.cursor)
+    conditions = _conditions(ref, actor, q, now)
+    if after is not None:
+        conditions.append(col(DelegationRow.id) < after)
+    stmt = (
+        select(DelegationRow)
+        .options(*_LIST_DEFERRED)
+        .where(and_(true(), *conditions))
+        .order_by(col(DelegationRow.id).desc())
+    )
+    rows = list(await session.exec(stmt.limit(limit + 1)))
+    page = _page(rows, limit, lambda r: r.id)
+    clocks = await running_clocks(session, ref, [r.id for r in page.items if r.id is not None], now)
+    return Page([summarize(ref, actor, r, clocks.get(r.id or 0)) for r in page.items], page.next_cursor)
+
+
+# ---------------------------------------------------------------- one delegation
+
+
+async def listed(session: AsyncSession, ref: Reference, actor: Actor, now: datetime, row: DelegationRow) -> Listed:
+    if row.status in CLOCKLESS:
+        return summarize(ref, actor, row)
+    clocks = await running_clocks(session, ref, [row.id or 0], now)
+    return summarize(ref, actor, row, clocks.get(row.id or 0))
+
+
+async def detail(session: AsyncSession, ref: Reference, actor: Actor, now: datetime, delegation_id: int) -> DetailView:
+    # Held in a variable: the session's identity map is weak, and get_detail looks the row up again.
+    _row = await load_authorized(session, ref, actor, delegation_id, Operation.VIEW)
+    found = await service.get_detail(session, ref, actor, now, delegation_id)
+    results = await session.exec(
+        select(AssetResultRow).where(AssetResultRow.delegation_id == delegation_id).order_by(col(AssetResultRow.id))
+    )
+    return DetailView(
+        listed=Listed(found.row, found.roles, found.allowed, _running_of_views(ref, found.clocks, now)),
+        masked=masked(ref, found.row),
+        events=found.events,
+        clocks=found.clocks,
+        documents=found.documents,
+        extensions=found.extensions,
+        results=list(results),
+    )
+
+
+def _running_of_views(ref: Reference, views: Sequence[service.ClockView], now: datetime) -> RunningClock | None:
+    open_views = [v for v in views if v.clock.is_open]
+    if not open_views:
+        return None
+    running = sorted((v for v in open_views if v.due is not None), key=lambda v: v.due.at if v.due else now)
+    chosen = running[0] if running else open_views[0]
+    due_at = chosen.due.at if chosen.due is not None else None
+    return RunningClock(
+        stage=chosen.clock.stage.value,
+        court_code=chosen.clock.court_code,
+        due_at=due_at,
+        provisional=bool(chosen.due and chosen.due.provisional),
+        paused=chosen.clock.is_paused,
+        working_days_left=chosen.working_days_left,
+        overdue=due_at is not None and due_at <= now,
+    )
+
+
+async def timeline_page(
+    session: AsyncSession,
+    ref: Reference,
+    actor: Actor,
+    delegation_id: int,
+    *,
+    kind: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[EventRow]:
+    """A delegation's history, oldest first: transitions, messages, document uploads, notices."""
+    await load_authorized(session, ref, actor, delegation_id, Operation.VIEW)
+    limit = max(1, min(limit, MAX_PAGE))
+    stmt = select(EventRow).where(EventRow.delegation_id == delegation_id)
+    if kind is not None:
+        stmt = stmt.where(EventRow.kind == kind)
+    after = decode_cursor(cursor)
+    if after is not None:
+        stmt = stmt.where(col(EventRow.id) > after)
+    rows = list(await session.exec(stmt.order_by(col(EventRow.id)).limit(limit + 1)))
+    return _page(rows, limit, lambda r: r.id)
+
+
+async def documents_page(
+    session: AsyncSession,
+    ref: Reference,
+    actor: Actor,
+    delegation_id: int,
+    *,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[DocumentRow]:
+    await load_authorized(session, ref, actor, delegation_id, Operation.VIEW)
+    limit = max(1, min(limit, MAX_PAGE))
+    stmt = select(DocumentRow).where(DocumentRow.delegation_id == delegation_id)
+    after = decode_cursor(cursor)
+    if after is not None:
+        stmt = stmt.where(col(DocumentRow.id) > after)
+    rows = list(await session.exec(stmt.order_by(col(DocumentRow.id)).limit(limit + 1)))
+    return _page(rows, limit, lambda r: r.id)

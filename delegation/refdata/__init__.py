@@ -1,0 +1,1 @@
+"""Loading and refreshing the reference data (courts, calendar schedules, policies) from the database."""

@@ -1,0 +1,1 @@
+"""Monthly figures and workbook (model), the report job and the daily digest (service)."""

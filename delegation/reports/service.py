@@ -1,0 +1,261 @@
+"""The monthly report (first working day of a month, for the month before): facts from the events, clocks
+and notices, metrics from delegation.reports.model, an .xlsx saved through the caller and recorded in job_run."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from delegation.core import clocks
+from delegation.core.clocks import local_day
+from delegation.core.errors import FieldError, ValidationFailed
+from delegation.core.reference import Reference
+from delegation.core.states import Stage
+from delegation.handling.service import RETURN_REASONS
+from delegation.outbox.service import run, table
+from delegation.reports import model as reports
+from delegation.reports.digest import claim_job
+from delegation.sla.service import clock_of, stops_and_fired
+from delegation.store.tables import ClockRow, DelegationRow, EventRow, JobRunRow, NoticeRow
+
+CLOCK = table(ClockRow)
+DELEGATION = table(DelegationRow)
+EVENT = table(EventRow)
+NOTICE = table(NoticeRow)
+JOB = table(JobRunRow)
+ANSWERS = ("sign_for", "return_for_correction", "decline")
+JOB_NAME = "monthly_report"
+
+Save = Callable[[str, bytes], Awaitable[str]]
+
+
+@dataclass
+class ReportResult:
+    ran: bool
+    reason: str = ""
+    period: str = ""
+    path: str | None = None
+    summary: dict[str, object] = field(default_factory=dict)
+
+
+def first_working_day(ref: Reference, year: int, month: int) -> date:
+    first = date(year, month, 1)
+    return first if ref.calendar.is_working_day(first) else ref.calendar.next_working_day(first)
+
+
+def parse_period(text: str) -> tuple[int, int]:
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        date(year, month, 1)
+    except ValueError:
+        raise ValidationFailed([FieldError("month", "月份格式应为YYYY-MM", "month must be YYYY-MM")]) from None
+    return year, month
+
+
+async def _answers(session: AsyncSession, ref: Reference, start: datetime, end: datetime) -> list[reports.Answer]:
+    events = list(
+        (
+            await run(
+                session,
+                select(
+                    EVENT.c.delegation_id,
+                    EVENT.c.action,
+                    EVENT.c.actor_court,
+                    EVENT.c.at,
+                    EVENT.c.data,
+                    DELEGATION.c.requesting_court,
+                )
+                .join(DELEGATION, DELEGATION.c.id == EVENT.c.delegation_id)
+                .where(
+                    EVENT.c.kind == "transition", EVENT.c.action.in_(ANSWERS), EVENT.c.at >= start, EVENT.c.at < end
+                ),
+            )
+        ).mappings()
+    )
+    ids = sorted({e["delegation_id"] for e in events})
+    by_delegation: dict[int, list[RowMapping]] = defaultdict(list)
+    stops: dict[int, list[RowMapping]] = {}
+    if ids:
+        rows = list(
+            (
+                await run(
+                    session,
+                    select(CLOCK).where(CLOCK.c.delegation_id.in_(ids), CLOCK.c.stage == Stage.SIGN_FOR.value),
+                )
+            ).mappings()
+        )
+        for m in rows:
+            by_delegation[m["delegation_id"]].append(m)
+        stops, _ = await stops_and_fired(session, [m["id"] for m in rows])
+    ref_answers: list[reports.Answer] = []
+    for e in events:
+        court = e["actor_court"] or ""
+        on_time = True
+        for m in by_delegation.get(e["delegation_id"], []):
+            if m["court_code"] != court or m["started_at"] > e["at"] or (m["closed_at"] and m["closed_at"] < e["at"]):
+                continue
+            clock = clock_of(m, [s for s in stops.get(m["id"], []) if s["stopped_at"] < e["at"]], [])
+            due_then = clocks.due(replace(clock, closed_at=None), ref.calendar)
+            on_time = due_then is None or e["at"] <= due_then.at
+            break
+        data = e["data"] or {}
+        ref_answers.append(reports.Answer(court, e["requesting_court"], on_time, e["action"], data.get("reason_code")))
+    return ref_answers
+
+
+async def _completions(
+    session: AsyncSession, ref: Reference, start: datetime, end: datetime
+) -> list[reports.Completion]:
+    events = list(
+        (
+            await run(
+                session,
+                select(
+                    EVENT.c.delegation_id,
+                    EVENT.c.actor_court,
+                    EVENT.c.at,
+                    DELEGATION.c.requesting_court,
+                    DELEGATION.c.submitted_at,
+                )
+                .join(DELEGATION, DELEGATION.c.id == EVENT.c.delegation_id)
+                .where(
+                    EVENT.c.kind == "transition", EVENT.c.action == "complete", EVENT.c.at >= start, EVENT.c.at < end
+                ),
+            )
+        ).mappings()
+    )
+    ids = sorted({e["delegation_id"] for e in events})
+    closed: dict[tuple[int, datetime], RowMapping] = {}
+    stops: dict[int, list[RowMapping]] = {}
+    if ids:
+        rows = list(
+            (
+                await run(
+                    session,
+                    select(CLOCK).where(
+                        CLOCK.c.delegation_id.in_(ids),
+                        CLOCK.c.stage == Stage.EXECUTION.value,
+                        CLOCK.c.closed_at.is_not(None),
+                    ),
+                )
+            ).mappings()
+        )
+        closed = {(m["delegation_id"], m["closed_at"]): m for m in rows}
+        stops, _ = await stops_and_fired(session, [m["id"] for m in rows])
+    found: list[reports.Completion] = []
+    for e in events:
+        m = closed.get((e["delegation_id"], e["at"]))
+        on_time = True
+        if m is not None:
+            on_time = not clocks.is_breached(clock_of(m, stops.get(m["id"], []), []), e["at"], ref.calendar)
+        days = (
+            ref.calendar.working_days_between(local_day(e["submitted_at"]), local_day(e["at"]))
+            if e["submitted_at"]
+            else None
+        )
+        found.append(reports.Completion(e["actor_court"] or "", e["requesting_court"], on_time, days))
+    return found
+
+
+async def _delays(session: AsyncSession, ref: Reference, start: datetime, end: datetime) -> list[reports.Delay]:
+    """Periods that ended in the month or were open at its end, past due, in keyset batches."""
+    found: list[reports.Delay] = []
+    last_id = 0
+    while True:
+        rows = list(
+            (
+                await run(
+                    session,
+                    select(CLOCK, DELEGATION.c.requesting_court, DELEGATION.c.assisting_court)
+                    .join(DELEGATION, DELEGATION.c.id == CLOCK.c.delegation_id)
+                    .where(
+                        CLOCK.c.due_at < end,
+                        CLOCK.c.started_at < end,
+                        (CLOCK.c.closed_at.is_(None)) | (CLOCK.c.closed_at >= start),
+                        CLOCK.c.id > last_id,
+                    )
+                    .order_by(CLOCK.c.id)
+                    .limit(5000),
+                )
+            ).mappings()
+        )
+        if not rows:
+            return found
+        stops, _ = await stops_and_fired(session, [m["id"] for m in rows])
+        for m in rows:
+            clock = clock_of(m, stops.get(m["id"], []), [])
+            if clock.closed_at is not None and clock.closed_at >= end:
+                clock = replace(clock, closed_at=None, stops=tuple(s for s in clock.stops if s.stopped_at < end))
+            if clocks.is_breached(clock, end, ref.calendar):
+                late = clocks.working_days_late(clock, end, ref.calendar)
+                found.append(reports.Delay(m["court_code"], m["requesting_court"], m["assisting_court"], late))
+        last_id = rows[-1]["id"]
+
+
+async def _supervisions(session: AsyncSession, start: datetime, end: datetime) -> list[reports.Supervision]:
+    rows = (
+        await run(
+            session,
+            select(NOTICE.c.to_court, NOTICE.c.ack_seconds, DELEGATION.c.requesting_court, DELEGATION.c.assisting_court)
+            .join(DELEGATION, DELEGATION.c.id == NOTICE.c.delegation_id)
+            .where(NOTICE.c.kind == "supervise", NOTICE.c.issued_at >= start, NOTICE.c.issued_at < end),
+        )
+    ).mappings()
+    return [
+        reports.Supervision(m["to_court"], m["requesting_court"], m["assisting_court"], m["ack_seconds"]) for m in rows
+    ]
+
+
+async def build_report(session: AsyncSession, ref: Reference, year: int, month: int) -> reports.MonthlyReport:
+    start, end = reports.month_bounds(year, month)
+    report = reports.build(
+        f"{year:04d}-{month:02d}",
+        await _answers(session, ref, start, end),
+        await _completions(session, ref, start, end),
+        await _delays(session, ref, start, end),
+        await _supervisions(session, start, end),
+    )
+    await session.rollback()
+    return report
+
+
+async def monthly_report(
+    session: AsyncSession, ref: Reference, now: datetime, save: Save, month: str | None = None
+) -> ReportResult:
+    """On the first working day of a month, the report of the month before (or of `month`, on demand)."""
+    today = local_day(now)
+    if month is None:
+        if today != first_working_day(ref, today.year, today.month):
+            return ReportResult(False, f"{today} is not the first working day of its month")
+        year, mon = reports.previous_month(today)
+    else:
+        year, mon = parse_period(month)
+    period = f"{year:04d}-{mon:02d}"
+    existing = (await run(session, select(JOB.c.path).where(JOB.c.job == JOB_NAME, JOB.c.period == period))).first()
+    await session.rollback()
+    if existing is not None and month is None:
+        return ReportResult(False, f"the report of {period} was already made", period, existing[0])
+    report = await build_report(session, ref, year, mon)
+    names = {c.code: c.name for c in ref.registry.courts(include_retired=True)}
+    data = reports.to_xlsx(report, names, RETURN_REASONS)
+    path = await save(f"monthly-report-{period}.xlsx", data)
+    summary = report.summary()
+    try:
+        if not await claim_job(session, JOB_NAME, period, now, path=path, summary=summary):
+            await run(
+                session,
+                JOB.update()
+                .where(JOB.c.job == JOB_NAME, JOB.c.period == period)
+                .values(ran_at=now, path=path, summary=summary),
+            )
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+    return ReportResult(True, "", period, path, summary)

@@ -1,0 +1,538 @@
+"""The SLA engine's use cases: the sweep that fires due rungs, and the recompute of open clocks after a
+calendar or policy change. Time is a parameter; a flow (or a test) passes `now`.
+
+Sweep, per batch of due clocks (one indexed query on next_rung_at, FOR UPDATE SKIP LOCKED on PostgreSQL so
+overlapping sweeps take disjoint clocks), in ONE small transaction: claim every due (clock, rung) with
+INSERT .. ON CONFLICT DO NOTHING RETURNING on the unique (clock_id, rung), write a notice + timeline event +
+inbox rows + deliveries only for the rungs this transaction claimed, and move next_rung/next_rung_at on.
+A crash anywhere rolls the whole batch back, rungs included, so a rerun fires them once, with their notices.
+A correction clock whose policy says "withdraw" is expired through service.perform as the system actor,
+in its own transaction that also claims its overdue rung.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from datetime import time as dtime
+from typing import Any
+
+from sqlalchemy import Integer, String, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import RowMapping
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from delegation.catalogue.policy import PolicyVersion
+from delegation.core import clocks
+from delegation.core.access import Actor
+from delegation.core.clocks import RUNG_ORDER, SHANGHAI, Rung
+from delegation.core.errors import Conflict, NotFound, TransitionNotAllowed, ValidationFailed
+from delegation.core.reference import Reference
+from delegation.core.states import TERMINAL, Action, Stage
+from delegation.handling import service
+from delegation.notices import model as notices
+from delegation.notices.model import KIND_OF_RUNG, STAGE_LABEL, NoticeDraft, Subject
+from delegation.notices.service import store_notices
+from delegation.outbox.service import dialect, run, table
+from delegation.store.tables import ClockRow, ClockRungRow, ClockStopRow, DelegationRow, EventRow, RecomputeRequestRow
+
+CLOCK = table(ClockRow)
+STOP = table(ClockStopRow)
+RUNG = table(ClockRungRow)
+DELEGATION = table(DelegationRow)
+EVENT = table(EventRow)
+REQUEST = table(RecomputeRequestRow)
+
+EXPIRY_COMMENT = "补正期限届满未补正，依《最高人民法院关于委托执行若干问题的规定》第八条视为撤回委托"
+_RUNG_VALUES = frozenset(r.value for r in Rung)
+_CHUNK = 1000  # rows per multi-row statement (well below both backends' parameter limits)
+
+
+@dataclass
+class SweepResult:
+    working_moment: bool = True
+    batches: int = 0
+    clocks: int = 0
+    rungs_fired: int = 0
+    already_fired: int = 0  # claimed by an overlapping or earlier sweep
+    notices: int = 0
+    withdrawn: int = 0
+    deferred: int = 0  # expiries that met a concurrent change; the next sweep retries them
+    fired: dict[str, int] = field(default_factory=dict)
+    query_ms: list[float] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Due:
+    """One due clock of a batch with what the sweep decided about it."""
+
+    row: RowMapping
+    clock: clocks.Clock
+    policy: PolicyVersion
+    rungs: tuple[Rung, ...]  # to claim in the batch transaction
+    expire: bool  # a correction clock due to be withdrawn
+    due: clocks.Due | None = None
+    times: dict[Rung, datetime] = field(default_factory=dict)
+
+
+def _policy(ref: Reference, version: str, now: datetime) -> PolicyVersion:
+    try:
+        return ref.policies.get(version)
+    except NotFound:
+        return ref.policies.in_force(now)
+
+
+def clock_of(m: RowMapping, stops: Sequence[RowMapping], fired: Sequence[str]) -> clocks.Clock:
+    return clocks.Clock(
+        stage=Stage(m["stage"]),
+        court_code=m["court_code"],
+        budget_days=m["budget_days"],
+        unit=clocks.Unit(m["unit"]),
+        started_at=m["started_at"],
+        policy_version=m["policy_version"],
+        anchor_date=m["anchor_date"],
+        extra_days=m["extra_days"],
+        stops=tuple(
+            clocks.Stop(s["stopped_at"], s["reason"], s["resumed_at"], s["approved_by"], s["document_id"])
+            for s in sorted(stops, key=lambda s: (s["stopped_at"], s["id"]))
+        ),
+        closed_at=m["closed_at"],
+        fired=frozenset(Rung(r) for r in fired if r in _RUNG_VALUES),
+    )
+
+
+async def stops_and_fired(
+    session: AsyncSession, ids: Sequence[int]
+) -> tuple[dict[int, list[RowMapping]], dict[int, list[str]]]:
+    stops: dict[int, list[RowMapping]] = defaultdict(list)
+    fired: dict[int, list[str]] = defaultdict(list)
+    if ids:
+        for s in (await run(session, select(STOP).where(STOP.c.clock_id.in_(ids)))).mappings():
+            stops[s["clock_id"]].append(s)
+        for clock_id, rung in await run(session, select(RUNG.c.clock_id, RUNG.c.rung).where(RUNG.c.clock_id.in_(ids))):
+            fired[clock_id].append(rung)
+    return stops, fired
+
+
+def due_clocks_query(now: datetime, limit: int, postgres: bool) -> Any:
+    """The sweep's one indexed query: clocks whose next rung is due (ix_clock_next_rung_at)."""
+    stmt = (
+        select(
+            CLOCK,
+            DELEGATION.c.number,
+            DELEGATION.c.case_number,
+            DELEGATION.c.status,
+            DELEGATION.c.version,
+            DELEGATION.c.requesting_court,
+            DELEGATION.c.assisting_court,
+            DELEGATION.c.matter_type,
+            DELEGATION.c.policy_version.label("delegation_policy_version"),
+        )
+        .join(DELEGATION, DELEGATION.c.id == CLOCK.c.delegation_id)
+        .where(CLOCK.c.next_rung_at <= now)
+        .order_by(CLOCK.c.next_rung_at)
+        .limit(limit)
+    )
+    if postgres:
+        stmt = stmt.with_for_update(of=CLOCK, skip_locked=True)
+    return stmt
+
+
+async def _claim_rungs(
+    session: AsyncSession, claims: Sequence[tuple[int, Rung]], now: datetime
+) -> set[tuple[int, str]]:
+    """Insert the rungs; the unique (clock_id, rung) lets only the first transaction have each."""
+    make_insert = postgresql.insert if dialect(session) == "postgresql" else sqlite.insert
+    stmt = (
+        make_insert(RUNG)
+        .on_conflict_do_nothing(index_elements=[RUNG.c.clock_id, RUNG.c.rung])
+        .returning(RUNG.c.clock_id, RUNG.c.rung)
+    )
+    params = [{"clock_id": c, "rung": r.value, "fired_at": now} for c, r in claims]
+    # executemany: SQLAlchemy batches it into multi-row INSERTs ("insertmanyvalues") with a cached compilation.
+    return {(int(c), str(r)) for c, r in await run(session, stmt, params)}
+
+
+def _subject(m: RowMapping, clock: clocks.Clock, due: clocks.Due | None) -> Subject:
+    return Subject(
+        delegation_id=m["delegation_id"],
+        number=m["number"],
+        case_number=m["case_number"],
+        matter_type=m["matter_type"],
+        policy_version=m["delegation_policy_version"],
+        status=m["status"],
+        requesting_court=m["requesting_court"],
+        assisting_court=m["assisting_court"],
+        clock_id=m["id"],
+        stage=clock.stage,
+        holder=clock.court_code,
+        due=due,
+    )
+
+
+def _decide(m: RowMapping, clock: clocks.Clock, ref: Reference, now: datetime) -> _Due:
+    policy = _policy(ref, clock.policy_version, now)
+    if m["status"] in TERMINAL or not clock.is_open:
+        return _Due(m, clock, policy, (), False)
+    current = clocks.due(clock, ref.calendar)
+    times = clocks.rung_times(clock, ref.calendar, ref.rung_policy(policy)) if current else {}
+    due = tuple(r for r in RUNG_ORDER if r in times and r not in clock.fired and times[r] <= now)
+    if _withdraws(clock, policy) and any(r is not Rung.DUE_SOON for r in due):
+        # Expiry is the transition itself, not a 催办; the later rungs never apply to it.
+        return _Due(m, clock, policy, tuple(r for r in due if r is Rung.DUE_SOON), True, current, times)
+    return _Due(m, clock, policy, due, False, current, times)
+
+
+def _next_of(times: dict[Rung, datetime], fired: frozenset[Rung]) -> tuple[str | None, datetime | None]:
+    """clocks.next_rung from rung times already computed."""
+    for rung in RUNG_ORDER:
+        if rung in times and rung not in fired:
+            return rung.value, times[rung]
+    return None, None
+
+
+def _withdraws(clock: clocks.Clock, policy: PolicyVersion) -> bool:
+    return clock.stage is Stage.CORRECTION and policy.on_expiry("correction") == "withdraw"
+
+
+def _next(clock: clocks.Clock, ref: Reference, policy: PolicyVersion) -> tuple[str | None, datetime | None]:
+    upcoming = clocks.next_rung(clock, ref.calendar, ref.rung_policy(policy))
+    return (upcoming[0].value, upcoming[1]) if upcoming else (None, None)
+
+
+async def _move_clocks(session: AsyncSession, moves: Sequence[dict[str, Any]]) -> None:
+    if not moves:
+        return
+    stmt = (
+        update(CLOCK)
+        .where(CLOCK.c.id == bindparam("b_id"), CLOCK.c.closed_at.is_(None))
+        .values(
+            next_rung=bindparam("b_rung", type_=String()),
+            next_rung_at=bindparam("b_at", type_=CLOCK.c.next_rung_at.type),
+        )
+    )
+    conn = await session.connection()
+    await conn.execute(stmt, list(moves))
+
+
+async def _process_batch(
+    session: AsyncSession,
+    ref: Reference,
+    now: datetime,
+    rows: Sequence[RowMapping],
+    result: SweepResult,
+) -> list[_Due]:
+    ids = [m["id"] for m in rows]
+    stops, fired = await stops_and_fired(session, ids)
+    decided = [_decide(m, clock_of(m, stops[m["id"]], fired[m["id"]]), ref, now) for m in rows]
+    claims = [(d.row["id"], r) for d in decided for r in d.rungs]
+    won = await _claim_rungs(session, claims, now) if claims else set()
+    result.already_fired += len(claims) - len(won)
+    drafts: list[NoticeDraft] = []
+    moves: list[dict[str, Any]] = []
+    for d in decided:
+        mine = [r for r in d.rungs if (d.row["id"], r.value) in won]
+        fired_now = d.clock.fired | frozenset(d.rungs)  # claimed by us or by someone before us: fired either way
+        for rung in mine:
+            result.fired[rung.value] = result.fired.get(rung.value, 0) + 1
+            drafts.append(
+                notices.draft(
+                    ref,
+                    KIND_OF_RUNG[rung],
+                    _subject(d.row, d.clock, d.due),
+                    now,
+                    rung=rung,
+                    issued_by="system",
+                    requires_ack=d.policy.rungs.supervise_requires_acknowledgement if rung is Rung.SUPERVISE else False,
+                    withdraw_on_expiry=_withdraws(d.clock, d.policy),
+                )
+            )
+        next_rung, next_at = (None, None) if d.row["status"] in TERMINAL else _next_of(d.times, fired_now)
+        if (next_rung, next_at) != (d.row["next_rung"], d.row["next_rung_at"]):
+            moves.append({"b_id": d.row["id"], "b_rung": next_rung, "b_at": next_at})
+        result.rungs_fired += len(mine)
+    await store_notices(session, ref, drafts)
+    await _move_clocks(session, moves)
+    result.notices += len(drafts)
+    return [d for d in decided if d.expire]
+
+
+async def _expire(session: AsyncSession, ref: Reference, now: datetime, d: _Due, result: SweepResult) -> None:
+    """Withdraw a delegation whose correction period ran out: the rung and the transition in one transaction."""
+    clock_id, delegation_id = d.row["id"], d.row["delegation_id"]
+    try:
+        won = await _claim_rungs(session, [(clock_id, Rung.OVERDUE)], now)
+        if not won:
+            await session.rollback()
+            result.already_fired += 1
+            return
+        await service.perform(
+            session,
+            ref,
+            Actor.system(),
+            now,
+            delegation_id,
+            Action.EXPIRE_CORRECTION,
+            d.row["version"],
+            service.ActionInput(comment=EXPIRY_COMMENT),
+        )
+        result.withdrawn += 1
+        result.fired[Rung.OVERDUE.value] = result.fired.get(Rung.OVERDUE.value, 0) + 1
+        result.rungs_fired += 1
+    except Conflict:
+        await session.rollback()  # changed meanwhile (e.g. resubmitted): the next sweep looks again
+        result.deferred += 1
+    except TransitionNotAllowed:
+        # Not in a state that can expire any more: keep the rung so the clock stops coming back.
+        await session.rollback()
+        await _claim_rungs(session, [(clock_id, Rung.OVERDUE)], now)
+        await _move_clocks(session, [{"b_id": clock_id, "b_rung": None, "b_at": None}])
+        await session.commit()
+    finally:
+        session.expunge_all()
+
+
+async def sweep(session: AsyncSession, ref: Reference, now: datetime, batch_size: int = 500) -> SweepResult:
+    """Fire every rung due at `now`; nothing outside working hours (a due rung waits for the next one)."""
+    result = SweepResult()
+    if not ref.calendar.is_working_moment(now):
+        result.working_moment = False
+        return result
+    postgres = dialect(session) == "postgresql"
+    seen: set[int] = set()
+    while True:
+        started = time.perf_counter()
+        rows = list((await run(session, due_clocks_query(now, batch_size, postgres))).mappings())
+        result.query_ms.append((time.perf_counter() - started) * 1000)
+        fresh = [m for m in rows if m["id"] not in seen]
+        if not fresh:
+            await session.rollback()
+            return result
+        expiring = await _process_batch(session, ref, now, fresh, result)
+        await session.commit()
+        session.expunge_all()
+        result.batches += 1
+        result.clocks += len(fresh)
+        seen.update(m["id"] for m in fresh)
+        for d in expiring:
+            await _expire(session, ref, now, d, result)
+        if len(rows) < batch_size:
+            return result
+
+
+# ---------------------------------------------------------------- recompute
+
+
+@dataclass
+class RecomputeResult:
+    clocks: int = 0
+    changed: int = 0
+    moved: int = 0  # due time (or its provisional mark) changed; one timeline event each
+    adopted_policy: int = 0
+    requests: list[int] = field(default_factory=list)
+
+
+def _adopt(clock: clocks.Clock, matter_type: str, policy: PolicyVersion) -> clocks.Clock:
+    if clock.policy_version == policy.version:
+        return clock
+    try:
+        budget = policy.budget(matter_type, clock.stage.value)
+    except ValidationFailed:
+        return clock  # the new version has no such stage for this matter: keep the old budget
+    return replace(clock, budget_days=budget.days, unit=clocks.Unit(budget.unit), policy_version=policy.version)
+
+
+def _text(at: datetime | None, provisional: bool) -> str:
+    if at is None:
+        return "暂停计时"
+    return notices.due_text(at) + ("（暂定）" if provisional else "")
+
+
+async def recompute_deadlines(
+    session: AsyncSession,
+    ref: Reference,
+    now: datetime,
+    *,
+    reason: str,
+    source: str = "manual",
+    adopt_policy: bool = False,
+    batch_size: int = 1000,
+) -> RecomputeResult:
+    """Recompute due time and next rung of every open clock with the current calendar (and, after a policy
+    change, the budget of the version in force); one kind="clock" event per moved due time, old -> new."""
+    result = RecomputeResult()
+    in_force = ref.policies.in_force(now)
+    last_id = 0
+    while True:
+        stmt = (
+            select(CLOCK, DELEGATION.c.status, DELEGATION.c.matter_type)
+            .join(DELEGATION, DELEGATION.c.id == CLOCK.c.delegation_id)
+            .where(CLOCK.c.closed_at.is_(None), CLOCK.c.id > last_id)
+            .order_by(CLOCK.c.id)
+            .limit(batch_size)
+        )
+        rows = list((await run(session, stmt)).mappings())
+        if not rows:
+            await session.rollback()
+            return result
+        stops, fired = await stops_and_fired(session, [m["id"] for m in rows])
+        updates: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        for m in rows:
+            old = clock_of(m, stops[m["id"]], fired[m["id"]])
+            new = _adopt(old, m["matter_type"], in_force) if adopt_policy else old
+            policy = _policy(ref, new.policy_version, now)
+            current = clocks.due(new, ref.calendar)
+            due_at, provisional = (current.at, current.provisional) if current else (None, False)
+            next_rung, next_at = (None, None) if m["status"] in TERMINAL else _next(new, ref, policy)
+            before = (m["due_at"], m["due_provisional"], m["next_rung"], m["next_rung_at"], m["budget_days"])
+            after = (due_at, provisional, next_rung, next_at, new.budget_days)
+            if before == after and new.policy_version == old.policy_version:
+                continue
+            result.changed += 1
+            result.adopted_policy += new.policy_version != old.policy_version
+            updates.append(
+                {
+                    "b_id": m["id"],
+                    "b_due": due_at,
+                    "b_prov": provisional,
+                    "b_rung": next_rung,
+                    "b_at": next_at,
+                    "b_budget": new.budget_days,
+                    "b_unit": new.unit.value,
+                    "b_version": new.policy_version,
+                }
+            )
+            if (m["due_at"], m["due_provisional"]) != (due_at, provisional):
+                result.moved += 1
+                stage = STAGE_LABEL.get(new.stage, new.stage)
+                events.append(
+                    {
+                        "delegation_id": m["delegation_id"],
+                        "kind": "clock",
+                        "action": "recompute_due",
+                        "from_status": m["status"],
+                        "to_status": m["status"],
+                        "actor": "system",
+                        "actor_court": None,
+                        "actor_role": "system",
+                        "at": now,
+                        "comment": (
+                            f"{stage}期限由{_text(m['due_at'], m['due_provisional'])}"
+                            f"调整为{_text(due_at, provisional)}：{reason}"
+                        )[:4000],
+                        "data": {
+                            "clock_id": m["id"],
+                            "stage": new.stage.value,
+                            "court": new.court_code,
+                            "old_due_at": m["due_at"].isoformat() if m["due_at"] else None,
+                            "new_due_at": due_at.isoformat() if due_at else None,
+                            "old_provisional": bool(m["due_provisional"]),
+                            "new_provisional": provisional,
+                            "old_budget_days": m["budget_days"],
+                            "new_budget_days": new.budget_days,
+                            "old_policy_version": old.policy_version,
+                            "new_policy_version": new.policy_version,
+                            "source": source,
+                            "reason": reason,
+                        },
+                    }
+                )
+        if updates:
+            stmt_update = (
+                update(CLOCK)
+                .where(CLOCK.c.id == bindparam("b_id"), CLOCK.c.closed_at.is_(None))
+                .values(
+                    due_at=bindparam("b_due", type_=CLOCK.c.due_at.type),
+                    due_provisional=bindparam("b_prov"),
+                    next_rung=bindparam("b_rung", type_=String()),
+                    next_rung_at=bindparam("b_at", type_=CLOCK.c.next_rung_at.type),
+                    budget_days=bindparam("b_budget", type_=Integer()),
+                    unit=bindparam("b_unit", type_=String()),
+                    policy_version=bindparam("b_version", type_=String()),
+                )
+            )
+            conn = await session.connection()
+            await conn.execute(stmt_update, updates)
+        if events:
+            await run(session, insert(EVENT), events)
+        await session.commit()
+        result.clocks += len(rows)
+        last_id = rows[-1]["id"]
+
+
+def _start_of(day: Any) -> datetime:
+    return datetime.combine(day, dtime(0), tzinfo=SHANGHAI)
+
+
+def request_recompute(
+    session: AsyncSession,
+    *,
+    source: str,
+    reason: str,
+    requested_by: str,
+    now: datetime,
+    run_after: datetime | None = None,
+) -> None:
+    """Queue a recompute in the caller's transaction (written with the schedule or policy it is about)."""
+    session.add(
+        RecomputeRequestRow(
+            source=source,
+            reason=reason[:500],
+            requested_by=requested_by,
+            requested_at=now,
+            run_after=max(now, run_after) if run_after else now,
+        )
+    )
+
+
+def policy_run_after(policy: PolicyVersion) -> datetime:
+    """A policy version is applied to running clocks from the start of its first day."""
+    return _start_of(policy.effective_from)
+
+
+async def run_pending_recomputes(session: AsyncSession, ref: Reference, now: datetime) -> RecomputeResult | None:
+    """Claim the due recompute requests and recompute once for all of them; None when none is due."""
+    pending = (REQUEST.c.done_at.is_(None)) & (REQUEST.c.run_after <= now)
+    claimed = list(
+        (
+            await run(
+                session,
+                update(REQUEST)
+                .where(pending)
+                .values(done_at=now)
+                .returning(REQUEST.c.id, REQUEST.c.source, REQUEST.c.reason),
+            )
+        ).all()
+    )
+    await session.commit()
+    if not claimed:
+        return None
+    ids = [int(i) for i, _, _ in claimed]
+    try:
+        result = await recompute_deadlines(
+            session,
+            ref,
+            now,
+            reason="；".join(dict.fromkeys(r for _, _, r in claimed)),
+            source=",".join(sorted({s for _, s, _ in claimed})),
+            adopt_policy=any(s == "policy" for _, s, _ in claimed),
+        )
+    except BaseException:
+        await session.rollback()
+        await run(session, update(REQUEST).where(REQUEST.c.id.in_(ids)).values(done_at=None))
+        await session.commit()
+        raise
+    result.requests = ids
+    summary = {
+        "clocks": result.clocks,
+        "changed": result.changed,
+        "moved": result.moved,
+        "adopted_policy": result.adopted_policy,
+    }
+    await run(session, update(REQUEST).where(REQUEST.c.id.in_(ids)).values(result=summary))
+    await session.commit()
+    return result

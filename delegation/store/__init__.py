@@ -1,0 +1,1 @@
+"""The only home of SQL: engine and sessions, tables, dialect helpers and the repository."""

@@ -1,0 +1,120 @@
+"""Queries. Each function does one round trip (or a fixed few), never one per row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from delegation.store.tables import (
+    CalendarScheduleRow,
+    ClockRow,
+    ClockRungRow,
+    ClockStopRow,
+    CourtOverrideRow,
+    DelegationRow,
+    DocumentRow,
+    EventRow,
+    ExtensionRow,
+    PolicyDocumentRow,
+    UserRow,
+)
+
+
+async def get_delegation(session: AsyncSession, delegation_id: int) -> DelegationRow | None:
+    return await session.get(DelegationRow, delegation_id)
+
+
+async def find_by_idempotency_key(session: AsyncSession, username: str, key: str) -> DelegationRow | None:
+    stmt = select(DelegationRow).where(DelegationRow.created_by == username, DelegationRow.idempotency_key == key)
+    return (await session.exec(stmt)).first()
+
+
+_DELEGATION = cast(Table, DelegationRow.__table__)  # type: ignore[attr-defined]
+
+
+async def compare_and_set(
+    session: AsyncSession, row: DelegationRow, expected_version: int, values: dict[str, Any]
+) -> bool:
+    """Write `values` and the next version if the row still has `expected_version`; mirror them on `row`.
+
+    A plain UPDATE (no ORM synchronisation) keeps the hot path of every transition short; the loaded
+    object is then told the new values as committed state, so it is not flushed again.
+    """
+    changes = {**values, "version": expected_version + 1}
+    stmt = (
+        update(_DELEGATION)
+        .where(_DELEGATION.c.id == row.id, _DELEGATION.c.version == expected_version)
+        .values(**changes)
+    )
+    result = await (await session.connection()).execute(stmt)
+    if result.rowcount != 1:
+        return False
+    for name, value in changes.items():
+        set_committed_value(row, name, value)
+    return True
+
+
+async def insert_rows(session: AsyncSession, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    """Append rows with a plain INSERT in the session's transaction (no objects, no RETURNING)."""
+    if rows:
+        await (await session.connection()).execute(insert(cast(Table, model.__table__)), rows)  # type: ignore[attr-defined]
+
+
+async def document_kinds(session: AsyncSession, delegation_id: int) -> list[str]:
+    stmt = select(DocumentRow.kind).where(DocumentRow.delegation_id == delegation_id)
+    return list(await session.exec(stmt))
+
+
+async def clocks_of(session: AsyncSession, delegation_id: int) -> list[tuple[ClockRow, list[ClockStopRow], list[str]]]:
+    """Every clock of a delegation with its stops and fired rungs, in three queries."""
+    clock_rows = list(
+        await session.exec(select(ClockRow).where(ClockRow.delegation_id == delegation_id).order_by(col(ClockRow.id)))
+    )
+    ids = [c.id for c in clock_rows]
+    stops: dict[int, list[ClockStopRow]] = {i: [] for i in ids if i is not None}
+    fired: dict[int, list[str]] = {i: [] for i in ids if i is not None}
+    if ids:
+        for stop in await session.exec(select(ClockStopRow).where(col(ClockStopRow.clock_id).in_(ids))):
+            stops[stop.clock_id].append(stop)
+        for rung in await session.exec(select(ClockRungRow).where(col(ClockRungRow.clock_id).in_(ids))):
+            fired[rung.clock_id].append(rung.rung)
+    return [(c, stops[c.id], fired[c.id]) for c in clock_rows if c.id is not None]
+
+
+async def events_of(session: AsyncSession, delegation_id: int) -> Sequence[EventRow]:
+    stmt = select(EventRow).where(EventRow.delegation_id == delegation_id).order_by(EventRow.id)  # type: ignore[arg-type]
+    return list(await session.exec(stmt))
+
+
+async def documents_of(session: AsyncSession, delegation_id: int) -> Sequence[DocumentRow]:
+    stmt = select(DocumentRow).where(DocumentRow.delegation_id == delegation_id).order_by(DocumentRow.id)  # type: ignore[arg-type]
+    return list(await session.exec(stmt))
+
+
+async def extensions_of(session: AsyncSession, delegation_id: int) -> Sequence[ExtensionRow]:
+    stmt = select(ExtensionRow).where(ExtensionRow.delegation_id == delegation_id).order_by(ExtensionRow.id)  # type: ignore[arg-type]
+    return list(await session.exec(stmt))
+
+
+async def court_overrides(session: AsyncSession) -> Sequence[CourtOverrideRow]:
+    stmt = select(CourtOverrideRow).order_by(CourtOverrideRow.effective_from, CourtOverrideRow.id)  # type: ignore[arg-type]
+    return list(await session.exec(stmt))
+
+
+async def calendar_schedules(session: AsyncSession) -> Sequence[CalendarScheduleRow]:
+    stmt = select(CalendarScheduleRow).order_by(CalendarScheduleRow.year, CalendarScheduleRow.id)  # type: ignore[arg-type]
+    return list(await session.exec(stmt))
+
+
+async def policy_documents(session: AsyncSession) -> Sequence[PolicyDocumentRow]:
+    stmt = select(PolicyDocumentRow).order_by(PolicyDocumentRow.effective_from)  # type: ignore[arg-type]
+    return list(await session.exec(stmt))
+
+
+async def get_user(session: AsyncSession, username: str) -> UserRow | None:
+    return (await session.exec(select(UserRow).where(UserRow.username == username))).first()

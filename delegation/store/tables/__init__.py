@@ -1,0 +1,57 @@
+"""SQLModel tables: the only package that knows SQLModel. One module per concern; all are imported here
+so that SQLModel.metadata (and Alembic) sees every table."""
+
+from delegation.store.tables.access import AccessLogRow, ApiTokenRow, LoginAttemptRow, UserSessionRow
+from delegation.store.tables.columns import UTCDateTime
+from delegation.store.tables.core import (
+    AssetResultRow,
+    CalendarScheduleRow,
+    ClockRow,
+    ClockRungRow,
+    ClockStopRow,
+    CourtOverrideRow,
+    DelegationRow,
+    DocumentRow,
+    EventRow,
+    ExtensionRow,
+    PolicyDocumentRow,
+    UserRow,
+    clock_from_row,
+)
+from delegation.store.tables.sla import (
+    InboxRow,
+    JobRunRow,
+    NoticeCounterRow,
+    NoticeRow,
+    OutboxRow,
+    RecomputeRequestRow,
+    SubscriptionRow,
+)
+
+__all__ = [
+    "AccessLogRow",
+    "ApiTokenRow",
+    "AssetResultRow",
+    "CalendarScheduleRow",
+    "ClockRow",
+    "ClockRungRow",
+    "ClockStopRow",
+    "CourtOverrideRow",
+    "DelegationRow",
+    "DocumentRow",
+    "EventRow",
+    "ExtensionRow",
+    "InboxRow",
+    "JobRunRow",
+    "LoginAttemptRow",
+    "NoticeCounterRow",
+    "NoticeRow",
+    "OutboxRow",
+    "PolicyDocumentRow",
+    "RecomputeRequestRow",
+    "SubscriptionRow",
+    "UTCDateTime",
+    "UserRow",
+    "UserSessionRow",
+    "clock_from_row",
+]
