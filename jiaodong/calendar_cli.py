@@ -51,13 +51,29 @@ def due(
     n: Annotated[
         int,
         typer.Argument(
-            metavar="N", help="Working days; counting starts the day after DATE. Use -- before a negative N."
+            metavar="N",
+            help="Working days (or plain days with --days); counting starts the day after DATE. "
+            "Use -- before a negative N.",
         ),
     ],
+    days: Annotated[
+        bool,
+        typer.Option(
+            "--days",
+            help='N plain days ("十五日内"): the last day is DATE + N, moved past rest days and holidays '
+            "(民诉法 第八十五条; make-up workdays are not rest days). N must be at least 1.",
+        ),
+    ] = False,
 ) -> None:
-    """Print the N-th working day after DATE, followed by ' provisional' if not yet confirmed."""
+    """Print the last day of the period, followed by ' provisional' if not yet confirmed."""
+    calendar = calendar_provider()
     try:
-        deadline = calendar_provider().add_working_days(trigger, n)
+        if days:
+            if n < 1:
+                _fail(f"a period of days needs N >= 1, got {n} (以日计算的期间至少为1日)", 2)
+            deadline = calendar.calendar_period_end(trigger, n)
+        else:
+            deadline = calendar.add_working_days(trigger, n)
     except CalendarRangeError as e:
         _fail(str(e), 2)
     typer.echo(deadline.date.isoformat() + (" provisional" if deadline.provisional else ""))

@@ -130,6 +130,11 @@ def test_due_instant_is_midnight_after_the_last_day(cal: WorkingCalendar) -> Non
         ("2026-03-02", 3, "2026-03-05", False),
         ("2026-12-20", 10, "2026-12-30", False),
         ("2026-12-25", 10, "2027-01-04", True),
+        # 民诉法 第二百四十条, received Thu 2026-02-05: day 15 (02-20) is inside 春节, so it moves to 02-24;
+        # day 30 (03-07) is a Saturday, so it moves to Monday 03-09
+        ("2026-02-05", 15, "2026-02-24", False),
+        ("2026-02-05", 30, "2026-03-09", False),
+        ("2026-03-02", 10, "2026-03-12", False),  # 委托送达 counted from receipt of the letter
     ],
 )
 def test_calendar_period_end(cal: WorkingCalendar, trigger: str, n: int, expected: str, provisional: bool) -> None:

@@ -41,6 +41,21 @@ def test_due_provisional_and_negative() -> None:
     assert runner.invoke(calendar_app, ["due", "2026-02-24", "--", "-1"]).stdout == "2026-02-14\n"
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["due", "2026-02-05", "15", "--days"], "2026-02-24\n"),  # 第二百四十条 start-by, moved past 春节
+        (["due", "2026-02-05", "30", "--days"], "2026-03-09\n"),  # report-by, moved past a weekend
+        (["due", "2026-03-02", "10", "--days"], "2026-03-12\n"),  # service from receipt
+        (["due", "2026-02-13", "1", "--days"], "2026-02-14\n"),  # a make-up Saturday is not a rest day
+        (["due", "2026-12-20", "14", "--days"], "2027-01-04 provisional\n"),  # 2027 not yet confirmed
+    ],
+)
+def test_due_in_plain_days_moves_past_rest_days_and_holidays(args: list[str], expected: str) -> None:
+    result = runner.invoke(calendar_app, args)
+    assert (result.exit_code, result.stdout) == (0, expected)
+
+
 def test_is_working_day() -> None:
     assert runner.invoke(calendar_app, ["is-working-day", "2026-02-14"]).stdout == "yes\n"
     assert runner.invoke(calendar_app, ["is-working-day", "2026-02-16"]).stdout == "no\n"
@@ -54,6 +69,8 @@ def test_is_working_day() -> None:
         (["due", "2026-02-13", "two"], "valid integer"),
         (["due", "2099-01-01", "1"], "supported range"),
         (["due", "2040-12-30", "5"], "supported range"),
+        (["due", "2026-02-05", "0", "--days"], "N >= 1"),
+        (["due", "2040-12-30", "5", "--days"], "supported range"),
         (["is-working-day", "tomorrow"], "YYYY-MM-DD"),
         (["is-working-day", "1999-01-01"], "supported range"),
     ],
