@@ -1,5 +1,10 @@
 """The deployments, defined once: `prefect.yaml` declares the same (checked by a test), `serve_all` serves
-them from this process for the embedded default (`jiaodong serve`), `prefect deploy --all` uses the YAML."""
+them from this process for the embedded default (`jiaodong serve`), `prefect deploy --all` uses the YAML.
+
+Entrypoints are module paths (`flows.sla_watch.sla_watch`): a worker imports them from the installed
+package, so no run depends on a checkout at a fixed path or on a pull step. The every-minute jobs carry a
+deployment concurrency limit of one with CANCEL_NEW: when the database is slow, a new run is cancelled
+instead of piling up behind the one still running (the next minute's run picks up the work)."""
 
 from __future__ import annotations
 
@@ -15,50 +20,55 @@ TAGS = ("jiaodong",)
 @dataclass(frozen=True)
 class DeploymentSpec:
     name: str
-    entrypoint: str  # path/to/file.py:function, relative to the project folder (as prefect.yaml wants it)
+    entrypoint: str  # module path of the flow function: package.module.function
     cron: str
     description: str
     parameters: dict[str, Any] = field(default_factory=dict)
+    # At most this many runs at once; a run over the limit is cancelled (None: no limit).
+    concurrency_limit: int | None = None
 
     @property
     def module(self) -> str:
-        return self.entrypoint.split(":")[0].removesuffix(".py").replace("/", ".")
+        return self.entrypoint.rsplit(".", 1)[0]
 
     @property
     def function(self) -> str:
-        return self.entrypoint.split(":")[1]
+        return self.entrypoint.rsplit(".", 1)[1]
 
 
 DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
     DeploymentSpec(
         "sla-watch",
-        "flows/sla_watch.py:sla_watch",
+        "flows.sla_watch.sla_watch",
         "* * * * *",
         "Every minute: fire due clock rungs (due soon, overdue, 督办, escalation) once each, in working hours.",
+        concurrency_limit=1,
     ),
     DeploymentSpec(
         "deliver-notifications",
-        "flows/deliver.py:deliver_notifications",
+        "flows.deliver.deliver_notifications",
         "* * * * *",
         "Every minute and on demand: expand outbox intents, send e-mail/webhooks/chat/Prefect events with backoff.",
+        concurrency_limit=1,
     ),
     DeploymentSpec(
         "daily-digest",
-        "flows/digest.py:daily_digest",
+        "flows.digest.daily_digest",
         "30 8 * * *",
         "08:30 on working days: per court due today and overdue; per command center its overdue list.",
     ),
     DeploymentSpec(
         "monthly-report",
-        "flows/monthly_report.py:monthly_report",
+        "flows.monthly_report.monthly_report",
         "0 7 * * *",
         "First working day of the month, 07:00: last month's report per court and court pair (.xlsx).",
     ),
     DeploymentSpec(
         "recompute-deadlines",
-        "flows/recompute.py:recompute_deadlines",
+        "flows.recompute.recompute_deadlines",
         "*/5 * * * *",
         "After a holiday schedule or policy load (queued with it): recompute open clocks, record moved due times.",
+        concurrency_limit=1,
     ),
 )
 
@@ -69,10 +79,11 @@ def flow_of(spec: DeploymentSpec) -> Any:
 
 def _options(spec: DeploymentSpec) -> dict[str, Any]:
     """to_deployment arguments: cron in Asia/Shanghai, module-path entrypoints (runs do not depend on the cwd)."""
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.schedules import Cron
     from prefect.types.entrypoint import EntrypointType
 
-    return {
+    options: dict[str, Any] = {
         "name": spec.name,
         "schedules": [Cron(spec.cron, timezone=TIMEZONE)],
         "description": spec.description,
@@ -80,6 +91,11 @@ def _options(spec: DeploymentSpec) -> dict[str, Any]:
         "parameters": dict(spec.parameters),
         "entrypoint_type": EntrypointType.MODULE_PATH,
     }
+    if spec.concurrency_limit is not None:
+        options["concurrency_limit"] = ConcurrencyLimitConfig(
+            limit=spec.concurrency_limit, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+        )
+    return options
 
 
 def build_deployments() -> list[Any]:

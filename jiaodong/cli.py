@@ -10,7 +10,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from jiaodong import admin_cli, calendar_cli, i18n_cli, sla_cli, users_cli
+from jiaodong import admin_cli, calendar_cli, i18n_cli, ops_cli, sla_cli, users_cli
 from jiaodong.settings import get_settings
 
 app = typer.Typer(help="胶东五市跨院委托执行协作平台 / Jiaodong cross-court delegation", no_args_is_help=True)
@@ -23,6 +23,7 @@ app.add_typer(admin_cli.courts_app, name="court")
 app.add_typer(admin_cli.policy_app, name="policy")
 app.add_typer(sla_cli.sla_app, name="sla")
 app.add_typer(i18n_cli.i18n_app, name="i18n")
+app.add_typer(ops_cli.ops_app, name="ops")
 users_cli.register(app)  # jiaodong user add, jiaodong token create|list|revoke
 
 T = TypeVar("T")

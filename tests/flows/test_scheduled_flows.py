@@ -53,6 +53,43 @@ async def test_the_deployments_register_with_their_cron_schedules_in_shanghai_ti
         [schedule] = registered[spec.name].schedules
         assert schedule.active and schedule.schedule.cron == spec.cron  # type: ignore[union-attr]
         assert schedule.schedule.timezone == TIMEZONE  # type: ignore[union-attr]
+        deployment = registered[spec.name]
+        assert deployment.entrypoint == spec.entrypoint  # a module path: no checkout, no pull step
+        if spec.concurrency_limit is None:
+            assert deployment.global_concurrency_limit is None
+        else:
+            assert deployment.global_concurrency_limit is not None
+            assert deployment.global_concurrency_limit.limit == spec.concurrency_limit
+            assert deployment.concurrency_options is not None
+            assert deployment.concurrency_options.collision_strategy.value == "CANCEL_NEW"
+
+
+def test_the_every_minute_jobs_never_overlap() -> None:
+    every_minute = {spec.name for spec in DEPLOYMENTS if spec.cron.startswith("* ") or spec.cron.startswith("*/")}
+    assert every_minute == {"sla-watch", "deliver-notifications", "recompute-deadlines"}
+    assert all(spec.concurrency_limit == 1 for spec in DEPLOYMENTS if spec.name in every_minute)
+
+
+async def test_the_operators_automations_apply_idempotently_and_notify_their_channel(prefect_api: str) -> None:
+    from prefect.automations import Automation
+    from prefect.blocks.notifications import CustomWebhookNotificationBlock
+    from prefect.client.orchestration import get_client
+
+    from flows.automations import AUTOMATIONS, NOTIFY_BLOCK, ZOMBIE_AFTER, apply
+
+    first = await apply("http://127.0.0.1:9/hooks/ops")
+    second = await apply("http://127.0.0.1:9/hooks/ops-room")  # re-applied: replaced, never duplicated
+    assert first == second == [spec.name for spec in AUTOMATIONS]
+    async with get_client() as client:
+        ours = [a for a in await client.read_automations() if a.name.startswith("jiaodong: ")]
+    assert sorted(a.name for a in ours) == sorted(first)
+    block = await CustomWebhookNotificationBlock.aload(NOTIFY_BLOCK)
+    assert "ops-room" in str(block.url)
+    zombie = await Automation.aread(name="jiaodong: crash zombie flow runs")
+    assert zombie.trigger.posture == "Proactive" and zombie.trigger.within == ZOMBIE_AFTER  # type: ignore[union-attr]
+    assert [a.type for a in zombie.actions] == ["change-flow-run-state", "send-notification"]
+    escalate = await Automation.aread(name="jiaodong: escalated to the regional coordinator")
+    assert escalate.trigger.expect == {"jiaodong.notice.escalate"}  # type: ignore[union-attr]
 
 
 def test_every_deployment_is_an_async_flow_named_like_it() -> None:

@@ -18,10 +18,21 @@ def test_prefect_yaml_declares_exactly_the_deployments_the_embedded_runner_serve
     declared = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
     assert [d["name"] for d in declared] == [s.name for s in DEPLOYMENTS]
     for d, spec in zip(declared, DEPLOYMENTS, strict=True):
-        assert d["entrypoint"] == spec.entrypoint and (ROOT / spec.entrypoint.split(":")[0]).is_file()
+        assert d["entrypoint"] == spec.entrypoint
+        assert (ROOT / (spec.module.replace(".", "/") + ".py")).is_file()
         assert d["schedules"] == [{"cron": spec.cron, "timezone": TIMEZONE}]
         assert d["work_pool"]["name"] == WORK_POOL and d["description"] == spec.description
         assert d["parameters"] == spec.parameters
+        if spec.concurrency_limit is None:
+            assert "concurrency_limit" not in d
+        else:
+            assert d["concurrency_limit"] == {"limit": spec.concurrency_limit, "collision_strategy": "CANCEL_NEW"}
+
+
+def test_prefect_yaml_needs_no_checkout_on_the_workers() -> None:
+    config = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    assert config["pull"] == []  # module-path entrypoints import the installed package
+    assert "{{" not in (ROOT / "prefect.yaml").read_text(encoding="utf-8")
 
 
 def test_the_embedded_prefect_server_keeps_its_data_in_the_data_folder(tmp_path: Path) -> None:
