@@ -31,6 +31,7 @@ from delegation.core.clocks import SHANGHAI
 from jiaodong.cli import upgrade_database
 from jiaodong.demo import DEMO_PASSWORD, seed
 from jiaodong.settings import Settings
+from tests.e2e.accessibility import CHECKED, write_report
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -68,6 +69,7 @@ class LiveServer:
     clock: Clock
     database_url: str
     data_dir: Path
+    app: Any = None
     shots: list[str] = field(default_factory=list)
 
 
@@ -84,8 +86,19 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.fixture(scope="session")
+def artifacts() -> Iterator[Path]:
+    """test-artifacts/e2e/, emptied once per run; the accessibility report is written there at the end."""
+    if ARTIFACTS.exists():
+        shutil.rmtree(ARTIFACTS)
+    ARTIFACTS.mkdir(parents=True)
+    yield ARTIFACTS
+    if CHECKED:
+        write_report(ARTIFACTS / "accessibility.json")
+
+
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live_server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[LiveServer]:
     if not Path(CHROMIUM).exists():
         message = f"{CHROMIUM} is missing: install Debian's chromium (scripts/test does it with apt)"
         if os.environ.get("CI", "").lower() == "true":
@@ -107,11 +120,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
-    if ARTIFACTS.exists():
-        shutil.rmtree(ARTIFACTS)
-    ARTIFACTS.mkdir(parents=True)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", clock, url, data_dir)
+        yield LiveServer(f"http://127.0.0.1:{port}", clock, url, data_dir, app)
     finally:
         server.should_exit = True
         thread.join(10)
