@@ -344,8 +344,9 @@ class CourtOut(Out):
     name: str
     name_en: str
     city: str
-    level: str
-    parent_code: str | None
+    level: str = Field(description="high, intermediate, basic, maritime, railway_intermediate or railway")
+    parent_code: str | None = Field(description="the superior court's code (same as superior; kept for clients)")
+    superior: str | None = Field(description="the superior court (上级人民法院) that supervises it; none for 鲁")
     division_code: str | None
     code_verified: bool
     active: bool

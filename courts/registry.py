@@ -1,9 +1,14 @@
 """The court registry: the courts of the five Jiaodong cities, and administrators' corrections.
 
 The shipped list (courts/data/courts.csv) derives most codes from administrative division codes
-(``code_verified`` False). Administrators correct codes and names, add courts (development-zone
-courts) and retire courts through ``CourtOverride`` records; history is never lost: a retired court
-still resolves by its code, and a corrected code keeps resolving to the same court as an alias.
+(``code_verified`` False). Every court but the 山东省高级人民法院 names its superior court in
+``parent_code`` (执行工作若干问题的规定 第74条: the superior supervises): a basic court its city's
+intermediate court; an intermediate court and the 青岛海事法院 the high court; the 青岛铁路运输法院 the
+济南铁路运输中级法院, whose superior is the high court. courts/data/places.csv adds the place names a
+court's own name does not carry (new areas, development zones, pre-reform names such as 即墨市).
+Administrators correct codes and names, add courts and retire courts through ``CourtOverride``
+records; history is never lost: a retired court still resolves by its code, and a corrected code
+keeps resolving to the same court as an alias.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ __all__ = [
     "CourtOverride",
     "CourtOverrideError",
     "CourtRegistry",
+    "PlaceAlias",
     "UnknownCourt",
 ]
 
@@ -41,7 +47,23 @@ class CourtLevel(StrEnum):
     HIGH = "high"
     INTERMEDIATE = "intermediate"
     BASIC = "basic"
-    MARITIME = "maritime"
+    MARITIME = "maritime"  # 海事法院: an intermediate-level special court (superior: the high court)
+    RAILWAY_INTERMEDIATE = "railway_intermediate"  # 铁路运输中级法院 (superior: the high court)
+    RAILWAY = "railway"  # 铁路运输法院: a basic-level special court (superior: its railway intermediate court)
+
+
+# Each level's superior level (执行工作若干问题的规定 第74条; 人民法院组织法 第十五条 on special courts).
+SUPERIOR_LEVEL: dict[CourtLevel, CourtLevel] = {
+    CourtLevel.BASIC: CourtLevel.INTERMEDIATE,
+    CourtLevel.INTERMEDIATE: CourtLevel.HIGH,
+    CourtLevel.MARITIME: CourtLevel.HIGH,
+    CourtLevel.RAILWAY: CourtLevel.RAILWAY_INTERMEDIATE,
+    CourtLevel.RAILWAY_INTERMEDIATE: CourtLevel.HIGH,
+}
+# Courts that supervise but sit outside the five cities' delegation network: no city list, no place.
+_ABOVE_THE_CITIES = frozenset({CourtLevel.HIGH, CourtLevel.RAILWAY_INTERMEDIATE})
+# Words that make a text a ship or maritime matter: 规定 第三条, a ship goes to the maritime court.
+_MARITIME_WORDS = ("船舶", "船名", "船籍港", "渔船", "货船", "货轮", "油轮", "海船", "海事", "集装箱船")
 
 
 @dataclass(frozen=True)
@@ -57,6 +79,12 @@ class Court:
     active: bool = True
     valid_from: date | None = None
     valid_to: date | None = None  # last day the court was active, inclusive
+
+    @property
+    def takes_matters(self) -> bool:
+        """Whether the court can be an assisting court of the network (not the high court or the railway
+        intermediate court, which only supervise)."""
+        return self.level not in _ABOVE_THE_CITIES
 
     @property
     def place_name(self) -> str | None:
@@ -163,10 +191,16 @@ class CourtRegistry:
         "_cities",
         "_city_intermediate",
         "_courts",
+        "_place_aliases",
         "_places",
     )
 
-    def __init__(self, courts: Iterable[Court], aliases: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        courts: Iterable[Court],
+        aliases: Mapping[str, str] | None = None,
+        place_aliases: Iterable[PlaceAlias] = (),
+    ) -> None:
         by_code: dict[str, Court] = {}
         for c in courts:
             if c.code in by_code:
@@ -175,6 +209,8 @@ class CourtRegistry:
         self._courts = by_code
         self._aliases = dict(aliases or {})
         _validate(by_code, self._aliases)
+        place_aliases = tuple(place_aliases)
+        self._place_aliases = place_aliases
 
         def group(key: str, courts: Iterable[Court]) -> dict[str, tuple[Court, ...]]:
             out: dict[str, list[Court]] = {}
@@ -194,15 +230,21 @@ class CourtRegistry:
         self._children = group("parent_code", active)
         self._by_division = group("division_code", active)
         self._city_intermediate = {c.city: c for c in reversed(active) if c.level is CourtLevel.INTERMEDIATE}
-        others = sorted({c.city for c in everything} - set(CITIES))
-        self._cities = tuple(c for c in CITIES if c in self._all_by_city) + tuple(others)
-        # Longest place names first so that 市南区 wins over a shorter name inside it.
-        places: list[tuple[str, Court]] = []
+        networked = [c for c in everything if c.takes_matters]
+        others = sorted({c.city for c in networked} - set(CITIES))
+        self._cities = tuple(c for c in CITIES if c in {n.city for n in networked}) + tuple(others)
+        # Longest place names first so that 市南区 wins over a shorter name inside it; for equal lengths a
+        # court's own name comes before a listed alias.
+        places: list[_Place] = []
         for c in active:
             place = c.place_name
-            if place and c.level is not CourtLevel.INTERMEDIATE:
-                places.append((place, c))
-        self._places = sorted(places, key=lambda pc: -len(pc[0]))
+            if place and c.level in (CourtLevel.BASIC,):
+                places.append(_Place(place, c, needs_city=False))
+        for alias in place_aliases:
+            court = by_code.get(alias.court_code)
+            if court is not None and court.active:
+                places.append(_Place(alias.place, court, needs_city=alias.needs_city))
+        self._places = sorted(places, key=lambda p: -len(p.name))
 
     # -- construction -------------------------------------------------------------------------
 
@@ -212,8 +254,8 @@ class CourtRegistry:
         return _shipped_registry()
 
     @classmethod
-    def from_csv(cls, text: str) -> CourtRegistry:
-        return cls(_parse_csv(text))
+    def from_csv(cls, text: str, places: str | None = None) -> CourtRegistry:
+        return cls(_parse_csv(text), place_aliases=_parse_places(places) if places else ())
 
     def with_overrides(self, records: Iterable[CourtOverride], *, as_of: date | None = None) -> CourtRegistry:
         """A new registry with ``records`` applied in ``effective_from`` order (stable for ties).
@@ -224,7 +266,8 @@ class CourtRegistry:
         for rec in sorted(records, key=lambda r: r.effective_from):
             if as_of is None or rec.effective_from <= as_of:
                 courts = _apply(courts, aliases, rec)
-        return CourtRegistry(courts.values(), aliases)
+        place_aliases = [replace(p, court_code=aliases.get(p.court_code, p.court_code)) for p in self._place_aliases]
+        return CourtRegistry(courts.values(), aliases, place_aliases)
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -291,6 +334,16 @@ class CourtRegistry:
             return self.get(court.parent_code)
         return self.intermediate_of_city(court.city)
 
+    def superior(self, code: str) -> Court | None:
+        """The court's superior court (上级人民法院), which supervises it (执行工作若干问题的规定 第74条)
+        and orders it to act (民诉法 第二百四十条); None for the high court."""
+        court = self.get(code)
+        return self.get(court.parent_code) if court.parent_code else None
+
+    def maritime_court(self) -> Court | None:
+        """The active maritime court (青岛海事法院): ships and maritime matters go to it (规定 第三条)."""
+        return next(iter(self._by_level.get(str(CourtLevel.MARITIME), ())), None)
+
     # -- suggestions (active courts only) ------------------------------------------------------
 
     def suggest_for_division(self, division_code: str) -> Court | None:
@@ -315,21 +368,31 @@ class CourtRegistry:
         return None
 
     def suggest_for_district_name(self, text: str) -> Court | None:
-        """A place name ("芝罘区", "芝罘") or an address ("烟台市芝罘区...") -> the court of that place.
+        """A place name ("芝罘区", "芝罘") or an address ("烟台市芝罘区...") -> the court of that place, of
+        the same level as the place (规定 第三条: 执行标的物所在地或者执行行为实施地的同级人民法院).
 
-        The first district/county named wins, preferring one in a city the text names; a text that
-        names only a city gives that city's intermediate court."""
+        A ship or maritime matter ("船舶", "海事" ...) goes to the maritime court. Otherwise the first
+        district, county, new area or development zone named wins (also by a pre-reform name: 即墨市,
+        蓬莱市, 长岛县), preferring one in a city the text names; a generic name ("经济技术开发区")
+        counts only with its city named; a text that names only a city gives that city's intermediate
+        court."""
         text = text.strip()
         if not text:
             return None
+        if any(word in text for word in _MARITIME_WORDS):
+            maritime = self.maritime_court()
+            if maritime is not None:
+                return maritime
+        city_pos = {city: text.find(city) for city in self._cities if city in text}
         hits: list[tuple[int, Court]] = []
-        for place, court in self._places:
-            pos = text.find(place)
-            if pos < 0 and len(place) >= 3 and text == place[:-1]:
+        for place in self._places:
+            if place.needs_city and place.court.city not in city_pos:
+                continue
+            pos = text.find(place.name)
+            if pos < 0 and not place.needs_city and len(place.name) >= 3 and text == place.name[:-1]:
                 pos = 0  # a bare name without its 区/县/市 suffix
             if pos >= 0:
-                hits.append((pos, court))
-        city_pos = {city: text.find(city) for city in self._cities if city in text}
+                hits.append((pos, place.court))
         if hits:
             in_named_city = [h for h in hits if h[1].city in city_pos]
             return min(in_named_city or hits, key=lambda h: h[0])[1]
@@ -338,6 +401,35 @@ class CourtRegistry:
             if intermediate is not None:
                 return intermediate
         return None
+
+
+@dataclass(frozen=True)
+class PlaceAlias:
+    """A place name that a court's own name does not carry: 青岛西海岸新区 (黄岛区), 即墨市 (即墨区 since
+    2017), 烟台开发区. With ``needs_city`` it counts only in a text that names the court's city."""
+
+    place: str
+    court_code: str
+    needs_city: bool = False
+
+
+@dataclass(frozen=True)
+class _Place:
+    name: str
+    court: Court
+    needs_city: bool
+
+
+def _parse_places(text: str) -> list[PlaceAlias]:
+    reader = csv.DictReader(io.StringIO(text))
+    if tuple(reader.fieldnames or ()) != ("place", "court", "needs_city", "note"):
+        raise ValueError(f"places.csv columns must be place, court, needs_city, note, got {reader.fieldnames}")
+    out: list[PlaceAlias] = []
+    for row in reader:
+        if row["needs_city"] not in ("yes", "no"):
+            raise ValueError(f"places.csv {row['place']}: needs_city must be yes or no")
+        out.append(PlaceAlias(row["place"].strip(), row["court"].strip(), row["needs_city"] == "yes"))
+    return out
 
 
 def _apply(courts: dict[str, Court], aliases: dict[str, str], rec: CourtOverride) -> dict[str, Court]:
@@ -399,15 +491,8 @@ def _apply(courts: dict[str, Court], aliases: dict[str, str], rec: CourtOverride
             raise CourtOverrideError(
                 f"新增法院 {code} 缺少：{', '.join(missing)}", f"new court {code} needs: {', '.join(missing)}"
             )
-        if "parent_code" not in changes and changes["level"] is CourtLevel.BASIC:
-            changes["parent_code"] = next(
-                (
-                    c.code
-                    for c in courts.values()
-                    if c.active and c.city == changes["city"] and c.level is CourtLevel.INTERMEDIATE
-                ),
-                None,
-            )
+        if "parent_code" not in changes:
+            changes["parent_code"] = _default_superior(courts, changes["level"], str(changes["city"]))
         # Placeholders for the required fields, all replaced from ``changes`` below.
         current = Court(
             code=code,
@@ -426,6 +511,16 @@ def _apply(courts: dict[str, Court], aliases: dict[str, str], rec: CourtOverride
         changes["parent_code"] = aliases.get(parent_code, parent_code) if parent_code else None
     updated = replace(current, **changes)  # type: ignore[arg-type]
     return {**courts, code: updated}
+
+
+def _default_superior(courts: Mapping[str, Court], level: object, city: str) -> str | None:
+    """A new court's superior when the administrator names none: a basic court's is the intermediate
+    court of its city, an intermediate or maritime court's the high court."""
+    want = SUPERIOR_LEVEL.get(CourtLevel(str(level)))
+    for c in courts.values():
+        if c.active and c.level is want and (want is not CourtLevel.INTERMEDIATE or c.city == city):
+            return c.code
+    return None
 
 
 def _validate(courts: Mapping[str, Court], aliases: Mapping[str, str]) -> None:
@@ -455,8 +550,13 @@ def _validate(courts: Mapping[str, Court], aliases: Mapping[str, str]) -> None:
                     f"{where_zh}：基层法院的上级必须是本市中级法院",
                     f"{where_en}: a basic court's parent must be the intermediate court of its city",
                 )
-        elif court.level is CourtLevel.BASIC:
-            raise CourtOverrideError(f"{where_zh}：基层法院缺少上级法院", f"{where_en}: a basic court needs a parent")
+            if parent.level is not SUPERIOR_LEVEL.get(court.level):
+                raise CourtOverrideError(
+                    f"{where_zh}：上级法院 {parent.code} 的级别不对",
+                    f"{where_en}: superior {parent.code} is not of the level above",
+                )
+        elif court.level is not CourtLevel.HIGH:
+            raise CourtOverrideError(f"{where_zh}：缺少上级法院", f"{where_en}: the court needs a superior court")
     for old, new in aliases.items():
         if new not in courts or old in courts:
             raise CourtOverrideError(f"代码别名 {old} → {new} 无效", f"invalid code alias {old} -> {new}")
@@ -464,5 +564,6 @@ def _validate(courts: Mapping[str, Court], aliases: Mapping[str, str]) -> None:
 
 @cache
 def _shipped_registry() -> CourtRegistry:
-    text = resources.files("courts").joinpath("data", "courts.csv").read_text(encoding="utf-8")
-    return CourtRegistry.from_csv(text)
+    data = resources.files("courts").joinpath("data")
+    courts = data.joinpath("courts.csv").read_text(encoding="utf-8")
+    return CourtRegistry.from_csv(courts, data.joinpath("places.csv").read_text(encoding="utf-8"))

@@ -144,7 +144,7 @@ def _validate_draft(ref: Reference, actor: Actor, data: DraftInput, now: datetim
     except ValidationFailed as exc:
         errors.extend(exc.errors)
     assisting = ref.registry.find(data.assisting_court)
-    if assisting is None or not assisting.active:
+    if assisting is None or not assisting.active or not assisting.takes_matters:
         errors.append(FieldError("assisting_court", "受托法院不存在或已撤销", "Unknown or retired assisting court."))
     elif assisting.code == actor.court_code:
         errors.append(FieldError("assisting_court", "不能委托本院办理", "A court cannot delegate to itself."))
@@ -466,7 +466,12 @@ async def _prepare(
         _needs(bool(data.comment.strip()), "comment", "请写明理由", "A reason is required.")
     elif action is Action.REDIRECT:
         target = ref.registry.find(data.new_court or "")
-        _needs(target is not None and target.active, "new_court", "请选择有效的受托法院", "Choose an active court.")
+        _needs(
+            target is not None and target.active and target.takes_matters,
+            "new_court",
+            "请选择有效的受托法院",
+            "Choose an active court.",
+        )
         assert target is not None
         _needs(
             target.code not in (row.requesting_court, row.assisting_court),

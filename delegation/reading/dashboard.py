@@ -101,7 +101,7 @@ class Dashboard:
 
 def covered_courts(ref: Reference, actor: Actor) -> list[Court]:
     """The courts whose matters this command center (or the regional coordinator) acts for."""
-    return [c for c in ref.registry.courts() if command_center_covers(actor, c.code, ref.city_of)]
+    return [c for c in ref.registry.courts() if c.takes_matters and command_center_covers(actor, c.code, ref.city_of)]
 
 
 def require_dashboard(ref: Reference, actor: Actor) -> list[Court]:

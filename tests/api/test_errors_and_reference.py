@@ -73,13 +73,19 @@ async def test_reference_data_gives_courts_suggestions_matter_schemas_calendar_a
             cursor = page["next_cursor"]
             if not cursor:
                 break
-        assert len(everything) == len(set(everything)) == 47
+        assert len(everything) == len(set(everything)) == 57
         assert ok(await client.get("/api/v1/courts/鲁0602"))["name"].endswith("人民法院")
         assert (await client.get("/api/v1/courts/鲁9999")).status_code == 404
         by_code = ok(await client.get("/api/v1/courts/suggest", params={"division_code": "370602"}))
         assert by_code["court"]["code"] == "鲁0602"
         by_place = ok(await client.get("/api/v1/courts/suggest", params={"place": "烟台市福山区某某路1号"}))
         assert by_place["court"]["code"] == "鲁0611"
+        new_area = ok(await client.get("/api/v1/courts/suggest", params={"place": "青岛西海岸新区长江中路"}))
+        assert new_area["court"]["code"] == "鲁0211"
+        ship = ok(await client.get("/api/v1/courts/suggest", params={"place": "船舶“鲁烟渔12345”"}))
+        assert ship["court"]["code"] == "鲁72" and ship["court"]["superior"] == "鲁"
+        high = ok(await client.get("/api/v1/courts", params={"level": "high"}))
+        assert [(c["code"], c["superior"]) for c in high["items"]] == [("鲁", None)]
         nowhere = ok(await client.get("/api/v1/courts/suggest", params={"place": "火星"}))
         assert nowhere["court"] is None
         assert (await client.get("/api/v1/courts/suggest")).status_code == 422
