@@ -13,10 +13,10 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
-from delegation.core.clocks import SHANGHAI
+from delegation.core.clocks import SHANGHAI, RunningClock
 from delegation.handling import service
 from delegation.reading import delegations as query_service
-from delegation.reading.delegations import DetailView, Listed, RunningClock
+from delegation.reading.delegations import DetailView, Listed
 from delegation.store.tables import AccessLogRow, AssetResultRow, DocumentRow, EventRow, ExtensionRow
 
 T = TypeVar("T")

@@ -31,7 +31,6 @@ __all__ = [
     "SHANGHAI",
     "CalendarRangeError",
     "Deadline",
-    "DueInstant",
     "WorkingCalendar",
     "WorkingHours",
     "YearStatus",
@@ -59,14 +58,6 @@ class Deadline:
     """The last day of a period; provisional if it depends on an unconfirmed year."""
 
     date: _Date
-    provisional: bool
-
-
-@dataclass(frozen=True, slots=True)
-class DueInstant:
-    """The end of a period as an instant (24:00 Asia/Shanghai = 00:00 of the next day)."""
-
-    at: datetime
     provisional: bool
 
 
@@ -310,14 +301,6 @@ class WorkingCalendar:
             raise self._beyond(day, 1)
         return self._dl[i].date
 
-    def previous_working_day(self, day: date) -> date:
-        """The last working day strictly before ``day``."""
-        off = self._offset(day)
-        i = self._rank[off] - self._working[off] - 1
-        if i < 0:
-            raise self._beyond(day, -1)
-        return self._dl[i].date
-
     def add_working_days(self, trigger: date, n: int) -> Deadline:
         """The n-th working day strictly after ``trigger`` (n >= 1), counting from the next day.
 
@@ -349,11 +332,6 @@ class WorkingCalendar:
         """Working days in (start, end]; negative (the count in (end, start]) when end < start."""
         return self._rank[self._offset(end)] - self._rank[self._offset(start)]
 
-    def due_instant(self, trigger: date, n: int) -> DueInstant:
-        """The end (24:00 Asia/Shanghai) of ``add_working_days(trigger, n)``."""
-        dl = self.add_working_days(trigger, n)
-        return DueInstant(datetime.combine(dl.date + _ONE_DAY, time(0), tzinfo=SHANGHAI), dl.provisional)
-
     def calendar_period_end(self, trigger: date, days: int) -> Deadline:
         """Last day of a period of ``days`` calendar days ("十日内"): trigger + days, moved to the
         next working day when that day is a day off. Provisional when that last day or a day it
@@ -378,9 +356,6 @@ class WorkingCalendar:
     def working_hours_start(self, day: date) -> datetime:
         """08:30 (by default) Asia/Shanghai on ``day``, whether or not it is a working day."""
         return datetime.combine(day, self._hours.start, tzinfo=SHANGHAI)
-
-    def working_hours_end(self, day: date) -> datetime:
-        return datetime.combine(day, self._hours.end, tzinfo=SHANGHAI)
 
     def is_working_moment(self, at: datetime) -> bool:
         """True when ``at`` (aware, any zone) is within office hours [start, end) of a working day."""

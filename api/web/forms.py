@@ -177,11 +177,6 @@ def draft_from_form(form: FormData, matter: MatterType) -> DraftForm:
     return DraftForm(shown, draft)
 
 
-def draft_values(row_fields: Mapping[str, Any], parties: list[dict[str, Any]], **top: Any) -> dict[str, Any]:
-    """Form values from a stored draft (for editing it)."""
-    return {**top, "fields": dict(row_fields), "parties": [dict(p) for p in parties]}
-
-
 def initial_parties(policy: PartyPolicy) -> list[dict[str, Any]]:
     """One empty row per party role the policy requires (applicant, debtor)."""
     first_type = next((f.choices[0].value for f in policy.fields if f.name == "party_type" and f.choices), "")

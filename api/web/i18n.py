@@ -68,10 +68,6 @@ def pick_locale(cookie: str | None) -> str:
     return cookie if cookie in LOCALES else DEFAULT_LOCALE
 
 
-def gettext_for(locale: str) -> gettext.NullTranslations:
-    return translations(pick_locale(locale))
-
-
 # ---------------------------------------------------------------- catalogue maintenance
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,11 +20,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from api.web import labels
 from api.web.i18n import HTML_LANG, translations
 from delegation.catalogue.policy import FieldSpec
-from delegation.core.clocks import SHANGHAI, local_day, working_days_overdue
+from delegation.core.clocks import SHANGHAI, RunningClock, due_day_of, local_day, working_days_overdue
 from delegation.core.errors import FieldError
 from delegation.core.reference import Reference
 from delegation.handling.service import ClockView
-from delegation.reading.delegations import RunningClock
 
 Day = date  # the types, for annotations in Helpers (whose methods are named date and datetime)
 Moment = datetime
@@ -216,7 +215,7 @@ class Helpers:
     def due_day(self, due_at: Moment | None) -> Day | None:
         if due_at is None:
             return None
-        return (due_at.astimezone(SHANGHAI) - timedelta(microseconds=1)).date()
+        return due_day_of(due_at)
 
     def due(self, due_at: Moment | None) -> str:
         return self.date(self.due_day(due_at), weekday=True)
@@ -245,7 +244,7 @@ class Helpers:
             return Badge("none", "—")
         due = self.due(due_at)
         if self.now >= due_at:
-            late = working_days_overdue(local_day(due_at) - timedelta(days=1), self.now, self.ref.calendar)
+            late = working_days_overdue(due_day_of(due_at), self.now, self.ref.calendar)
             text = (
                 self.ngettext("Overdue by %(num)d working day", "Overdue by %(num)d working days", late)
                 if late

@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from courts.registry import Court
 from delegation.catalogue.fields import DOCUMENT_KINDS, LIST_KIND
 from delegation.catalogue.policy import FieldSpec, MatterType, PolicyVersion, missing_documents
+from delegation.core import clocks
 from delegation.core.access import Actor, Operation, Verdict, authorize, command_center_covers
 from delegation.core.clocks import local_day
 from delegation.core.errors import FieldError
@@ -164,9 +165,8 @@ def party_lines(
     return out
 
 
-def _running(clocks: Sequence[ClockView]) -> ClockView | None:
-    running = [(v.due.at, v) for v in clocks if v.clock.is_open and not v.clock.is_paused and v.due is not None]
-    return min(running, key=lambda pair: pair[0])[1] if running else None
+def _running(views: Sequence[ClockView]) -> ClockView | None:
+    return clocks.running(views)
 
 
 def usable_actions(

@@ -6,11 +6,11 @@ working-day calendar, so a calendar or policy change can recompute them at any t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from delegation.core.states import Stage
@@ -188,17 +188,32 @@ def _due_from(calendar: Calendar, unit: Unit, start: date, days: int) -> Due:
     return Due(deadline.date, end_of_day(deadline.date), deadline.provisional)
 
 
+def due_day_of(due_at: datetime) -> date:
+    """The last day of a period from its stored due time (24:00 of that day = 00:00 of the next)."""
+    return (due_at.astimezone(SHANGHAI) - timedelta(microseconds=1)).date()
+
+
+def days_left(due_day: date, now: datetime, calendar: Calendar) -> int:
+    """Whole working days left after today until the due day (0 = due today); negative = working days overdue.
+
+    The one definition behind "剩余N个工作日" in lists, the detail, the dashboard and the badges."""
+    return calendar.working_days_between(local_day(now), due_day)
+
+
 def working_days_left(clock: Clock, now: datetime, calendar: Calendar) -> int | None:
-    """Whole working days left after today (0 = due today); negative = working days overdue; None if paused."""
+    """`days_left` of the clock's due day; None while paused."""
     current = due(clock, calendar)
     if current is None:
         return None
-    return calendar.working_days_between(local_day(now), current.day)
+    return days_left(current.day, now, calendar)
 
 
 def rung_times(clock: Clock, calendar: Calendar, policy: RungPolicy) -> dict[Rung, datetime]:
     """When each rung falls due, moved into working hours; empty for a paused or closed clock."""
-    current = due(clock, calendar)
+    return _rung_times(clock, due(clock, calendar), calendar, policy)
+
+
+def _rung_times(clock: Clock, current: Due | None, calendar: Calendar, policy: RungPolicy) -> dict[Rung, datetime]:
     if current is None or not clock.is_open:
         return {}
     soon_day = calendar.add_working_days(current.day, -policy.due_soon_days_before).date
@@ -213,12 +228,103 @@ def rung_times(clock: Clock, calendar: Calendar, policy: RungPolicy) -> dict[Run
 
 def next_rung(clock: Clock, calendar: Calendar, policy: RungPolicy) -> tuple[Rung, datetime] | None:
     """The first rung not fired yet. Rungs that were overtaken (e.g. a clock started nearly due) still fire."""
-    times = rung_times(clock, calendar, policy)
-    pending = [(times[r], r) for r in RUNG_ORDER if r in times and r not in clock.fired]
-    if not pending:
+    return first_pending(rung_times(clock, calendar, policy), clock.fired)
+
+
+def first_pending(times: Mapping[Rung, datetime], fired: frozenset[Rung]) -> tuple[Rung, datetime] | None:
+    """The first rung, in firing order, that has a time and has not fired."""
+    for rung in RUNG_ORDER:
+        if rung in times and rung not in fired:
+            return rung, times[rung]
+    return None
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A clock's derived values, stored on its row and indexed (due_at, next_rung_at): written by perform,
+    the sweep and the recompute, read by the lists, the detail and the dashboard."""
+
+    due: Due | None
+    next_rung: Rung | None
+    next_rung_at: datetime | None
+
+    @property
+    def due_at(self) -> datetime | None:
+        return self.due.at if self.due else None
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.due and self.due.provisional)
+
+
+def derive(clock: Clock, calendar: Calendar, policy: RungPolicy, *, settled: bool = False) -> Derived:
+    """Due time and next rung of `clock`. A settled delegation (terminal state) has no rung to come."""
+    current = due(clock, calendar)
+    upcoming = None if settled else first_pending(_rung_times(clock, current, calendar, policy), clock.fired)
+    return Derived(current, upcoming[0] if upcoming else None, upcoming[1] if upcoming else None)
+
+
+class StoredClock(Protocol):
+    """What the running-clock rule reads of a clock: its row, or a view of it."""
+
+    @property
+    def stage(self) -> str: ...
+    @property
+    def court_code(self) -> str: ...
+    @property
+    def closed_at(self) -> datetime | None: ...
+    @property
+    def paused(self) -> bool: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+    @property
+    def due_provisional(self) -> bool: ...
+
+
+S = TypeVar("S", bound=StoredClock)
+
+
+def running(clocks: Iterable[S]) -> S | None:
+    """The running clock: the open, unpaused clock due first (a delegation runs at most one at a time)."""
+    candidates = [c for c in clocks if c.closed_at is None and not c.paused and c.due_at is not None]
+    return min(candidates, key=lambda c: c.due_at or datetime.max.replace(tzinfo=SHANGHAI), default=None)
+
+
+def current(clocks: Iterable[S]) -> S | None:
+    """The clock a list shows: the running one, else the first open one (paused)."""
+    candidates = list(clocks)
+    found = running(candidates)
+    return found if found is not None else next((c for c in candidates if c.closed_at is None), None)
+
+
+@dataclass(frozen=True)
+class RunningClock:
+    """The clock that matters now for a delegation (see `current`), with its days left."""
+
+    stage: str
+    court_code: str
+    due_at: datetime | None
+    provisional: bool
+    paused: bool
+    working_days_left: int | None
+    overdue: bool
+
+
+def running_clock(clocks: Iterable[StoredClock], now: datetime, calendar: Calendar) -> RunningClock | None:
+    """The one definition of the running clock shown by lists and the detail page."""
+    chosen = current(clocks)
+    if chosen is None:
         return None
-    at, rung = pending[0]
-    return rung, at
+    due_at = None if chosen.paused else chosen.due_at
+    return RunningClock(
+        stage=chosen.stage,
+        court_code=chosen.court_code,
+        due_at=due_at,
+        provisional=chosen.due_provisional,
+        paused=chosen.paused,
+        working_days_left=days_left(due_day_of(due_at), now, calendar) if due_at else None,
+        overdue=due_at is not None and due_at <= now,
+    )
 
 
 def is_breached(clock: Clock, now: datetime, calendar: Calendar) -> bool:

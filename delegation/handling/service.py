@@ -32,7 +32,7 @@ from delegation.core.states import (
     check_transition,
 )
 from delegation.outbox import service as outbox_service
-from delegation.store import repository
+from delegation.store import repository, rows
 from delegation.store.tables import (
     AssetResultRow,
     ClockRow,
@@ -93,6 +93,31 @@ class ClockView:
     breached: bool
     next_rung: str | None
     next_rung_at: datetime | None
+
+    # What clocks.running reads (clocks.StoredClock).
+    @property
+    def stage(self) -> str:
+        return self.clock.stage.value
+
+    @property
+    def court_code(self) -> str:
+        return self.clock.court_code
+
+    @property
+    def closed_at(self) -> datetime | None:
+        return self.clock.closed_at
+
+    @property
+    def paused(self) -> bool:
+        return self.clock.is_paused
+
+    @property
+    def due_at(self) -> datetime | None:
+        return self.due.at if self.due else None
+
+    @property
+    def due_provisional(self) -> bool:
+        return bool(self.due and self.due.provisional)
 
 
 @dataclass(frozen=True)
@@ -190,22 +215,22 @@ def _event(
     comment: str = "",
     kind: str = "transition",
     data: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The column values of one event row (written with a plain INSERT: events are append-only)."""
+) -> rows.Event:
+    """One event row of the acting user (written with a plain INSERT: events are append-only)."""
     assert row.id is not None
-    return {
-        "delegation_id": row.id,
-        "kind": kind,
-        "action": action,
-        "from_status": from_status,
-        "to_status": to_status,
-        "actor": actor.username,
-        "actor_court": actor.court_code,
-        "actor_role": _actor_role_label(roles),
-        "at": now,
-        "comment": comment,
-        "data": data or {},
-    }
+    return rows.Event(
+        delegation_id=row.id,
+        kind=kind,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor.username,
+        actor_court=actor.court_code,
+        actor_role=_actor_role_label(roles),
+        at=now,
+        comment=comment,
+        data=data or {},
+    )
 
 
 async def _commit(session: AsyncSession) -> None:
@@ -261,8 +286,8 @@ async def create_draft(
     row.number = f"JD{clocks.local_day(now).year}-{row.id:07d}"
     roles = frozenset({Role.REQUESTER})
     created = {"fingerprint": fingerprint} if fingerprint else None
-    await repository.insert_rows(
-        session, EventRow, [_event(row, actor, roles, "create", now, None, Status.DRAFT.value, data=created)]
+    await rows.insert_events(
+        session, [_event(row, actor, roles, "create", now, None, Status.DRAFT.value, data=created)]
     )
     await _commit(session)
     return row
@@ -289,9 +314,7 @@ async def update_draft(
     if not await repository.compare_and_set(session, row, expected_version, {"updated_at": now, **values}):
         await session.rollback()
         raise Conflict(f"Delegation {number} was changed by someone else; reload it.")
-    await repository.insert_rows(
-        session, EventRow, [_event(row, actor, roles, "edit", now, Status.DRAFT.value, Status.DRAFT.value)]
-    )
+    await rows.insert_events(session, [_event(row, actor, roles, "edit", now, Status.DRAFT.value, Status.DRAFT.value)])
     await _commit(session)
     return row
 
@@ -343,7 +366,7 @@ async def record_document(
         kind="document",
         data={"kind": kind, "sha256": sha256},
     )
-    await repository.insert_rows(session, EventRow, [event])
+    await rows.insert_events(session, [event])
     await _commit(session)
     return doc
 
@@ -402,7 +425,7 @@ async def perform(
         data.comment,
         data=step.data,
     )
-    await repository.insert_rows(session, EventRow, [event])
+    await rows.insert_events(session, [event])
     await outbox_service.enqueue_transition(session, ref, row, event, now)  # notifications commit with the change
     await _commit(session)
     return row
@@ -537,10 +560,7 @@ async def _prepare(
 
 
 def _running(clock_rows: list[tuple[ClockRow, list[ClockStopRow], list[str]]]) -> ClockRow | None:
-    for clock_row, _stops, _fired in clock_rows:
-        if clock_row.closed_at is None and not clock_row.paused:
-            return clock_row
-    return None
+    return clocks.running(clock_row for clock_row, _stops, _fired in clock_rows)
 
 
 async def _prepare_extension_request(
@@ -728,17 +748,16 @@ async def _apply_clocks(
 
 
 def _derived_clock_columns(clock: clocks.Clock, ref: Reference, rung_policy: clocks.RungPolicy) -> dict[str, Any]:
-    """The stored, indexed columns derived from the pure clock (due_at, next_rung_at, ...)."""
-    current = clocks.due(clock, ref.calendar)
-    upcoming = clocks.next_rung(clock, ref.calendar, rung_policy)
+    """The stored, indexed columns of a clock changed by an action (see clocks.derive)."""
+    derived = clocks.derive(clock, ref.calendar, rung_policy)
     return {
         "closed_at": clock.closed_at,
         "extra_days": clock.extra_days,
         "paused": clock.is_paused,
-        "due_at": current.at if current else None,
-        "due_provisional": bool(current and current.provisional),
-        "next_rung": upcoming[0].value if upcoming else None,
-        "next_rung_at": upcoming[1] if upcoming else None,
+        "due_at": derived.due_at,
+        "due_provisional": derived.provisional,
+        "next_rung": derived.next_rung.value if derived.next_rung else None,
+        "next_rung_at": derived.next_rung_at,
     }
 
 
@@ -755,17 +774,18 @@ async def get_detail(
     views: list[ClockView] = []
     for clock_row, stops, fired in await repository.clocks_of(session, delegation_id):
         clock = clock_from_row(clock_row, stops, fired)
-        current = clocks.due(clock, ref.calendar)
-        upcoming = clocks.next_rung(clock, ref.calendar, rung_policy)
+        derived = clocks.derive(clock, ref.calendar, rung_policy)
         views.append(
             ClockView(
                 id=clock_row.id or 0,
                 clock=clock,
-                due=current,
-                working_days_left=clocks.working_days_left(clock, now, ref.calendar) if clock.is_open else None,
+                due=derived.due,
+                working_days_left=(
+                    clocks.days_left(derived.due.day, now, ref.calendar) if clock.is_open and derived.due else None
+                ),
                 breached=clocks.is_breached(clock, now, ref.calendar),
-                next_rung=upcoming[0].value if upcoming else None,
-                next_rung_at=upcoming[1] if upcoming else None,
+                next_rung=derived.next_rung.value if derived.next_rung else None,
+                next_rung_at=derived.next_rung_at,
             )
         )
     return DelegationDetail(

@@ -7,11 +7,11 @@ Nothing here touches storage or the clock: the service passes `now`, the referen
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 
 from delegation.core.access import UserRole
-from delegation.core.clocks import SHANGHAI, Due, Rung, local_day, working_days_overdue
+from delegation.core.clocks import Due, Rung, due_day_of, local_day, working_days_overdue
 from delegation.core.reference import Reference
 from delegation.core.states import STAGE_HOLDER, Action, Side, Stage, Status
 from delegation.outbox import texts
@@ -105,7 +105,7 @@ def due_text(due_at: datetime | None) -> str:
     """24:00 of the last day (stored as 00:00 of the next day) reads as that last day, 24时."""
     if due_at is None:
         return ""
-    last = (due_at.astimezone(SHANGHAI) - timedelta(microseconds=1)).date()
+    last = due_day_of(due_at)
     return f"{day_text(last)}24时"
 
 

@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import insert, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,13 +24,13 @@ from delegation.core.states import Stage
 from delegation.notices import model as notices
 from delegation.notices.model import NoticeDraft, NoticeKind, Subject
 from delegation.outbox.intents import acknowledgement_intent, notice_intent
-from delegation.outbox.service import dialect, enqueue, enqueue_many, run, table
-from delegation.store import repository
-from delegation.store.tables import ClockRow, DelegationRow, EventRow, NoticeCounterRow, NoticeRow, clock_from_row
+from delegation.outbox.service import enqueue, enqueue_many
+from delegation.store import repository, rows
+from delegation.store.sql import insert_for, run, table
+from delegation.store.tables import ClockRow, DelegationRow, NoticeCounterRow, NoticeRow, clock_from_row
 
 NOTICE = table(NoticeRow)
 COUNTER = table(NoticeCounterRow)
-EVENT = table(EventRow)
 
 
 async def allocate_numbers(session: AsyncSession, drafts: Sequence[NoticeDraft]) -> None:
@@ -42,9 +40,8 @@ async def allocate_numbers(session: AsyncSession, drafts: Sequence[NoticeDraft])
     for d in drafts:
         if notices.is_numbered(d.kind):
             groups[(d.city, d.kind.value, d.year)].append(d)
-    make_insert = postgresql.insert if dialect(session) == "postgresql" else sqlite.insert
     for (city, kind, year), members in sorted(groups.items()):
-        values = make_insert(COUNTER).values(city=city, kind=kind, year=year, last_seq=len(members))
+        values = insert_for(session, COUNTER).values(city=city, kind=kind, year=year, last_seq=len(members))
         upsert = values.on_conflict_do_update(
             index_elements=[COUNTER.c.city, COUNTER.c.kind, COUNTER.c.year],
             set_={"last_seq": COUNTER.c.last_seq + values.excluded.last_seq},
@@ -54,20 +51,20 @@ async def allocate_numbers(session: AsyncSession, drafts: Sequence[NoticeDraft])
             d.seq = last - len(members) + 1 + i
 
 
-def _event_values(d: NoticeDraft, notice_id: int, title: str, actor_court: str | None, role: str) -> dict[str, Any]:
+def _event(d: NoticeDraft, notice_id: int, title: str, actor_court: str | None, role: str) -> rows.Event:
     s = d.subject
-    return {
-        "delegation_id": s.delegation_id,
-        "kind": "notice",
-        "action": f"notice_{d.kind.value}",
-        "from_status": s.status,
-        "to_status": s.status,
-        "actor": d.issued_by,
-        "actor_court": actor_court,
-        "actor_role": role,
-        "at": d.issued_at,
-        "comment": title[:4000],
-        "data": {
+    return rows.Event(
+        delegation_id=s.delegation_id,
+        kind="notice",
+        action=f"notice_{d.kind.value}",
+        from_status=s.status,
+        to_status=s.status,
+        actor=d.issued_by,
+        actor_court=actor_court,
+        actor_role=role,
+        at=d.issued_at,
+        comment=title[:4000],
+        data={
             "notice_id": notice_id,
             "notice_kind": d.kind.value,
             "notice_number": d.number_text,
@@ -80,7 +77,7 @@ def _event_values(d: NoticeDraft, notice_id: int, title: str, actor_court: str |
             "working_days_overdue": d.working_days_overdue,
             "requires_ack": d.requires_ack,
         },
-    }
+    )
 
 
 async def store_notices(
@@ -127,10 +124,9 @@ async def store_notices(
     stmt = insert(NOTICE).returning(NOTICE.c.id, sort_by_parameter_order=True)
     ids = [int(i) for i in (await run(session, stmt, values)).scalars()]
     events = [
-        _event_values(d, i, title, actor_court, actor_role)
-        for d, i, (title, _) in zip(drafts, ids, rendered, strict=True)
+        _event(d, i, title, actor_court, actor_role) for d, i, (title, _) in zip(drafts, ids, rendered, strict=True)
     ]
-    await run(session, insert(EVENT), events)
+    await rows.insert_events(session, events)
     intents = [notice_intent(ref, d, i, title) for d, i, (title, _) in zip(drafts, ids, rendered, strict=True)]
     await enqueue_many(session, intents, drafts[0].issued_at)
     return ids
@@ -252,20 +248,23 @@ async def acknowledge_notice(
         await session.rollback()
         raise Conflict(f"Notice {label} is already acknowledged.", title_zh="该督办已签收")
     roles = {UserRole.ASSISTING_CLERK: "assisting", UserRole.REQUESTING_OFFICER: "requester"}
-    session.add(
-        EventRow(
-            delegation_id=row.id or 0,
-            kind="notice",
-            action="acknowledge_notice",
-            from_status=row.status,
-            to_status=row.status,
-            actor=actor.username,
-            actor_court=actor.court_code,
-            actor_role=",".join(sorted(v for k, v in roles.items() if k in actor.roles)),
-            at=now,
-            comment=reply[:4000],
-            data={"notice_id": notice_id, "notice_number": notice.number, "ack_seconds": seconds},
-        )
+    await rows.insert_events(
+        session,
+        [
+            rows.Event(
+                delegation_id=row.id or 0,
+                kind="notice",
+                action="acknowledge_notice",
+                from_status=row.status,
+                to_status=row.status,
+                actor=actor.username,
+                actor_court=actor.court_code,
+                actor_role=",".join(sorted(v for k, v in roles.items() if k in actor.roles)),
+                at=now,
+                comment=reply[:4000],
+                data={"notice_id": notice_id, "notice_number": notice.number, "ack_seconds": seconds},
+            )
+        ],
     )
     enqueue(
         session,
@@ -295,21 +294,4 @@ async def notices_of(session: AsyncSession, ref: Reference, actor: Actor, delega
     if row is None or not can_view(actor, Parties(row.requesting_court, row.assisting_court), ref.city_of):
         raise NotFound(f"Delegation {delegation_id} not found.")
     stmt = select(NoticeRow).where(NoticeRow.delegation_id == delegation_id).order_by(col(NoticeRow.id))
-    return list(await session.exec(stmt))
-
-
-async def awaiting_acknowledgement(session: AsyncSession, actor: Actor, limit: int = 100) -> list[NoticeRow]:
-    """督办 addressed to the actor's court that nobody there has acknowledged yet, oldest first."""
-    if actor.court_code is None:
-        return []
-    stmt = (
-        select(NoticeRow)
-        .where(
-            NoticeRow.to_court == actor.court_code,
-            col(NoticeRow.requires_ack).is_(True),
-            col(NoticeRow.acknowledged_at).is_(None),
-        )
-        .order_by(col(NoticeRow.issued_at))
-        .limit(max(1, min(limit, 500)))
-    )
     return list(await session.exec(stmt))

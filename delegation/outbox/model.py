@@ -228,10 +228,6 @@ def event_id_for(fanout_id: int) -> uuid.UUID:
     return uuid.uuid5(EVENT_NAMESPACE, f"outbox-{fanout_id}")
 
 
-def event_id_for_notice(notice_id: int) -> uuid.UUID:
-    return uuid.uuid5(EVENT_NAMESPACE, f"notice-{notice_id}")
-
-
 def event_id_for_key(key: str) -> uuid.UUID:
     return uuid.uuid5(EVENT_NAMESPACE, key)
 

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, cast
 
-from sqlalchemy import Integer, String, Table, bindparam, func, insert, update
+from sqlalchemy import Integer, String, bindparam, func, update
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import RowMapping
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.core.access import Actor, UserRole, command_center_covers
-from delegation.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from delegation.core.errors import FieldError, PermissionDenied, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.outbox.intents import transition_intent
 from delegation.outbox.model import (
@@ -42,13 +41,11 @@ from delegation.outbox.model import (
     event_id_for,
     recipients,
 )
+from delegation.store import rows
+from delegation.store.sql import dialect, run, table
 from delegation.store.tables import DelegationRow, InboxRow, NoticeRow, OutboxRow, SubscriptionRow, UserRow
 
 Send = Callable[[Message], Awaitable[None]]
-
-
-def table(model: type[Any]) -> Table:
-    return cast(Table, model.__table__)
 
 
 OUTBOX = table(OutboxRow)
@@ -56,72 +53,36 @@ INBOX = table(InboxRow)
 NOTICE = table(NoticeRow)
 
 
-def dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
-
-
-async def run(session: AsyncSession, statement: Any, params: Any = None) -> Any:
-    """A Core statement on the session's connection (its transaction); params as a list = executemany."""
-    connection = await session.connection()
-    if params is None:
-        return await connection.execute(statement)
-    return await connection.execute(statement, params)
-
-
 # ---------------------------------------------------------------- writing, in the caller's transaction
 
 
-def fanout_row(intent: Intent, now: datetime) -> OutboxRow:
-    return OutboxRow(
+def fanout(intent: Intent, now: datetime) -> rows.Outbox:
+    """The outbox row of one intent (expanded later into inbox rows and deliveries)."""
+    return rows.Outbox(
         channel=Channel.FANOUT.value,
         topic=intent.topic,
+        subject=intent.subject,
+        payload=intent.to_json(),
+        now=now,
         delegation_id=intent.delegation_id,
         notice_id=intent.notice_id,
-        subject=intent.subject[:200],
-        payload=intent.to_json(),
-        next_attempt_at=now,
-        created_at=now,
     )
 
 
 def enqueue(session: AsyncSession, intent: Intent, now: datetime) -> None:
     """Add one outbox row for `intent` to the session; it commits with the caller's change."""
-    session.add(fanout_row(intent, now))
+    session.add(OutboxRow(**fanout(intent, now).values()))
 
 
 async def enqueue_many(session: AsyncSession, intents: Sequence[Intent], now: datetime) -> None:
     """One outbox row per intent, in bulk, in the caller's transaction (the sweep's notices)."""
-    if not intents:
-        return
-    rows = [
-        {
-            "channel": Channel.FANOUT.value,
-            "topic": i.topic,
-            "target": "",
-            "subscription_id": None,
-            "delegation_id": i.delegation_id,
-            "notice_id": i.notice_id,
-            "subject": i.subject[:200],
-            "payload": i.to_json(),
-            "status": OutboxStatus.PENDING.value,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "claim_token": None,
-            "claimed_at": None,
-            "last_error": None,
-            "created_at": now,
-            "sent_at": None,
-        }
-        for i in intents
-    ]
-    await run(session, insert(OUTBOX), rows)
+    await rows.insert_outbox(session, [fanout(i, now) for i in intents])
 
 
 async def enqueue_transition(
-    session: AsyncSession, ref: Reference, row: DelegationRow, event: Mapping[str, Any], now: datetime
+    session: AsyncSession, ref: Reference, row: DelegationRow, event: rows.Event, now: datetime
 ) -> None:
-    """Called by service.perform before its commit: the transition's notifications and Prefect event.
-    `event` holds the column values of the transition's event row."""
+    """Called by perform before its commit: the transition's notifications and Prefect event."""
     await enqueue_many(
         session,
         [
@@ -132,14 +93,14 @@ async def enqueue_transition(
                 case_number=row.case_number,
                 requesting_court=row.requesting_court,
                 assisting_court=row.assisting_court,
-                action=event["action"],
-                from_status=event["from_status"],
-                to_status=event["to_status"],
-                actor=event["actor"],
-                actor_court=event["actor_court"],
-                at=event["at"],
-                comment=event["comment"],
-                data=dict(event["data"]),
+                action=event.action,
+                from_status=event.from_status,
+                to_status=event.to_status,
+                actor=event.actor,
+                actor_court=event.actor_court,
+                at=event.at,
+                comment=event.comment,
+                data=dict(event.data),
             )
         ],
         now,
@@ -162,47 +123,37 @@ async def write_intents(
     session: AsyncSession, directory: Directory, now: datetime, items: Sequence[tuple[Intent, uuid.UUID]]
 ) -> tuple[int, int]:
     """Inbox rows and delivery rows for each intent, in bulk. Returns (inbox rows, deliveries)."""
-    inbox: list[dict[str, Any]] = []
-    outbox: list[dict[str, Any]] = []
+    inbox: list[rows.Inbox] = []
+    outbox: list[rows.Outbox] = []
     for intent, event_id in items:
-        for username in recipients(intent, directory):
-            inbox.append(
-                {
-                    "username": username,
-                    "topic": intent.topic,
-                    "delegation_id": intent.delegation_id,
-                    "notice_id": intent.notice_id,
-                    "title": intent.subject[:200],
-                    "body": intent.body[:8000],
-                    "created_at": now,
-                    "read_at": None,
-                }
+        inbox.extend(
+            rows.Inbox(
+                username=username,
+                topic=intent.topic,
+                title=intent.subject,
+                body=intent.body,
+                now=now,
+                delegation_id=intent.delegation_id,
+                notice_id=intent.notice_id,
             )
-        for d in deliveries(intent, directory, event_id):
-            outbox.append(
-                {
-                    "channel": d.channel.value,
-                    "topic": intent.topic,
-                    "target": d.target[:500],
-                    "subscription_id": d.subscription_id,
-                    "delegation_id": intent.delegation_id,
-                    "notice_id": intent.notice_id,
-                    "subject": d.subject[:200],
-                    "payload": d.payload,
-                    "status": OutboxStatus.PENDING.value,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "claim_token": None,
-                    "claimed_at": None,
-                    "last_error": None,
-                    "created_at": now,
-                    "sent_at": None,
-                }
+            for username in recipients(intent, directory)
+        )
+        outbox.extend(
+            rows.Outbox(
+                channel=d.channel.value,
+                topic=intent.topic,
+                subject=d.subject,
+                payload=d.payload,
+                now=now,
+                target=d.target,
+                subscription_id=d.subscription_id,
+                delegation_id=intent.delegation_id,
+                notice_id=intent.notice_id,
             )
-    if inbox:
-        await run(session, insert(INBOX), inbox)
-    if outbox:
-        await run(session, insert(OUTBOX), outbox)
+            for d in deliveries(intent, directory, event_id)
+        )
+    await rows.insert_inbox(session, inbox)
+    await rows.insert_outbox(session, outbox)
     return len(inbox), len(outbox)
 
 
@@ -577,39 +528,3 @@ async def add_subscription(
     session.add(row)
     await session.commit()
     return row
-
-
-async def deactivate_subscription(session: AsyncSession, ref: Reference, actor: Actor, subscription_id: int) -> None:
-    row = await session.get(SubscriptionRow, subscription_id)
-    if row is None or not _can_manage(actor, row.court_code, ref):
-        raise NotFound(f"Subscription {subscription_id} not found.")
-    row.active = False
-    session.add(row)
-    await session.commit()
-
-
-async def inbox_of(
-    session: AsyncSession, actor: Actor, *, limit: int = 50, before_id: int | None = None, unread_only: bool = False
-) -> list[InboxRow]:
-    """The actor's in-app notifications, newest first; page with before_id (cursor)."""
-    stmt = select(InboxRow).where(InboxRow.username == actor.username)
-    if before_id is not None:
-        stmt = stmt.where(col(InboxRow.id) < before_id)
-    if unread_only:
-        stmt = stmt.where(col(InboxRow.read_at).is_(None))
-    stmt = stmt.order_by(col(InboxRow.id).desc()).limit(max(1, min(limit, 200)))
-    return list(await session.exec(stmt))
-
-
-async def mark_read(session: AsyncSession, actor: Actor, ids: Iterable[int], now: datetime) -> int:
-    wanted = list(ids)
-    if not wanted:
-        return 0
-    result = await run(
-        session,
-        update(INBOX)
-        .where(INBOX.c.username == actor.username, INBOX.c.id.in_(wanted), INBOX.c.read_at.is_(None))
-        .values(read_at=now),
-    )
-    await session.commit()
-    return int(result.rowcount or 0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlmodel import col, select
@@ -197,15 +197,9 @@ async def watch_list(
     )
     out: list[Watched] = []
     for clock, row in (await session.exec(stmt)).all():
-        left = days_left(ref, clock.due_at, now) if clock.due_at else 0
+        left = clocks.days_left(clocks.due_day_of(clock.due_at), now, ref.calendar) if clock.due_at else 0
         out.append(Watched(row, clock, left))
     return out
-
-
-def days_left(ref: Reference, due_at: datetime, now: datetime) -> int:
-    """Working days left after today until the due day (negative: working days overdue)."""
-    due_day = (due_at.astimezone(clocks.SHANGHAI) - timedelta(microseconds=1)).date()
-    return ref.calendar.working_days_between(clocks.local_day(now), due_day)
 
 
 # ---------------------------------------------------------------- the dashboard

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
@@ -32,7 +32,7 @@ from delegation.core.access import (
     enforce,
     list_scope,
 )
-from delegation.core.clocks import SHANGHAI
+from delegation.core.clocks import RunningClock, running_clock
 from delegation.core.errors import FieldError, NotFound, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.core.states import TERMINAL, Action, Mechanism, Role, Status, allowed_actions
@@ -175,19 +175,6 @@ class DelegationQuery:
 
 
 @dataclass(frozen=True)
-class RunningClock:
-    """The clock that matters now for a list: the open one due first (or a paused one)."""
-
-    stage: str
-    court_code: str
-    due_at: datetime | None
-    provisional: bool
-    paused: bool
-    working_days_left: int | None
-    overdue: bool
-
-
-@dataclass(frozen=True)
 class Listed:
     row: DelegationRow
     roles: frozenset[Role]
@@ -291,29 +278,6 @@ def _conditions(ref: Reference, actor: Actor, q: DelegationQuery, now: datetime)
     return conditions
 
 
-def _due_day_left(ref: Reference, due_at: datetime, now: datetime) -> int:
-    due_day = (due_at.astimezone(SHANGHAI) - timedelta(microseconds=1)).date()
-    return ref.calendar.working_days_between(now.astimezone(SHANGHAI).date(), due_day)
-
-
-def running_clock(ref: Reference, clocks: Iterable[ClockRow], now: datetime) -> RunningClock | None:
-    open_clocks = [c for c in clocks if c.closed_at is None]
-    if not open_clocks:
-        return None
-    running = [c for c in open_clocks if not c.paused and c.due_at is not None]
-    chosen = min(running, key=lambda c: c.due_at or now) if running else open_clocks[0]
-    due_at = chosen.due_at if not chosen.paused else None
-    return RunningClock(
-        stage=chosen.stage,
-        court_code=chosen.court_code,
-        due_at=due_at,
-        provisional=chosen.due_provisional,
-        paused=chosen.paused,
-        working_days_left=_due_day_left(ref, due_at, now) if due_at else None,
-        overdue=due_at is not None and due_at <= now,
-    )
-
-
 # A list item needs neither the matter's fields nor its parties: not decoding their JSON halves the cost.
 _LIST_DEFERRED = (
     defer(DelegationRow.fields),  # type: ignore[arg-type]
@@ -343,7 +307,7 @@ async def running_clocks(
         by_delegation.setdefault(clock.delegation_id, []).append(clock)
     out: dict[int, RunningClock] = {}
     for ident, clocks in by_delegation.items():
-        found = running_clock(ref, clocks, now)
+        found = running_clock(clocks, now, ref.calendar)
         if found is not None:
             out[ident] = found
     return out
@@ -390,31 +354,13 @@ async def detail(session: AsyncSession, ref: Reference, actor: Actor, now: datet
         select(AssetResultRow).where(AssetResultRow.delegation_id == delegation_id).order_by(col(AssetResultRow.id))
     )
     return DetailView(
-        listed=Listed(found.row, found.roles, found.allowed, _running_of_views(ref, found.clocks, now)),
+        listed=Listed(found.row, found.roles, found.allowed, running_clock(found.clocks, now, ref.calendar)),
         masked=masked(ref, found.row),
         events=found.events,
         clocks=found.clocks,
         documents=found.documents,
         extensions=found.extensions,
         results=list(results),
-    )
-
-
-def _running_of_views(ref: Reference, views: Sequence[service.ClockView], now: datetime) -> RunningClock | None:
-    open_views = [v for v in views if v.clock.is_open]
-    if not open_views:
-        return None
-    running = sorted((v for v in open_views if v.due is not None), key=lambda v: v.due.at if v.due else now)
-    chosen = running[0] if running else open_views[0]
-    due_at = chosen.due.at if chosen.due is not None else None
-    return RunningClock(
-        stage=chosen.clock.stage.value,
-        court_code=chosen.clock.court_code,
-        due_at=due_at,
-        provisional=bool(chosen.due and chosen.due.provisional),
-        paused=chosen.clock.is_paused,
-        working_days_left=chosen.working_days_left,
-        overdue=due_at is not None and due_at <= now,
     )
 
 

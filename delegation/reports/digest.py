@@ -9,18 +9,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.core.access import UserRole
-from delegation.core.clocks import Due, end_of_day, local_day
+from delegation.core.clocks import Due, due_day_of, end_of_day, local_day
 from delegation.core.reference import Reference
 from delegation.core.states import TERMINAL
 from delegation.notices.model import STAGE_LABEL, court_name, day_text, days_overdue, due_text
 from delegation.outbox import texts
 from delegation.outbox.intents import digest_intent
 from delegation.outbox.model import Audience, Intent, event_id_for_key
-from delegation.outbox.service import dialect, load_directory, run, table, write_intents
+from delegation.outbox.service import load_directory, write_intents
+from delegation.store.sql import insert_ignoring, run, table
 from delegation.store.tables import ClockRow, DelegationRow, JobRunRow
 
 CLOCK = table(ClockRow)
@@ -41,11 +41,9 @@ class DigestResult:
 
 async def claim_job(session: AsyncSession, job: str, period: str, now: datetime, **values: Any) -> bool:
     """Insert the (job, period) row in the caller's transaction; False when it exists (already done)."""
-    make_insert = postgresql.insert if dialect(session) == "postgresql" else sqlite.insert
     stmt = (
-        make_insert(JOB)
+        insert_ignoring(session, JOB, [JOB.c.job, JOB.c.period])
         .values(job=job, period=period, ran_at=now, path=values.get("path"), summary=values.get("summary", {}))
-        .on_conflict_do_nothing(index_elements=[JOB.c.job, JOB.c.period])
         .returning(JOB.c.id)
     )
     return (await run(session, stmt)).first() is not None
@@ -80,7 +78,7 @@ async def daily_digest(session: AsyncSession, ref: Reference, now: datetime) -> 
     for m in (await run(session, stmt)).mappings():
         if m["status"] in TERMINAL:
             continue
-        due_day = local_day(m["due_at"] - timedelta(microseconds=1))
+        due_day = due_day_of(m["due_at"])
         item = {
             "number": m["number"],
             "case_number": m["case_number"],

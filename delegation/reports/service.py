@@ -19,10 +19,11 @@ from delegation.core.errors import FieldError, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.core.states import Stage
 from delegation.handling.service import RETURN_REASONS
-from delegation.outbox.service import run, table
 from delegation.reports import model as reports
 from delegation.reports.digest import claim_job
-from delegation.sla.service import clock_of, stops_and_fired
+from delegation.sla.service import stops_and_fired
+from delegation.store.rows import clock_of
+from delegation.store.sql import run, table
 from delegation.store.tables import ClockRow, DelegationRow, EventRow, JobRunRow, NoticeRow
 
 CLOCK = table(ClockRow)

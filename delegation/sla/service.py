@@ -20,8 +20,7 @@ from datetime import datetime
 from datetime import time as dtime
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Integer, String, bindparam, select, update
 from sqlalchemy.engine import RowMapping
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,18 +35,17 @@ from delegation.handling import service
 from delegation.notices import model as notices
 from delegation.notices.model import KIND_OF_RUNG, STAGE_LABEL, NoticeDraft, Subject
 from delegation.notices.service import store_notices
-from delegation.outbox.service import dialect, run, table
-from delegation.store.tables import ClockRow, ClockRungRow, ClockStopRow, DelegationRow, EventRow, RecomputeRequestRow
+from delegation.store.rows import Event, clock_of, insert_events
+from delegation.store.sql import insert_ignoring, is_postgres, run, table
+from delegation.store.tables import ClockRow, ClockRungRow, ClockStopRow, DelegationRow, RecomputeRequestRow
 
 CLOCK = table(ClockRow)
 STOP = table(ClockStopRow)
 RUNG = table(ClockRungRow)
 DELEGATION = table(DelegationRow)
-EVENT = table(EventRow)
 REQUEST = table(RecomputeRequestRow)
 
 EXPIRY_COMMENT = "补正期限届满未补正，依《最高人民法院关于委托执行若干问题的规定》第八条视为撤回委托"
-_RUNG_VALUES = frozenset(r.value for r in Rung)
 _CHUNK = 1000  # rows per multi-row statement (well below both backends' parameter limits)
 
 
@@ -83,25 +81,6 @@ def _policy(ref: Reference, version: str, now: datetime) -> PolicyVersion:
         return ref.policies.get(version)
     except NotFound:
         return ref.policies.in_force(now)
-
-
-def clock_of(m: RowMapping, stops: Sequence[RowMapping], fired: Sequence[str]) -> clocks.Clock:
-    return clocks.Clock(
-        stage=Stage(m["stage"]),
-        court_code=m["court_code"],
-        budget_days=m["budget_days"],
-        unit=clocks.Unit(m["unit"]),
-        started_at=m["started_at"],
-        policy_version=m["policy_version"],
-        anchor_date=m["anchor_date"],
-        extra_days=m["extra_days"],
-        stops=tuple(
-            clocks.Stop(s["stopped_at"], s["reason"], s["resumed_at"], s["approved_by"], s["document_id"])
-            for s in sorted(stops, key=lambda s: (s["stopped_at"], s["id"]))
-        ),
-        closed_at=m["closed_at"],
-        fired=frozenset(Rung(r) for r in fired if r in _RUNG_VALUES),
-    )
 
 
 async def stops_and_fired(
@@ -145,12 +124,7 @@ async def _claim_rungs(
     session: AsyncSession, claims: Sequence[tuple[int, Rung]], now: datetime
 ) -> set[tuple[int, str]]:
     """Insert the rungs; the unique (clock_id, rung) lets only the first transaction have each."""
-    make_insert = postgresql.insert if dialect(session) == "postgresql" else sqlite.insert
-    stmt = (
-        make_insert(RUNG)
-        .on_conflict_do_nothing(index_elements=[RUNG.c.clock_id, RUNG.c.rung])
-        .returning(RUNG.c.clock_id, RUNG.c.rung)
-    )
+    stmt = insert_ignoring(session, RUNG, [RUNG.c.clock_id, RUNG.c.rung]).returning(RUNG.c.clock_id, RUNG.c.rung)
     params = [{"clock_id": c, "rung": r.value, "fired_at": now} for c, r in claims]
     # executemany: SQLAlchemy batches it into multi-row INSERTs ("insertmanyvalues") with a cached compilation.
     return {(int(c), str(r)) for c, r in await run(session, stmt, params)}
@@ -186,21 +160,8 @@ def _decide(m: RowMapping, clock: clocks.Clock, ref: Reference, now: datetime) -
     return _Due(m, clock, policy, due, False, current, times)
 
 
-def _next_of(times: dict[Rung, datetime], fired: frozenset[Rung]) -> tuple[str | None, datetime | None]:
-    """clocks.next_rung from rung times already computed."""
-    for rung in RUNG_ORDER:
-        if rung in times and rung not in fired:
-            return rung.value, times[rung]
-    return None, None
-
-
 def _withdraws(clock: clocks.Clock, policy: PolicyVersion) -> bool:
     return clock.stage is Stage.CORRECTION and policy.on_expiry("correction") == "withdraw"
-
-
-def _next(clock: clocks.Clock, ref: Reference, policy: PolicyVersion) -> tuple[str | None, datetime | None]:
-    upcoming = clocks.next_rung(clock, ref.calendar, ref.rung_policy(policy))
-    return (upcoming[0].value, upcoming[1]) if upcoming else (None, None)
 
 
 async def _move_clocks(session: AsyncSession, moves: Sequence[dict[str, Any]]) -> None:
@@ -250,7 +211,8 @@ async def _process_batch(
                     withdraw_on_expiry=_withdraws(d.clock, d.policy),
                 )
             )
-        next_rung, next_at = (None, None) if d.row["status"] in TERMINAL else _next_of(d.times, fired_now)
+        upcoming = None if d.row["status"] in TERMINAL else clocks.first_pending(d.times, fired_now)
+        next_rung, next_at = (upcoming[0].value, upcoming[1]) if upcoming else (None, None)
         if (next_rung, next_at) != (d.row["next_rung"], d.row["next_rung_at"]):
             moves.append({"b_id": d.row["id"], "b_rung": next_rung, "b_at": next_at})
         result.rungs_fired += len(mine)
@@ -301,7 +263,7 @@ async def sweep(session: AsyncSession, ref: Reference, now: datetime, batch_size
     if not ref.calendar.is_working_moment(now):
         result.working_moment = False
         return result
-    postgres = dialect(session) == "postgresql"
+    postgres = is_postgres(session)
     seen: set[int] = set()
     while True:
         started = time.perf_counter()
@@ -380,14 +342,15 @@ async def recompute_deadlines(
             return result
         stops, fired = await stops_and_fired(session, [m["id"] for m in rows])
         updates: list[dict[str, Any]] = []
-        events: list[dict[str, Any]] = []
+        events: list[Event] = []
         for m in rows:
             old = clock_of(m, stops[m["id"]], fired[m["id"]])
             new = _adopt(old, m["matter_type"], in_force) if adopt_policy else old
             policy = _policy(ref, new.policy_version, now)
-            current = clocks.due(new, ref.calendar)
-            due_at, provisional = (current.at, current.provisional) if current else (None, False)
-            next_rung, next_at = (None, None) if m["status"] in TERMINAL else _next(new, ref, policy)
+            derived = clocks.derive(new, ref.calendar, ref.rung_policy(policy), settled=m["status"] in TERMINAL)
+            due_at, provisional = derived.due_at, derived.provisional
+            next_rung = derived.next_rung.value if derived.next_rung else None
+            next_at = derived.next_rung_at
             before = (m["due_at"], m["due_provisional"], m["next_rung"], m["next_rung_at"], m["budget_days"])
             after = (due_at, provisional, next_rung, next_at, new.budget_days)
             if before == after and new.policy_version == old.policy_version:
@@ -410,21 +373,21 @@ async def recompute_deadlines(
                 result.moved += 1
                 stage = STAGE_LABEL.get(new.stage, new.stage)
                 events.append(
-                    {
-                        "delegation_id": m["delegation_id"],
-                        "kind": "clock",
-                        "action": "recompute_due",
-                        "from_status": m["status"],
-                        "to_status": m["status"],
-                        "actor": "system",
-                        "actor_court": None,
-                        "actor_role": "system",
-                        "at": now,
-                        "comment": (
+                    Event(
+                        delegation_id=m["delegation_id"],
+                        kind="clock",
+                        action="recompute_due",
+                        from_status=m["status"],
+                        to_status=m["status"],
+                        actor="system",
+                        actor_court=None,
+                        actor_role="system",
+                        at=now,
+                        comment=(
                             f"{stage}期限由{_text(m['due_at'], m['due_provisional'])}"
                             f"调整为{_text(due_at, provisional)}：{reason}"
                         )[:4000],
-                        "data": {
+                        data={
                             "clock_id": m["id"],
                             "stage": new.stage.value,
                             "court": new.court_code,
@@ -439,7 +402,7 @@ async def recompute_deadlines(
                             "source": source,
                             "reason": reason,
                         },
-                    }
+                    )
                 )
         if updates:
             stmt_update = (
@@ -457,8 +420,7 @@ async def recompute_deadlines(
             )
             conn = await session.connection()
             await conn.execute(stmt_update, updates)
-        if events:
-            await run(session, insert(EVENT), events)
+        await insert_events(session, events)
         await session.commit()
         result.clocks += len(rows)
         last_id = rows[-1]["id"]

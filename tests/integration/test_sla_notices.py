@@ -14,6 +14,7 @@ from delegation.core.reference import Reference
 from delegation.notices import service as notice_service
 from delegation.outbox import service as outbox_service
 from delegation.outbox.model import Message, RetryPolicy
+from delegation.reading.dashboard import unacknowledged_count
 from delegation.refdata.service import load_reference
 from delegation.reports import digest as digest_service
 from delegation.store.tables import EventRow, InboxRow, NoticeRow
@@ -73,7 +74,7 @@ async def test_the_addressed_court_acknowledges_a_supervision_once_with_a_reply(
         session, ref, YANTAI_CENTER, at("2026-03-06", "09:00"), row_id, "supervise"
     )
     notice_id = notice.id or 0
-    assert [n.id for n in await notice_service.awaiting_acknowledgement(session, CLERK)] == [notice_id]
+    assert await unacknowledged_count(session, CLERK) == 1
     with pytest.raises(PermissionDenied):
         await notice_service.acknowledge_notice(session, ref, YANTAI_CENTER, at("2026-03-06"), notice_id, "收到")
     with pytest.raises((PermissionDenied, NotFound)):
@@ -87,7 +88,7 @@ async def test_the_addressed_court_acknowledges_a_supervision_once_with_a_reply(
     assert done.ack_reply == "已收悉，将于3月9日前签收办理"
     with pytest.raises(Conflict):
         await notice_service.acknowledge_notice(session, ref, CLERK, at("2026-03-06", "12:00"), notice_id, "再次")
-    assert await notice_service.awaiting_acknowledgement(session, CLERK) == []
+    assert await unacknowledged_count(session, CLERK) == 0
     [ack] = list(await session.exec(select(EventRow).where(EventRow.action == "acknowledge_notice")))
     assert ack.kind == "notice" and ack.actor == "zhifu-clerk" and ack.data["ack_seconds"] == 9000
     await _expand(session, ref, "2026-03-06 11:31")

@@ -126,3 +126,13 @@ def test_overdue_days_count_only_working_days_that_have_ended(cal: WorkingCalend
     assert clocks.working_days_overdue(due_day, at("2026-03-05"), cal) == 0  # the first late day is still running
     assert clocks.working_days_overdue(due_day, at("2026-03-07"), cal) == 2  # 03-05, 03-06 ended; Saturday
     assert clocks.working_days_overdue(due_day, at("2026-03-09"), cal) == 2  # Monday still running
+
+
+def test_the_due_time_is_midnight_after_the_last_day(cal: WorkingCalendar) -> None:
+    # Two working days after Friday 2026-02-13 (Spring Festival between): the period ends 24:00 of 02-24.
+    clock = clocks.start_clock(Stage.SIGN_FOR, "C", 2, Unit.WORKING, datetime(2026, 2, 13, 10, tzinfo=SHANGHAI), "v")
+    due = clocks.due(clock, cal)
+    assert due is not None and due.at == datetime(2026, 2, 25, 0, 0, tzinfo=SHANGHAI)
+    assert due.at.isoformat() == "2026-02-25T00:00:00+08:00" and not due.provisional
+    late = clocks.start_clock(Stage.SIGN_FOR, "C", 5, Unit.WORKING, datetime(2026, 12, 28, 10, tzinfo=SHANGHAI), "v")
+    assert (found := clocks.due(late, cal)) is not None and found.provisional
