@@ -1,15 +1,7 @@
 """The monthly report as pure functions: facts in, rows per court and per court pair out, and the .xlsx.
 
-Definitions (also on the report's 说明 sheet):
-- 签收及时率: of the sign-for periods answered in the month (signed, returned or declined), the share answered
-  by the due time of the period as it stood without stops.
-- 按期办结率: of the execution periods closed in the month by completion, the share closed by their due time
-  (extensions and stops included).
-- 退回率: returns for correction among the answers (sign for, return, decline) the court gave in the month.
-- 平均办理工作日: working days from submission to completion, for matters completed in the month.
-- 超期件数 / 超期工作日: periods held by the court that ended in the month, or were still open at its end, past
-  their due time, and the working days of delay charged to the court holding the ball.
-- 督办次数 / 平均签收用时: 督办 issued to the court in the month; mean hours to acknowledge those acknowledged.
+The measures and their definitions live in delegation.reports.kpis (one place for the report and the
+statistics pages); the workbook shows each definition as the note of its column and on the 说明 sheet.
 """
 
 from __future__ import annotations
@@ -18,10 +10,10 @@ import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from statistics import fmean
 
-from delegation.core.clocks import SHANGHAI
+from delegation.reports import kpis
 
 __all__ = [
     "Answer",
@@ -39,8 +31,10 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Answer:
-    """A sign-for period answered: by whom, to whom, whether on time, and how (sign_for/return/decline)."""
+    """A sign-for period answered: which matter, by whom, to whom, whether on time, and how
+    (sign_for/return/decline)."""
 
+    delegation_id: int
     court: str  # assisting court
     requesting: str
     on_time: bool
@@ -53,15 +47,20 @@ class Completion:
     court: str
     requesting: str
     on_time: bool
-    working_days: int | None  # from submission to completion
+    working_days: int | None  # kpis.handling_working_days: sign-for to completion, stopped time excluded
 
 
 @dataclass(frozen=True)
 class Delay:
+    """A late period's charge to the court holding the ball: its working days late inside the month, and
+    whether the matter counts in the month's 超期件数 (its first breach began in the month)."""
+
     court: str  # the court holding the ball
     requesting: str
     assisting: str
     working_days_late: int
+    delegation_id: int = 0
+    new_breach: bool = True
 
 
 @dataclass(frozen=True)
@@ -79,11 +78,13 @@ class Line:
     key: tuple[str, ...]
     answers: int = 0
     answers_on_time: int = 0
+    answered_matters: set[int] = field(default_factory=set)
+    returned_matters: set[int] = field(default_factory=set)
     returns: int = 0
     completions: int = 0
     completions_on_time: int = 0
     working_days: list[int] = field(default_factory=list)
-    overdue: int = 0
+    overdue_matters: set[int] = field(default_factory=set)
     overdue_days: int = 0
     supervisions: int = 0
     ack_seconds: list[int] = field(default_factory=list)
@@ -98,7 +99,15 @@ class Line:
 
     @property
     def return_rate(self) -> float | None:
-        return self.returns / self.answers if self.answers else None
+        return kpis.return_rate(self.answered_matters, self.returned_matters)
+
+    @property
+    def matters_returned(self) -> int:
+        return len(self.returned_matters)
+
+    @property
+    def overdue(self) -> int:
+        return len(self.overdue_matters)
 
     @property
     def mean_working_days(self) -> float | None:
@@ -127,7 +136,7 @@ class MonthlyReport:
             "answers": total.answers,
             "completions": total.completions,
             "returns": total.returns,
-            "overdue": total.overdue,
+            "overdue": sum(line.overdue for line in self.courts),
             "supervisions": total.supervisions,
         }
 
@@ -139,17 +148,14 @@ def _add(into: Line, other: Line) -> None:
     into.completions += other.completions
     into.completions_on_time += other.completions_on_time
     into.working_days += other.working_days
-    into.overdue += other.overdue
     into.overdue_days += other.overdue_days
     into.supervisions += other.supervisions
     into.ack_seconds += other.ack_seconds
 
 
-def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
-    """[first day 00:00, next month's first day 00:00) in Asia/Shanghai."""
-    start = datetime.combine(date(year, month, 1), time(0), tzinfo=SHANGHAI)
-    nxt = date(year + (month == 12), month % 12 + 1, 1)
-    return start, datetime.combine(nxt, time(0), tzinfo=SHANGHAI)
+def month_bounds(year: int, month: int, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """[first day 00:00, next month's first day 00:00) in Asia/Shanghai; cut at ``now`` while it runs."""
+    return kpis.report_window(year, month, now)
 
 
 def previous_month(day: date) -> tuple[int, int]:
@@ -176,7 +182,10 @@ def build(
         for line in lines(a.court, a.requesting, a.court):
             line.answers += 1
             line.answers_on_time += a.on_time
-            line.returns += a.kind == "return_for_correction"
+            line.answered_matters.add(a.delegation_id)
+            if a.kind == "return_for_correction":
+                line.returns += 1
+                line.returned_matters.add(a.delegation_id)
         if a.kind == "return_for_correction":
             reasons[(a.court, a.reason_code or "other")] += 1
     for c in completions:
@@ -187,7 +196,8 @@ def build(
                 line.working_days.append(c.working_days)
     for d in delays:
         for line in lines(d.court, d.requesting, d.assisting):
-            line.overdue += 1
+            if d.new_breach:
+                line.overdue_matters.add(d.delegation_id)
             line.overdue_days += d.working_days_late
     for s in supervisions:
         for line in lines(s.court, s.requesting, s.assisting):
@@ -206,7 +216,7 @@ HEADERS = [
     "签收/退回（件）",
     "按时（件）",
     "签收及时率",
-    "退回（件）",
+    "退回事项（件）",
     "退回率",
     "办结（件）",
     "按期办结（件）",
@@ -230,7 +240,7 @@ def _values(line: Line) -> list[object]:
         line.answers,
         line.answers_on_time,
         pct(line.sign_on_time_rate),
-        line.returns,
+        line.matters_returned,
         pct(line.return_rate),
         line.completions,
         line.completions_on_time,
@@ -246,6 +256,7 @@ def _values(line: Line) -> list[object]:
 def to_xlsx(report: MonthlyReport, court_name: dict[str, str], reason_label: dict[str, str]) -> bytes:
     """The workbook: 按法院, 按法院对, 退回原因, 说明; rates as percentages."""
     from openpyxl import Workbook
+    from openpyxl.comments import Comment
     from openpyxl.styles import Font
 
     book = Workbook()
@@ -273,11 +284,18 @@ def to_xlsx(report: MonthlyReport, court_name: dict[str, str], reason_label: dic
     for (code, reason), n in report.return_reasons.items():
         reasons.append([report.period, court_name.get(code, code), reason_label.get(reason, reason), n])
     notes = book.create_sheet("说明")
-    for text in (__doc__ or "").strip().splitlines()[2:]:
-        notes.append([text.strip().lstrip("- ")])
-    for sheet in (by_court, by_pair, reasons):
+    notes.append(["指标", "定义"])
+    for measure in kpis.KPIS:
+        notes.append([measure.name_zh, measure.definition_zh])
+    notes.append(["统计期间", f"{report.period}（尚未结束的月份计至统计时）"])
+    notes.column_dimensions["A"].width = 24
+    notes.column_dimensions["B"].width = 100
+    described = {m.name_zh: m.definition_zh for m in kpis.KPIS}
+    for sheet in (by_court, by_pair, reasons, notes):
         for cell in sheet[1]:
             cell.font = Font(bold=True)
+            if isinstance(cell.value, str) and cell.value in described:
+                cell.comment = Comment(described[cell.value], "说明")
         sheet.freeze_panes = "A2"
     for sheet in (by_court, by_pair):  # three leading columns, then HEADERS: rates at 6, 8 and 11
         for column in (6, 8, 11):

@@ -19,6 +19,7 @@ from delegation.core.errors import FieldError, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.core.states import Stage
 from delegation.handling.service import RETURN_REASONS
+from delegation.reports import kpis
 from delegation.reports import model as reports
 from delegation.reports.digest import claim_job
 from delegation.sla.service import stops_and_fired
@@ -107,7 +108,11 @@ async def _answers(session: AsyncSession, ref: Reference, start: datetime, end: 
             on_time = due_then is None or e["at"] <= due_then.at
             break
         data = e["data"] or {}
-        ref_answers.append(reports.Answer(court, e["requesting_court"], on_time, e["action"], data.get("reason_code")))
+        ref_answers.append(
+            reports.Answer(
+                e["delegation_id"], court, e["requesting_court"], on_time, e["action"], data.get("reason_code")
+            )
+        )
     return ref_answers
 
 
@@ -123,7 +128,6 @@ async def _completions(
                     EVENT.c.actor_court,
                     EVENT.c.at,
                     DELEGATION.c.requesting_court,
-                    DELEGATION.c.submitted_at,
                 )
                 .join(DELEGATION, DELEGATION.c.id == EVENT.c.delegation_id)
                 .where(
@@ -135,30 +139,40 @@ async def _completions(
     ids = sorted({e["delegation_id"] for e in events})
     closed: dict[tuple[int, datetime], RowMapping] = {}
     stops: dict[int, list[RowMapping]] = {}
+    signed: dict[int, list[datetime]] = defaultdict(list)
+    # Time not on the assisting court: its clocks' stops, and the requester's own periods (confirmation
+    # before a rework, correction) that fall between sign-for and completion.
+    waiting: dict[int, list[kpis.Interval]] = defaultdict(list)
     if ids:
-        rows = list(
-            (
-                await run(
-                    session,
-                    select(CLOCK).where(
-                        CLOCK.c.delegation_id.in_(ids),
-                        CLOCK.c.stage == Stage.EXECUTION.value,
-                        CLOCK.c.closed_at.is_not(None),
-                    ),
-                )
-            ).mappings()
-        )
-        closed = {(m["delegation_id"], m["closed_at"]): m for m in rows}
+        rows = list((await run(session, select(CLOCK).where(CLOCK.c.delegation_id.in_(ids)))).mappings())
+        closed = {
+            (m["delegation_id"], m["closed_at"]): m
+            for m in rows
+            if m["stage"] == Stage.EXECUTION.value and m["closed_at"] is not None
+        }
         stops, _ = await stops_and_fired(session, [m["id"] for m in rows])
+        for m in rows:
+            if m["stage"] in (Stage.CONFIRMATION.value, Stage.CORRECTION.value):
+                waiting[m["delegation_id"]].append((m["started_at"], m["closed_at"]))
+            else:
+                waiting[m["delegation_id"]] += [(s["stopped_at"], s["resumed_at"]) for s in stops.get(m["id"], [])]
+        for delegation_id, at in await run(
+            session,
+            select(EVENT.c.delegation_id, EVENT.c.at).where(
+                EVENT.c.delegation_id.in_(ids), EVENT.c.kind == "transition", EVENT.c.action == "sign_for"
+            ),
+        ):
+            signed[delegation_id].append(at)
     found: list[reports.Completion] = []
     for e in events:
         m = closed.get((e["delegation_id"], e["at"]))
         on_time = True
         if m is not None:
             on_time = not clocks.is_breached(clock_of(m, stops.get(m["id"], []), []), e["at"], ref.calendar)
+        sign_for = max((at for at in signed.get(e["delegation_id"], []) if at <= e["at"]), default=None)
         days = (
-            ref.calendar.working_days_between(local_day(e["submitted_at"]), local_day(e["at"]))
-            if e["submitted_at"]
+            kpis.handling_working_days(sign_for, e["at"], waiting.get(e["delegation_id"], []), ref.calendar)
+            if sign_for is not None
             else None
         )
         found.append(reports.Completion(e["actor_court"] or "", e["requesting_court"], on_time, days))
@@ -166,8 +180,9 @@ async def _completions(
 
 
 async def _delays(session: AsyncSession, ref: Reference, start: datetime, end: datetime) -> list[reports.Delay]:
-    """Periods that ended in the month or were open at its end, past due, in keyset batches."""
-    found: list[reports.Delay] = []
+    """Every period past due by ``end`` (keyset batches): its working days late inside the window, and
+    whether its matter counts in the window's 超期件数 (the first breach of that matter and court)."""
+    breaches: list[kpis.Breach] = []
     last_id = 0
     while True:
         rows = list(
@@ -179,7 +194,7 @@ async def _delays(session: AsyncSession, ref: Reference, start: datetime, end: d
                     .where(
                         CLOCK.c.due_at < end,
                         CLOCK.c.started_at < end,
-                        (CLOCK.c.closed_at.is_(None)) | (CLOCK.c.closed_at >= start),
+                        (CLOCK.c.closed_at.is_(None)) | (CLOCK.c.closed_at >= CLOCK.c.due_at),
                         CLOCK.c.id > last_id,
                     )
                     .order_by(CLOCK.c.id)
@@ -188,16 +203,36 @@ async def _delays(session: AsyncSession, ref: Reference, start: datetime, end: d
             ).mappings()
         )
         if not rows:
-            return found
+            break
         stops, _ = await stops_and_fired(session, [m["id"] for m in rows])
         for m in rows:
             clock = clock_of(m, stops.get(m["id"], []), [])
             if clock.closed_at is not None and clock.closed_at >= end:
                 clock = replace(clock, closed_at=None, stops=tuple(s for s in clock.stops if s.stopped_at < end))
-            if clocks.is_breached(clock, end, ref.calendar):
-                late = clocks.working_days_late(clock, end, ref.calendar)
-                found.append(reports.Delay(m["court_code"], m["requesting_court"], m["assisting_court"], late))
+            due = clocks.due(clock, ref.calendar)
+            if due is None or not clocks.is_breached(clock, end, ref.calendar):
+                continue
+            breaches.append(
+                kpis.Breach(
+                    m["delegation_id"],
+                    m["court_code"],
+                    m["requesting_court"],
+                    m["assisting_court"],
+                    due.at,
+                    due.day,
+                    clock.closed_at,
+                    tuple((stop.stopped_at, stop.resumed_at) for stop in clock.stops),
+                )
+            )
         last_id = rows[-1]["id"]
+    counted = {(b.delegation_id, b.court, b.began_at) for b in kpis.first_breaches(breaches, start, end)}
+    found: list[reports.Delay] = []
+    for b in breaches:
+        late = kpis.working_days_late_in(b, start, end, ref.calendar)
+        new = (b.delegation_id, b.court, b.began_at) in counted
+        if late or new:
+            found.append(reports.Delay(b.court, b.requesting, b.assisting, late, b.delegation_id, new))
+    return found
 
 
 async def _supervisions(session: AsyncSession, start: datetime, end: datetime) -> list[reports.Supervision]:
@@ -214,8 +249,11 @@ async def _supervisions(session: AsyncSession, start: datetime, end: datetime) -
     ]
 
 
-async def build_report(session: AsyncSession, ref: Reference, year: int, month: int) -> reports.MonthlyReport:
-    start, end = reports.month_bounds(year, month)
+async def build_report(
+    session: AsyncSession, ref: Reference, year: int, month: int, now: datetime | None = None
+) -> reports.MonthlyReport:
+    """The month's figures; for a month still running at ``now``, counted up to ``now``."""
+    start, end = reports.month_bounds(year, month, now)
     report = reports.build(
         f"{year:04d}-{month:02d}",
         await _answers(session, ref, start, end),
@@ -243,7 +281,7 @@ async def monthly_report(
     await session.rollback()
     if existing is not None and month is None:
         return ReportResult(False, f"the report of {period} was already made", period, existing[0])
-    report = await build_report(session, ref, year, mon)
+    report = await build_report(session, ref, year, mon, now)
     names = {c.code: c.name for c in ref.registry.courts(include_retired=True)}
     data = reports.to_xlsx(report, names, RETURN_REASONS)
     path = await save(f"monthly-report-{period}.xlsx", data)

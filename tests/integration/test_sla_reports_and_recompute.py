@@ -117,10 +117,21 @@ async def test_the_monthly_report_measures_each_court_and_is_kept_as_a_workbook(
     zhifu = lines[("鲁0602",)]
     assert (zhifu.answers, zhifu.answers_on_time, zhifu.returns) == (3, 1, 1)
     assert (zhifu.completions, zhifu.completions_on_time) == (2, 1)
-    assert zhifu.mean_working_days == (6 + 17) / 2
-    assert zhifu.overdue == 3 and zhifu.supervisions == 1 and zhifu.mean_ack_hours == 2.0
+    # From sign-for: (03-03, 03-10] is 5 working days, (03-06, 03-25] is 13.
+    assert zhifu.mean_working_days == (5 + 13) / 2
+    # Per matter: the returned one (sign-for late), the late one (sign-for and execution late: once).
+    assert zhifu.overdue == 2 and zhifu.supervisions == 1 and zhifu.mean_ack_hours == 2.0
     assert lines[("鲁0202",)].overdue == 2  # the unanswered correction and a confirmation left waiting
     assert report.return_reasons == {("鲁0602", "missing_documents"): 1}
+    # Sign-for late by (03-04, 03-06] twice, execution late by (03-17, 03-25]: 2 + 2 + 6.
+    assert zhifu.overdue_days == 10
+    # Run on 03-12 at noon, the report counts up to then: both sign-for breaches, nothing due later.
+    running = {
+        line.key: line
+        for line in (await report_service.build_report(session, ref, 2026, 3, at("2026-03-12", "12:00"))).courts
+    }
+    assert (running[("鲁0602",)].overdue, running[("鲁0602",)].overdue_days) == (2, 4)
+    assert running.get(("鲁0202",)) is None or running[("鲁0202",)].overdue == 0
     [pair] = [p for p in report.pairs if p.key == ("鲁0202", "鲁0602")]
     assert pair.completions == 2 and pair.supervisions == 1
 
