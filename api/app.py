@@ -12,18 +12,20 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import problems
+from api import health, problems
 from api.deps import etag
+from api.guard import Guard
+from api.health import RunnerProbe
 from api.routes import actions, admin, auth, delegations, reference
 from api.schemas import ProblemOut, delegation_out
 from api.state import Runtime
+from api.web import error_page as web_error_page
 from api.web import install as install_web_pages
+from api.web import is_page_path
 from delegation.accounts.auth import LoginThrottle
 from delegation.core.errors import DomainError
 from delegation.reading.delegations import Listed
@@ -46,6 +48,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (422, "Invalid input; `errors` lists every invalid field"),
         (428, "If-Match is missing"),
         (429, "Too many failed logins; see Retry-After"),
+        (503, "The database is unreachable for a moment; retry after Retry-After seconds"),
     )
 }
 
@@ -152,6 +155,7 @@ def create_app(
     *,
     engine: AsyncEngine | None = None,
     throttle: LoginThrottle | None = None,
+    runner_probe: RunnerProbe | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
     runtime = Runtime(settings, throttle or LoginThrottle(), engine)
@@ -178,30 +182,16 @@ def create_app(
         default_response_class=problems.ApiJSONResponse,
     )
     app.state.runtime = runtime
+    app.state.runner_probe = runner_probe
     problems.install(app, _render_context)
+    # Innermost first: the guard answers what nothing else handled, inside the security headers.
+    app.add_middleware(Guard, render_page=web_error_page, is_page=is_page_path)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024)  # the file plus its form
     app.add_middleware(SecurityHeaders)
 
     for router in (auth.router, delegations.router, actions.router, reference.router, admin.router):
         app.include_router(router, responses=PROBLEM_RESPONSES)
-
-    @app.get("/healthz", tags=["health"], summary="Liveness and database check", operation_id="healthz")
-    async def healthz() -> JSONResponse:
-        await runtime.ready()
-        assert runtime.engine is not None
-        try:
-            async with runtime.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-            database = "ok"
-        except Exception as exc:  # the health check reports any failure instead of raising
-            database = f"error: {type(exc).__name__}"
-        status = 200 if database == "ok" else 503
-        body = {
-            "status": "ok" if status == 200 else "degraded",
-            "database": database,
-            "database_backend": runtime.engine.dialect.name,
-        }
-        return JSONResponse(body, status_code=status)
+    app.include_router(health.router)
 
     install_web_pages(app)  # the pages for people: api/web (routes, static files, headers, error pages)
     return app

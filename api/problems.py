@@ -38,7 +38,7 @@ STATUS_BY_CODE: Mapping[str, int] = {
     "unsupported_media_type": 415,
 }
 
-_TITLES_BY_STATUS: Mapping[int, tuple[str, str]] = {
+TITLES_BY_STATUS: Mapping[int, tuple[str, str]] = {
     400: ("bad_request", "请求格式有误"),
     401: ("not_authenticated", "请先登录"),
     403: ("permission_denied", "您无权执行该操作"),
@@ -52,6 +52,7 @@ _TITLES_BY_STATUS: Mapping[int, tuple[str, str]] = {
     428: ("precondition_required", "请携带If-Match请求头（记录版本号）"),
     429: ("too_many_requests", "请求过于频繁，请稍后再试"),
     500: ("internal_error", "系统内部错误，请稍后再试"),
+    503: ("service_unavailable", "服务暂时不可用"),
 }
 
 # Chinese messages for pydantic's error types, for field-level errors of request bodies and parameters.
@@ -167,7 +168,8 @@ ContextRenderer = Callable[[Request, DomainError], dict[str, Any]]
 
 
 def install(app: FastAPI, render_context: ContextRenderer) -> None:
-    """Register the handlers; after this, every error the app can produce is a problem+json response."""
+    """Register the handlers; with api.guard (unexpected errors and database outages), every error the app
+    can produce is a problem+json response."""
 
     async def domain_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DomainError)
@@ -203,12 +205,12 @@ def install(app: FastAPI, render_context: ContextRenderer) -> None:
         errors = [_field_error(err) for err in exc.errors()]
         summary = "; ".join(f"{e.field}: {e.message_en}" for e in errors[:10])
         return problem(
-            request, 422, "validation_failed", _TITLES_BY_STATUS[422][1], f"Invalid request: {summary}", errors=errors
+            request, 422, "validation_failed", TITLES_BY_STATUS[422][1], f"Invalid request: {summary}", errors=errors
         )
 
     async def starlette_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        code, title = _TITLES_BY_STATUS.get(exc.status_code, ("http_error", "请求无法处理"))
+        code, title = TITLES_BY_STATUS.get(exc.status_code, ("http_error", "请求无法处理"))
         detail = exc.detail if isinstance(exc.detail, str) else "The request could not be handled."
         return problem(request, exc.status_code, code, title, detail, headers=exc.headers)
 
@@ -222,18 +224,12 @@ def install(app: FastAPI, render_context: ContextRenderer) -> None:
         error = FieldError("court", exc.message_zh, exc.message_en)
         return problem(request, 422, "validation_failed", "法院代码不存在", exc.message_en, errors=[error])
 
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        code, title = _TITLES_BY_STATUS[500]
-        return problem(request, 500, code, title, "An unexpected error occurred; it has been logged.")
-
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(HttpProblem, http_problem)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, starlette_error)
     app.add_exception_handler(CalendarRangeError, calendar_range)
     app.add_exception_handler(UnknownCourt, unknown_court)
-    app.add_exception_handler(Exception, unexpected)
 
 
 def _field_error(err: Mapping[str, Any]) -> FieldError:

@@ -8,10 +8,10 @@ them is always masked (see delegation.reading.delegations.masked).
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 
 from delegation.core.clocks import SHANGHAI, RunningClock
 from delegation.handling import service
@@ -76,6 +76,20 @@ Comment = Annotated[str, Field(max_length=4000), AfterValidator(_multi_line)]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_clean_json)]
 JsonList = Annotated[list[dict[str, Any]], Field(max_length=50), AfterValidator(_clean_json)]
 CourtCode = Annotated[str, Field(min_length=1, max_length=16), AfterValidator(_single_line)]
+
+# Timestamps a caller sends: aware, and within years the calendar and the database handle (near year 1
+# or 9999, arithmetic and the drivers' bindings overflow).
+EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_INSTANT = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _sane_instant(value: datetime) -> datetime:
+    if not EARLIEST_INSTANT <= value < LATEST_INSTANT:
+        raise ValueError(f"must lie between {EARLIEST_INSTANT.year} and {LATEST_INSTANT.year - 1}")
+    return value
+
+
+SaneInstant = Annotated[AwareDatetime, AfterValidator(_sane_instant)]
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 
 

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 
 from jiaodong import admin_cli, calendar_cli, i18n_cli, ops_cli, sla_cli, users_cli
+from jiaodong.cli_errors import run_guarded
 from jiaodong.settings import get_settings
 
-app = typer.Typer(help="胶东五市跨院委托执行协作平台 / Jiaodong cross-court delegation", no_args_is_help=True)
+app = typer.Typer(
+    help="胶东五市跨院委托执行协作平台 / Jiaodong cross-court delegation (add --debug to see tracebacks)",
+    no_args_is_help=True,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 docs_app = typer.Typer(help="Generated documentation.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -84,11 +88,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     flows: Annotated[bool, typer.Option(help="Also run Prefect (unless PREFECT_API_URL is set) and the flows.")] = True,
+    insecure_dev: Annotated[
+        bool, typer.Option(help="Allow the development secret key on PostgreSQL or a non-loopback address.")
+    ] = False,
 ) -> None:
     """Serve the web app and the API, with the Prefect server and the scheduled flows (jiaodong/serve.py)."""
     from jiaodong.serve import run as serve_everything
 
-    serve_everything(host, port, flows=flows)
+    serve_everything(host, port, flows=flows, insecure_dev=insecure_dev)
 
 
 @docs_app.command("states")
@@ -124,5 +131,17 @@ def _wire_calendar_to_database() -> None:
 _wire_calendar_to_database()
 
 
+def run_cli(argv: Sequence[str]) -> int:
+    """The command line, guarded: an operator's mistake (no database, a bad argument, a server that does not
+    answer) is one line saying what to do and exit code 2; `--debug` shows the traceback instead."""
+    command = typer.main.get_command(app)
+
+    def invoke(args: Sequence[str]) -> int | None:
+        result = command.main(args=list(args), prog_name="jiaodong", standalone_mode=False)
+        return result if isinstance(result, int) else None
+
+    return run_guarded(invoke, argv, lambda line: typer.echo(line, err=True))
+
+
 def main() -> None:  # pragma: no cover - console entry point
-    sys.exit(app())
+    sys.exit(run_cli(sys.argv[1:]))

@@ -26,7 +26,8 @@ from pathlib import Path
 
 import httpx
 
-from jiaodong.settings import Settings, get_settings
+from jiaodong.cli_errors import UsageError
+from jiaodong.settings import Settings, get_settings, insecure_start_reason
 
 PREFECT_READY_TIMEOUT = 90.0
 
@@ -149,12 +150,17 @@ def start_prefect(settings: Settings, children: Children) -> str | None:
     return api_url
 
 
-def run(host: str, port: int, flows: bool = True) -> None:
+def run(host: str, port: int, flows: bool = True, insecure_dev: bool = False) -> None:
     import uvicorn
 
     from api.app import create_app
 
     settings = get_settings()
+    reason = insecure_start_reason(settings, host)
+    if reason and not insecure_dev:
+        raise UsageError(reason)
+    if reason:
+        say(f"warning: {reason} (--insecure-dev given)")
     children = Children()
     # SIGTERM at any moment (even while waiting for Prefect) ends in the `finally` below, which stops the
     # children in order. uvicorn, while it runs, stops gracefully on SIGINT/SIGTERM and then re-raises the
@@ -168,7 +174,16 @@ def run(host: str, port: int, flows: bool = True) -> None:
                 log = (settings.data_dir / "prefect" / "runner.log").resolve()
                 children.start("flow runner", [sys.executable, "-m", "jiaodong.serve", "runner"], env, log)
                 say(f"serving the deployments (log in {log})")
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        # Behind a TLS proxy, X-Forwarded-Proto from the trusted proxies makes request.url https, and with it
+        # the session cookie Secure.
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level="info",
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+        )
     except KeyboardInterrupt:
         say("stopping")
     finally:

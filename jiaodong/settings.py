@@ -8,6 +8,9 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEV_SECRET_KEY = "dev-only-change-me"  # noqa: S105 - the known development value, refused in production
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JIAODONG_", extra="ignore")
@@ -18,7 +21,11 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "JIAODONG_DATABASE_URL"),
         description="SQLAlchemy async URL; default: SQLite file in the data folder.",
     )
-    secret_key: str = Field(default="dev-only-change-me", description="Signs session cookies and CSRF tokens.")
+    secret_key: str = Field(default=DEV_SECRET_KEY, description="Signs session cookies and CSRF tokens.")
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Proxies whose X-Forwarded-Proto/-For are trusted (uvicorn's --forwarded-allow-ips).",
+    )
     max_upload_bytes: int = 20 * 1024 * 1024
     # Notifications (SLA engine): SMTP for e-mail, webhook timeout, outbox retries with exponential backoff.
     smtp_host: str | None = Field(default=None, description="SMTP server; e-mail deliveries fail visibly without it.")
@@ -40,6 +47,18 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalise_database_url(self.database_url)
         return f"sqlite+aiosqlite:///{(self.data_dir / 'jiaodong.sqlite3').resolve()}"
+
+
+def insecure_start_reason(settings: Settings, host: str) -> str | None:
+    """Why serving with these settings on `host` would be unsafe (the development secret key where others
+    can reach the service or on a production database), or None."""
+    if settings.secret_key != DEV_SECRET_KEY:
+        return None
+    if settings.resolved_database_url.startswith("postgresql"):
+        return "JIAODONG_SECRET_KEY 仍是开发用默认值，不能用于PostgreSQL：请设置随机密钥（或开发时加 --insecure-dev）"
+    if host not in LOOPBACK_HOSTS:
+        return f"JIAODONG_SECRET_KEY 仍是开发用默认值，不能监听 {host}：请设置随机密钥（或开发时加 --insecure-dev）"
+    return None
 
 
 def normalise_database_url(url: str) -> str:

@@ -6,7 +6,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Header, Path, Query, Request, Response, UploadFile, status
 from fastapi.responses import FileResponse
-from pydantic import AwareDatetime
 
 from api.deps import CurrentActor, ExpectedVersion, Now, Ref, RuntimeDep, Session, client_address, etag
 from api.schemas import (
@@ -21,6 +20,7 @@ from api.schemas import (
     PageOut,
     RevealIn,
     RevealOut,
+    SaneInstant,
     delegation_out,
     detail_out,
     document_out,
@@ -71,8 +71,12 @@ async def list_delegations(
     city: Annotated[
         Line | None, Query(max_length=10, description="e.g. 烟台: a court of that city takes part.")
     ] = None,
-    due_before: Annotated[AwareDatetime | None, Query(description="The running clock is due at or before.")] = None,
-    due_after: Annotated[AwareDatetime | None, Query()] = None,
+    due_before: Annotated[
+        SaneInstant | None, Query(description="The running clock is due at or before (years 1970-2199).")
+    ] = None,
+    due_after: Annotated[
+        SaneInstant | None, Query(description="The running clock is due after (years 1970-2199).")
+    ] = None,
     overdue: Annotated[bool | None, Query(description="The running clock's due time has passed.")] = None,
     provisional: Annotated[bool | None, Query(description="An open clock's due date is provisional.")] = None,
     q: Annotated[Line | None, Query(max_length=100, description="案号 (or part of it) or a party's name.")] = None,

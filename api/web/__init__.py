@@ -32,7 +32,7 @@ from delegation.core.errors import DomainError
 log = logging.getLogger("jiaodong.web")
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-NOT_PAGES = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz", "/static/", "/web/")
+NOT_PAGES = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/static/", "/web/")
 STATUS_BY_CODE = {
     "validation_failed": 422,
     "not_found": 404,
@@ -123,12 +123,8 @@ async def _invalid(request: Request, exc: Exception) -> Response:
     return await error_page(request, 400, "validation_failed")
 
 
-async def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    try:
-        return await error_page(request, 500, "internal_error")
-    except Exception:  # the error page itself failed: still no stack trace for the reader
-        return HTMLResponse("<!doctype html><title>500</title><p>500</p>", status_code=500)
+def is_page_path(path: str) -> bool:
+    return not path.startswith(NOT_PAGES)
 
 
 def install(app: FastAPI) -> None:
@@ -141,4 +137,3 @@ def install(app: FastAPI) -> None:
     _wrap(app, DomainError, _domain)
     _wrap(app, StarletteHTTPException, _http)
     _wrap(app, RequestValidationError, _invalid)
-    _wrap(app, Exception, _unexpected)

@@ -195,4 +195,5 @@ PROBLEM: dict[str, str] = {
     "unsupported_media_type": N_("Only PDF, JPEG or PNG scans are accepted."),
     "csrf": N_("The form has expired; reload the page and try again."),
     "internal_error": N_("Something went wrong on our side; it has been logged. Please try again."),
+    "unavailable": N_("The service is briefly unavailable; please try again in a few seconds."),
 }

@@ -20,7 +20,12 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
             cursor.close()
 
         return engine
-    # Recycle instead of pinging on every checkout: a ping is one more round trip per transaction.
+    # Pre-ping: a connection that died with a database restart is replaced at checkout, so service resumes
+    # on the first request after the database returns instead of failing once per pooled connection.
+    # A short pool timeout: while the database is down, requests fail fast (503) instead of queueing.
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_timeout", 10)
+    kwargs.setdefault("connect_args", {"timeout": 5})  # asyncpg's connect timeout (its default is 60 s)
     return create_async_engine(url, pool_recycle=1800, **kwargs)
 
 

@@ -44,6 +44,7 @@ NO_BODY = {
     "me",
     "logout",
     "healthz",
+    "readyz",
     "get_delegation",
     "list_delegations",
     "get_timeline",

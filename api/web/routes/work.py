@@ -36,6 +36,8 @@ def _day_end(value: str | None) -> datetime | None:
         day = datetime.fromisoformat(value).date()
     except ValueError:
         return None
+    if not 1970 <= day.year < 2200:  # far years overflow the timestamp binding: ignored like a typo
+        return None
     return datetime.combine(day, time(23, 59, 59), tzinfo=SHANGHAI)
 
 
