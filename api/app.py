@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import health, problems
+from api import health, metrics, problems
 from api.deps import etag
 from api.guard import Guard
 from api.health import RunnerProbe
@@ -188,6 +188,7 @@ def create_app(
     app.add_middleware(Guard, render_page=web_error_page, is_page=is_page_path)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024)  # the file plus its form
     app.add_middleware(SecurityHeaders)
+    metrics.install(app, runtime)  # outermost: it sees every answer, 413s and 500s included
 
     for router in (auth.router, delegations.router, actions.router, reference.router, admin.router):
         app.include_router(router, responses=PROBLEM_RESPONSES)

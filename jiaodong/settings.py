@@ -27,6 +27,9 @@ class Settings(BaseSettings):
         description="Proxies whose X-Forwarded-Proto/-For are trusted (uvicorn's --forwarded-allow-ips).",
     )
     max_upload_bytes: int = 20 * 1024 * 1024
+    metrics_token: str | None = Field(
+        default=None, description="Bearer token for /metrics; unset: /metrics answers loopback clients only."
+    )
     # Notifications (SLA engine): SMTP for e-mail, webhook timeout, outbox retries with exponential backoff.
     smtp_host: str | None = Field(default=None, description="SMTP server; e-mail deliveries fail visibly without it.")
     smtp_port: int = 25
