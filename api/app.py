@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import health, metrics, problems
+from api import health, metrics, openapi, problems
 from api.deps import etag
 from api.guard import Guard
 from api.health import RunnerProbe
@@ -195,4 +195,5 @@ def create_app(
     app.include_router(health.router)
 
     install_web_pages(app)  # the pages for people: api/web (routes, static files, headers, error pages)
+    openapi.install(app)
     return app

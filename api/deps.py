@@ -68,7 +68,10 @@ async def get_actor(principal: CurrentPrincipal) -> Actor:
 
 CurrentActor = Annotated[Actor, Depends(get_actor)]
 
-_ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+# If-Match uses the strong comparison (RFC 9110 §13.1.1): one strong entity-tag, quoted. A weak tag (W/"4")
+# never matches, and a bare version (5) is no entity-tag at all; both are refused rather than guessed at.
+IF_MATCH_PATTERN = r'^"[0-9]{1,9}"$'
+_ETAG = re.compile(IF_MATCH_PATTERN)
 
 
 async def expected_version(
@@ -76,7 +79,7 @@ async def expected_version(
         str | None,
         Header(
             alias="If-Match",
-            description='The version you last saw, as its ETag (e.g. "3"). Required for every change.',
+            description='The version you last saw, as its strong ETag (e.g. "3"). Required for every change.',
         ),
     ] = None,
 ) -> int:
@@ -87,15 +90,17 @@ async def expected_version(
             "请携带If-Match请求头（记录版本号）",
             "Send the delegation's ETag (its version) in If-Match; changes without it are refused.",
         )
-    found = _ETAG.match(if_match.strip())
-    if found is None:
+    value = if_match.strip()
+    if _ETAG.match(value) is None:
+        weak = value.startswith("W/")
         raise HttpProblem(
             400,
             "invalid_if_match",
-            "If-Match请求头格式不正确",
-            'If-Match must be one ETag as returned by this API, e.g. "3".',
+            'If-Match请求头格式不正确：应为带引号的版本号，如 "3"' + ("（不接受弱ETag）" if weak else ""),
+            ("If-Match compares strongly (RFC 9110): a weak ETag (W/...) never matches. " if weak else "")
+            + f'If-Match must be one strong ETag as returned by this API, e.g. "3"; got {value[:40]!r}.',
         )
-    return int(found.group(1))
+    return int(value[1:-1])
 
 
 ExpectedVersion = Annotated[int, Depends(expected_version)]

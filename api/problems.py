@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
 
 from courts.calendar import CalendarRangeError
 from courts.registry import UnknownCourt
@@ -212,7 +213,10 @@ def install(app: FastAPI, render_context: ContextRenderer) -> None:
         assert isinstance(exc, StarletteHTTPException)
         code, title = TITLES_BY_STATUS.get(exc.status_code, ("http_error", "请求无法处理"))
         detail = exc.detail if isinstance(exc.detail, str) else "The request could not be handled."
-        return problem(request, exc.status_code, code, title, detail, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return problem(request, exc.status_code, code, title, detail, headers=headers)
 
     async def calendar_range(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, CalendarRangeError)
@@ -230,6 +234,21 @@ def install(app: FastAPI, render_context: ContextRenderer) -> None:
     app.add_exception_handler(StarletteHTTPException, starlette_error)
     app.add_exception_handler(CalendarRangeError, calendar_range)
     app.add_exception_handler(UnknownCourt, unknown_court)
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at this path. Starlette's own 405 names only the first matching
+    route's methods, and FastAPI makes one route per method, so each method is tried against the router."""
+    routes = request.app.router.routes
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in routes):
+            allowed.append(method)
+    return allowed
 
 
 def _field_error(err: Mapping[str, Any]) -> FieldError:

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-from delegation.core.clocks import SHANGHAI, RunningClock
+from courts.calendar import YearStatus
+from courts.registry import CourtLevel
+from delegation.core.access import UserRole
+from delegation.core.clocks import SHANGHAI, Rung, RunningClock, Unit
+from delegation.core.states import Action, Mechanism, Role, Stage, Status
 from delegation.handling import service
 from delegation.reading import delegations as query_service
 from delegation.reading.delegations import DetailView, Listed
@@ -68,14 +73,25 @@ def _shanghai(value: datetime) -> str:
 
 
 # Every instant leaves the API in Asia/Shanghai time with its offset, e.g. 2026-03-05T00:00:00+08:00.
-Instant = Annotated[datetime, PlainSerializer(_shanghai, return_type=str)]
+Instant = Annotated[
+    datetime,
+    PlainSerializer(_shanghai, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
-Line = Annotated[str, AfterValidator(_single_line)]
-Text = Annotated[str, AfterValidator(_multi_line)]
-Comment = Annotated[str, Field(max_length=4000), AfterValidator(_multi_line)]
+# The refusal of control characters, stated in the schema too (the validators give the clearer message).
+# Surrogates cannot occur in UTF-8 JSON text; the validators refuse the escaped ones.
+SINGLE_LINE_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f]*$"
+MULTI_LINE_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+_ONE_LINE = Field(json_schema_extra={"pattern": SINGLE_LINE_PATTERN})
+_LINES = Field(json_schema_extra={"pattern": MULTI_LINE_PATTERN})
+
+Line = Annotated[str, _ONE_LINE, AfterValidator(_single_line)]
+Text = Annotated[str, _LINES, AfterValidator(_multi_line)]
+Comment = Annotated[str, Field(max_length=4000), _LINES, AfterValidator(_multi_line)]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_clean_json)]
 JsonList = Annotated[list[dict[str, Any]], Field(max_length=50), AfterValidator(_clean_json)]
-CourtCode = Annotated[str, Field(min_length=1, max_length=16), AfterValidator(_single_line)]
+CourtCode = Annotated[str, Field(min_length=1, max_length=16), _ONE_LINE, AfterValidator(_single_line)]
 
 # Timestamps a caller sends: aware, and within years the calendar and the database handle (near year 1
 # or 9999, arithmetic and the drivers' bindings overflow).
@@ -93,6 +109,74 @@ SaneInstant = Annotated[AwareDatetime, AfterValidator(_sane_instant)]
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 
 
+class ReturnReason(StrEnum):
+    MISSING_DOCUMENTS = "missing_documents"
+    UNCLEAR_TARGET = "unclear_target"
+    WRONG_DOCUMENTS = "wrong_documents"
+    NOT_EXECUTABLE = "not_executable"
+    OTHER = "other"
+
+
+class Outcome(StrEnum):
+    DONE = "done"
+    PARTIAL = "partial"
+    NOT_FOUND = "not_found"
+    FAILED = "failed"
+
+
+class EventKind(StrEnum):
+    TRANSITION = "transition"
+    MESSAGE = "message"
+    DOCUMENT = "document"
+    NOTICE = "notice"
+    CLOCK = "clock"
+
+
+class ExtensionStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class AccessKind(StrEnum):
+    REVEAL = "reveal"
+    DOWNLOAD = "download"
+
+
+# The vocabularies fixed in code as mappings (delegation.catalogue.fields), as enums for the schema;
+# tests/api/test_openapi.py pins them to the mappings.
+class DocumentKindCode(StrEnum):
+    LETTER_OF_DELEGATION = "letter_of_delegation"
+    ENFORCEMENT_RULING = "enforcement_ruling"
+    ASSISTANCE_NOTICE = "assistance_notice"
+    OFFICER_CREDENTIALS = "officer_credentials"
+    DOCUMENTS_TO_SERVE = "documents_to_serve"
+    RECEIPT = "receipt"
+    CORRECTION = "correction"
+    OTHER = "other"
+
+
+class FieldKindCode(StrEnum):
+    ADDRESS = "address"
+    AMOUNT = "amount"
+    BANK_ACCOUNT = "bank_account"
+    CASE_NUMBER = "case_number"
+    CHOICE = "choice"
+    COURT_CODE = "court_code"
+    DATE = "date"
+    DECIMAL = "decimal"
+    ID_NUMBER = "id_number"
+    INTEGER = "integer"
+    LIST = "list"
+    LONG_TEXT = "long_text"
+    PHONE = "phone"
+    PLATE = "plate"
+    REAL_ESTATE_CERT = "real_estate_cert"
+    TEXT = "text"
+    USCC = "uscc"
+    VIN = "vin"
+
+
 class In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -105,15 +189,15 @@ class Out(BaseModel):
 
 
 class LoginIn(In):
-    username: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_single_line)]
-    password: Annotated[str, Field(min_length=1, max_length=1024), AfterValidator(_single_line)]
+    username: Annotated[str, Field(min_length=1, max_length=64), _ONE_LINE, AfterValidator(_single_line)]
+    password: Annotated[str, Field(min_length=1, max_length=1024), _ONE_LINE, AfterValidator(_single_line)]
 
 
 class MeOut(Out):
     username: str
     display_name: str
     court_code: str | None
-    roles: list[str]
+    roles: list[UserRole]
     via: Literal["session", "token"]
     csrf_token: str | None = Field(None, description="Send as X-CSRF-Token on changes made with the session cookie.")
 
@@ -122,12 +206,12 @@ class MeOut(Out):
 
 
 class DraftIn(In):
-    case_number: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_single_line)] = Field(
+    case_number: Annotated[str, Field(min_length=1, max_length=64), _ONE_LINE, AfterValidator(_single_line)] = Field(
         description="The requesting court's 案号, e.g. （2026）鲁0202执100号 (full-width or ASCII brackets)."
     )
     assisting_court: CourtCode
     matter_type: Code
-    summary: Annotated[str, Field(max_length=2000), AfterValidator(_multi_line)] = ""
+    summary: Annotated[str, Field(max_length=2000), _LINES, AfterValidator(_multi_line)] = ""
     fields: JsonObject = Field(default_factory=dict, description="The matter type's fields (see /matter-types).")
     parties: JsonList = Field(default_factory=list, description="Applicants and debtors, each with a role.")
 
@@ -140,10 +224,6 @@ class DraftIn(In):
             fields=dict(self.fields),
             parties=[dict(p) for p in self.parties],
         )
-
-
-ReturnReason = Literal["missing_documents", "unclear_target", "wrong_documents", "not_executable", "other"]
-Outcome = Literal["done", "partial", "not_found", "failed"]
 
 
 class CommentIn(In):
@@ -165,7 +245,7 @@ class RedirectIn(In):
 
 
 class AssignHandlerIn(In):
-    handler: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_single_line)]
+    handler: Annotated[str, Field(min_length=1, max_length=100), _ONE_LINE, AfterValidator(_single_line)]
     comment: Comment = ""
 
 
@@ -175,9 +255,9 @@ class ScheduleIn(In):
 
 
 class AssetResultIn(In):
-    asset: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_single_line)]
+    asset: Annotated[str, Field(min_length=1, max_length=200), _ONE_LINE, AfterValidator(_single_line)]
     outcome: Outcome
-    note: Annotated[str, Field(max_length=2000), AfterValidator(_multi_line)] = ""
+    note: Annotated[str, Field(max_length=2000), _LINES, AfterValidator(_multi_line)] = ""
 
 
 class RecordResultIn(In):
@@ -201,21 +281,21 @@ class ReasonIn(In):
 
 
 class MessageIn(In):
-    text: Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(_multi_line)]
+    text: Annotated[str, Field(min_length=1, max_length=4000), _LINES, AfterValidator(_multi_line)]
 
 
 class RevealIn(In):
-    field: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_single_line)] = Field(
+    field: Annotated[str, Field(min_length=1, max_length=200), _ONE_LINE, AfterValidator(_single_line)] = Field(
         description="A path from revealable_fields, e.g. parties[1].id_number or fields.accounts[0].account_no."
     )
-    reason: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_multi_line)]
+    reason: Annotated[str, Field(min_length=1, max_length=500), _LINES, AfterValidator(_multi_line)]
 
 
 # ---------------------------------------------------------------- delegations: output
 
 
 class ClockSummaryOut(Out):
-    stage: str
+    stage: Stage
     court_code: str = Field(description="The court holding the ball.")
     due_at: Instant | None
     provisional: bool = Field(description="The due date depends on a year without a confirmed holiday schedule.")
@@ -230,9 +310,9 @@ class DelegationOut(Out):
     case_number: str
     requesting_court: str
     assisting_court: str
-    matter_type: str
-    mechanism: str
-    status: str
+    matter_type: str = Field(description="A code of GET /api/v1/matter-types.")
+    mechanism: Mechanism
+    status: Status
     version: int = Field(description="Also the ETag; send it back in If-Match with every change.")
     policy_version: str
     summary: str
@@ -242,17 +322,17 @@ class DelegationOut(Out):
     created_at: Instant
     updated_at: Instant
     submitted_at: Instant | None
-    my_roles: list[str] = Field(description="The parts the caller plays on this delegation.")
-    allowed_actions: list[str] = Field(description="Actions the caller may take now.")
+    my_roles: list[Role] = Field(description="The parts the caller plays on this delegation.")
+    allowed_actions: list[Action] = Field(description="Actions the caller may take now.")
     clock: ClockSummaryOut | None = Field(description="The running clock: the open one due first.")
 
 
 class ClockOut(Out):
     id: int
-    stage: str
+    stage: Stage
     court_code: str
     budget_days: int
-    unit: str
+    unit: Unit
     extra_days: int
     started_at: Instant
     closed_at: Instant | None
@@ -262,13 +342,13 @@ class ClockOut(Out):
     provisional: bool
     working_days_left: int | None
     breached: bool
-    next_rung: str | None
+    next_rung: Rung | None
     next_rung_at: Instant | None
 
 
 class DocumentOut(Out):
     id: int
-    kind: str
+    kind: DocumentKindCode
     filename: str
     content_type: str
     size: int
@@ -280,10 +360,10 @@ class DocumentOut(Out):
 
 class EventOut(Out):
     id: int
-    kind: str = Field(description="transition | message | document | notice | ...")
-    action: str
-    from_status: str | None
-    to_status: str | None
+    kind: EventKind
+    action: str = Field(description="On a transition: the action (or create, edit); else what happened.")
+    from_status: Status | None
+    to_status: Status | None
     actor: str
     actor_court: str | None
     actor_role: str
@@ -299,7 +379,7 @@ class ExtensionOut(Out):
     requested_court: str
     days: int
     reason: str
-    status: str
+    status: ExtensionStatus
     approved_days: int | None
     decided_by: str | None
     decision_reason: str | None
@@ -310,7 +390,7 @@ class ExtensionOut(Out):
 class AssetResultOut(Out):
     id: int
     asset: str
-    outcome: str
+    outcome: Outcome
     note: str
     recorded_by: str
     recorded_at: Instant
@@ -343,7 +423,7 @@ class AccessLogOut(Out):
     actor: str
     actor_court: str | None
     actor_roles: str
-    kind: str
+    kind: AccessKind
     delegation_id: int
     target: str
     reason: str
@@ -358,7 +438,7 @@ class CourtOut(Out):
     name: str
     name_en: str
     city: str
-    level: str = Field(description="high, intermediate, basic, maritime, railway_intermediate or railway")
+    level: CourtLevel
     parent_code: str | None = Field(description="the superior court's code (same as superior; kept for clients)")
     superior: str | None = Field(description="the superior court (上级人民法院) that supervises it; none for 鲁")
     division_code: str | None
@@ -381,7 +461,7 @@ class FieldOut(Out):
     name: str
     label_zh: str
     label_en: str
-    kind: str
+    kind: FieldKindCode
     required: bool
     personal_data: bool
     help_zh: str | None = None
@@ -397,15 +477,15 @@ class FieldOut(Out):
 
 
 class DocumentKindOut(Out):
-    code: str
+    code: DocumentKindCode
     label_zh: str
     label_en: str
 
 
 class StageBudgetOut(Out):
-    stage: str
+    stage: Stage
     days: int
-    unit: str
+    unit: Unit
     starts_from: str
 
 
@@ -414,7 +494,7 @@ class MatterTypeOut(Out):
     name_zh: str
     name_en: str
     group: str
-    mechanism: str
+    mechanism: Mechanism
     policy_version: str
     fields: list[FieldOut]
     require_one_of: list[list[str]]
@@ -439,7 +519,7 @@ class WorkingDayOut(Out):
 class DueOut(Out):
     trigger: date
     days: int
-    unit: str
+    unit: Unit
     due_date: date
     due_at: Instant = Field(description="24:00 Asia/Shanghai of due_date.")
     provisional: bool
@@ -447,7 +527,7 @@ class DueOut(Out):
 
 class YearStatusOut(Out):
     year: int
-    status: str
+    status: YearStatus
 
 
 class PolicyVersionOut(Out):
@@ -573,5 +653,5 @@ class ProblemOut(BaseModel):
     instance: str
     code: str = Field(description="Stable machine code, e.g. validation_failed, not_found, conflict.")
     errors: list[FieldErrorOut] | None = Field(None, description="One entry per invalid field.")
-    allowed_actions: list[str] | None = Field(None, description="On transition_not_allowed: what is possible now.")
+    allowed_actions: list[Action] | None = Field(None, description="On transition_not_allowed: what is possible now.")
     current: DelegationOut | None = Field(None, description="On a 409: the delegation as it is now.")

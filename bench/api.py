@@ -235,7 +235,9 @@ async def file_over_http(client: httpx.AsyncClient, serial: int) -> int:
         files = {"file": (f"{kind}.pdf", scan(serial * 2 + n), "application/pdf")}
         uploaded = await client.post(f"/api/v1/delegations/{ident}/documents", data={"kind": kind}, files=files)
         assert uploaded.status_code == 201, uploaded.text
-    submitted = await client.post(f"/api/v1/delegations/{ident}/submit", headers={"If-Match": created.headers["ETag"]})
+    submitted = await client.post(
+        f"/api/v1/delegations/{ident}/submit", json={}, headers={"If-Match": created.headers["ETag"]}
+    )
     assert submitted.status_code == 200, submitted.text
     return int(ident)
 

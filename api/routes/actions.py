@@ -51,39 +51,35 @@ class ActionRoute:
     action: Action
     path: str
     body: type[BaseModel]
-    optional: bool  # the body may be left out
     summary: str
 
 
 ACTION_ROUTES: tuple[ActionRoute, ...] = (
-    ActionRoute(Action.SUBMIT, "submit", CommentIn, True, "Submit a draft (requesting court; documents required)"),
-    ActionRoute(Action.SIGN_FOR, "sign-for", CommentIn, True, "Sign for a submitted matter (assisting court)"),
-    ActionRoute(Action.RETURN_FOR_CORRECTION, "return", ReturnIn, False, "Return for correction with a reason"),
-    ActionRoute(Action.RESUBMIT, "resubmit", CommentIn, True, "Resubmit a corrected matter (requesting court)"),
-    ActionRoute(Action.DECLINE, "decline", DeclineIn, False, "Decline: not this court's jurisdiction"),
-    ActionRoute(Action.REDIRECT, "redirect", RedirectIn, False, "Redirect to another court (command center)"),
-    ActionRoute(Action.ASSIGN_HANDLER, "assign-handler", AssignHandlerIn, False, "Assign or reassign the handler"),
-    ActionRoute(Action.SCHEDULE, "schedule", ScheduleIn, False, "Agree the on-site date (on-site assistance)"),
-    ActionRoute(Action.RECORD_RESULT, "record-result", RecordResultIn, False, "Record per-asset results"),
-    ActionRoute(Action.COMPLETE, "complete", CommentIn, True, "Complete with the 回执 uploaded (assisting court)"),
-    ActionRoute(Action.REQUEST_EXTENSION, "request-extension", ExtensionRequestIn, False, "Ask for more working days"),
+    ActionRoute(Action.SUBMIT, "submit", CommentIn, "Submit a draft (requesting court; documents required)"),
+    ActionRoute(Action.SIGN_FOR, "sign-for", CommentIn, "Sign for a submitted matter (assisting court)"),
+    ActionRoute(Action.RETURN_FOR_CORRECTION, "return", ReturnIn, "Return for correction with a reason"),
+    ActionRoute(Action.RESUBMIT, "resubmit", CommentIn, "Resubmit a corrected matter (requesting court)"),
+    ActionRoute(Action.DECLINE, "decline", DeclineIn, "Decline: not this court's jurisdiction"),
+    ActionRoute(Action.REDIRECT, "redirect", RedirectIn, "Redirect to another court (command center)"),
+    ActionRoute(Action.ASSIGN_HANDLER, "assign-handler", AssignHandlerIn, "Assign or reassign the handler"),
+    ActionRoute(Action.SCHEDULE, "schedule", ScheduleIn, "Agree the on-site date (on-site assistance)"),
+    ActionRoute(Action.RECORD_RESULT, "record-result", RecordResultIn, "Record per-asset results"),
+    ActionRoute(Action.COMPLETE, "complete", CommentIn, "Complete with the 回执 uploaded (assisting court)"),
+    ActionRoute(Action.REQUEST_EXTENSION, "request-extension", ExtensionRequestIn, "Ask for more working days"),
     ActionRoute(
         Action.APPROVE_EXTENSION,
         "approve-extension",
         ExtensionDecisionIn,
-        True,
         "Approve an extension (command center)",
     ),
-    ActionRoute(Action.REFUSE_EXTENSION, "refuse-extension", RefuseIn, False, "Refuse an extension (command center)"),
-    ActionRoute(Action.CONFIRM, "confirm", CommentIn, True, "Confirm the result (requesting court)"),
-    ActionRoute(Action.REQUEST_REWORK, "request-rework", ReasonIn, False, "Send the result back for rework"),
-    ActionRoute(Action.WITHDRAW, "withdraw", CommentIn, True, "Withdraw (a reason is required once submitted)"),
+    ActionRoute(Action.REFUSE_EXTENSION, "refuse-extension", RefuseIn, "Refuse an extension (command center)"),
+    ActionRoute(Action.CONFIRM, "confirm", CommentIn, "Confirm the result (requesting court)"),
+    ActionRoute(Action.REQUEST_REWORK, "request-rework", ReasonIn, "Send the result back for rework"),
+    ActionRoute(Action.WITHDRAW, "withdraw", CommentIn, "Withdraw (a reason is required once submitted)"),
 )
 
 
-def to_input(body: BaseModel | None) -> ActionInput:
-    if body is None:
-        return ActionInput()
+def to_input(body: BaseModel) -> ActionInput:
     values = body.model_dump()
     results = tuple(AssetResult(r["asset"], r["outcome"], r.get("note", "")) for r in values.get("results", ()))
     return ActionInput(
@@ -101,7 +97,7 @@ def to_input(body: BaseModel | None) -> ActionInput:
 def _endpoint(spec: ActionRoute):  # type: ignore[no-untyped-def]
     async def run(
         delegation_id: int,
-        body: BaseModel | None,
+        body: BaseModel,
         version: int,
         response: Response,
         session: AsyncSession,
@@ -114,33 +110,20 @@ def _endpoint(spec: ActionRoute):  # type: ignore[no-untyped-def]
         return delegation_out(await query_service.listed(session, ref, actor, now, row))
 
     model = spec.body
-    if spec.optional:
 
-        async def endpoint(
-            delegation_id: DelegationId,
-            version: ExpectedVersion,
-            response: Response,
-            session: Session,
-            ref: Ref,
-            actor: CurrentActor,
-            now: Now,
-            body: Annotated[model | None, Body()] = None,  # type: ignore[valid-type]
-        ) -> DelegationOut:
-            return await run(delegation_id, body, version, response, session, ref, actor, now)
-
-    else:
-
-        async def endpoint(  # type: ignore[misc]
-            delegation_id: DelegationId,
-            body: Annotated[model, Body()],  # type: ignore[valid-type]
-            version: ExpectedVersion,
-            response: Response,
-            session: Session,
-            ref: Ref,
-            actor: CurrentActor,
-            now: Now,
-        ) -> DelegationOut:
-            return await run(delegation_id, body, version, response, session, ref, actor, now)
+    # Every action takes a JSON object, `{}` when there is nothing to say: a body is required, never optional,
+    # so that generated clients have one way to call each action.
+    async def endpoint(
+        delegation_id: DelegationId,
+        body: Annotated[model, Body()],  # type: ignore[valid-type]
+        version: ExpectedVersion,
+        response: Response,
+        session: Session,
+        ref: Ref,
+        actor: CurrentActor,
+        now: Now,
+    ) -> DelegationOut:
+        return await run(delegation_id, body, version, response, session, ref, actor, now)
 
     endpoint.__name__ = spec.action.value
     return endpoint

@@ -12,6 +12,7 @@ from api.schemas import (
     CourtCode,
     DelegationDetailOut,
     DelegationOut,
+    DocumentKindCode,
     DocumentOut,
     DraftIn,
     EventOut,
@@ -246,7 +247,7 @@ async def list_documents(
 )
 async def upload_document(
     delegation_id: DelegationId,
-    kind: Annotated[str, Form(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="e.g. letter_of_delegation")],
+    kind: Annotated[DocumentKindCode, Form(description="e.g. letter_of_delegation")],
     file: Annotated[UploadFile, File(description="The scan.")],
     session: Session,
     ref: Ref,

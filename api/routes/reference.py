@@ -26,7 +26,7 @@ from api.schemas import (
     WorkingDayOut,
     YearStatusOut,
 )
-from courts.registry import Court
+from courts.registry import Court, CourtLevel
 from delegation.catalogue.fields import DOCUMENT_KINDS
 from delegation.catalogue.policy import FieldSpec, MatterType, PolicyVersion
 from delegation.core.access import Operation, authorize, enforce
@@ -82,7 +82,7 @@ async def list_courts(
     ref: Ref,
     actor: CurrentActor,
     city: Annotated[Line | None, Query(max_length=10, description="e.g. 青岛")] = None,
-    level: Literal["high", "intermediate", "basic", "maritime", "railway_intermediate", "railway"] | None = None,
+    level: CourtLevel | None = None,
     include_retired: bool = False,
     cursor: Cursor = None,
     limit: Limit = 100,
@@ -92,7 +92,7 @@ async def list_courts(
         if city
         else ref.registry.courts(include_retired=include_retired)
     )
-    chosen = [c for c in courts if level is None or c.level.value == level]
+    chosen = [c for c in courts if level is None or c.level is level]
     return _paged(chosen, cursor, limit, court_out)
 
 
@@ -321,10 +321,10 @@ async def list_policy_versions(
     "/policy-versions/{version}",
     operation_id="get_policy_version",
     summary="One policy version as its full document",
+    response_model=PolicyVersion,
+    response_model_by_alias=True,
 )
 async def get_policy_version(
     version: Annotated[str, Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$")], ref: Ref, actor: CurrentActor
-) -> dict[str, Any]:
-    policy = ref.policies.get(version)
-    document: dict[str, Any] = policy.model_dump(mode="json", by_alias=True)
-    return document
+) -> PolicyVersion:
+    return ref.policies.get(version)

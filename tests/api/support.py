@@ -42,7 +42,9 @@ async def upload(
 async def act(
     client: httpx.AsyncClient, ident: int, path: str, version: int, body: dict[str, Any] | None = None
 ) -> httpx.Response:
-    return await client.post(f"/api/v1/delegations/{ident}/{path}", json=body, headers={"If-Match": f'"{version}"'})
+    return await client.post(
+        f"/api/v1/delegations/{ident}/{path}", json={} if body is None else body, headers={"If-Match": f'"{version}"'}
+    )
 
 
 async def file_matter(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:

@@ -97,7 +97,7 @@ async def _call(
     if operation == "upload_document":
         files = {"file": ("scan.pdf", io.BytesIO(PDF), "application/pdf")}
         return await client.post(url, data={"kind": "other"}, files=files, headers=headers)
-    body = BODIES.get(operation)
+    body = BODIES.get(operation, {} if method in ("POST", "PUT") and "delegation_id" in path else None)
     return await client.request(method, url, json=body, params=params, headers=headers)
 
 

@@ -129,10 +129,16 @@ async def test_changes_need_if_match_and_a_stale_version_gets_409_with_the_curre
     async with api.client("shinan-officer") as officer, api.client("zhifu-clerk") as clerk:
         filed = await file_matter(officer)
         ident = filed["id"]
-        missing = await clerk.post(f"/api/v1/delegations/{ident}/sign-for")
+        sign_for = f"/api/v1/delegations/{ident}/sign-for"
+        missing = await clerk.post(sign_for, json={})
         assert missing.status_code == 428 and missing.json()["code"] == "precondition_required"
-        malformed = await clerk.post(f"/api/v1/delegations/{ident}/sign-for", headers={"If-Match": "yesterday"})
-        assert malformed.status_code == 400
+        for malformed in ("yesterday", f'W/"{filed["version"]}"', str(filed["version"]), f'"{filed["version"]}", "9"'):
+            refused = await clerk.post(sign_for, json={}, headers={"If-Match": malformed})
+            assert refused.status_code == 400 and refused.json()["code"] == "invalid_if_match", malformed
+        weak = await clerk.post(sign_for, json={}, headers={"If-Match": f'W/"{filed["version"]}"'})
+        assert "weak" in weak.json()["detail"] and "弱ETag" in weak.json()["title"]
+        no_body = await clerk.post(sign_for, headers={"If-Match": f'"{filed["version"]}"'})
+        assert no_body.status_code == 422 and no_body.json()["errors"][0]["field"] == "body"
         stale = await act(clerk, ident, "sign-for", filed["version"] - 1)
         problem = stale.json()
         assert stale.status_code == 409 and problem["code"] == "conflict"
