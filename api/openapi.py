@@ -11,7 +11,7 @@ once, when the document is first asked for:
   is reduced to the type itself (a header or query string cannot carry a JSON null).
 - Uploads are binary (`format: binary`); downloads are binary in the stored file's media type.
 - The response headers the server sets: ETag, Location, Idempotent-Replayed, Retry-After, WWW-Authenticate,
-  Allow; 405 with Allow on every operation's path.
+  Allow, X-Request-ID; 405 with Allow on every operation's path.
 - Problems are sent as application/problem+json only.
 - Links for the stateful walk of the main story: create -> upload / submit -> sign-for -> assign -> ....
 """
@@ -114,21 +114,34 @@ def _fix_problems(operation: dict[str, Any], path: str) -> None:
         content = response.get("content", {})
         if status[0] in "45" and PROBLEM_MEDIA_TYPE in content:
             content.pop("application/json", None)
-    if "429" in responses:
-        responses["429"]["headers"] = {
-            "Retry-After": _header("Seconds to wait before trying again.", {"type": "integer", "minimum": 0})
-        }
+    retry_after = _header("Seconds to wait before trying again.", {"type": "integer", "minimum": 0})
+    for status in ("429", "503"):
+        if status in responses:
+            responses[status]["headers"] = {"Retry-After": retry_after}
     if "401" in responses:
         responses["401"]["headers"] = {
             "WWW-Authenticate": _header("The scheme to authenticate with.", {"type": "string"}, required=False)
         }
     if "409" in responses:
         responses["409"]["headers"] = {"ETag": {**_ETAG_HEADER, "required": False}}
+    if operation.get("operationId") == "readyz":
+        responses["503"] = {
+            "description": "Not ready: the body says which check failed.",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
     responses["405"] = {
         "description": "The path does not support this method; Allow lists those it does.",
         "headers": {"Allow": _header("The methods of this path, e.g. GET, POST.", {"type": "string"})},
         "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemOut"}}},
     }
+
+
+def _add_request_id(operation: dict[str, Any]) -> None:
+    for response in operation["responses"].values():
+        response.setdefault("headers", {})["X-Request-ID"] = _header(
+            "This request's id in the server's log (the caller's own X-Request-ID when well-formed).",
+            {"type": "string"},
+        )
 
 
 def _fix_versioned(operation: dict[str, Any]) -> None:
@@ -220,12 +233,13 @@ def _add_security_schemes(document: dict[str, Any]) -> None:
 def correct(document: dict[str, Any]) -> dict[str, Any]:
     """Apply the corrections above to FastAPI's document (in place) and return it."""
     _add_security_schemes(document)
+    _fix_documents(document)
     for path, method, operation in _operations(document):
         _fix_parameters(operation)
         _fix_security(method, operation)
         _fix_problems(operation, path)
         _fix_versioned(operation)
-    _fix_documents(document)
+        _add_request_id(operation)
     _add_links(document)
     return document
 
