@@ -269,3 +269,49 @@ def errors_by_field(errors: Iterable[FieldError]) -> dict[str, list[FieldError]]
     for e in errors:
         out.setdefault(e.field, []).append(e)
     return out
+
+
+# ---------------------------------------------------------------- where the filing form shows an error
+
+FILING_INPUTS = ("case_number", "assisting_court", "place", "summary")
+FILING_SECTIONS = ("fields", "parties", "documents")
+
+
+def filing_anchors(matter: MatterType, parties: PartyPolicy, values: Mapping[str, Any]) -> set[str]:
+    """Every place of the filing form an error can be shown at: its inputs, the rows of list fields and of
+    parties (an error about a whole row, such as a party's role), the lists and the three sections."""
+    anchors = {*FILING_INPUTS, *FILING_SECTIONS, "document.other"}
+    anchors |= {f"document.{kind}" for kind in matter.required_documents}
+    entered = values.get("fields") or {}
+    for spec in matter.fields:
+        name = f"fields.{spec.name}"
+        anchors.add(name)
+        if is_list(spec):
+            for i, _row in enumerate(list_rows(spec, entered.get(spec.name))):
+                anchors.add(f"{name}[{i}]")
+                anchors |= {f"{name}[{i}].{sub.name}" for sub in spec.item_fields or ()}
+    for i, _party in enumerate(values.get("parties") or []):
+        anchors.add(f"parties[{i}]")
+        anchors |= {f"parties[{i}].{f.name}" for f in parties.fields}
+    return anchors
+
+
+def anchor_of(path: str, anchors: set[str]) -> str:
+    """The closest place that shows an error at `path`: the path itself, else the row, list or section it
+    is in (parties[1].role -> parties[1]; fields.foo -> fields), else "" (only the summary lists it)."""
+    while path and path not in anchors:
+        if path.endswith("]"):
+            path = path[: path.rindex("[")]
+        elif "." in path:
+            path = path.rsplit(".", 1)[0]
+        else:
+            path = ""
+    return path
+
+
+def place_errors(errors: Iterable[FieldError], anchors: set[str]) -> dict[str, list[FieldError]]:
+    """The errors by the place that shows them (see anchor_of)."""
+    out: dict[str, list[FieldError]] = {}
+    for e in errors:
+        out.setdefault(anchor_of(e.field, anchors), []).append(e)
+    return out

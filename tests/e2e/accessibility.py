@@ -86,18 +86,21 @@ class CheckedState:
 
 
 CHECKED: list[CheckedState] = []
+SERVED_APPS: list[Any] = []  # the apps the browser tests served (their routes are the pages to cover)
 
 
-def audit(page: Any, *, just_loaded: bool = False) -> list[str]:
-    """Problems on the page as it is now: axe violations of TAGS and broken error wiring (and, on a page
-    that has just loaded, an error summary without the focus). An empty list means clean."""
+def audit(page: Any) -> list[str]:
+    """Problems on the page as it is now: axe violations of TAGS and broken error wiring. Empty: clean."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(axe_source())  # evaluated by the driver, so the page's CSP does not apply
     problems = [_describe(v) for v in page.evaluate(_RUN, list(TAGS))]
-    problems += page.evaluate(_ERROR_WIRING)
-    if just_loaded and (focus := page.evaluate(_SUMMARY_FOCUS)):
-        problems.append(focus)
-    return problems
+    return problems + page.evaluate(_ERROR_WIRING)
+
+
+def focus_problems(page: Any) -> list[str]:
+    """On a page that has just loaded: an error summary that does not have the focus."""
+    found = page.evaluate(_SUMMARY_FOCUS)
+    return [found] if found else []
 
 
 def _describe(violation: dict[str, Any]) -> str:

@@ -31,7 +31,7 @@ from delegation.core.clocks import SHANGHAI
 from jiaodong.cli import upgrade_database
 from jiaodong.demo import DEMO_PASSWORD, seed
 from jiaodong.settings import Settings
-from tests.e2e.accessibility import CHECKED, write_report
+from tests.e2e.accessibility import CHECKED, SERVED_APPS, write_report
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -111,6 +111,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> It
     clock = Clock()
     app = create_app(Settings(database_url=url, data_dir=data_dir, secret_key="e2e-secret-key"))
     app.dependency_overrides[get_now] = lambda: clock.now
+    SERVED_APPS.append(app)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, name="e2e-uvicorn", daemon=True)
@@ -137,3 +138,12 @@ def browser(live_server: LiveServer) -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "after_all_stories: runs after every other browser test (coverage checks)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked after_all_stories go last, whatever the file names of new stories."""
+    items.sort(key=lambda item: item.get_closest_marker("after_all_stories") is not None)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.accessibility import CHECKED, CheckedState, audit
+from tests.e2e.accessibility import CHECKED, CheckedState, audit, focus_problems
 from tests.e2e.conftest import ARTIFACTS, PASSWORD, LiveServer
 
 # Sticky bars are drawn where the viewport ended in a full-page screenshot; unstick them for the picture
@@ -20,6 +20,7 @@ UNSTICK = "document.querySelectorAll('.sticky').forEach(e => e.classList.remove(
 DESKTOP = {"width": 1366, "height": 768}
 TABLET = {"width": 820, "height": 1180}
 LANG_COOKIE = "jd_lang"
+OPEN_ALL = "() => document.querySelectorAll('details').forEach(d => { d.open = true; })"
 LOCALE_OF_LANG = {"zh-CN": "zh_CN", "en": "en"}
 OTHER_LOCALE = {"zh_CN": "en", "en": "zh_CN"}
 
@@ -82,27 +83,36 @@ class Person:
         if expect_home:
             assert page.url.split("?")[0].endswith(expect_home), page.url
 
-    def check(self, state: str) -> None:
+    def check(self, state: str, prepare: str = "") -> None:
         """Fail on any accessibility problem of the page as it is now (axe on WCAG 2.0/2.1 A and AA, and the
         wiring of form errors), then of the same page in the other language: the request that brought this
         document sent again from a twin browser context with the same cookies (a failed form is posted
-        again; it wrote nothing the first time). Both are recorded in accessibility.CHECKED."""
+        again; it wrote nothing the first time). `prepare` is a script run on both first (OPEN_ALL opens
+        every folded section). Both are recorded in accessibility.CHECKED."""
         page = self.page
         page.wait_for_load_state()
+        if prepare:
+            page.evaluate(prepare)
         locale = LOCALE_OF_LANG.get(str(page.locator("html").get_attribute("lang")), "zh_CN")
         problems = audit(page)
         self._record(state, page.url, locale, problems, "as seen")
         other = OTHER_LOCALE[locale]
-        found, how = self._check_twin(page.url, other)
+        found, how = self._check_twin(page.url, other, prepare)
         self._record(state, page.url, other, found, how)
         report = [f"[{locale}] {p}" for p in problems] + [f"[{other}, {how}] {p}" for p in found]
         assert not report, f"accessibility of {state!r} ({page.url}) for {self.username}:\n" + "\n".join(report)
+
+    def assert_error_summary_focused(self) -> None:
+        """A refused form: the summary of its errors has the focus (read out first, Tab goes on to the form)."""
+        self.page.wait_for_load_state()
+        focused = self.page.evaluate("() => !!document.activeElement?.hasAttribute('data-error-summary')")
+        assert focused, f"the error summary does not have the focus on {self.page.url}"
 
     def _record(self, state: str, url: str, locale: str, problems: list[str], how: str) -> None:
         path = "/" + url.split("://", 1)[-1].split("/", 1)[-1].split("#")[0]
         CHECKED.append(CheckedState(state, self.username, path, locale, len(problems), how))
 
-    def _check_twin(self, url: str, locale: str) -> tuple[list[str], str]:
+    def _check_twin(self, url: str, locale: str, prepare: str) -> tuple[list[str], str]:
         if self._twin is None:
             self._twin = _open_page(self.context.browser, self.viewport)
             self._watch(self._twin[1], f"[{locale}] ")
@@ -131,9 +141,14 @@ class Person:
                 page.goto(url)
             finally:
                 page.unroute_all()
-            return audit(page, just_loaded=True), "form sent again"
-        page.goto(url)
-        return audit(page, just_loaded=True), "loaded again"
+            how = "form sent again"
+        else:
+            page.goto(url)
+            how = "loaded again"
+        problems = focus_problems(page)  # before `prepare`, which may move the focus
+        if prepare:
+            page.evaluate(prepare)
+        return problems + audit(page), how
 
     def shot(self, name: str, full_page: bool = True, check: bool = True) -> Path:
         """A screenshot (of the whole page, or of what is on screen) to test-artifacts/e2e/<name>.png, after

@@ -58,6 +58,17 @@ def test_story_1_file_sign_for_schedule_complete_confirm(browser: Any, live_serv
     officer.shot("01-login")
     page.keyboard.type("shinan-officer")
     page.keyboard.press("Tab")
+    page.keyboard.type("not-the-password")
+    page.keyboard.press("Enter")
+    # Refused: the message takes the focus, and both inputs are marked as the ones it is about.
+    page.locator("#login-error").wait_for()
+    officer.assert_error_summary_focused()
+    for field in ("#username", "#password"):
+        assert page.get_attribute(field, "aria-invalid") == "true"
+        assert page.get_attribute(field, "aria-describedby") == "login-error"
+    officer.check("login-refused")
+    page.keyboard.press("Tab")  # from the message to the username, kept
+    page.keyboard.press("Tab")
     page.keyboard.type("jiaodong-demo-2026")
     page.keyboard.press("Enter")
     page.wait_for_url("**/work")
@@ -71,6 +82,7 @@ def test_story_1_file_sign_for_schedule_complete_confirm(browser: Any, live_serv
     page.get_by_label("强制腾迁").check()
     page.get_by_role("button", name="下一步：填写事项").click()
     assert page.get_by_role("heading", name="新建委托：强制腾迁").is_visible()
+    officer.check("new-form")
 
     # 案号 checked as it is typed: a foreign court's number is refused, ours is accepted.
     page.fill("#f-case_number", "(2026)鲁0602执200号")
@@ -102,6 +114,8 @@ def test_story_1_file_sign_for_schedule_complete_confirm(browser: Any, live_serv
     error = page.locator("#f-parties-1-id_number-err1")
     assert "居民身份证号码" in error.inner_text()
     assert page.get_attribute("#f-parties-1-id_number", "aria-invalid") == "true"
+    assert "f-parties-1-id_number-err1" in str(page.get_attribute("#f-parties-1-id_number", "aria-describedby"))
+    officer.assert_error_summary_focused()
     officer.shot("04-new-form-errors")
     page.fill("#f-parties-1-id_number", str(debtor["id_number"]))
     for kind in ("letter_of_delegation", "enforcement_ruling", "officer_credentials"):
@@ -132,21 +146,26 @@ def test_story_1_file_sign_for_schedule_complete_confirm(browser: Any, live_serv
     assert "剩余1个工作日" in row.inner_text() and "2026年3月4日" in row.inner_text()
     clerk.shot("08-clerk-to-sign-for")
     row.get_by_role("link").first.click()
+    clerk.check("to-sign-for")
     cp.get_by_role("button", name="签收").click()
     cp.wait_for_url(f"**/delegations/{ident}?ok=sign_for")
     assert cp.locator(".alert.success").inner_text() == "操作成功：已签收"
+    clerk.check("signed-for")
 
-    # Assign the handler; an empty name is refused next to the field.
+    # Assign the handler; an empty name is refused next to the field, the summary at the top has the focus.
     open_action(cp, "指定承办人").get_by_role("button", name="指定承办人").click()
     assert "请填写承办人" in open_action(cp, "指定承办人").inner_text()
-    cp.fill("#a-handler", "王法官")
+    clerk.assert_error_summary_focused()
+    assert cp.get_attribute("#a-assign_handler-handler", "aria-invalid") == "true"
+    clerk.check("assign-handler-refused")
+    cp.fill("#a-assign_handler-handler", "王法官")
     open_action(cp, "指定承办人").get_by_role("button", name="指定承办人").click()
     cp.wait_for_url(f"**/delegations/{ident}?ok=assign_handler")
 
     clock.set("2026-03-04", "10:00")
     clerk.visit(f"/delegations/{ident}")
     schedule = open_action(cp, "约定执行日期")
-    cp.fill("#a-scheduled_date", "2026-03-13")
+    cp.fill("#a-schedule-scheduled_date", "2026-03-13")
     schedule.get_by_role("button", name="约定执行日期").click()
     cp.wait_for_url(f"**/delegations/{ident}?ok=schedule")
     clerk.shot("09-clerk-scheduled")
@@ -155,9 +174,9 @@ def test_story_1_file_sign_for_schedule_complete_confirm(browser: Any, live_serv
     clock.set("2026-03-13", "16:00")
     clerk.visit(f"/delegations/{ident}")  # the 12-hour session has ended meanwhile: log in again
     results = open_action(cp, "登记办理结果")
-    cp.fill("#a-results-0-asset", "芝罘区南大街100号3单元501室")
-    cp.select_option("#a-results-0-outcome", "done")
-    cp.fill("#a-results-0-note", "已腾空并交付申请执行人")
+    cp.fill("#a-record_result-results-0-asset", "芝罘区南大街100号3单元501室")
+    cp.select_option("#a-record_result-results-0-outcome", "done")
+    cp.fill("#a-record_result-results-0-note", "已腾空并交付申请执行人")
     results.get_by_role("button", name="登记办理结果").click()
     cp.wait_for_url(f"**/delegations/{ident}?ok=record_result")
     clerk.goto(f"/print/delegations/{ident}/receipt")
@@ -165,7 +184,7 @@ def test_story_1_file_sign_for_schedule_complete_confirm(browser: Any, live_serv
     clerk.shot("10-print-receipt")
     clerk.goto(f"/delegations/{ident}")
     complete = open_action(cp, "办结并上传回执")
-    cp.set_input_files("#a-receipt", _scan(tmp_path, "回执.pdf"))
+    cp.set_input_files("#a-complete-document-receipt", _scan(tmp_path, "回执.pdf"))
     cp.fill("#a-complete-comment", "已于3月13日完成腾迁")
     complete.get_by_role("button", name="办结并上传回执").click()
     cp.wait_for_url(f"**/delegations/{ident}?ok=complete")
@@ -191,6 +210,9 @@ def test_story_1_file_sign_for_schedule_complete_confirm(browser: Any, live_serv
     page.locator("#reveal-dialog").get_by_role("button", name="查看").click()
     page.locator("#reveal-error").wait_for()
     assert "查看理由" in page.inner_text("#reveal-error")
+    assert page.evaluate("document.activeElement.id") == "reveal-error"
+    assert page.get_attribute("#reveal-reason", "aria-invalid") == "true"
+    officer.check("reveal-refused")
     page.fill("#reveal-reason", "核对被执行人身份以便确认腾迁结果")
     officer.shot("13-reveal-dialog", full_page=False)
     page.locator("#reveal-dialog").get_by_role("button", name="查看").click()
@@ -275,8 +297,12 @@ def test_story_2_overdue_supervised_and_acknowledged(browser: Any, live_server: 
     clerk.shot("19-notices-clerk")
     notice_row.get_by_role("link", name="签收").click()
     assert "督办通知" in cp.inner_text(".notice-text") and "限期办理" in cp.inner_text(".notice-text")
+    clerk.check("notice-to-acknowledge")
     cp.get_by_role("button", name="签收并提交回复").click()
     assert "请填写回复" in cp.inner_text("main")  # an empty reply is refused next to the field
+    clerk.assert_error_summary_focused()
+    assert cp.get_attribute("#ack-reply", "aria-invalid") == "true"
+    clerk.check("acknowledgement-refused")
     cp.fill("#ack-reply", "我院已于今日签收该委托，定于3月27日前完成协助方案并约定执行日期。")
     cp.get_by_role("button", name="签收并提交回复").click()
     cp.wait_for_url("**?ok=acknowledged")

@@ -41,7 +41,9 @@ async def _login_page(
     username: str = "",
     notice: str = "",
     expired: bool = False,
+    invalid: tuple[str, ...] = (),
 ) -> Response:
+    """The login page; `invalid` names the inputs the error is about (marked invalid, described by it)."""
     token, new = login_csrf(ctx.request)
     response = await ctx.render(
         "pages/login.html",
@@ -52,6 +54,7 @@ async def _login_page(
         login_notice=notice,
         expired=expired,
         username=username,
+        invalid=invalid,
     )
     if new:
         response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", path="/login")
@@ -86,7 +89,10 @@ async def login(ctx: AnyPage) -> Response:
         return await _login_page(ctx, next_url=next_url, status_code=403, message=message, username=username)
     if not username or not password:
         message = ctx._("Enter your username and password.")
-        return await _login_page(ctx, next_url=next_url, status_code=422, message=message, username=username)
+        empty = tuple(name for name, value in (("username", username), ("password", password)) if not value)
+        return await _login_page(
+            ctx, next_url=next_url, status_code=422, message=message, username=username, invalid=empty
+        )
     try:
         secret, principal = await auth_service.login(
             ctx.session, username, password, client_address(ctx.request), ctx.now, ctx.runtime.throttle
@@ -97,7 +103,10 @@ async def login(ctx: AnyPage) -> Response:
         return await _login_page(ctx, next_url=next_url, status_code=429, message=message, username=username)
     except NotAuthenticated:
         message = ctx._("Wrong username or password.")
-        return await _login_page(ctx, next_url=next_url, status_code=401, message=message, username=username)
+        both = ("username", "password")
+        return await _login_page(
+            ctx, next_url=next_url, status_code=401, message=message, username=username, invalid=both
+        )
     response = ctx.redirect(next_url or home_of(principal.actor))
     response.set_cookie(
         SESSION_COOKIE,

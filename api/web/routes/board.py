@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse, Response
 
+from api.web import forms
 from api.web.context import Page
 from api.web.routes.delegation import done_text, problem_text
 from api.web.templating import DOCUMENT_LOCALE, Helpers, render_document
@@ -85,7 +86,9 @@ async def _notice_page(
     problem: DomainError | None = None,
 ) -> Response:
     item = await dashboard_service.notice_detail(ctx.session, ctx.ref, ctx.actor, notice_id)
-    errors = {"reply": problem.errors} if isinstance(problem, ValidationFailed) else {}
+    errors = forms.errors_by_field(problem.errors) if isinstance(problem, ValidationFailed) else {}
+    # The summary links each error about the reply to its input; others (the notice itself) are only listed.
+    items = [("ack-reply" if field == "reply" else "", e) for field, found in errors.items() for e in found]
     n = item.notice
     names = await worklist_service.display_names(ctx.session, [n.acknowledged_by or "", n.issued_by])
     return await ctx.render(
@@ -98,6 +101,7 @@ async def _notice_page(
         notice=notice,
         reply=reply,
         errors=errors,
+        error_items=items,
         names=names,
     )
 

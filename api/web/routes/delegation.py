@@ -15,10 +15,10 @@ from fastapi.responses import Response
 from markupsafe import Markup
 from starlette.datastructures import UploadFile
 
-from api.web import forms, labels
+from api.web import formerrors, forms, labels
 from api.web.context import Page, WebContext, safe_next
 from api.web.templating import render_document
-from api.web.views import FormState, detail_model
+from api.web.views import DetailModel, FormState, detail_model
 from delegation.catalogue.fields import DOCUMENT_KINDS
 from delegation.core.errors import DomainError, FieldError, NotFound, ValidationFailed
 from delegation.core.states import Action, Status
@@ -39,6 +39,11 @@ def problem_text(ctx: WebContext, exc: DomainError) -> str:
     if ctx.h.zh():
         return exc.title_zh
     return ctx._(labels.PROBLEM.get(exc.code, labels.PROBLEM["validation_failed"]))
+
+
+def _other_forms(model: DetailModel) -> list[tuple[str, bool]]:
+    """The forms of the page besides the actions, and whether each is shown."""
+    return [("upload", model.can_upload), ("message", model.can_message), ("notice", model.can_notice)]
 
 
 def done_text(ctx: WebContext, ok: str | None) -> str:
@@ -63,6 +68,10 @@ async def detail_page(
     rejected: list[str] | None = None,
 ) -> Response:
     model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, ctx.h.zh())
+    state = form_state or FormState("")
+    shown = [*model.actions, *(name for name, on in _other_forms(model) if on)]
+    if state.action.startswith("reveal:"):
+        shown.append(state.action)
     letter = ""
     if model.row.status == Status.DRAFT.value:  # the 委托函 to check before submitting, as it will print
         letter = render_document("print/_letter_body.html", ctx.ref, ctx.now, m=model, row=model.row)
@@ -72,7 +81,9 @@ async def detail_page(
         m=model,
         row=model.row,
         letter=Markup(letter),  # noqa: S704 (rendered by the autoescaping document template)
-        form_state=form_state or FormState(""),
+        form_state=state,
+        fe=formerrors,
+        error_items=formerrors.summary(state, shown) if message else [],
         message=message,
         notice=notice,
         revealed=revealed or {},

@@ -43,14 +43,15 @@ async def _form_page(
     values.setdefault("fields", {})
     if not values.get("parties"):
         values["parties"] = forms.initial_parties(policy.party_fields)
+    placed = forms.place_errors(errors or [], forms.filing_anchors(matter, policy.party_fields, values))
     return await ctx.render(
         "pages/new_form.html",
         status_code,
         policy=policy,
         matter=matter,
         values=values,
-        errors=forms.errors_by_field(errors or []),
-        error_list=errors or [],
+        errors=placed,
+        error_list=[(forms.input_id(anchor) if anchor else "", e) for anchor, found in placed.items() for e in found],
         message=message,
         suggestion=suggestion,
         files_lost=files_lost,

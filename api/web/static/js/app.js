@@ -157,18 +157,31 @@
     var errorBox = document.getElementById("reveal-error");
     var form = document.getElementById("reveal-dialog-form");
     var currentPath = null, currentDetails = null;
+    /* A refused reason: the input is marked invalid and described by the message, which takes the focus. */
+    var showError = function (text) {
+      errorBox.textContent = text;
+      errorBox.hidden = false;
+      reason.setAttribute("aria-invalid", "true");
+      reason.setAttribute("aria-describedby", "reveal-error");
+      errorBox.focus();
+    };
+    var clearError = function () {
+      errorBox.hidden = true;
+      reason.removeAttribute("aria-invalid");
+      reason.removeAttribute("aria-describedby");
+    };
     document.querySelectorAll("details[data-reveal] > summary").forEach(function (summary) {
       summary.addEventListener("click", function (event) {
         event.preventDefault();
         currentDetails = summary.parentElement;
         currentPath = currentDetails.getAttribute("data-reveal");
-        errorBox.hidden = true;
+        clearError();
         reason.value = "";
         dialog.showModal();
         reason.focus();
       });
     });
-    reason.addEventListener("input", function () { errorBox.hidden = true; });
+    reason.addEventListener("input", clearError);
     dialog.querySelectorAll("[data-close-dialog]").forEach(function (b) {
       b.addEventListener("click", function () { dialog.close(); });
     });
@@ -189,9 +202,7 @@
         if (!result.ok) {
           var problem = result.body || {};
           var first = (problem.errors || [])[0];
-          errorBox.textContent = first ? (zh ? first.message_zh : first.message_en) : (problem.title || dialog.getAttribute("data-label-error"));
-          errorBox.hidden = false;
-          reason.focus();
+          showError(first ? (zh ? first.message_zh : first.message_en) : (problem.title || dialog.getAttribute("data-label-error")));
           return;
         }
         var target = document.querySelector('[data-value-for="' + currentPath.replace(/"/g, "") + '"]');
@@ -206,8 +217,7 @@
         if (details) { details.remove(); }
         if (target) { target.setAttribute("tabindex", "-1"); target.focus(); }
       }).catch(function () {
-        errorBox.textContent = dialog.getAttribute("data-label-error");
-        errorBox.hidden = false;
+        showError(dialog.getAttribute("data-label-error"));
       });
     });
   }
