@@ -74,3 +74,30 @@ async def authenticate(
                 raise CsrfFailed(f"Changes made with the session cookie need the {CSRF_HEADER} header.")
         return principal
     raise NotAuthenticated("Log in (POST /api/v1/auth/login) or send `Authorization: Bearer <token>`.")
+
+
+# ---------------------------------------------------------------- device cookies (the login throttle)
+
+DEVICE_COOKIE = "jd_device"
+DEVICE_TTL_SECONDS = 180 * 24 * 3600
+
+
+def _device_serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt="jiaodong-device")
+
+
+def device_cookie_value(settings: Settings, username: str) -> str:
+    """Set after a successful login: this browser has logged in as `username` before."""
+    return _device_serializer(settings).dumps(username.strip().lower())
+
+
+def is_trusted_device(request: Request, settings: Settings, username: str) -> bool:
+    """Did this browser log in as `username` before? Its owner is then never delayed by others' failures."""
+    value = request.cookies.get(DEVICE_COOKIE)
+    if not value:
+        return False
+    try:
+        known = _device_serializer(settings).loads(value, max_age=DEVICE_TTL_SECONDS)
+    except BadSignature:
+        return False
+    return isinstance(known, str) and hmac.compare_digest(known, username.strip().lower())

@@ -11,7 +11,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from delegation.accounts import auth as auth_service
-from delegation.accounts.users import upsert_user
+from delegation.accounts.users import reset_password, set_active, upsert_user
 from delegation.core.access import UserRole
 from delegation.core.errors import DomainError, ValidationFailed
 from delegation.refdata.service import load_reference
@@ -87,6 +87,34 @@ def user_add(
         typer.echo(f"created user {user.username} at {user.court_code} with roles {', '.join(user.roles)}")
     else:
         typer.echo(f"user {user.username} already exists; left unchanged")
+
+
+@user_app.command("deactivate")
+def user_deactivate(username: Annotated[str, typer.Argument(help="The login name.")]) -> None:
+    """Deactivate a user: logins, sessions and the user's API tokens stop working at once."""
+    user = _run(lambda session, ref, now: set_active(session, username, False, now))
+    typer.echo(f"user {user.username} deactivated; open sessions ended")
+
+
+@user_app.command("activate")
+def user_activate(username: Annotated[str, typer.Argument(help="The login name.")]) -> None:
+    """Reactivate a deactivated user."""
+    user = _run(lambda session, ref, now: set_active(session, username, True, now))
+    typer.echo(f"user {user.username} active")
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    username: Annotated[str, typer.Argument(help="The login name.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+) -> None:
+    """Set a new password (at least 10 characters); the user's open sessions end."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    user = _run(lambda session, ref, now: reset_password(session, username, password, now))
+    typer.echo(f"password of {user.username} reset; open sessions ended")
 
 
 @token_app.command("create")

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from api.deps import CurrentActor, Session
+from api.deps import CurrentActor, Ref, Session
 from api.schemas import AccessLogOut, PageOut, access_log_out
 from delegation.filing import reveal as pii_service
 from delegation.reading import delegations as query_service
@@ -17,11 +17,13 @@ router = APIRouter(prefix="/api/v1", tags=["admin"])
 @router.get(
     "/access-logs",
     operation_id="list_access_logs",
-    summary="Who revealed which personal-data value or downloaded which document, when and why (admins)",
+    summary="Who revealed which personal-data value or downloaded which document, when and why (administrators "
+    "of the courts concerned)",
     response_model=PageOut[AccessLogOut],
 )
 async def list_access_logs(
     session: Session,
+    ref: Ref,
     actor: CurrentActor,
     delegation_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     username: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._-]{1,64}$")] = None,
@@ -31,6 +33,7 @@ async def list_access_logs(
 ) -> dict[str, Any]:
     rows, last = await pii_service.access_log_page(
         session,
+        ref,
         actor,
         delegation_id=delegation_id,
         username=username,

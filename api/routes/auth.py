@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from api.auth import SESSION_COOKIE, sign_session
+from api.auth import (
+    DEVICE_COOKIE,
+    DEVICE_TTL_SECONDS,
+    SESSION_COOKIE,
+    device_cookie_value,
+    is_trusted_device,
+    sign_session,
+)
 from api.deps import CurrentPrincipal, Now, RuntimeDep, Session, client_address
 from api.schemas import LoginIn, MeOut
 from delegation.accounts import auth as auth_service
@@ -35,12 +42,27 @@ async def login(
     body: LoginIn, request: Request, response: Response, session: Session, runtime: RuntimeDep, now: Now
 ) -> MeOut:
     secret, principal = await auth_service.login(
-        session, body.username, body.password, client_address(request), now, runtime.throttle
+        session,
+        body.username,
+        body.password,
+        client_address(request),
+        now,
+        runtime.throttle,
+        trusted_device=is_trusted_device(request, runtime.settings, body.username),
     )
     response.set_cookie(
         SESSION_COOKIE,
         sign_session(runtime.settings, secret),
         max_age=int(auth_service.SESSION_TTL.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device_cookie_value(runtime.settings, body.username),
+        max_age=DEVICE_TTL_SECONDS,
         httponly=True,
         samesite="lax",
         secure=request.url.scheme == "https",

@@ -23,7 +23,7 @@ from delegation.accounts.passwords import hash_password, verify_password
 from delegation.core.access import Actor, UserRole
 from delegation.core.errors import DomainError, FieldError, NotFound, ValidationFailed
 from delegation.core.reference import Reference
-from delegation.store import repository
+from delegation.store import repository, sql
 from delegation.store.tables import ApiTokenRow, LoginAttemptRow, UserRow, UserSessionRow
 
 TOKEN_PREFIX = "jdt_"  # noqa: S105  (a recognisable prefix, not a secret)
@@ -46,11 +46,29 @@ class TooManyAttempts(DomainError):
 
 @dataclass(frozen=True)
 class LoginThrottle:
-    """Failed logins allowed within `window` per account (since its last success) and per address."""
+    """How failed logins slow down guessing without letting anyone lock anyone out.
+
+    Per account: after `per_account` failures since its last success (within `account_window`), each further
+    attempt waits `delay_base` * 2^(failures - per_account) after the latest failure, at most `max_delay`:
+    a delay, never a lock; the account's owner on a device that logged in before (a signed device cookie)
+    is not delayed at all. Per address: only failures on names that belong to no account count, and only
+    `per_address` of them within `window`, so one proxy's users are not locked out by a typo or an attacker
+    guessing real accounts.
+    """
 
     per_account: int = 5
-    per_address: int = 20
+    per_address: int = 50
     window: timedelta = timedelta(minutes=15)
+    delay_base: timedelta = timedelta(seconds=30)
+    max_delay: timedelta = timedelta(minutes=15)
+    account_window: timedelta = timedelta(hours=24)
+
+    def account_delay(self, failures: int) -> timedelta:
+        """How long after the latest failure the next attempt on the account may be made."""
+        if failures < self.per_account:
+            return timedelta(0)
+        steps = min(failures - self.per_account, 20)  # 2^20 * base is far beyond any sane max_delay
+        return min(self.max_delay, self.delay_base * (1 << steps))
 
 
 @dataclass(frozen=True)
@@ -90,34 +108,86 @@ def _burn_password_check(password: str) -> None:
 # ---------------------------------------------------------------- login
 
 
-async def _throttled(
-    session: AsyncSession, key: str, address: str, now: datetime, throttle: LoginThrottle
+UNKNOWN_NAME_PREFIX = "?"  # attempts on names of no account are recorded as "?name"
+
+
+def _wait_seconds(until: datetime, now: datetime) -> int | None:
+    left = (until - now).total_seconds()
+    return max(1, math.ceil(left)) if left > 0 else None
+
+
+async def _account_wait(
+    session: AsyncSession, key: str, before_id: int, now: datetime, throttle: LoginThrottle
 ) -> int | None:
-    """Seconds to wait when the account or the address has used up its failures, else None."""
-    since = now - throttle.window
+    """Seconds the account's next attempt must still wait, judged from the attempts recorded before ours."""
+    since = now - throttle.account_window
+    earlier = (LoginAttemptRow.username == key, col(LoginAttemptRow.id) < before_id, LoginAttemptRow.at > since)
     last_success = (
+        await session.exec(select(func.max(LoginAttemptRow.id)).where(*earlier, col(LoginAttemptRow.succeeded)))
+    ).one()
+    failures, latest = (
         await session.exec(
-            select(func.max(LoginAttemptRow.at)).where(
-                LoginAttemptRow.username == key, col(LoginAttemptRow.succeeded).is_(True), LoginAttemptRow.at > since
+            select(func.count(), func.max(LoginAttemptRow.at)).where(
+                *earlier, col(LoginAttemptRow.succeeded).is_(False), col(LoginAttemptRow.id) > (last_success or 0)
             )
         )
     ).one()
-    account_since = max(since, last_success) if last_success is not None else since
-    waits: list[int] = []
-    for column, value, start, limit in (
-        (LoginAttemptRow.username, key, account_since, throttle.per_account),
-        (LoginAttemptRow.address, address, since, throttle.per_address),
-    ):
-        count, oldest = (
-            await session.exec(
-                select(func.count(), func.min(LoginAttemptRow.at)).where(
-                    column == value, col(LoginAttemptRow.succeeded).is_(False), LoginAttemptRow.at > start
-                )
+    delay = throttle.account_delay(int(failures))
+    return _wait_seconds(latest + delay, now) if latest is not None and delay else None
+
+
+async def _address_wait(
+    session: AsyncSession, address: str, before_id: int, now: datetime, throttle: LoginThrottle
+) -> int | None:
+    """Seconds until this address may try made-up names again (only those count per address)."""
+    count, oldest = (
+        await session.exec(
+            select(func.count(), func.min(LoginAttemptRow.at)).where(
+                LoginAttemptRow.address == address,
+                col(LoginAttemptRow.username).startswith(UNKNOWN_NAME_PREFIX),
+                col(LoginAttemptRow.succeeded).is_(False),
+                col(LoginAttemptRow.id) < before_id,
+                LoginAttemptRow.at > now - throttle.window,
             )
-        ).one()
-        if count >= limit and oldest is not None:
-            waits.append(max(1, math.ceil((oldest + throttle.window - now).total_seconds())))
-    return max(waits) if waits else None
+        )
+    ).one()
+    if count >= throttle.per_address and oldest is not None:
+        return _wait_seconds(oldest + throttle.window, now)
+    return None
+
+
+async def _record_attempt(
+    session: AsyncSession,
+    key: str,
+    address: str,
+    now: datetime,
+    throttle: LoginThrottle,
+    *,
+    known_account: bool,
+    trusted_device: bool,
+) -> LoginAttemptRow:
+    """Record the attempt (as failed until the password proves right) and judge it against the attempts
+    before it, in one transaction serialised per account or address: parallel requests cannot all read
+    the same count and pass the limit together. A throttled attempt is not recorded (it checked nothing)."""
+    await session.commit()  # end any read transaction: the lock must cover the insert and the count
+    await sql.serialize_on(session, f"login:{key}" if known_account else f"login-address:{address}")
+    row = LoginAttemptRow(username=key, address=address, at=now, succeeded=False)
+    session.add(row)
+    await session.flush()
+    assert row.id is not None
+    if not known_account:
+        wait = await _address_wait(session, address, row.id, now, throttle)
+    elif trusted_device:
+        wait = None
+    else:
+        wait = await _account_wait(session, key, row.id, now, throttle)
+    if wait is not None:
+        await session.rollback()
+        raise TooManyAttempts(
+            f"Too many failed logins for this account or address; try again in {wait} seconds.", retry_after=wait
+        )
+    await session.commit()
+    return row
 
 
 async def login(
@@ -127,26 +197,32 @@ async def login(
     address: str,
     now: datetime,
     throttle: LoginThrottle | None = None,
+    *,
+    trusted_device: bool = False,
 ) -> tuple[str, Principal]:
-    """Check the password and open a session. Returns (session secret for the cookie, principal)."""
+    """Check the password and open a session. Returns (session secret for the cookie, principal).
+
+    `trusted_device`: the caller showed a device cookie this account's successful login set earlier.
+    Unknown names, inactive accounts and wrong passwords cost the same argon2 verification and get the
+    same answer.
+    """
     throttle = throttle or LoginThrottle()
-    key = username.strip().lower()[:64]
+    name = username.strip()
+    user = await repository.get_user(session, name)
+    key = name.lower()[:64] if user is not None else (UNKNOWN_NAME_PREFIX + name.lower())[:64]
     address = address[:64]
-    wait = await _throttled(session, key, address, now, throttle)
-    if wait is not None:
-        raise TooManyAttempts(
-            f"Too many failed logins for this account or address; try again in {wait} seconds.", retry_after=wait
-        )
-    user = await repository.get_user(session, username.strip())
+    attempt = await _record_attempt(
+        session, key, address, now, throttle, known_account=user is not None, trusted_device=trusted_device
+    )
+    # argon2 takes tens of milliseconds: off the event loop, and the same work whatever the account.
     if user is None:
         await asyncio.to_thread(_burn_password_check, password)
         ok = False
-    else:  # argon2 takes tens of milliseconds: off the event loop
-        ok = user.active and await asyncio.to_thread(verify_password, user.password_hash, password)
-    session.add(LoginAttemptRow(username=key, address=address, at=now, succeeded=ok))
+    else:
+        ok = await asyncio.to_thread(verify_password, user.password_hash, password) and user.active
     if not ok or user is None or user.id is None:
-        await session.commit()
         raise NotAuthenticated("Wrong username or password.")
+    await session.exec(update(LoginAttemptRow).where(col(LoginAttemptRow.id) == attempt.id).values(succeeded=True))
     secret = secrets.token_urlsafe(32)
     row = UserSessionRow(
         token_hash=digest(secret),

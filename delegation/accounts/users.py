@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy import update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.accounts.passwords import hash_password, verify_password
 from delegation.core.access import Actor, UserRole
-from delegation.core.errors import FieldError, ValidationFailed
+from delegation.core.errors import FieldError, NotFound, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.store import repository
-from delegation.store.tables import UserRow
+from delegation.store.tables import UserRow, UserSessionRow
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -68,3 +70,38 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> U
     if user is None or not user.active or not verify_password(user.password_hash, password):
         return None
     return user
+
+
+async def set_active(session: AsyncSession, username: str, active: bool, now: datetime) -> UserRow:
+    """Deactivate (sessions and tokens stop working at once: both check the user) or reactivate a user."""
+    user = await repository.get_user(session, username)
+    if user is None:
+        raise NotFound(f"No user {username!r}.")
+    user.active = active
+    session.add(user)
+    if not active:
+        await _end_sessions(session, user, now)
+    await session.commit()
+    return user
+
+
+async def reset_password(session: AsyncSession, username: str, password: str, now: datetime) -> UserRow:
+    """A new password; the user's open sessions end (whoever knew the old one is logged out)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed([FieldError("password", f"密码至少{MIN_PASSWORD_LENGTH}位", "Password too short.")])
+    user = await repository.get_user(session, username)
+    if user is None:
+        raise NotFound(f"No user {username!r}.")
+    user.password_hash = hash_password(password)
+    session.add(user)
+    await _end_sessions(session, user, now)
+    await session.commit()
+    return user
+
+
+async def _end_sessions(session: AsyncSession, user: UserRow, now: datetime) -> None:
+    await session.exec(
+        update(UserSessionRow)
+        .where(col(UserSessionRow.user_id) == user.id, col(UserSessionRow.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -118,8 +119,18 @@ def download_log_row(
     )
 
 
+def administered_courts(ref: Reference, actor: Actor) -> frozenset[str]:
+    """The courts whose logs an administrator reads: their own court and the courts directly under it
+    (a city's intermediate court administers its basic courts)."""
+    if actor.court_code is None:
+        return frozenset()
+    below = ref.registry.children(actor.court_code, include_retired=True)
+    return frozenset({actor.court_code, *(court.code for court in below)})
+
+
 async def access_log_page(
     session: AsyncSession,
+    ref: Reference,
     actor: Actor,
     *,
     delegation_id: int | None = None,
@@ -128,9 +139,23 @@ async def access_log_page(
     before: int | None = None,
     limit: int = 50,
 ) -> tuple[list[AccessLogRow], int | None]:
-    """Administrators' view of the log, newest first; returns the rows and the cursor id for the next page."""
+    """Administrators' view of the log, newest first; returns the rows and the cursor id for the next page.
+
+    Only rows that concern a court the administrator administers: the court of who looked, or either court
+    of the delegation looked at."""
     enforce(authorize(actor, Operation.READ_ACCESS_LOG), "The access log", Operation.READ_ACCESS_LOG)
-    stmt = select(AccessLogRow)
+    courts = sorted(administered_courts(ref, actor))
+    stmt = (
+        select(AccessLogRow)
+        .join(DelegationRow, col(DelegationRow.id) == col(AccessLogRow.delegation_id))
+        .where(
+            or_(
+                col(AccessLogRow.actor_court).in_(courts),
+                col(DelegationRow.requesting_court).in_(courts),
+                col(DelegationRow.assisting_court).in_(courts),
+            )
+        )
+    )
     if delegation_id is not None:
         stmt = stmt.where(AccessLogRow.delegation_id == delegation_id)
     if username is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Column, Table
+from sqlalchemy import Column, Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -45,3 +45,13 @@ def insert_ignoring(
 ) -> postgresql.Insert | sqlite.Insert:
     """INSERT .. ON CONFLICT (unique) DO NOTHING: the first writer of a key wins, later ones insert nothing."""
     return insert_for(session, target).on_conflict_do_nothing(index_elements=list(unique))
+
+
+async def serialize_on(session: AsyncSession, key: str) -> None:
+    """Serialise the current transaction with every other one that names `key`, until commit or rollback.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: nothing to do, provided the transaction writes
+    first: its one writer lock already makes writing transactions take turns.
+    """
+    if is_postgres(session):
+        await run(session, text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))").bindparams(key=key))

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest_asyncio
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -23,7 +24,6 @@ from api.app import create_app
 from api.deps import get_now
 from delegation.accounts import auth as auth_service
 from delegation.accounts.auth import LoginThrottle
-from delegation.accounts.passwords import hash_password
 from delegation.core.clocks import SHANGHAI
 from delegation.refdata.service import load_reference
 from delegation.store.tables import UserRow
@@ -53,7 +53,9 @@ FOREIGN = ["kuiwen-officer", "kuiwen-clerk", "weifang-center", "kuiwen-admin", "
 
 @cache
 def password_hash() -> str:
-    return hash_password(PASSWORD)
+    # Cheap argon2 parameters for the test users (a verification takes the parameters stored in the hash):
+    # the login tests check dozens of passwords on a shared machine.
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
 
 
 def at(day: str, hm: str = "10:00") -> datetime:

@@ -224,6 +224,23 @@ async def test_access_logs_are_listed_by_administrators_only_newest_first(api: A
         assert filtered["items"] == []
 
 
+async def test_an_administrator_reads_only_the_access_logs_of_the_courts_the_log_concerns(api: Api) -> None:
+    async with (
+        api.client("shinan-officer") as officer,
+        api.client("qingdao-admin") as qingdao,
+        api.client("kuiwen-admin") as weifang,
+    ):
+        ident = (await file_matter(officer))["id"]
+        ok(
+            await officer.post(
+                f"/api/v1/delegations/{ident}/reveal", json={"field": "parties[1].phone", "reason": "电话联系当事人"}
+            )
+        )
+        assert [e["delegation_id"] for e in ok(await qingdao.get("/api/v1/access-logs"))["items"]] == [ident]
+        assert ok(await weifang.get("/api/v1/access-logs"))["items"] == []  # a Weifang court is not concerned
+        assert ok(await weifang.get("/api/v1/access-logs", params={"delegation_id": ident}))["items"] == []
+
+
 async def test_messages_between_the_two_courts_are_plain_text_in_the_timeline(api: Api) -> None:
     async with api.client("shinan-officer") as officer, api.client("zhifu-clerk") as clerk:
         draft = ok(await officer.post("/api/v1/delegations", json=draft_body()), 201)
@@ -247,20 +264,20 @@ async def test_messages_between_the_two_courts_are_plain_text_in_the_timeline(ap
         assert refused.status_code == 403
 
 
-async def test_failed_logins_are_throttled_per_account_and_per_address(api: Api) -> None:
+async def test_failed_logins_delay_the_account_and_made_up_names_the_address(api: Api) -> None:
     async with api.client() as browser:
         for _ in range(3):
             wrong = await browser.post("/api/v1/auth/login", json={"username": "zhifu-clerk", "password": "x"})
             assert wrong.status_code == 401 and wrong.json()["code"] == "not_authenticated"
         locked = await browser.post("/api/v1/auth/login", json={"username": "zhifu-clerk", "password": PASSWORD})
         assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
-        api.clock.set("2026-03-02", "10:16")  # the window has passed
+        api.clock.set("2026-03-02", "10:16")  # the delay has passed
         ok(await browser.post("/api/v1/auth/login", json={"username": "zhifu-clerk", "password": PASSWORD}))
         for name in ("nobody-1", "nobody-2", "nobody-3", "nobody-4", "nobody-5", "nobody-6"):
             unknown = await browser.post("/api/v1/auth/login", json={"username": name, "password": "x"})
             assert unknown.status_code == 401  # the same answer as a wrong password
-        address = await browser.post("/api/v1/auth/login", json={"username": "yantai-center", "password": PASSWORD})
-        assert address.status_code == 429  # six failures from this address
+        address = await browser.post("/api/v1/auth/login", json={"username": "nobody-7", "password": "x"})
+        assert address.status_code == 429  # six made-up names from this address
 
 
 async def test_revoked_and_expired_tokens_are_refused(api: Api) -> None:

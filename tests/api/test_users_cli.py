@@ -77,3 +77,51 @@ def test_an_administrator_adds_a_user_and_creates_lists_and_revokes_a_token(cli_
     with pytest.raises(NotAuthenticated):
         asyncio.run(_resolve(cli_database, token))
     assert runner.invoke(app, ["token", "revoke", "999999"]).exit_code == 1
+
+
+async def _login(database_url: str, password: str) -> str:
+    engine = make_engine(database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            _secret, principal = await auth_service.login(session, "li-clerk", password, "127.0.0.1", at("2026-12-01"))
+            return principal.actor.username
+    finally:
+        await engine.dispose()
+
+
+def test_an_administrator_deactivates_reactivates_and_resets_a_users_password(
+    cli_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = CliRunner()
+    monkeypatch.setattr(user_service, "hash_password", _cheap_hash)  # the real password, cheaply hashed
+    runner.invoke(
+        app,
+        ["user", "add", "li-clerk", "--court", "鲁0602", "--role", "assisting_clerk", "--password-stdin"],
+        input="a long enough password\n",
+    )
+    token = runner.invoke(app, ["token", "create", "li-clerk"]).stdout.strip().splitlines()[-1]
+    assert asyncio.run(_login(cli_database, "a long enough password")) == "li-clerk"
+
+    assert runner.invoke(app, ["user", "deactivate", "li-clerk"]).exit_code == 0
+    with pytest.raises(NotAuthenticated):
+        asyncio.run(_login(cli_database, "a long enough password"))
+    with pytest.raises(NotAuthenticated):
+        asyncio.run(_resolve(cli_database, token))
+
+    assert runner.invoke(app, ["user", "activate", "li-clerk"]).exit_code == 0
+    assert asyncio.run(_resolve(cli_database, token)) == "li-clerk@鲁0602"
+
+    reset = runner.invoke(app, ["user", "reset-password", "li-clerk", "--password-stdin"], input="another password!\n")
+    assert reset.exit_code == 0, reset.output
+    with pytest.raises(NotAuthenticated):
+        asyncio.run(_login(cli_database, "a long enough password"))
+    assert asyncio.run(_login(cli_database, "another password!")) == "li-clerk"
+    short = runner.invoke(app, ["user", "reset-password", "li-clerk", "--password-stdin"], input="short\n")
+    assert short.exit_code == 1
+    assert runner.invoke(app, ["user", "deactivate", "nobody"]).exit_code == 1
+
+
+def _cheap_hash(password: str) -> str:
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(password)

@@ -7,7 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import RedirectResponse, Response
 
-from api.auth import SESSION_COOKIE, sign_session
+from api.auth import (
+    DEVICE_COOKIE,
+    DEVICE_TTL_SECONDS,
+    SESSION_COOKIE,
+    device_cookie_value,
+    is_trusted_device,
+    sign_session,
+)
 from api.deps import client_address
 from api.web.context import (
     LOGIN_CSRF_COOKIE,
@@ -95,7 +102,13 @@ async def login(ctx: AnyPage) -> Response:
         )
     try:
         secret, principal = await auth_service.login(
-            ctx.session, username, password, client_address(ctx.request), ctx.now, ctx.runtime.throttle
+            ctx.session,
+            username,
+            password,
+            client_address(ctx.request),
+            ctx.now,
+            ctx.runtime.throttle,
+            trusted_device=is_trusted_device(ctx.request, ctx.runtime.settings, username),
         )
     except TooManyAttempts as exc:
         wait = int(exc.context.get("retry_after") or 60)  # type: ignore[call-overload]
@@ -112,6 +125,15 @@ async def login(ctx: AnyPage) -> Response:
         SESSION_COOKIE,
         sign_session(ctx.runtime.settings, secret),
         max_age=int(auth_service.SESSION_TTL.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=ctx.request.url.scheme == "https",
+        path="/",
+    )
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device_cookie_value(ctx.runtime.settings, username),
+        max_age=DEVICE_TTL_SECONDS,
         httponly=True,
         samesite="lax",
         secure=ctx.request.url.scheme == "https",
