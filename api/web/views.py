@@ -27,6 +27,7 @@ from delegation.core.errors import FieldError
 from delegation.core.reference import Reference
 from delegation.core.states import Action, Status
 from delegation.handling.service import RECEIPT_KIND, ClockView
+from delegation.notices import model as notice_model
 from delegation.notices import service as notice_service
 from delegation.reading import delegations as query_service
 from delegation.reading import worklists as worklist_service
@@ -87,7 +88,8 @@ class DetailModel:
     can_upload: bool
     can_message: bool
     can_reveal: bool
-    can_notice: bool
+    can_notice: bool  # 催办 (the city's command center); 督办 also needs can_supervise
+    can_supervise: bool  # the superior court of the holder (执行工作若干问题的规定 第74条)
     running: ClockView | None
     redirect_courts: list[Court]
     asset_defaults: list[str]
@@ -243,6 +245,11 @@ def _allowed(actor: Actor, operation: Operation, row: DelegationRow, ref: Refere
     return verdict is Verdict.ALLOW
 
 
+def _may_supervise(ref: Reference, actor: Actor, holder: str) -> bool:
+    superior = notice_model.supervising_court(ref, holder)
+    return superior is not None and notice_model.may_supervise(ref, actor, superior)
+
+
 def redirect_courts(ref: Reference, row: DelegationRow) -> list[Court]:
     return [
         c
@@ -299,6 +306,7 @@ async def detail_model(
         can_message=row.status != Status.DRAFT and not closed and _allowed(actor, Operation.SEND_MESSAGE, row, ref),
         can_reveal=may_reveal,
         can_notice=running is not None and command_center_covers(actor, running.clock.court_code, ref.city_of),
+        can_supervise=running is not None and _may_supervise(ref, actor, running.clock.court_code),
         running=running,
         redirect_courts=redirect_courts(ref, row),
         asset_defaults=asset_defaults(matter, (matter.name_zh, matter.name_en), zh, view.masked.fields),
@@ -318,7 +326,9 @@ class NoticeDocument:
     signature: list[str]
 
 
-_DATE_LINE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
+# 2026年3月2日, or as documents sign: 二〇二六年三月二日.
+_CN = "〇一二三四五六七八九十"
+_DATE_LINE = re.compile(rf"^(\d{{4}}年\d{{1,2}}月\d{{1,2}}日|[{_CN}]{{4}}年[{_CN}]{{1,3}}月[{_CN}]{{1,3}}日)$")
 
 
 def notice_document(body: str, heading: Sequence[str]) -> NoticeDocument:

@@ -109,6 +109,11 @@ class RungPolicy(_Model):
     due_soon_days_before: int = Field(ge=0, le=30)
     supervise_days_after: int = Field(ge=1, le=60)  # 督办
     supervise_requires_acknowledgement: bool = True
+    # The deadline a 督办 sets, in working days from its issue (执行工作若干问题的规定 第74条 "限期执行";
+    # the number is policy): the notice says 请于二〇二六年三月十二日前办结并书面回复.
+    supervise_reply_working_days: int = Field(default=5, ge=1, le=60)
+    # Within this many working days of a 督办 on the same matter, another one warns and shows the first.
+    supervise_repeat_working_days: int = Field(default=5, ge=0, le=60)
     escalate_days_after: int = Field(ge=1, le=120)  # to the regional coordinator
     reminder_window_start: time
     reminder_window_end: time

@@ -1,5 +1,13 @@
-"""Notices (提醒, 催办, 督办, escalation) as pure data: which rung makes which notice, who it is addressed
-to and copied to, how 催办 and 督办 are numbered (青岛督〔2026〕12号), and their texts.
+"""Notices (提醒, 催办, 督办, escalation) as pure data: which rung makes which notice, who issues it, who
+it is addressed and copied to, how 催办 and 督办 are numbered, and their texts.
+
+A 督办 comes from the superior of the court supervised (执行工作若干问题的规定 第74条: a higher court
+"应当督促下级法院限期执行"): a basic court's intermediate court; for an intermediate court, the 青岛海事法院
+and the railway intermediate court, the 山东省高级人民法院, for which the regional coordinator acts. It is
+issued in that court's name with its command center as handling office, numbered per issuing court, kind
+and year (烟中法执督〔2026〕3号), states the deadline it sets and is copied to the other court of the matter
+(the requesting court, which holds the remedy of 民诉法 第二百四十条). 催办 stay with the city's command
+center (青岛催〔2026〕12号).
 
 Nothing here touches storage or the clock: the service passes `now`, the reference data and the facts.
 """
@@ -10,8 +18,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from delegation.core.access import UserRole
-from delegation.core.clocks import Due, Rung, due_day_of, local_day, working_days_overdue
+from courts.registry import CourtLevel
+from delegation.core.access import Actor, UserRole
+from delegation.core.chinese import chinese_date
+from delegation.core.clocks import Due, Rung, due_day_of, end_of_day, local_day, working_days_overdue
 from delegation.core.reference import Reference
 from delegation.core.states import STAGE_HOLDER, Action, Side, Stage, Status
 from delegation.outbox import texts
@@ -84,8 +94,49 @@ SIDE_ROLE: dict[Side, UserRole] = {
 
 
 def format_number(city: str, kind: NoticeKind, year: int, seq: int) -> str:
-    """青岛督〔2026〕12号: city, kind character, year in 〔〕, sequence number."""
+    """青岛催〔2026〕12号: city, kind character, year in 〔〕, sequence number."""
     return f"{city}{NUMBER_CHAR[kind]}〔{year}〕{seq}号"
+
+
+# The 文号 abbreviation of each court that issues 督办 (each court's own; correctable data). Courts not
+# listed use the first two characters of their place name and 法.
+DOCUMENT_PREFIX: dict[str, str] = {
+    "鲁": "鲁高法",
+    "鲁02": "青中法",
+    "鲁06": "烟中法",
+    "鲁07": "潍中法",
+    "鲁10": "威中法",
+    "鲁11": "日中法",
+    "鲁71": "济铁中法",
+}
+
+
+def document_prefix(ref: Reference, court_code: str) -> str:
+    if court_code in DOCUMENT_PREFIX:
+        return DOCUMENT_PREFIX[court_code]
+    court = ref.registry.find(court_code)
+    place = (court.place_name if court else None) or court_code
+    return f"{place[:2]}法"
+
+
+def format_supervision_number(prefix: str, year: int, seq: int) -> str:
+    """烟中法执督〔2026〕3号: the issuing court's abbreviation, 执督, year in 〔〕, sequence number."""
+    return f"{prefix}执督〔{year}〕{seq}号"
+
+
+def supervising_court(ref: Reference, court_code: str) -> str | None:
+    """The court whose 督办 reaches `court_code`: its superior (None for the high court)."""
+    superior = ref.registry.superior(court_code) if ref.registry.find(court_code) else None
+    return superior.code if superior else None
+
+
+def may_supervise(ref: Reference, actor: Actor, issuing_court: str) -> bool:
+    """The command center of the issuing court, or, for the 山东省高级人民法院, the regional coordinator
+    acting on its behalf (or a command center user of that court, where one is set up)."""
+    if UserRole.COMMAND_CENTER in actor.roles and actor.court_code == issuing_court:
+        return True
+    court = ref.registry.find(issuing_court)
+    return court is not None and court.level is CourtLevel.HIGH and UserRole.REGIONAL_COORDINATOR in actor.roles
 
 
 def is_numbered(kind: NoticeKind) -> bool:
@@ -154,11 +205,22 @@ class NoticeDraft:
     seq: int | None = None
     withdraw_on_expiry: bool = False
     extra: dict[str, object] = field(default_factory=dict)
+    issuing_court: str | None = None  # in whose name it is issued (督办: the holder's superior)
+    office_name: str = ""  # the handling office (承办部门): the issuing court's command center
+    number_prefix: str = ""  # 督办: the issuing court's 文号 abbreviation
+    reply_by: date | None = None  # 督办: the deadline it sets
+
+    @property
+    def numbering_group(self) -> str:
+        """Numbers run per issuing court, kind and year (the city's command center for 催办)."""
+        return self.issuing_court or self.city
 
     @property
     def number_text(self) -> str | None:
         if self.seq is None or not is_numbered(self.kind):
             return None
+        if self.kind is NoticeKind.SUPERVISE and self.number_prefix:
+            return format_supervision_number(self.number_prefix, self.year, self.seq)
         return format_number(self.city, self.kind, self.year, self.seq)
 
     def title(self, ref: Reference) -> str:
@@ -185,6 +247,9 @@ class NoticeDraft:
             "issued_text": day_text(local_day(self.issued_at)),
             "comment": self.comment,
             "withdraw_on_expiry": self.withdraw_on_expiry,
+            "office_name": self.office_name,
+            "issued_cn": chinese_date(local_day(self.issued_at)),
+            "reply_by_text": chinese_date(self.reply_by) if self.reply_by else "",
         }
         return texts.render(self.kind.value, **context)[:4000]
 
@@ -232,11 +297,15 @@ def draft(
     requires_ack: bool | None = None,
     withdraw_on_expiry: bool = False,
 ) -> NoticeDraft:
-    """A notice addressed to the court holding the ball, copied to its city's command center."""
+    """A notice addressed to the court holding the ball. A 督办 is issued in the name of the holder's
+    superior court and copied to the other court of the matter; other notices come from the city's
+    command center and are copied to it."""
     city = ref.city_of(subject.holder) or "胶东"
     center = command_center_of(ref, subject.holder)
     if requires_ack is None:
         requires_ack = kind is NoticeKind.SUPERVISE
+    if kind is NoticeKind.SUPERVISE:
+        return _supervision(ref, subject, now, rung, issued_by, comment, requires_ack, withdraw_on_expiry, city)
     return NoticeDraft(
         kind=kind,
         subject=subject,
@@ -251,4 +320,53 @@ def draft(
         issued_at=now,
         comment=comment,
         withdraw_on_expiry=withdraw_on_expiry,
+        issuing_court=center,
+    )
+
+
+def reply_deadline(ref: Reference, policy_version: str, now: datetime) -> date:
+    """The day a 督办 issued at `now` sets: the policy's working days after the day of issue."""
+    try:
+        days = ref.policies.get(policy_version).rungs.supervise_reply_working_days
+    except Exception:  # an unknown version still gets the current policy's number
+        days = ref.policies.in_force(now).rungs.supervise_reply_working_days
+    return ref.calendar.add_working_days(local_day(now), days).date
+
+
+def reply_deadline_at(day: date) -> datetime:
+    return end_of_day(day)
+
+
+def _supervision(
+    ref: Reference,
+    subject: Subject,
+    now: datetime,
+    rung: Rung | None,
+    issued_by: str,
+    comment: str,
+    requires_ack: bool,
+    withdraw_on_expiry: bool,
+    city: str,
+) -> NoticeDraft:
+    issuer = supervising_court(ref, subject.holder) or command_center_of(ref, subject.holder)
+    other = subject.requesting_court if subject.holder != subject.requesting_court else subject.assisting_court
+    issuer_court = court_name(ref, issuer) if issuer else "胶东五市协作平台"
+    return NoticeDraft(
+        kind=NoticeKind.SUPERVISE,
+        subject=subject,
+        rung=rung,
+        city=city,
+        year=local_day(now).year,
+        cc_court=other,
+        working_days_overdue=days_overdue(ref, subject.due, now),
+        requires_ack=requires_ack,
+        issued_by=issued_by,
+        issuer_name=issuer_court,
+        issued_at=now,
+        comment=comment,
+        withdraw_on_expiry=withdraw_on_expiry,
+        issuing_court=issuer,
+        office_name=f"{issuer_court}执行指挥中心" if issuer else "",
+        number_prefix=document_prefix(ref, issuer) if issuer else "",
+        reply_by=reply_deadline(ref, subject.policy_version, now),
     )

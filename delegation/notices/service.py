@@ -1,9 +1,9 @@
 """Notices in the database: numbering, storing with their timeline events and notifications, issuing by
 hand (command centers) and acknowledging a 督办 (the court holding the ball, with a reply).
 
-Numbers come from notice_counter with one upsert per (city, kind, year) group, in the transaction that
-stores the notices: no gaps, no duplicates, on SQLite and PostgreSQL; the unique (city, kind, year, seq)
-on notice is the backstop.
+Numbers come from notice_counter with one upsert per (issuing court, kind, year) group, in the transaction
+that stores the notices: no gaps, no duplicates, on SQLite and PostgreSQL; the unique (issuing_court, kind,
+year, seq) on notice is the backstop.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ async def allocate_numbers(session: AsyncSession, drafts: Sequence[NoticeDraft])
     groups: dict[tuple[str, str, int], list[NoticeDraft]] = defaultdict(list)
     for d in drafts:
         if notices.is_numbered(d.kind):
-            groups[(d.city, d.kind.value, d.year)].append(d)
+            groups[(d.numbering_group, d.kind.value, d.year)].append(d)
     for (city, kind, year), members in sorted(groups.items()):
         values = insert_for(session, COUNTER).values(city=city, kind=kind, year=year, last_seq=len(members))
         upsert = values.on_conflict_do_update(
@@ -73,6 +73,8 @@ def _event(d: NoticeDraft, notice_id: int, title: str, actor_court: str | None, 
             "stage": s.stage.value,
             "to_court": s.holder,
             "cc_court": d.cc_court,
+            "issuing_court": d.issuing_court,
+            "reply_by": d.reply_by.isoformat() if d.reply_by else None,
             "due_at": s.due.at.isoformat() if s.due else None,
             "working_days_overdue": d.working_days_overdue,
             "requires_ack": d.requires_ack,
@@ -106,6 +108,8 @@ async def store_notices(
             "seq": d.seq,
             "to_court": d.subject.holder,
             "cc_court": d.cc_court,
+            "issuing_court": d.issuing_court,
+            "reply_by": notices.reply_deadline_at(d.reply_by) if d.reply_by else None,
             "stage": d.subject.stage.value,
             "due_at": d.subject.due.at if d.subject.due else None,
             "working_days_overdue": d.working_days_overdue,
@@ -157,8 +161,13 @@ async def issue_notice(
     delegation_id: int,
     kind: str,
     comment: str = "",
+    *,
+    confirm_repeat: bool = False,
 ) -> NoticeRow:
-    """A command center's 催办 or 督办 by hand, to the court holding the running clock of the matter."""
+    """A 催办 (the city's command center) or a 督办 (the superior of the court holding the matter: its
+    command center, or the regional coordinator for the 山东省高级人民法院) by hand. A 督办 within the
+    policy's interval of an earlier one on the same matter is refused with that earlier one named,
+    unless ``confirm_repeat``."""
     try:
         wanted = NoticeKind(kind)
     except ValueError:
@@ -179,21 +188,33 @@ async def issue_notice(
             [FieldError("delegation", "该委托当前没有正在计时的办理期限", "No clock is running on this delegation.")]
         )
     clock_row, stops, fired = running[0]
-    if not command_center_covers(actor, clock_row.court_code, ref.city_of):
-        raise PermissionDenied(
-            "Only the command center of the court holding the matter (or the regional coordinator) can do this.",
-            title_zh="只有承办法院所在市的执行指挥中心可以催办、督办",
-        )
     comment = comment.strip()
     if len(comment) > 1000:
         raise ValidationFailed([FieldError("comment", "说明过长（最多1000字）", "comment: at most 1000 characters")])
+    if wanted is NoticeKind.SUPERVISE:
+        issuer_court = notices.supervising_court(ref, clock_row.court_code)
+        if issuer_court is None or not notices.may_supervise(ref, actor, issuer_court):
+            raise PermissionDenied(
+                "Only the superior court of the court holding the matter can supervise it "
+                "(its command center; the regional coordinator for the Shandong High Court).",
+                title_zh=f"督办由{notices.court_name(ref, issuer_court)}（被督办法院的上级法院）发出",
+            )
+        if not confirm_repeat:
+            await _refuse_repeat(session, ref, row, now)
+    elif not command_center_covers(actor, clock_row.court_code, ref.city_of):
+        raise PermissionDenied(
+            "Only the command center of the court holding the matter (or the regional coordinator) can do this.",
+            title_zh="只有承办法院所在市的执行指挥中心可以催办",
+        )
     due = clocks.due(clock_from_row(clock_row, stops, fired), ref.calendar)
-    center = notices.command_center_of(ref, clock_row.court_code)
-    issuer = (
-        f"{notices.court_name(ref, center)}执行指挥中心"
-        if UserRole.REGIONAL_COORDINATOR not in actor.roles
-        else "胶东五市执行协调"
-    )
+    issuer = ""
+    if wanted is NoticeKind.URGE:
+        center = notices.command_center_of(ref, clock_row.court_code)
+        issuer = (
+            f"{notices.court_name(ref, center)}执行指挥中心"
+            if UserRole.REGIONAL_COORDINATOR not in actor.roles
+            else "胶东五市执行协调"
+        )
     d = notices.draft(
         ref,
         wanted,
@@ -210,6 +231,37 @@ async def issue_notice(
     notice = await session.get(NoticeRow, notice_id)
     assert notice is not None
     return notice
+
+
+async def _refuse_repeat(session: AsyncSession, ref: Reference, row: DelegationRow, now: datetime) -> None:
+    """督办 on the same matter within the policy's interval: refused, naming the earlier one."""
+    interval = ref.policies.get(row.policy_version).rungs.supervise_repeat_working_days
+    if interval <= 0:
+        return
+    stmt = (
+        select(NoticeRow)
+        .where(NoticeRow.delegation_id == (row.id or 0), NoticeRow.kind == NoticeKind.SUPERVISE.value)
+        .order_by(col(NoticeRow.issued_at).desc())
+        .limit(1)
+    )
+    earlier = (await session.exec(stmt)).first()
+    if earlier is None:
+        return
+    since = ref.calendar.working_days_between(clocks.local_day(earlier.issued_at), clocks.local_day(now))
+    if since >= interval:
+        return
+    day = notices.day_text(clocks.local_day(earlier.issued_at))
+    label = earlier.number or "督办通知"
+    raise ValidationFailed(
+        [
+            FieldError(
+                "confirm_repeat",
+                f"本事项已于{day}发出督办 {label}（{interval}个工作日内）；如确需再次督办，请勾选确认",
+                f"A 督办 ({label}) was issued on this matter on {day}, within {interval} working days; "
+                "confirm to issue another.",
+            )
+        ]
+    )
 
 
 async def acknowledge_notice(

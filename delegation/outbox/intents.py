@@ -126,7 +126,21 @@ def notice_intent(ref: Reference, notice: NoticeDraft, notice_id: int, title: st
     s = notice.subject
     audiences = [Audience(holder_role(s.stage).value, court=s.holder)]
     courts = [s.holder]
-    if notice.kind is not NoticeKind.REMINDER:
+    if notice.kind is NoticeKind.SUPERVISE:
+        # The issuing court's command center (the regional coordinator acts for the high court), the
+        # holder's own command center, and the court copied (the requesting court) see it.
+        audiences.append(Audience(UserRole.COMMAND_CENTER.value, city=notice.city))
+        if notice.issuing_court:
+            audiences.append(Audience(UserRole.COMMAND_CENTER.value, court=notice.issuing_court))
+            issuer = ref.registry.find(notice.issuing_court)
+            if issuer is not None and not issuer.takes_matters:
+                audiences.append(Audience(UserRole.REGIONAL_COORDINATOR.value))
+        if notice.cc_court:
+            other = s.requesting_court if notice.cc_court == s.requesting_court else s.assisting_court
+            role = UserRole.REQUESTING_OFFICER if other == s.requesting_court else UserRole.ASSISTING_CLERK
+            audiences.append(Audience(role.value, court=notice.cc_court))
+            courts.append(notice.cc_court)
+    elif notice.kind is not NoticeKind.REMINDER:
         audiences.append(Audience(UserRole.COMMAND_CENTER.value, city=notice.city))
         if notice.cc_court:
             courts.append(notice.cc_court)
@@ -154,6 +168,8 @@ def notice_intent(ref: Reference, notice: NoticeDraft, notice_id: int, title: st
             "stage": s.stage.value,
             "to_court": s.holder,
             "cc_court": notice.cc_court,
+            "issuing_court": notice.issuing_court,
+            "reply_by": notice.reply_by.isoformat() if notice.reply_by else None,
             "due_at": iso(s.due.at) if s.due else None,
             "working_days_overdue": notice.working_days_overdue,
             "requires_ack": notice.requires_ack,

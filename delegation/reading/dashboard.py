@@ -271,7 +271,7 @@ async def declined(session: AsyncSession, codes: Sequence[str], limit: int = 10)
 def _notice_scope(centers: Sequence[str] | None) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [col(NoticeRow.kind).in_(MANUAL_NOTICE_KINDS)]
     if centers is not None:
-        conditions.append(col(NoticeRow.cc_court).in_(centers))
+        conditions.append(col(NoticeRow.issuing_court).in_(centers))
     return conditions
 
 
@@ -335,9 +335,17 @@ def notice_audience(ref: Reference, actor: Actor) -> ColumnElement[bool] | None:
     if actor.court_code is not None and actor.roles & {UserRole.ASSISTING_CLERK, UserRole.REQUESTING_OFFICER}:
         parts.append(col(NoticeRow.to_court) == actor.court_code)
     if actor.court_code is not None and UserRole.COMMAND_CENTER in actor.roles:
-        parts += [col(NoticeRow.cc_court) == actor.court_code, col(NoticeRow.to_court) == actor.court_code]
+        parts += [
+            col(NoticeRow.cc_court) == actor.court_code,
+            col(NoticeRow.to_court) == actor.court_code,
+            col(NoticeRow.issuing_court) == actor.court_code,
+        ]
+    if actor.court_code is not None and UserRole.REQUESTING_OFFICER in actor.roles:
+        parts.append(col(NoticeRow.cc_court) == actor.court_code)  # 督办 copied to the requesting court
     if UserRole.REGIONAL_COORDINATOR in actor.roles:
         parts.append(col(NoticeRow.kind) == "escalate")
+        high = [c.code for c in ref.registry.by_level("high")]
+        parts.append(col(NoticeRow.issuing_court).in_(high))  # issued on the high court's behalf
     return or_(*parts) if parts else None
 
 

@@ -283,7 +283,7 @@ def test_story_2_overdue_supervised_and_acknowledged(browser: Any, live_server: 
     row.get_by_role("button", name="督办").click()
     page.wait_for_url("**/dashboard?ok=notice_issued")
     issued = page.locator("#s-issued").locator("xpath=..")
-    assert "烟台督〔2026〕1号" in issued.inner_text() and "未签收" in issued.inner_text()
+    assert "烟中法执督〔2026〕1号" in issued.inner_text() and "未签收" in issued.inner_text()
     center.shot("18-dashboard-supervised")
     center.assert_clean()
 
@@ -296,7 +296,7 @@ def test_story_2_overdue_supervised_and_acknowledged(browser: Any, live_server: 
     notice_row = cp.locator("tr.needs-ack", has_text="督办通知")
     clerk.shot("19-notices-clerk")
     notice_row.get_by_role("link", name="签收").click()
-    assert "督办通知" in cp.inner_text(".notice-text") and "限期办理" in cp.inner_text(".notice-text")
+    assert "督办通知" in cp.inner_text(".notice-text") and "前办结并书面回复" in cp.inner_text(".notice-text")
     clerk.check("notice-to-acknowledge")
     cp.get_by_role("button", name="签收并提交回复").click()
     assert "请填写回复" in cp.inner_text("main")  # an empty reply is refused next to the field
@@ -317,7 +317,7 @@ def test_story_2_overdue_supervised_and_acknowledged(browser: Any, live_server: 
     # The command center sees the acknowledgement; the regional coordinator sees all five cities.
     page.reload()
     issued = page.locator("#s-issued").locator("xpath=..")
-    assert "未签收" not in issued.locator("tr", has_text="烟台督").first.inner_text()
+    assert "未签收" not in issued.locator("tr", has_text="烟中法执督").first.inner_text()
     regional = Person.open(browser, live_server, "regional")
     regional.login(expect_home="/dashboard")
     rows = regional.page.locator("table.matrix tbody tr")

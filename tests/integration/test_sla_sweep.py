@@ -52,8 +52,13 @@ async def test_each_rung_fires_once_in_working_hours_as_the_days_pass(session: A
         assert result.rungs_fired == len(kinds)
     urge, supervise = (await notices(session))[1:3]
     assert urge.number == "烟台催〔2026〕1号" and urge.to_court == "鲁0602" and urge.cc_court == "鲁06"
-    assert supervise.number == "烟台督〔2026〕1号" and supervise.requires_ack and supervise.working_days_overdue == 2
-    assert "烟台督〔2026〕1号" in supervise.body and "第74条" in supervise.body
+    assert (
+        supervise.number == "烟中法执督〔2026〕1号"
+        and supervise.cc_court == "鲁0202"
+        and supervise.requires_ack
+        and supervise.working_days_overdue == 2
+    )
+    assert "烟中法执督〔2026〕1号" in supervise.body and "第74条" in supervise.body
     [clock] = list(await session.exec(select(ClockRow).where(ClockRow.delegation_id == row.id)))
     assert clock.next_rung is None and clock.next_rung_at is None
     assert await count(session, ClockRungRow) == 4

@@ -297,7 +297,7 @@ async def test_supervision_notice_from_the_dashboard_is_acknowledged_with_a_repl
         )
         assert issued.status_code == 303 and issued.headers["location"] == "/dashboard?ok=notice_issued"
         board = await _page(center, issued.headers["location"])
-        assert "烟台督〔2026〕1号" in board and "未签收" in board
+        assert "烟中法执督〔2026〕1号" in board and "未签收" in board
         token = await login(clerk, "zhifu-clerk")
         inbox = await _page(clerk, "/notices?pending=1")
         notice_id = re.search(r'href="/notices/(\d+)"', inbox)
@@ -313,6 +313,23 @@ async def test_supervision_notice_from_the_dashboard_is_acknowledged_with_a_repl
         assert "督 办 通 知" in printed.replace("督办通知", "督 办 通 知") and "已安排专人办理" in printed
         officer_view = await _page(center, "/dashboard")
         assert "未签收" not in re.sub(r"<h2.*?</h2>", "", officer_view.split('id="s-issued"')[1], flags=re.S)
+
+
+async def test_a_second_supervision_within_the_interval_names_the_first_and_needs_a_confirmation(api: Api) -> None:
+    async with api.client() as center, api.client("shinan-officer") as officer:
+        matter = await file_matter(officer)
+        api.clock.set("2026-03-10")
+        token = await login(center, "yantai-center")
+        path = f"/delegations/{matter['id']}/notices"
+        first = await center.post(path, data={"csrf_token": token, "kind": "supervise"})
+        assert first.status_code == 303
+        again = await center.post(path, data={"csrf_token": token, "kind": "supervise"})
+        assert again.status_code == 422
+        assert "烟中法执督〔2026〕1号" in again.text and 'name="confirm_repeat"' in again.text
+        confirmed = await center.post(path, data={"csrf_token": token, "kind": "supervise", "confirm_repeat": "1"})
+        assert confirmed.status_code == 303
+        board = await _page(center, "/dashboard")
+        assert "烟中法执督〔2026〕2号" in board
 
 
 async def test_english_by_a_switch_and_chinese_dates_by_default(api: Api) -> None:

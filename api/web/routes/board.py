@@ -18,6 +18,7 @@ from delegation.core import clocks
 from delegation.core.access import UserRole
 from delegation.core.errors import DomainError, ValidationFailed
 from delegation.core.states import Action
+from delegation.notices import model as notice_model
 from delegation.notices import service as notice_service
 from delegation.notices.model import KIND_LABEL, NoticeKind, elapsed_text
 from delegation.reading import dashboard as dashboard_service
@@ -47,7 +48,18 @@ async def dashboard(
         ],  # (code, name), named once per page rather than once per row
         approve=Action.APPROVE_EXTENSION.value,
         refuse=Action.REFUSE_EXTENSION.value,
+        supervisable=supervisable_courts(ctx),
     )
+
+
+def supervisable_courts(ctx: Page) -> frozenset[str]:
+    """The courts whose matters this user may 督办: those whose superior court it issues for."""
+    found = set()
+    for court in ctx.ref.registry.courts():
+        superior = notice_model.supervising_court(ctx.ref, court.code)
+        if superior is not None and notice_model.may_supervise(ctx.ref, ctx.actor, superior):
+            found.add(court.code)
+    return frozenset(found)
 
 
 @router.get("/notices")

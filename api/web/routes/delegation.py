@@ -207,8 +207,11 @@ async def issue_notice(ctx: Page, delegation_id: DelegationId) -> Response:
     form = await ctx.form()
     kind = str(form.get("kind") or "")
     comment = str(form.get("comment") or "")
+    confirm = form.get("confirm_repeat") == "1"
     try:
-        await notice_service.issue_notice(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, kind, comment)
+        await notice_service.issue_notice(
+            ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, kind, comment, confirm_repeat=confirm
+        )
     except DomainError as exc:
         return await _refused(ctx, delegation_id, exc, FormState("notice", {"kind": kind, "comment": comment}))
     return ctx.redirect(_back(form, delegation_id), ok="notice_issued")

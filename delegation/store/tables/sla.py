@@ -13,7 +13,9 @@ from delegation.store.tables.columns import _json, _json_list, _ts
 
 
 class NoticeCounterRow(SQLModel, table=True):
-    """The last number given to a notice of one kind, per city and year (青岛督〔2026〕12号 -> 12).
+    """The last number given to a notice of one kind, per issuing court and year (烟中法执督〔2026〕3号 -> 3).
+
+    ``city`` holds the numbering group: the issuing court's code (migration 0006; before it, the city).
 
     Allocated with one upsert (INSERT .. ON CONFLICT DO UPDATE .. RETURNING) in the transaction that writes
     the notices, so numbers have no gaps and no duplicates on SQLite and PostgreSQL alike.
@@ -33,11 +35,12 @@ class NoticeRow(SQLModel, table=True):
 
     __tablename__ = "notice"
     __table_args__ = (
-        UniqueConstraint("city", "kind", "year", "seq", name="uq_notice_number"),
+        UniqueConstraint("issuing_court", "kind", "year", "seq", name="uq_notice_number"),
         Index("ix_notice_delegation", "delegation_id", "id"),
         Index("ix_notice_to_court", "to_court", "issued_at"),
         Index("ix_notice_issued_at", "issued_at"),
         Index("ix_notice_cc_court", "cc_court", "issued_at"),  # a command center's notices (migration 0004)
+        Index("ix_notice_issuing_court", "issuing_court", "issued_at"),  # migration 0006
     )
     id: int | None = Field(default=None, primary_key=True)
     delegation_id: int = Field(foreign_key="delegation.id")
@@ -49,7 +52,9 @@ class NoticeRow(SQLModel, table=True):
     year: int
     seq: int | None = None
     to_court: str = Field(max_length=16)
-    cc_court: str | None = Field(default=None, max_length=16)  # the city's command center (intermediate court)
+    cc_court: str | None = Field(default=None, max_length=16)  # 抄送: 督办 the other court of the matter
+    issuing_court: str | None = Field(default=None, max_length=16)  # in whose name (督办: the holder's superior)
+    reply_by: datetime | None = _ts(nullable=True)  # 督办: the deadline it sets (24:00 of that day)
     stage: str | None = Field(default=None, max_length=32)
     due_at: datetime | None = _ts(nullable=True)
     working_days_overdue: int = 0
