@@ -174,6 +174,7 @@ def test_every_page_of_the_app_is_checked_in_both_languages(request: pytest.Fixt
     missing = {r.path: sorted(LANGUAGES - languages[r.path]) for r in routes if languages[r.path] != LANGUAGES}
     assert not missing, (
         f"pages not checked by axe {pinned_version()} (and in which languages): {missing}; give each a story "
-        "step calling person.check() or a Visit in TOUR (tests/e2e/test_tour.py)"
+        "step calling person.check() or a Visit in TOUR (tests/e2e/test_tour.py); a GET route that is no page "
+        "(JSON, a redirect) goes in NOT_PAGES"
     )
     assert len(CHECKED) >= 2 * len(routes)
