@@ -32,7 +32,7 @@ FORM_INPUTS: dict[str, tuple[str, ...]] = {
     "withdraw": ("comment",),
     "upload": ("kind", "file"),
     "message": ("text",),
-    "notice": ("comment",),
+    "notice": ("comment", "confirm_repeat"),
     "reveal": ("reason",),
 }
 # Errors reported at another name than the input they are about.

@@ -136,3 +136,18 @@ async def test_an_empty_acknowledgement_is_tied_to_the_reply_and_listed_in_the_s
         assert 'aria-invalid="true"' in reply and 'aria-describedby="ack-reply-err1"' in reply
         assert 'href="#ack-reply"' in empty.text
         assert_wired(empty.text)
+
+
+async def test_a_second_supervision_asks_for_its_confirmation_at_the_checkbox(api: Api) -> None:
+    async with api.client() as center, api.client("shinan-officer") as officer:
+        matter = await file_matter(officer)
+        api.clock.set("2026-03-10")
+        token = await login(center, "yantai-center")
+        path = f"/delegations/{matter['id']}/notices"
+        await center.post(path, data={"csrf_token": token, "kind": "supervise"})
+        again = await center.post(path, data={"csrf_token": token, "kind": "supervise"})
+        assert again.status_code == 422
+        box = _tag(again.text, "n-confirm_repeat")
+        assert 'aria-invalid="true"' in box and 'aria-describedby="n-confirm_repeat-err1"' in box
+        assert 'href="#n-confirm_repeat"' in again.text
+        assert_wired(again.text)
