@@ -141,6 +141,7 @@ class ExtensionStatus(StrEnum):
 class AccessKind(StrEnum):
     REVEAL = "reveal"
     DOWNLOAD = "download"
+    PRINT = "print"  # a document printed with its personal data in full (the 委托函 / 协助执行函)
 
 
 # The vocabularies fixed in code as mappings (delegation.catalogue.fields), as enums for the schema;
@@ -150,6 +151,7 @@ class DocumentKindCode(StrEnum):
     ENFORCEMENT_RULING = "enforcement_ruling"
     ASSISTANCE_NOTICE = "assistance_notice"
     OFFICER_CREDENTIALS = "officer_credentials"
+    ANNOUNCEMENT = "announcement"
     DOCUMENTS_TO_SERVE = "documents_to_serve"
     RECEIPT = "receipt"
     CORRECTION = "correction"

@@ -6,7 +6,14 @@ from typing import Any
 
 from delegation.handling.service import DraftInput
 
-ALL_DOCUMENTS = ["letter_of_delegation", "enforcement_ruling", "assistance_notice", "officer_credentials"]
+# Every kind a shipped matter may require (强制腾迁 also needs its 公告, 民诉法 第二百五十七条).
+ALL_DOCUMENTS = [
+    "letter_of_delegation",
+    "enforcement_ruling",
+    "assistance_notice",
+    "officer_credentials",
+    "announcement",
+]
 
 PARTIES: list[dict[str, Any]] = [
     {"role": "applicant", "party_type": "legal_person", "name": "青岛海联贸易有限公司", "uscc": "91350100M000100Y43"},

@@ -125,6 +125,7 @@ DOCUMENT_KIND: dict[str, str] = {
     "enforcement_ruling": N_("Enforcement ruling"),
     "assistance_notice": N_("Notice of assistance in enforcement"),
     "officer_credentials": N_("Officers' credentials"),
+    "announcement": N_("Public announcement (公告)"),
     "documents_to_serve": N_("Legal documents to be served"),
     "receipt": N_("Receipt (回执)"),
     "correction": N_("Supplementary material"),

@@ -20,9 +20,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from api.web import labels
 from api.web.i18n import HTML_LANG, translations
 from delegation.catalogue.policy import FieldSpec
+from delegation.core.chinese import chinese_date
 from delegation.core.clocks import SHANGHAI, RunningClock, due_day_of, local_day, working_days_overdue
 from delegation.core.errors import FieldError
 from delegation.core.reference import Reference
+from delegation.filing import letters
 from delegation.handling.service import ClockView
 
 Day = date  # the types, for annotations in Helpers (whose methods are named date and datetime)
@@ -111,6 +113,56 @@ class Helpers:
 
     def mechanism(self, code: str | None) -> str:
         return self._label(labels.MECHANISM, code)
+
+    # -- official documents (always Chinese)
+    def doc_date(self, value: Day | Moment | None) -> str:
+        """二〇二六年三月二日: court documents are dated in Chinese numerals."""
+        if value is None:
+            return ""
+        day = value.astimezone(SHANGHAI).date() if isinstance(value, Moment) else value
+        return chinese_date(day)
+
+    def letter_title(self, mechanism: str) -> str:
+        return letters.letter_title(mechanism)
+
+    def answer_title(self, mechanism: str) -> str:
+        return letters.answer_title(mechanism)
+
+    def answer_lead(self, row: Any, results: Iterable[Any]) -> str:
+        """The 回执 / 协助情况回复's first paragraph, true to the recorded per-asset outcomes."""
+        return letters.answer_lead(
+            row.mechanism,
+            [r.outcome for r in results],
+            requesting=self.court(row.requesting_court),
+            matter=self.matter(row.policy_version, row.matter_type),
+            case_number=row.case_number,
+        )
+
+    def onsite_opening(self, row: Any, applicants: str, debtors: str) -> str:
+        day = self.parse_day(row.fields.get("scheduled_date") or "")
+        return letters.onsite_opening(
+            applicants=applicants,
+            debtors=debtors,
+            case_number=row.case_number,
+            date_text=self.doc_date(day) if day else "",
+            officers=row.fields.get("officer_count"),
+            matter=self.matter(row.policy_version, row.matter_type),
+        )
+
+    def statutory_duties(self) -> str:
+        return letters.STATUTORY_DUTIES
+
+    def onsite_closing(self) -> str:
+        return letters.ONSITE_CLOSING
+
+    def contact_line(self, officer: str, contact: str = "", phone: str = "") -> str:
+        return letters.contact_line(officer, contact, phone)
+
+    def parse_day(self, text: object) -> Day | None:
+        try:
+            return date.fromisoformat(str(text)[:10])
+        except ValueError:
+            return None
 
     def unit(self, code: str | None) -> str:
         return self._label(labels.UNIT, code)

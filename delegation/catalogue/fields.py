@@ -83,6 +83,7 @@ DOCUMENT_KINDS: Mapping[str, DocumentKind] = MappingProxyType(
             DocumentKind("enforcement_ruling", "执行裁定书", "Enforcement ruling"),
             DocumentKind("assistance_notice", "协助执行通知书", "Notice of assistance in enforcement"),
             DocumentKind("officer_credentials", "工作证/执行公务证", "Officers' credentials"),
+            DocumentKind("announcement", "公告", "Public announcement"),  # 强制腾迁: 民诉法 第二百五十七条
             DocumentKind("documents_to_serve", "待送达法律文书", "Legal documents to be served"),
             DocumentKind("receipt", "回执", "Receipt / result report"),
             DocumentKind("correction", "补正材料", "Supplementary material"),

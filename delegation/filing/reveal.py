@@ -102,6 +102,38 @@ async def reveal(
     return value
 
 
+PRINT_REASON = "打印发往受托法院的法律文书（须载明协助所需的全部信息）"
+
+
+async def printed_in_full(
+    session: AsyncSession,
+    ref: Reference,
+    actor: Actor,
+    now: datetime,
+    delegation_id: int,
+    document: str,
+    address: str = "",
+) -> DelegationRow:
+    """A document addressed to the court that must act prints the personal data it needs in full (it is the
+    legal instrument); only for a part covering the matter, and every print is logged like a reveal."""
+    row = await load_authorized(session, ref, actor, delegation_id, Operation.REVEAL)
+    session.add(
+        AccessLogRow(
+            at=now,
+            actor=actor.username,
+            actor_court=actor.court_code,
+            actor_roles=roles_label(actor, row, ref)[:100],
+            kind="print",
+            delegation_id=delegation_id,
+            target=f"print:{document}"[:200],
+            reason=PRINT_REASON,
+            address=address[:64],
+        )
+    )
+    await session.commit()
+    return row
+
+
 def download_log_row(
     actor: Actor, row: DelegationRow, ref: Reference, now: datetime, document_id: int, address: str
 ) -> AccessLogRow:

@@ -104,7 +104,7 @@ async def test_reference_data_gives_courts_suggestions_matter_schemas_calendar_a
         assert {s["stage"] for s in seal["stages"]} == {"sign_for", "correction", "execution", "confirmation"}
         parties = ok(await client.get("/api/v1/party-fields"))
         assert [r["value"] for r in parties["roles"]] == ["applicant", "debtor"]
-        assert len(ok(await client.get("/api/v1/document-kinds"))["items"]) == 8
+        assert len(ok(await client.get("/api/v1/document-kinds"))["items"]) == 9  # with the 公告 of a 强制腾迁
 
         assert ok(await client.get("/api/v1/calendar/days/2026-02-14")) == {
             "date": "2026-02-14",

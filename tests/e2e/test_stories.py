@@ -118,7 +118,7 @@ def test_story_1_file_sign_for_schedule_complete_confirm(browser: Any, live_serv
     officer.assert_error_summary_focused()
     officer.shot("04-new-form-errors")
     page.fill("#f-parties-1-id_number", str(debtor["id_number"]))
-    for kind in ("letter_of_delegation", "enforcement_ruling", "officer_credentials"):
+    for kind in ("letter_of_delegation", "enforcement_ruling", "officer_credentials", "announcement"):
         page.set_input_files(f"#f-document-{kind}", _scan(tmp_path, f"{kind}.pdf"))
     officer.shot("05-new-form-filled")
     page.get_by_role("button", name="保存草稿并预览委托函").click()
@@ -127,7 +127,7 @@ def test_story_1_file_sign_for_schedule_complete_confirm(browser: Any, live_serv
     page.wait_for_url(re.compile(r"/delegations/\d+\?ok=draft_saved"))
     ident = _delegation_id(page)
     letter = page.locator("article.letter")
-    assert "委 托 函" in letter.inner_text() and "烟台市芝罘区人民法院：" in letter.inner_text()
+    assert "协助执行函" in letter.inner_text() and "烟台市芝罘区人民法院：" in letter.inner_text()
     assert "110105" in letter.inner_text() and "11010519491231002X" not in letter.inner_text()  # masked
     officer.shot("06-draft-preview")
     page.get_by_role("button", name="提交委托").click()
@@ -180,7 +180,8 @@ def test_story_1_file_sign_for_schedule_complete_confirm(browser: Any, live_serv
     results.get_by_role("button", name="登记办理结果").click()
     cp.wait_for_url(f"**/delegations/{ident}?ok=record_result")
     clerk.goto(f"/print/delegations/{ident}/receipt")
-    assert "协助执行回执" in cp.inner_text("article.receipt")
+    receipt = cp.inner_text("article.receipt")
+    assert "协助情况回复" in receipt and "现场执行已完成" in receipt  # 规定 第十二条: the local court assisted
     clerk.shot("10-print-receipt")
     clerk.goto(f"/delegations/{ident}")
     complete = open_action(cp, "办结并上传回执")
@@ -245,7 +246,7 @@ async def _file_overdue_matter(server: LiveServer) -> int:
             row = await service.create_draft(session, ref, officer, now, draft)
             assert row.id is not None
             store = document_service.FileStore(server.data_dir)
-            for kind in ("letter_of_delegation", "enforcement_ruling", "officer_credentials"):
+            for kind in ("letter_of_delegation", "enforcement_ruling", "officer_credentials", "announcement"):
                 item = document_service.Upload(kind, f"{kind}.pdf", PDF)
                 await document_service.upload(session, ref, officer, now, row.id, item, store, 10_000_000)
             submitted = await service.perform(session, ref, officer, now, row.id, Action.SUBMIT, row.version)

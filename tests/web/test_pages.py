@@ -192,14 +192,14 @@ async def test_filing_through_the_form_then_submitting_the_draft(api: Api) -> No
         }
         files = [
             (f"document.{kind}", (f"{kind}.pdf", io.BytesIO(PDF), "application/pdf"))
-            for kind in ("letter_of_delegation", "enforcement_ruling", "officer_credentials")
+            for kind in ("letter_of_delegation", "enforcement_ruling", "officer_credentials", "announcement")
         ]
         response = await browser.post("/delegations/new", data=data, files=files)
         assert response.status_code == 303, response.text[:1000]
         location = response.headers["location"]
         assert re.fullmatch(r"/delegations/\d+\?ok=draft_saved", location)
         page = await _page(browser, location)
-        assert "草稿已保存" in page and "委托函预览" in page and "委 托 函" in page
+        assert "草稿已保存" in page and "委托函预览" in page and "协助执行函" in page  # 规定 第十二条: on-site
         assert "11010519491231002X" not in page  # masked, in the page and its letter
         again = await browser.post("/delegations/new", data=data, files=files)  # a double click: same draft
         assert again.headers["location"] == location

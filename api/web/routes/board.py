@@ -3,6 +3,7 @@ and the small JSON helpers the forms' scripts call (case-number check)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -12,12 +13,13 @@ from api.web import forms
 from api.web.context import Page
 from api.web.routes.delegation import done_text, problem_text
 from api.web.templating import DOCUMENT_LOCALE, Helpers, render_document
-from api.web.views import detail_model, notice_document
+from api.web.views import DetailModel, detail_model, field_lines, notice_document, party_lines
 from delegation.catalogue.casenumber import check_requester_owns, parse_case_number
 from delegation.core import clocks
 from delegation.core.access import UserRole
 from delegation.core.errors import DomainError, ValidationFailed
 from delegation.core.states import Action
+from delegation.filing import reveal as reveal_service
 from delegation.notices import model as notice_model
 from delegation.notices import service as notice_service
 from delegation.notices.model import KIND_LABEL, NoticeKind, elapsed_text
@@ -148,15 +150,51 @@ async def acknowledge(ctx: Page, notice_id: Annotated[int, Path(ge=1, le=2**31 -
 
 @router.get("/print/delegations/{delegation_id}/letter")
 async def print_letter(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
+    """The 委托函 / 协助执行函, addressed to the assisting court: the personal data it needs to act is printed
+    in full (the print is logged like a reveal); a draft's preview on screen stays masked."""
     model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, zh=True)
-    return await _print_page(ctx, "print/letter.html", m=model, row=model.row)
+    unmasked = False
+    if model.can_reveal and model.row.status != "draft":
+        row = await reveal_service.printed_in_full(
+            ctx.session,
+            ctx.ref,
+            ctx.actor,
+            ctx.now,
+            delegation_id,
+            "letter",
+            ctx.request.client.host if ctx.request.client else "",
+        )
+        model = replace(
+            model,
+            fields=field_lines(model.matter, row.fields, set(), False),
+            parties=party_lines(model.policy, row.parties, set(), False),
+        )
+        unmasked = True
+    return await _print_page(
+        ctx, "print/letter.html", m=model, row=model.row, unmasked=unmasked, contacts=_contacts(model, unmasked)
+    )
 
 
 @router.get("/print/delegations/{delegation_id}/receipt")
 async def print_receipt(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
     model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, zh=True)
     completed = next((e for e in reversed(model.view.events) if e.action == Action.COMPLETE.value), None)
-    return await _print_page(ctx, "print/receipt.html", m=model, row=model.row, completed=completed)
+    return await _print_page(
+        ctx, "print/receipt.html", m=model, row=model.row, completed=completed, contacts=_contacts(model)
+    )
+
+
+def _contacts(model: DetailModel, with_phone: bool = False) -> dict[str, str]:
+    """承办人 of both courts: the requesting officer who submitted, the assisting court's handler (and who
+    completed), with the on-site contact phone where the matter records one."""
+    submitter = next((e.actor for e in model.view.events if e.action == Action.SUBMIT.value), "")
+    completer = next((e.actor for e in reversed(model.view.events) if e.action == Action.COMPLETE.value), "")
+    return {
+        "requesting_officer": model.names.get(submitter, submitter),
+        "requesting_phone": str(model.row.fields.get("contact_phone") or "") if with_phone else "",
+        "requesting_contact": str(model.row.fields.get("contact_name") or ""),
+        "assisting_officer": model.row.handler or model.names.get(completer, completer),
+    }
 
 
 @router.get("/print/notices/{notice_id}")

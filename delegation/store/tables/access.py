@@ -73,7 +73,7 @@ class AccessLogRow(SQLModel, table=True):
     actor: str = Field(max_length=64)
     actor_court: str | None = Field(default=None, max_length=16)
     actor_roles: str = Field(max_length=100)
-    kind: str = Field(max_length=16)  # reveal | download
+    kind: str = Field(max_length=16)  # reveal | download | print (an unmasked document printed)
     delegation_id: int = Field(foreign_key="delegation.id")
     target: str = Field(max_length=200)  # a field path, or document:<id>
     reason: str = Field(default="", max_length=500)
