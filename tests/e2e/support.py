@@ -115,7 +115,7 @@ class Person:
     def _check_twin(self, url: str, locale: str, prepare: str) -> tuple[list[str], str]:
         if self._twin is None:
             self._twin = _open_page(self.context.browser, self.viewport)
-            self._watch(self._twin[1], f"[{locale}] ")
+            self._watch(self._twin[1], "[other language] ")
         context, page = self._twin
         context.clear_cookies()
         context.add_cookies(
