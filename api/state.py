@@ -17,13 +17,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.accounts.auth import LoginThrottle
 from delegation.core.reference import Reference
-from delegation.filing.documents import FileStore
 from delegation.refdata.service import load_reference
+from delegation.store.blobs import BlobStore, make_blob_store
 from delegation.store.db import make_engine, make_sessionmaker
 from jiaodong.settings import Settings
 
 log = logging.getLogger("jiaodong.api")
 REFERENCE_TTL_SECONDS = 60.0
+
+
+def store_of(settings: Settings) -> BlobStore:
+    return make_blob_store(
+        settings.storage, settings.data_dir, settings.s3_bucket, settings.s3_endpoint_url, settings.s3_region
+    )
 
 
 @dataclass
@@ -34,7 +40,7 @@ class Runtime:
     _owns_engine: bool = False
     _sessions: async_sessionmaker[AsyncSession] | None = None
     _reference: Reference | None = None
-    _store: FileStore | None = None
+    _store: BlobStore | None = None
     _lock: asyncio.Lock | None = None
     _loaded_at: float = 0.0
     _refreshing: asyncio.Task[None] | None = None
@@ -53,7 +59,7 @@ class Runtime:
         async with self._sessions() as session:
             self._reference = await load_reference(session)
         self._loaded_at = time.monotonic()
-        self._store = FileStore(self.settings.data_dir)
+        self._store = store_of(self.settings)
 
     async def ready(self) -> None:
         if self.started:
@@ -88,7 +94,7 @@ class Runtime:
         return self._reference
 
     @property
-    def store(self) -> FileStore:
+    def store(self) -> BlobStore:
         assert self._store is not None, "runtime not started"
         return self._store
 

@@ -38,7 +38,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-DEADLINE_SECONDS = 420.0
+DEADLINE_SECONDS = 720.0  # ~2 minutes on a quiet 2-core machine; generous for a loaded one
 AUTH = "admin:" + secrets.token_hex(8)
 
 
@@ -314,11 +314,16 @@ def main() -> None:
     with topology(args.keep_logs) as top:
         top.postgres()
         top.prefect_server()
-        top.run([str(BIN / "jiaodong"), "db", "upgrade"])
-        top.run([str(BIN / "jiaodong"), "seed-demo"])
-        top.run([str(BIN / "prefect"), "work-pool", "create", "jiaodong-process", "--type", "process", "--overwrite"])
-        top.run([str(BIN / "prefect"), "--no-prompt", "deploy", "--all"], timeout=240)
-        top.run([str(BIN / "jiaodong"), "ops", "apply-automations", "--webhook-url", "http://127.0.0.1:9/ops"])
+        for step in (
+            [str(BIN / "jiaodong"), "db", "upgrade"],
+            [str(BIN / "jiaodong"), "seed-demo"],
+            [str(BIN / "prefect"), "work-pool", "create", "jiaodong-process", "--type", "process", "--overwrite"],
+            [str(BIN / "prefect"), "--no-prompt", "deploy", "--all"],
+            [str(BIN / "jiaodong"), "ops", "apply-automations", "--webhook-url", "http://127.0.0.1:9/ops"],
+        ):
+            begun = time.monotonic()
+            top.run(step, timeout=300)
+            say(f"{Path(step[0]).name} {' '.join(step[1:3])}: {time.monotonic() - begun:.0f} s")
         for i in (1, 2):
             top.start(
                 f"worker-{i}",

@@ -10,7 +10,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from jiaodong import admin_cli, calendar_cli, i18n_cli, ops_cli, sla_cli, users_cli
+from jiaodong import admin_cli, calendar_cli, documents_cli, i18n_cli, ops_cli, sla_cli, users_cli
 from jiaodong.cli_errors import run_guarded
 from jiaodong.settings import get_settings
 
@@ -28,6 +28,8 @@ app.add_typer(admin_cli.policy_app, name="policy")
 app.add_typer(sla_cli.sla_app, name="sla")
 app.add_typer(i18n_cli.i18n_app, name="i18n")
 app.add_typer(ops_cli.ops_app, name="ops")
+app.add_typer(documents_cli.documents_app, name="documents")
+app.command("export")(documents_cli.export)
 users_cli.register(app)  # jiaodong user add, jiaodong token create|list|revoke
 
 T = TypeVar("T")

@@ -23,12 +23,13 @@ from delegation.core.clocks import SHANGHAI, local_day
 from delegation.core.reference import Reference
 from delegation.core.states import Action
 from delegation.filing import documents as document_service
-from delegation.filing.documents import FileStore, Upload
+from delegation.filing.documents import Upload
 from delegation.filing.messages import post_message
 from delegation.handling import service
 from delegation.handling.service import ActionInput, AssetResult, DraftInput
 from delegation.refdata.service import load_reference
 from delegation.store import repository
+from delegation.store.blobs import BlobStore, LocalBlobStore
 from delegation.store.db import make_engine, make_sessionmaker
 
 DEMO_PASSWORD = "jiaodong-demo-2026"  # noqa: S105  (printed for a first run; demo only)
@@ -456,7 +457,7 @@ def _at(ref: Reference, filed: date, day: int, order: int, now: datetime) -> dat
     return min(moment, now - timedelta(minutes=1))
 
 
-async def _run_scenario(session: Any, ref: Reference, store: FileStore, now: datetime, index: int, s: Scenario) -> bool:
+async def _run_scenario(session: Any, ref: Reference, store: BlobStore, now: datetime, index: int, s: Scenario) -> bool:
     prefix, _center, _city = _BY_COURT[s.requester]
     officer = Actor(f"{prefix}-officer", s.requester, frozenset({UserRole.REQUESTING_OFFICER}))
     a_prefix, a_center, a_city = _BY_COURT[s.assisting]
@@ -508,7 +509,9 @@ async def seed(database_url: str, now: datetime | None = None, data_dir: Path | 
     from jiaodong.settings import get_settings
 
     now = now or datetime.now(UTC)
-    store = FileStore(data_dir or get_settings().data_dir)
+    from api.state import store_of
+
+    store: BlobStore = LocalBlobStore(data_dir) if data_dir is not None else store_of(get_settings())
     engine = make_engine(database_url)
     sessions = make_sessionmaker(engine)
     created = filed = 0

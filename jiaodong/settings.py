@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,6 +28,11 @@ class Settings(BaseSettings):
         description="Proxies whose X-Forwarded-Proto/-For are trusted (uvicorn's --forwarded-allow-ips).",
     )
     max_upload_bytes: int = 20 * 1024 * 1024
+    # Document store: files under the data folder, or an S3-compatible bucket (credentials from AWS_* variables).
+    storage: Literal["local", "s3"] = "local"
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = Field(default=None, description="e.g. http://object-store:9000 for MinIO")
+    s3_region: str | None = None
     metrics_token: str | None = Field(
         default=None, description="Bearer token for /metrics; unset: /metrics answers loopback clients only."
     )

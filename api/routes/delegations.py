@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Header, Path, Query, Request, Response, UploadFile, status
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 
 from api.deps import CurrentActor, ExpectedVersion, Now, Ref, RuntimeDep, Session, client_address, etag
 from api.schemas import (
@@ -267,7 +268,7 @@ async def upload_document(
     operation_id="download_document",
     summary="Download a document (written to the access log)",
     tags=["documents"],
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     responses={200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}}},
 )
 async def download_document(
@@ -279,13 +280,27 @@ async def download_document(
     runtime: RuntimeDep,
     actor: CurrentActor,
     now: Now,
-) -> FileResponse:
-    document, path = await document_service.open_document(
+) -> StreamingResponse:
+    document, chunks = await document_service.open_document(
         session, ref, actor, now, delegation_id, document_id, runtime.store, client_address(request)
     )
-    return FileResponse(
-        path,
+    # Streamed from the store (a folder or S3) and verified as it is read; Starlette iterates a plain
+    # iterator in its thread pool, so a slow object store never blocks the event loop.
+    return StreamingResponse(
+        chunks,
         media_type=document.content_type,
-        filename=document.filename,
-        headers={"ETag": f'"{document.sha256}"', "Cache-Control": "private, no-store"},
+        headers={
+            "ETag": f'"{document.sha256}"',
+            "Cache-Control": "private, no-store",
+            "Content-Length": str(document.size),
+            "Content-Disposition": attachment(document.filename),
+        },
     )
+
+
+def attachment(filename: str) -> str:
+    """Content-Disposition for a download (RFC 6266; UTF-8 names as filename*)."""
+    quoted = quote(filename, safe="")
+    if quoted == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename*=utf-8''{quoted}"

@@ -1,22 +1,21 @@
-"""Documents of a delegation: scans checked by content (PDF, JPEG, PNG), stored by SHA-256 under the data
-folder, recorded on the delegation, and every download written to the access log.
+"""Documents of a delegation: scans checked by content (PDF, JPEG, PNG), stored by SHA-256 in the document
+store (a folder or an S3 bucket, delegation/store/blobs.py), recorded on the delegation, and every download
+written to the access log.
 
-Files are content-addressed (documents/<first two hex digits>/<sha256>.<ext>) and written atomically, so
-an upload retried or duplicated never produces two files. A file whose database row failed to commit stays
-as an unreferenced blob; it is harmless and can be swept by comparing the folder with the document table.
+Files are content-addressed (documents/<first two hex digits>/<sha256>.<ext>), so an upload retried or
+duplicated never produces two files. A file whose database row failed to commit stays as an unreferenced
+blob; it is harmless, and `jiaodong documents verify` lists it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import re
-import tempfile
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import filetype
 from sqlmodel import select
@@ -29,6 +28,7 @@ from delegation.core.reference import Reference
 from delegation.filing.reveal import download_log_row
 from delegation.handling import service
 from delegation.reading.delegations import load_authorized
+from delegation.store.blobs import BlobStore, verified
 from delegation.store.tables import DocumentRow
 
 ALLOWED_TYPES: dict[str, str] = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
@@ -45,36 +45,9 @@ class UnsupportedDocument(DomainError):
     title_zh = "只接受PDF、JPEG或PNG格式的扫描件"
 
 
-class FileStore:
-    """Content-addressed files under one root folder."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def put(self, sha256: str, ext: str, content: bytes) -> str:
-        key = f"documents/{sha256[:2]}/{sha256}.{ext}"
-        target = self.root / key
-        if target.exists():
-            return key
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(content)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-        return key
-
-    def path(self, key: str) -> Path:
-        root = self.root.resolve()
-        found = (root / key).resolve()
-        if root not in found.parents:
-            raise NotFound("The document's file is not in the document store.")
-        return found
+def storage_key(sha256: str, ext: str) -> str:
+    """Content-addressed: the same scan uploaded twice is one file."""
+    return f"documents/{sha256[:2]}/{sha256}.{ext}"
 
 
 def sanitize_filename(raw: str | None, ext: str) -> str:
@@ -113,7 +86,7 @@ async def upload(
     now: datetime,
     delegation_id: int,
     item: Upload,
-    store: FileStore,
+    store: BlobStore,
     max_bytes: int,
 ) -> DocumentRow:
     # Held in a variable: the session's identity map is weak, and record_document looks the row up again.
@@ -126,7 +99,8 @@ async def upload(
         raise ValidationFailed([FieldError("file", "文件为空", "The file is empty.")])
     mime, ext = detect_type(item.content)
     sha256 = hashlib.sha256(item.content).hexdigest()
-    key = await asyncio.to_thread(store.put, sha256, ext, item.content)
+    key = storage_key(sha256, ext)
+    await asyncio.to_thread(store.put, key, item.content)
     return await service.record_document(
         session,
         ref,
@@ -149,18 +123,18 @@ async def open_document(
     now: datetime,
     delegation_id: int,
     document_id: int,
-    store: FileStore,
+    store: BlobStore,
     address: str = "",
-) -> tuple[DocumentRow, Path]:
-    """The document and its file, after writing the download to the access log."""
+) -> tuple[DocumentRow, Iterator[bytes]]:
+    """The document and its content (chunks, verified against the recorded SHA-256 as they are read), after
+    writing the download to the access log."""
     row = await load_authorized(session, ref, actor, delegation_id, Operation.DOWNLOAD_DOCUMENT)
     stmt = select(DocumentRow).where(DocumentRow.id == document_id, DocumentRow.delegation_id == delegation_id)
     document = (await session.exec(stmt)).first()
     if document is None:
         raise NotFound(f"Document {document_id} not found on delegation {delegation_id}.")
-    path = store.path(document.storage_key)
-    if not path.is_file():
+    if not await asyncio.to_thread(store.exists, document.storage_key):
         raise NotFound(f"The file of document {document_id} is missing from the document store.")
     session.add(download_log_row(actor, row, ref, now, document_id, address))
     await session.commit()
-    return document, path
+    return document, verified(store.chunks(document.storage_key), document.sha256)

@@ -18,6 +18,7 @@ from delegation.core.states import Action
 from delegation.filing import documents as document_service
 from delegation.handling import service
 from delegation.refdata.service import load_reference
+from delegation.store.blobs import LocalBlobStore
 from delegation.store.db import make_engine, make_sessionmaker
 from tests.e2e.conftest import LiveServer, run_async
 from tests.e2e.support import TABLET, Person
@@ -245,7 +246,7 @@ async def _file_overdue_matter(server: LiveServer) -> int:
             draft = eviction_draft(case_number="（2026）鲁0202执300号", fields=fields)
             row = await service.create_draft(session, ref, officer, now, draft)
             assert row.id is not None
-            store = document_service.FileStore(server.data_dir)
+            store = LocalBlobStore(server.data_dir)
             for kind in ("letter_of_delegation", "enforcement_ruling", "officer_credentials", "announcement"):
                 item = document_service.Upload(kind, f"{kind}.pdf", PDF)
                 await document_service.upload(session, ref, officer, now, row.id, item, store, 10_000_000)

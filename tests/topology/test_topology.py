@@ -17,7 +17,7 @@ def test_the_scaled_out_topology_serves_the_readme_walkthrough_and_runs_the_flow
         [sys.executable, str(ROOT / "deploy" / "topology.py"), "--keep-logs", str(tmp_path / "logs")],
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=900,
         check=False,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]

@@ -1,0 +1,198 @@
+"""Where document files live: a folder (the embedded default) or an S3-compatible object store (MinIO in the
+compose stack, any S3 in production), behind one interface chosen by configuration.
+
+Keys are content-addressed (`documents/ab/<sha256>.pdf`), so a retried upload writes the same key and never
+two files. Reads stream in chunks and verify the SHA-256 the database recorded: the last chunk is held back
+until the digest matches, so a client never receives an altered file in full (it sees a broken transfer, and
+the failure is logged). `jiaodong documents verify` walks a store against the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+CHUNK_BYTES = 64 * 1024
+
+
+class BlobMissing(Exception):
+    """No file under the key."""
+
+
+class BlobAltered(Exception):
+    """The file's content no longer has the digest recorded for it."""
+
+
+class BlobStore(Protocol):
+    """A flat namespace of immutable files."""
+
+    name: str
+
+    def put(self, key: str, content: bytes) -> None: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def chunks(self, key: str) -> Iterator[bytes]:
+        """The file's bytes in chunks; BlobMissing when absent."""
+        ...
+
+    def keys(self, prefix: str = "") -> Iterator[str]: ...
+
+
+def verified(chunks: Iterator[bytes], sha256: str) -> Iterator[bytes]:
+    """The chunks, with the last one held back until the whole content has the expected digest."""
+    digest = hashlib.sha256()
+    held: bytes | None = None
+    for chunk in chunks:
+        digest.update(chunk)
+        if held is not None:
+            yield held
+        held = chunk
+    if digest.hexdigest() != sha256:
+        raise BlobAltered(f"content digest {digest.hexdigest()} differs from the recorded {sha256}")
+    if held is not None:
+        yield held
+
+
+def digest_of(store: BlobStore, key: str) -> str:
+    digest = hashlib.sha256()
+    for chunk in store.chunks(key):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class LocalBlobStore:
+    """Files under one root folder, written atomically (temporary file, fsync, rename)."""
+
+    root: Path
+    name: str = "local"
+
+    def _path(self, key: str) -> Path:
+        root = self.root.resolve()
+        found = (root / key).resolve()
+        if root not in found.parents:
+            raise BlobMissing(f"{key!r} is outside the store")
+        return found
+
+    def put(self, key: str, content: bytes) -> None:
+        target = self._path(key)
+        if target.exists():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(content)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temp, target)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+
+    def exists(self, key: str) -> bool:
+        try:
+            return self._path(key).is_file()
+        except BlobMissing:
+            return False
+
+    def chunks(self, key: str) -> Iterator[bytes]:
+        path = self._path(key)
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError as exc:
+            raise BlobMissing(key) from exc
+        with handle:
+            while chunk := handle.read(CHUNK_BYTES):
+                yield chunk
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        base = self.root.resolve()
+        start = base / prefix if prefix else base
+        if not start.exists():
+            return
+        for path in sorted(start.rglob("*")):
+            if path.is_file() and not path.name.startswith(".upload-"):
+                yield path.relative_to(base).as_posix()
+
+
+@dataclass
+class S3BlobStore:
+    """Objects in one bucket of an S3-compatible store (boto3; credentials from the standard AWS_* variables
+    or the instance's role, never from our database)."""
+
+    bucket: str
+    endpoint_url: str | None = None
+    region: str | None = None
+    prefix: str = ""
+    name: str = "s3"
+    _client: Any = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("s3", endpoint_url=self.endpoint_url, region_name=self.region)
+        return self._client
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    def put(self, key: str, content: bytes) -> None:
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=self._key(key),
+            Body=content,
+            Metadata={"sha256": hashlib.sha256(content).hexdigest()},
+        )
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return False
+            raise
+        return True
+
+    def chunks(self, key: str) -> Iterator[bytes]:
+        from botocore.exceptions import ClientError
+
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                raise BlobMissing(key) from exc
+            raise
+        try:
+            yield from body.iter_chunks(CHUNK_BYTES)
+        finally:
+            body.close()
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
+            for item in page.get("Contents", []):
+                yield str(item["Key"])[len(self.prefix) :]
+
+
+def make_blob_store(
+    kind: str, data_dir: Path, bucket: str | None = None, endpoint_url: str | None = None, region: str | None = None
+) -> BlobStore:
+    """The configured store: `local` (files under the data folder) or `s3` (a bucket)."""
+    if kind == "local":
+        return LocalBlobStore(data_dir)
+    if kind == "s3":
+        if not bucket:
+            raise ValueError("JIAODONG_STORAGE=s3 needs JIAODONG_S3_BUCKET")
+        return S3BlobStore(bucket=bucket, endpoint_url=endpoint_url, region=region)
+    raise ValueError(f"unknown storage {kind!r}: use local or s3")

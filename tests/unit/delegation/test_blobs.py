@@ -1,0 +1,37 @@
+"""The document store's pure parts: streamed reads verified against the recorded digest; the local folder."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from delegation.store.blobs import BlobAltered, BlobMissing, LocalBlobStore, digest_of, verified
+
+
+def test_a_verified_read_yields_every_chunk_when_the_digest_matches() -> None:
+    parts = [b"abc", b"def", b"g"]
+    assert list(verified(iter(parts), hashlib.sha256(b"abcdefg").hexdigest())) == parts
+
+
+def test_a_verified_read_holds_back_the_last_chunk_of_an_altered_file() -> None:
+    received: list[bytes] = []
+    with pytest.raises(BlobAltered):
+        for chunk in verified(iter([b"abc", b"def", b"g"]), hashlib.sha256(b"abcdefX").hexdigest()):
+            received.append(chunk)
+    assert received == [b"abc", b"def"]  # never the whole altered file
+
+
+def test_the_local_store_writes_once_reads_in_chunks_and_lists_its_keys(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    store.put("documents/ab/x.pdf", b"%PDF-1")
+    store.put("documents/ab/x.pdf", b"ignored: the key is content-addressed")
+    assert store.exists("documents/ab/x.pdf") and not store.exists("documents/ab/y.pdf")
+    assert b"".join(store.chunks("documents/ab/x.pdf")) == b"%PDF-1"
+    assert digest_of(store, "documents/ab/x.pdf") == hashlib.sha256(b"%PDF-1").hexdigest()
+    assert list(store.keys("documents/")) == ["documents/ab/x.pdf"]
+    with pytest.raises(BlobMissing):
+        list(store.chunks("documents/ab/y.pdf"))
+    with pytest.raises(BlobMissing):
+        list(store.chunks("../outside.pdf"))
