@@ -16,13 +16,13 @@ import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
+from delegation.core import trace
 from delegation.store.availability import is_unavailable
 
 log = logging.getLogger("jiaodong.api")
@@ -32,8 +32,6 @@ RETRY_AFTER_SECONDS = 5
 UNAVAILABLE_TITLE = "服务暂时不可用"
 _WELL_FORMED_ID = re.compile(rb"^[A-Za-z0-9._:-]{8,64}$")
 
-# The current request's id, for log lines written deeper down (a log filter or formatter can read it).
-request_id: ContextVar[str] = ContextVar("request_id", default="-")
 
 # Renders a failure as a page (set by the web pages): (request, status, code) -> response.
 PageRenderer = Callable[[Request, int, str], Awaitable[Response]]
@@ -59,7 +57,7 @@ class Guard:
             return
         rid = new_request_id(scope)
         scope.setdefault("state", {})["request_id"] = rid
-        token = request_id.set(rid)
+        token = trace.request_id.set(rid)
         started = False
 
         async def send_with_id(message: Message) -> None:
@@ -74,7 +72,7 @@ class Guard:
         except Exception as exc:
             await self._fail(scope, receive, send_with_id, exc, rid, started)
         finally:
-            request_id.reset(token)
+            trace.request_id.reset(token)
 
     async def _fail(self, scope: Scope, receive: Receive, send: Send, exc: Exception, rid: str, started: bool) -> None:
         method, path = scope.get("method", ""), scope.get("path", "")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 import time
 from datetime import datetime
 from typing import Any
@@ -65,8 +66,12 @@ def route_of(scope: Scope) -> str:
     return str(path) if path else "unmatched"
 
 
+access_log = logging.getLogger("jiaodong.request")
+
+
 class RequestMetrics:
-    """Count and time every HTTP request by route template and status."""
+    """Count and time every HTTP request by route template and status, and log it: one line per request with
+    its id, route, status, latency, user and court (no query strings, ids or personal data)."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -88,10 +93,24 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, record_status)
         finally:
+            elapsed = time.perf_counter() - started
             route = route_of(scope)
             method = str(scope.get("method", ""))
             self.metrics.requests.labels(method, route, str(status)).inc()
-            self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)
+            self.metrics.latency.labels(method, route).observe(elapsed)
+            state = scope.get("state", {})
+            access_log.info(
+                "request",
+                extra={
+                    "request_id": state.get("request_id"),
+                    "method": method,
+                    "route": route,
+                    "status": status,
+                    "latency_ms": round(elapsed * 1000, 1),
+                    "user": state.get("log_user"),
+                    "court": state.get("log_court"),
+                },
+            )
 
 
 def _allowed(request: Request, token: str | None) -> bool:

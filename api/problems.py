@@ -158,6 +158,9 @@ def problem(
         "instance": request.url.path,
         "code": code,
     }
+    request_id = request.scope.get("state", {}).get("request_id")
+    if request_id:
+        body["request_id"] = request_id  # the same id as the X-Request-ID header and the log line
     if errors:
         body["errors"] = [{"field": e.field, "message_zh": e.message_zh, "message_en": e.message_en} for e in errors]
     body.update({k: v for k, v in extra.items() if v is not None})

@@ -654,6 +654,7 @@ class ProblemOut(BaseModel):
     detail: str = Field(description="What went wrong, in English, for the integrator.")
     instance: str
     code: str = Field(description="Stable machine code, e.g. validation_failed, not_found, conflict.")
+    request_id: str | None = Field(None, description="The request id (as in X-Request-ID), for the operators.")
     errors: list[FieldErrorOut] | None = Field(None, description="One entry per invalid field.")
     allowed_actions: list[Action] | None = Field(None, description="On transition_not_allowed: what is possible now.")
     current: DelegationOut | None = Field(None, description="On a 409: the delegation as it is now.")

@@ -99,6 +99,8 @@ def webhook_request(message: Message, now: int | None = None) -> tuple[bytes, di
         "X-Jiaodong-Topic": message.topic,
         "X-Jiaodong-Event": str(message.payload.get("event", "")),
     }
+    if message.payload.get("request_id"):
+        headers["X-Request-ID"] = str(message.payload["request_id"])
     if message.secret:
         headers["X-Jiaodong-Signature"] = sign(message.secret, timestamp, body)
     return body, headers

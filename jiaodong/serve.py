@@ -176,11 +176,16 @@ def run(host: str, port: int, flows: bool = True, insecure_dev: bool = False) ->
                 say(f"serving the deployments (log in {log})")
         # Behind a TLS proxy, X-Forwarded-Proto from the trusted proxies makes request.url https, and with it
         # the session cookie Secure.
+        from jiaodong.logs import configure as configure_logs
+
+        configure_logs()
         uvicorn.run(
             create_app(settings),
             host=host,
             port=port,
             log_level="info",
+            log_config=None,  # our JSON lines (jiaodong.logs) for uvicorn's loggers too
+            access_log=False,  # the app logs each request itself, with its id, route, user and latency
             proxy_headers=True,
             forwarded_allow_ips=settings.forwarded_allow_ips,
         )

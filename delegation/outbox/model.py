@@ -91,6 +91,7 @@ class Intent:
     resource: dict[str, str] = field(default_factory=dict)  # extra resource labels for the Prefect event
     related: tuple[dict[str, str], ...] = ()
     data: dict[str, Any] = field(default_factory=dict)  # the JSON document for webhooks and events
+    request_id: str | None = None  # the HTTP request that caused it (X-Request-ID), carried to every delivery
 
     def to_json(self) -> dict[str, Any]:
         # By hand: dataclasses.asdict deep-copies every value, which dominated the sweep's Python time.
@@ -107,6 +108,7 @@ class Intent:
             "notice_id": self.notice_id,
             "resource": dict(self.resource),
             "related": [dict(r) for r in self.related],
+            "request_id": self.request_id,
             "data": self.data,
         }
 
@@ -245,7 +247,7 @@ def prefect_event(intent: Intent, event_id: uuid.UUID) -> dict[str, Any]:
         "occurred": intent.occurred_at,
         "resource": resource,
         "related": [dict(r) for r in intent.related],
-        "payload": intent.data,
+        "payload": {**intent.data, "request_id": intent.request_id} if intent.request_id else intent.data,
     }
 
 
@@ -258,6 +260,7 @@ def webhook_document(intent: Intent, event_id: uuid.UUID) -> dict[str, Any]:
         "delegation": intent.delegation_number,
         "subject": intent.subject,
         "data": intent.data,
+        "request_id": intent.request_id,
     }
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.engine import RowMapping
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from delegation.core import trace
 from delegation.core.access import Actor, UserRole, command_center_covers
 from delegation.core.errors import FieldError, PermissionDenied, ValidationFailed
 from delegation.core.reference import Reference
@@ -58,6 +59,8 @@ NOTICE = table(NoticeRow)
 
 def fanout(intent: Intent, now: datetime) -> rows.Outbox:
     """The outbox row of one intent (expanded later into inbox rows and deliveries)."""
+    if intent.request_id is None and (current := trace.request_id.get()) is not None:
+        intent = replace(intent, request_id=current)  # the request that caused it, if any
     return rows.Outbox(
         channel=Channel.FANOUT.value,
         topic=intent.topic,

@@ -4,6 +4,7 @@ database, and one court's matters export with their documents. SQLite and Postgr
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import json
@@ -91,8 +92,15 @@ async def raw_get(app: FastAPI, path: str, token: str) -> tuple[bytes, bool]:
         "server": ("testserver", 80),
     }
 
+    requested = False
+
     async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()  # the client stays connected; the app ends the exchange
+        return {"type": "http.disconnect"}
 
     async def send(message: Message) -> None:
         messages.append(message)
