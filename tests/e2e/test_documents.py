@@ -14,6 +14,7 @@ from delegation.filing import documents as document_service
 from delegation.handling import service
 from delegation.handling.service import ActionInput, AssetResult
 from delegation.refdata.service import load_reference
+from delegation.store.blobs import LocalBlobStore
 from delegation.store.db import make_engine, make_sessionmaker
 from delegation.store.tables import AccessLogRow
 from tests.e2e.conftest import LiveServer, run_async
@@ -53,7 +54,7 @@ async def _sealed_with_results(server: LiveServer) -> int:
             )
             row = await service.create_draft(session, ref, OFFICER, now, draft)
             assert row.id is not None
-            store = document_service.FileStore(server.data_dir)
+            store = LocalBlobStore(server.data_dir)
             for kind in ("letter_of_delegation", "enforcement_ruling", "assistance_notice", "officer_credentials"):
                 item = document_service.Upload(kind, f"{kind}.pdf", PDF)
                 await document_service.upload(session, ref, OFFICER, now, row.id, item, store, 10_000_000)
