@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.accounts.auth import LoginThrottle
 from delegation.core.reference import Reference
+from delegation.filing.documents import MatterLimits
 from delegation.refdata.service import load_reference
 from delegation.store.blobs import BlobStore, make_blob_store
 from delegation.store.db import make_engine, make_sessionmaker
@@ -92,6 +93,10 @@ class Runtime:
             with contextlib.suppress(RuntimeError):
                 self._refreshing = asyncio.get_running_loop().create_task(self._refresh())
         return self._reference
+
+    @property
+    def matter_limits(self) -> MatterLimits:
+        return MatterLimits(self.settings.max_documents_per_matter, self.settings.max_bytes_per_matter)
 
     @property
     def store(self) -> BlobStore:

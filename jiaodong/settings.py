@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     metrics_token: str | None = Field(
         default=None, description="Bearer token for /metrics; unset: /metrics answers loopback clients only."
     )
+    max_documents_per_matter: int = 50
+    max_bytes_per_matter: int = 200 * 1024 * 1024
     # Notifications (SLA engine): SMTP for e-mail, webhook timeout, outbox retries with exponential backoff.
     smtp_host: str | None = Field(default=None, description="SMTP server; e-mail deliveries fail visibly without it.")
     smtp_port: int = 25
@@ -49,6 +51,7 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 8
     outbox_backoff_seconds: float = 30.0
     outbox_backoff_max_seconds: float = 3600.0
+    outbox_lease_seconds: float = 60.0  # a deliverer renews its claim every third of this while it sends
     sla_batch_size: int = 500
 
     @property

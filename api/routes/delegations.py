@@ -259,7 +259,9 @@ async def upload_document(
     limit = runtime.settings.max_upload_bytes
     content = await file.read(limit + 1)
     item = document_service.Upload(kind=kind, filename=file.filename, content=content)
-    row = await document_service.upload(session, ref, actor, now, delegation_id, item, runtime.store, limit)
+    row = await document_service.upload(
+        session, ref, actor, now, delegation_id, item, runtime.store, limit, runtime.matter_limits
+    )
     return document_out(row)
 
 

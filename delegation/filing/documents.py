@@ -28,6 +28,7 @@ from delegation.core.reference import Reference
 from delegation.filing.reveal import download_log_row
 from delegation.handling import service
 from delegation.reading.delegations import load_authorized
+from delegation.store import repository
 from delegation.store.blobs import BlobStore, verified
 from delegation.store.tables import DocumentRow
 
@@ -73,6 +74,14 @@ def detect_type(content: bytes) -> tuple[str, str]:
 
 
 @dataclass(frozen=True)
+class MatterLimits:
+    """How much one delegation may hold (JIAODONG_MAX_DOCUMENTS_PER_MATTER, _MAX_BYTES_PER_MATTER)."""
+
+    documents: int = 50
+    bytes: int = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
 class Upload:
     kind: str
     filename: str | None
@@ -88,15 +97,37 @@ async def upload(
     item: Upload,
     store: BlobStore,
     max_bytes: int,
+    limits: MatterLimits | None = None,
 ) -> DocumentRow:
+    """Store a scan and record it. Every check (who, the matter's state, kind, size, type, the matter's
+    totals) comes before the file is written: a refused upload leaves nothing on disk."""
+    limits = limits or MatterLimits()
     # Held in a variable: the session's identity map is weak, and record_document looks the row up again.
     _row = await load_authorized(session, ref, actor, delegation_id, Operation.UPLOAD_DOCUMENT)
+    await service.may_add_document(session, ref, actor, delegation_id)
     if item.kind not in DOCUMENT_KINDS:
         raise ValidationFailed([FieldError("kind", "材料类型无效", f"kind must be one of {', '.join(DOCUMENT_KINDS)}")])
     if len(item.content) > max_bytes:
         raise DocumentTooLarge(f"The file is larger than the limit of {max_bytes} bytes.", limit=max_bytes)
     if not item.content:
         raise ValidationFailed([FieldError("file", "文件为空", "The file is empty.")])
+    count, total = await repository.document_totals(session, delegation_id)
+    if count >= limits.documents:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "file",
+                    f"每件委托最多上传{limits.documents}份文书",
+                    f"A delegation holds at most {limits.documents} documents.",
+                )
+            ]
+        )
+    if total + len(item.content) > limits.bytes:
+        raise DocumentTooLarge(
+            f"The delegation's documents would exceed {limits.bytes} bytes in all.",
+            title_zh="该委托的文书总量已达上限",
+            limit=limits.bytes,
+        )
     mime, ext = detect_type(item.content)
     sha256 = hashlib.sha256(item.content).hexdigest()
     key = storage_key(sha256, ext)

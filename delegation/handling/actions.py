@@ -21,7 +21,6 @@ from delegation.core.states import Action
 from delegation.handling import service
 from delegation.handling.service import ActionInput, DraftInput
 from delegation.reading.delegations import Listed, listed, load_authorized
-from delegation.store import repository
 from delegation.store.tables import DelegationRow, EventRow
 
 
@@ -41,24 +40,23 @@ async def create(
     """A new draft, or the first result of a retried request with the same key. Returns (row, replayed)."""
     enforce(authorize(actor, Operation.CREATE_DRAFT), "Delegations", Operation.CREATE_DRAFT)
     digest = fingerprint(data)
-    if idempotency_key is not None:
-        existing = await repository.find_by_idempotency_key(session, actor.username, idempotency_key)
-        if existing is not None:
-            stmt = select(EventRow.data).where(EventRow.delegation_id == existing.id, EventRow.action == "create")
-            first = (await session.exec(stmt.order_by(col(EventRow.id)).limit(1))).first() or {}
-            if first.get("fingerprint") not in (None, digest):
-                raise ValidationFailed(
-                    [
-                        FieldError(
-                            "Idempotency-Key",
-                            "该幂等键已用于内容不同的请求",
-                            "This Idempotency-Key was already used for a different request.",
-                        )
-                    ]
-                )
-            return existing, True
-    row = await service.create_draft(session, ref, actor, now, data, idempotency_key, fingerprint=digest)
-    return row, False
+    row, replayed = await service.create_draft_or_replay(
+        session, ref, actor, now, data, idempotency_key, fingerprint=digest
+    )
+    if replayed:
+        stmt = select(EventRow.data).where(EventRow.delegation_id == row.id, EventRow.action == "create")
+        first = (await session.exec(stmt.order_by(col(EventRow.id)).limit(1))).first() or {}
+        if first.get("fingerprint") not in (None, digest):
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        "Idempotency-Key",
+                        "该幂等键已用于内容不同的请求",
+                        "This Idempotency-Key was already used for a different request.",
+                    )
+                ]
+            )
+    return row, replayed
 
 
 async def _current(session: AsyncSession, ref: Reference, actor: Actor, now: datetime, ident: int) -> Listed | None:

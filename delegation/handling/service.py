@@ -253,14 +253,29 @@ async def create_draft(
     idempotency_key: str | None = None,
     fingerprint: str | None = None,
 ) -> DelegationRow:
-    """A new draft; a retried request with the same idempotency key returns the first draft.
+    """A new draft; a retried request with the same idempotency key returns the first draft."""
+    row, _replayed = await create_draft_or_replay(session, ref, actor, now, data, idempotency_key, fingerprint)
+    return row
+
+
+async def create_draft_or_replay(
+    session: AsyncSession,
+    ref: Reference,
+    actor: Actor,
+    now: datetime,
+    data: DraftInput,
+    idempotency_key: str | None = None,
+    fingerprint: str | None = None,
+) -> tuple[DelegationRow, bool]:
+    """A new draft, or the first draft of a retried request with the same idempotency key (also when the
+    retry raced the first request to the unique key). Returns (row, replayed).
 
     `fingerprint` (a hash of the request) is kept on the create event, so that the edge can tell a retry
     from a different request that reuses the key."""
     if idempotency_key is not None:
         existing = await repository.find_by_idempotency_key(session, actor.username, idempotency_key)
         if existing is not None:
-            return existing
+            return existing, True
     values = _validate_draft(ref, actor, data, now)
     assert actor.court_code is not None
     row = DelegationRow(
@@ -281,7 +296,7 @@ async def create_draft(
         if idempotency_key is not None:
             existing = await repository.find_by_idempotency_key(session, actor.username, idempotency_key)
             if existing is not None:
-                return existing
+                return existing, True
         raise
     row.number = f"JD{clocks.local_day(now).year}-{row.id:07d}"
     roles = frozenset({Role.REQUESTER})
@@ -290,7 +305,7 @@ async def create_draft(
         session, [_event(row, actor, roles, "create", now, None, Status.DRAFT.value, data=created)]
     )
     await _commit(session)
-    return row
+    return row, False
 
 
 async def update_draft(
@@ -319,6 +334,20 @@ async def update_draft(
     return row
 
 
+async def may_add_document(
+    session: AsyncSession, ref: Reference, actor: Actor, delegation_id: int
+) -> tuple[DelegationRow, frozenset[Role]]:
+    """May `actor` add a document to this delegation now? Checked before a byte of the file is stored, and
+    again when it is recorded. Returns the row and the actor's parts in it."""
+    row = await _load_visible(session, ref, actor, delegation_id)
+    roles = acting_roles(actor, _parties(row), ref.city_of)
+    if not roles & {Role.REQUESTER, Role.ASSISTING}:
+        raise PermissionDenied("Only the requesting or the assisting court can add documents.")
+    if row.status in (Status.CONFIRMED, Status.WITHDRAWN):
+        raise PermissionDenied("The delegation is closed.", title_zh="该委托已结束，不能再上传文书")
+    return row, roles
+
+
 async def record_document(
     session: AsyncSession,
     ref: Reference,
@@ -334,12 +363,7 @@ async def record_document(
     storage_key: str,
 ) -> DocumentRow:
     """Register a stored file on a delegation; only the two courts of the matter may add documents."""
-    row = await _load_visible(session, ref, actor, delegation_id)
-    roles = acting_roles(actor, _parties(row), ref.city_of)
-    if not roles & {Role.REQUESTER, Role.ASSISTING}:
-        raise PermissionDenied("Only the requesting or the assisting court can add documents.")
-    if row.status in (Status.CONFIRMED, Status.WITHDRAWN):
-        raise PermissionDenied("The delegation is closed.", title_zh="该委托已结束，不能再上传文书")
+    row, roles = await may_add_document(session, ref, actor, delegation_id)
     assert actor.court_code is not None and row.id is not None
     doc = DocumentRow(
         delegation_id=row.id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Table, func, insert, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -118,3 +118,12 @@ async def policy_documents(session: AsyncSession) -> Sequence[PolicyDocumentRow]
 
 async def get_user(session: AsyncSession, username: str) -> UserRow | None:
     return (await session.exec(select(UserRow).where(UserRow.username == username))).first()
+
+
+async def document_totals(session: AsyncSession, delegation_id: int) -> tuple[int, int]:
+    """How many documents a delegation holds and their bytes in all."""
+    stmt = select(func.count(), func.coalesce(func.sum(DocumentRow.size), 0)).where(
+        DocumentRow.delegation_id == delegation_id
+    )
+    count, total = (await session.exec(stmt)).one()
+    return int(count), int(total)

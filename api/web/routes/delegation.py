@@ -155,7 +155,9 @@ async def _upload(ctx: WebContext, delegation_id: int, kind: str, upload: Upload
     content = await upload.read(limit + 1)
     item = document_service.Upload(kind=kind, filename=upload.filename, content=content)
     store = ctx.runtime.store
-    await document_service.upload(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, item, store, limit)
+    await document_service.upload(
+        ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, item, store, limit, ctx.runtime.matter_limits
+    )
 
 
 @router.post("/delegations/{delegation_id}/documents")

@@ -157,6 +157,7 @@ async def file_delegation(ctx: Page) -> Response:
                 item,
                 ctx.runtime.store,
                 ctx.runtime.settings.max_upload_bytes,
+                ctx.runtime.matter_limits,
             )
     # The draft is valid and saved; scans that were refused are named on its page, to be attached there.
     rejected = ",".join(sorted({e.field.removeprefix("document.") for e in errors}))
