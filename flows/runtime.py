@@ -42,6 +42,7 @@ def retry_policy(s: Settings | None = None) -> RetryPolicy:
         max_attempts=s.outbox_max_attempts,
         base_seconds=s.outbox_backoff_seconds,
         max_seconds=s.outbox_backoff_max_seconds,
+        lease_seconds=s.outbox_lease_seconds,
     )
 
 

@@ -19,7 +19,7 @@ from uuid import UUID
 
 import httpx
 
-from delegation.outbox.model import Channel, DeliveryError, Message, canonical_json, sign
+from delegation.outbox.model import Channel, DeliveryError, Message, canonical_json, idempotency_key, sign
 from jiaodong.settings import Settings
 
 
@@ -96,6 +96,8 @@ def webhook_request(message: Message, now: int | None = None) -> tuple[bytes, di
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "jiaodong-delegation/1",
         "X-Jiaodong-Delivery": str(message.id),
+        # The same on every try of this row: a receiver that saw it drops the repeat.
+        "Idempotency-Key": idempotency_key(message.id),
         "X-Jiaodong-Topic": message.topic,
         "X-Jiaodong-Event": str(message.payload.get("event", "")),
     }

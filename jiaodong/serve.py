@@ -1,11 +1,13 @@
 """`jiaodong serve`: the embedded default in one command.
 
+0. Create every folder it writes to (data, data/prefect, data/reports).
 1. Unless PREFECT_API_URL points to a Prefect server, start one (`prefect server start`) on a free loopback
-   port, with its SQLite database and PREFECT_HOME under <data folder>/prefect and analytics off, and wait
-   until /api/health answers.
-2. Start the flow runner (a child process serving the deployments of flows/deployments.py).
-3. Run the web app (uvicorn, api.app.create_app) in this process. It never calls Prefect: a Prefect server
-   that fails to start only means no scheduled work, with a warning, never a web app that waits.
+   port, with its SQLite database and PREFECT_HOME under <data folder>/prefect and analytics off.
+2. Supervise the flow runner (a child process serving the deployments of flows/deployments.py; see
+   jiaodong/supervisor.py): it waits with backoff until Prefect answers, however long that takes, and is
+   restarted when it dies; its state is in /readyz and in a log line per change.
+3. Run the web app (uvicorn, api.app.create_app) in this process at once. It never calls Prefect: Prefect
+   being away only delays scheduled work, never the web app.
 4. On Ctrl-C or SIGTERM uvicorn stops; then the runner and the server are stopped, gently, then firmly.
 Children die with this process even if it is killed (PR_SET_PDEATHSIG on Linux).
 """
@@ -20,16 +22,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 from jiaodong.cli_errors import UsageError
 from jiaodong.settings import Settings, get_settings, insecure_start_reason
-
-PREFECT_READY_TIMEOUT = 90.0
+from jiaodong.supervisor import RunnerSupervisor
 
 
 def say(message: str) -> None:
@@ -76,18 +75,30 @@ def prefect_environment(settings: Settings, api_url: str | None = None) -> dict[
     return env
 
 
-def wait_healthy(api_url: str, process: subprocess.Popen[bytes] | None, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            return False
+def spawn(argv: Sequence[str], env: dict[str, str], log: Path | None = None) -> subprocess.Popen[bytes]:
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+    out = open(log, "ab") if log else None  # noqa: SIM115 (kept open for the child's life)
+    return subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        list(argv), env=env, stdout=out, stderr=subprocess.STDOUT if out else None, preexec_fn=_die_with_parent()
+    )
+
+
+def stop_process(name: str, process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (our children shut down gracefully on it), then SIGINT, then SIGKILL."""
+    started = time.monotonic()
+    for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGINT, 5.0), (signal.SIGKILL, 5.0)):
+        if process.poll() is not None:
+            break
         try:
-            if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
-                return True
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    return False
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(wait)
+        except subprocess.TimeoutExpired:
+            continue
+    say(f"{name} stopped (exit {process.returncode}, {time.monotonic() - started:.1f} s)")
 
 
 @dataclass
@@ -97,35 +108,20 @@ class Children:
     def start(
         self, name: str, argv: list[str], env: dict[str, str], log: Path | None = None
     ) -> subprocess.Popen[bytes]:
-        out = open(log, "ab") if log else None  # noqa: SIM115 (kept open for the child's life)
-        process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            argv, env=env, stdout=out, stderr=subprocess.STDOUT if out else None, preexec_fn=_die_with_parent()
-        )
+        process = spawn(argv, env, log)
         self.processes.append((name, process))
         return process
 
     def stop(self) -> None:
-        """Newest first: the runner before the server it talks to. SIGTERM (both shut down gracefully on it),
-        then SIGINT, then SIGKILL."""
+        """Newest first: the runner before the server it talks to."""
         for name, process in reversed(self.processes):
-            started = time.monotonic()
-            for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGINT, 5.0), (signal.SIGKILL, 5.0)):
-                if process.poll() is not None:
-                    break
-                try:
-                    os.killpg(process.pid, sig)
-                except ProcessLookupError:
-                    break
-                try:
-                    process.wait(wait)
-                except subprocess.TimeoutExpired:
-                    continue
-            say(f"{name} stopped (exit {process.returncode}, {time.monotonic() - started:.1f} s)")
+            stop_process(name, process)
         self.processes.clear()
 
 
-def start_prefect(settings: Settings, children: Children) -> str | None:
-    """The API URL of a healthy Prefect server: PREFECT_API_URL's, or a local one started here."""
+def start_prefect(settings: Settings, children: Children) -> str:
+    """The API URL of the Prefect server: PREFECT_API_URL's, or a local one started here. Not waited for:
+    the supervised runner waits for it (and the web app never does)."""
     configured = os.environ.get("PREFECT_API_URL")
     if configured:
         say(f"using the Prefect server at {configured}")
@@ -137,17 +133,36 @@ def start_prefect(settings: Settings, children: Children) -> str | None:
     env = prefect_environment(settings)
     env.pop("PREFECT_API_URL", None)
     say(f"starting the Prefect server on http://127.0.0.1:{port} (data in {home}, log in {home / 'server.log'})")
-    server = children.start(
+    children.start(
         "prefect server",
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
         env,
         home / "server.log",
     )
-    if not wait_healthy(api_url, server, PREFECT_READY_TIMEOUT):
-        say(f"the Prefect server did not become healthy; see {home / 'server.log'}. Serving the web app only.")
-        return None
-    say(f"Prefect server ready: UI http://127.0.0.1:{port}, API {api_url}")
     return api_url
+
+
+def make_folders(settings: Settings) -> None:
+    """Every folder serve and its children write to, so a new data folder works on the first start."""
+    for folder in (settings.data_dir, settings.data_dir / "prefect", settings.data_dir / "reports"):
+        folder.resolve().mkdir(parents=True, exist_ok=True)
+
+
+def supervise_runner(settings: Settings, api_url: str) -> RunnerSupervisor:
+    env = prefect_environment(settings, api_url)
+    log = (settings.data_dir / "prefect" / "runner.log").resolve()
+    supervisor = RunnerSupervisor(
+        api_url=api_url,
+        argv=[sys.executable, "-m", "jiaodong.serve", "runner"],
+        env=env,
+        log_path=log,
+        say=say,
+        start_child=spawn,
+        stop_child=lambda process: stop_process("flow runner", process),
+    )
+    supervisor.start()
+    say(f"flow runner supervised (waits for {api_url}; log in {log})")
+    return supervisor
 
 
 def run(host: str, port: int, flows: bool = True, insecure_dev: bool = False) -> None:
@@ -161,26 +176,23 @@ def run(host: str, port: int, flows: bool = True, insecure_dev: bool = False) ->
         raise UsageError(reason)
     if reason:
         say(f"warning: {reason} (--insecure-dev given)")
+    make_folders(settings)
     children = Children()
-    # SIGTERM at any moment (even while waiting for Prefect) ends in the `finally` below, which stops the
-    # children in order. uvicorn, while it runs, stops gracefully on SIGINT/SIGTERM and then re-raises the
-    # signal; turned into KeyboardInterrupt here, it does not just kill the process.
+    supervisor: RunnerSupervisor | None = None
+    # SIGTERM at any moment ends in the `finally` below, which stops the children in order. uvicorn, while
+    # it runs, stops gracefully on SIGINT/SIGTERM and then re-raises the signal; turned into
+    # KeyboardInterrupt here, it does not just kill the process.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         if flows:
-            api_url = start_prefect(settings, children)
-            if api_url:
-                env = prefect_environment(settings, api_url)
-                log = (settings.data_dir / "prefect" / "runner.log").resolve()
-                children.start("flow runner", [sys.executable, "-m", "jiaodong.serve", "runner"], env, log)
-                say(f"serving the deployments (log in {log})")
+            supervisor = supervise_runner(settings, start_prefect(settings, children))
         # Behind a TLS proxy, X-Forwarded-Proto from the trusted proxies makes request.url https, and with it
         # the session cookie Secure.
         from jiaodong.logs import configure as configure_logs
 
         configure_logs()
         uvicorn.run(
-            create_app(settings),
+            create_app(settings, runner_probe=supervisor.probe if supervisor else None),
             host=host,
             port=port,
             log_level="info",
@@ -192,6 +204,8 @@ def run(host: str, port: int, flows: bool = True, insecure_dev: bool = False) ->
     except KeyboardInterrupt:
         say("stopping")
     finally:
+        if supervisor is not None:
+            supervisor.stop()
         children.stop()
 
 

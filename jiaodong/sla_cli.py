@@ -83,15 +83,14 @@ def deliver(at: At = None, limit: int = 200) -> None:
     from flows.runtime import retry_policy
     from flows.senders import Senders
 
-    channels = [c for c in Channel if c is not Channel.FANOUT]
-    if not os.environ.get("PREFECT_API_URL"):
-        channels.remove(Channel.PREFECT_EVENT)
+    # Without a Prefect server, Prefect events have nowhere to go: marked skipped rather than left pending.
+    skip = [] if os.environ.get("PREFECT_API_URL") else [Channel.PREFECT_EVENT]
 
     async def work(session: AsyncSession, ref: Reference) -> Any:
         senders = Senders.from_settings(get_settings())
         try:
             return await outbox_service.deliver(
-                session, ref, _moment(at), senders, retry=retry_policy(), limit=limit, channels=channels
+                session, ref, _moment(at), senders, retry=retry_policy(), limit=limit, skip=skip
             )
         finally:
             await senders.close()
@@ -145,40 +144,71 @@ def recompute(
 
 
 @sla_app.command("outbox")
-def outbox(status: Annotated[str, typer.Option(help="pending, sending, sent or failed")] = "failed") -> None:
-    """Counts per status, and the newest rows with STATUS (failed by default) with their last error."""
+def outbox(
+    status: Annotated[str, typer.Option(help="pending, sending, sent, failed or skipped")] = "failed",
+) -> None:
+    """Counts per status, the stuck rows (claimed by a deliverer that stopped renewing its claim), and the
+    newest rows with STATUS (failed by default) with their last error."""
     from delegation.outbox import service as outbox_service
+    from flows.runtime import retry_policy
+
+    try:
+        wanted = OutboxStatus(status)
+    except ValueError:
+        raise typer.BadParameter(f"one of {', '.join(s.value for s in OutboxStatus)}", param_hint="--status") from None
+
+    def listed(rows: list[Any]) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": r.id,
+                "channel": r.channel,
+                "target": r.target,
+                "subject": r.subject,
+                "attempts": r.attempts,
+                "claimed_at": r.claimed_at,
+                "next_attempt_at": r.next_attempt_at,
+                "last_error": r.last_error,
+            }
+            for r in rows
+        ]
 
     async def work(session: AsyncSession, ref: Reference) -> Any:
-        rows = await outbox_service.rows_with_status(session, OutboxStatus(status))
+        now = datetime.now(UTC)
         return {
             "counts": await outbox_service.counts_by_status(session),
-            "rows": [
-                {
-                    "id": r.id,
-                    "channel": r.channel,
-                    "target": r.target,
-                    "subject": r.subject,
-                    "attempts": r.attempts,
-                    "next_attempt_at": r.next_attempt_at,
-                    "last_error": r.last_error,
-                }
-                for r in rows
-            ],
+            "stuck": listed(await outbox_service.stuck_rows(session, now, retry_policy())),
+            "rows": listed(await outbox_service.rows_with_status(session, wanted)),
         }
 
     _print(_with(work))
 
 
 @sla_app.command("requeue")
-def requeue(outbox_id: int) -> None:
-    """Send a failed outbox row again (after checking the recipient did not get it)."""
+def requeue(
+    outbox_ids: Annotated[list[int] | None, typer.Argument(help="Failed rows to send again.")] = None,
+    failed: Annotated[bool, typer.Option("--failed", help="Every failed row at once.")] = False,
+    channel: Annotated[str | None, typer.Option(help="With --failed: only this channel.")] = None,
+) -> None:
+    """Send failed outbox rows again (after checking the recipients did not get them)."""
     from delegation.outbox import service as outbox_service
 
-    if not _with(lambda s, r: outbox_service.requeue(s, outbox_id, datetime.now(UTC))):
-        typer.echo(f"outbox row {outbox_id} is not failed", err=True)
+    if failed:
+        only = Channel(channel) if channel else None
+        count = _with(lambda s, r: outbox_service.requeue_failed(s, datetime.now(UTC), only))
+        typer.echo(f"requeued {count} failed row(s)")
+        return
+    if not outbox_ids:
+        raise typer.BadParameter("name the rows to requeue, or use --failed", param_hint="OUTBOX_IDS")
+
+    def requeued(ident: int) -> bool:
+        return bool(_with(lambda s, r: outbox_service.requeue(s, ident, datetime.now(UTC))))
+
+    missing = [i for i in outbox_ids if not requeued(i)]
+    for ident in missing:
+        typer.echo(f"outbox row {ident} is not failed", err=True)
+    typer.echo(f"requeued {len(outbox_ids) - len(missing)}")
+    if missing:
         raise typer.Exit(1)
-    typer.echo(f"requeued {outbox_id}")
 
 
 @sla_app.command("subscribe")

@@ -34,7 +34,8 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"  # claimed by one deliverer
     SENT = "sent"
-    FAILED = "failed"  # after the last try, or interrupted mid-send; stays visible
+    FAILED = "failed"  # after the last try; stays visible
+    SKIPPED = "skipped"  # nothing to send it to (a Prefect event where no Prefect server is configured)
 
 
 class Topic(StrEnum):
@@ -54,7 +55,10 @@ class RetryPolicy:
     max_attempts: int = 8
     base_seconds: float = 30.0
     max_seconds: float = 3600.0
-    lease_seconds: float = 600.0  # a claim older than this is an interrupted send
+    # A claim not renewed for this long belongs to a deliverer that died; a live deliverer renews its claim
+    # every third of it while it sends. Claims are small (one concurrent round of sends), so only rows
+    # whose send was in flight are ever uncertain; they are retried with the same idempotency key.
+    lease_seconds: float = 60.0
 
     def delay(self, attempts: int) -> timedelta:
         """Wait after the `attempts`-th failed try (1-based)."""
@@ -308,3 +312,9 @@ def iso(at: datetime) -> str:
     if at.tzinfo is None:
         raise ValueError("datetimes must be timezone-aware")
     return at.isoformat()
+
+
+def idempotency_key(outbox_id: int) -> str:
+    """The same for every try of one outbox row: a receiver drops a repeat it has seen (after a deliverer
+    died mid-send, the row is sent again)."""
+    return f"jiaodong-outbox-{outbox_id}"

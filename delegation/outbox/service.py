@@ -10,10 +10,12 @@ sent a second time, except Prefect events, which carry a stable id and are simpl
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, func, update
 from sqlalchemy import select as core_select
@@ -171,6 +173,7 @@ class DeliveryReport:
     retrying: int = 0
     failed: int = 0
     interrupted: int = 0
+    skipped: int = 0
 
 
 async def _claim(
@@ -188,10 +191,17 @@ async def _claim(
         .limit(limit)
     )
     if dialect(session) == "postgresql":
-        due = due.with_for_update(skip_locked=True)
+        # Locked first, by a statement of its own: as a sub-select of the UPDATE, PostgreSQL may run a
+        # LIMIT .. FOR UPDATE SKIP LOCKED more than once and claim more than `limit` rows.
+        ids = list((await run(session, due.with_for_update(skip_locked=True))).scalars())
+        if not ids:
+            return []
+        chosen: Any = ids
+    else:
+        chosen = due.scalar_subquery()
     stmt = (
         update(OUTBOX)
-        .where(OUTBOX.c.id.in_(due.scalar_subquery()), OUTBOX.c.status == OutboxStatus.PENDING.value)
+        .where(OUTBOX.c.id.in_(chosen), OUTBOX.c.status == OutboxStatus.PENDING.value)
         .values(
             status=OutboxStatus.SENDING.value,
             claim_token=token,
@@ -276,33 +286,50 @@ async def _expand_one_by_one(
 
 
 async def release_interrupted(session: AsyncSession, now: datetime, retry: RetryPolicy) -> int:
-    """Rows claimed longer ago than the lease: the deliverer died while sending."""
+    """Rows whose claim was not renewed within the lease: their deliverer died while sending them. The send
+    may or may not have arrived, so they are sent again, with the same idempotency key (receivers drop a
+    repeat) and the try they already used counted."""
     cutoff = now - timedelta(seconds=retry.lease_seconds)
     stale = (OUTBOX.c.status == OutboxStatus.SENDING.value) & (OUTBOX.c.claimed_at < cutoff)
-    retried = await run(
-        session,
-        update(OUTBOX)
-        .where(stale, OUTBOX.c.channel.in_([Channel.PREFECT_EVENT.value, Channel.FANOUT.value]))
-        .values(
-            status=OutboxStatus.PENDING.value,
-            claim_token=None,
-            next_attempt_at=now,
-            last_error="interrupted while sending; retried (idempotent channel)",
-        ),
-    )
-    failed = await run(
+    released = await run(
         session,
         update(OUTBOX)
         .where(stale)
         .values(
-            status=OutboxStatus.FAILED.value,
+            status=OutboxStatus.PENDING.value,
             claim_token=None,
-            last_error="interrupted while sending: the outcome is unknown, so it is not sent again automatically; "
-            "check with the recipient and requeue by hand if needed",
+            next_attempt_at=now,
+            last_error="interrupted while sending; sent again with the same idempotency key",
         ),
     )
     await session.commit()
-    return int(retried.rowcount or 0) + int(failed.rowcount or 0)
+    return int(released.rowcount or 0)
+
+
+async def skip_channels(session: AsyncSession, channels: Iterable[Channel], reason: str) -> int:
+    """Mark pending rows of channels this installation cannot deliver as skipped (visible, never stuck)."""
+    wanted = [c.value for c in channels]
+    if not wanted:
+        return 0
+    skipped = await run(
+        session,
+        update(OUTBOX)
+        .where(OUTBOX.c.status == OutboxStatus.PENDING.value, OUTBOX.c.channel.in_(wanted))
+        .values(status=OutboxStatus.SKIPPED.value, last_error=reason[:2000]),
+    )
+    await session.commit()
+    return int(skipped.rowcount or 0)
+
+
+async def renew_claim(session: AsyncSession, token: str, at: datetime) -> None:
+    """A live deliverer's heartbeat: its claimed rows are still being sent."""
+    await run(
+        session,
+        update(OUTBOX)
+        .where(OUTBOX.c.claim_token == token, OUTBOX.c.status == OutboxStatus.SENDING.value)
+        .values(claimed_at=at),
+    )
+    await session.commit()
 
 
 async def claim(
@@ -424,14 +451,24 @@ async def deliver(
     concurrency: int = 16,
     channels: Iterable[Channel] | None = None,
     max_batches: int = 25,
+    skip: Iterable[Channel] = (),
 ) -> DeliveryReport:
-    """Drain the outbox: expand intents, release interrupted claims, then claim, send and record batches of
-    `limit` until nothing is due or `max_batches` were sent (the next run goes on)."""
+    """Drain the outbox: expand intents, release the claims of dead deliverers, mark rows of `skip` channels
+    skipped, then claim, send and record up to `limit` * `max_batches` rows (the next run goes on).
+
+    A claim is one round of `concurrency` sends, renewed while they run: when this process dies, only the
+    rows in flight are held, and only for the lease; every row not yet tried stays pending for the next run.
+    """
     retry = retry or RetryPolicy()
     report = DeliveryReport()
     report.expanded = await expand_fanouts(session, ref, now, retry)
     report.interrupted = await release_interrupted(session, now, retry)
+    skip = list(skip)
+    if skip:
+        report.skipped = await skip_channels(session, skip, "no Prefect server configured; not sent")
+    wanted = [c for c in (channels or Channel) if c not in skip]
     gate = asyncio.Semaphore(concurrency)
+    started = time.monotonic()
 
     async def one(message: Message) -> tuple[Message, BaseException | None]:
         async with gate:
@@ -441,17 +478,64 @@ async def deliver(
             except Exception as exc:  # any failure is recorded on the row, never raised past it
                 return message, exc
 
-    for _ in range(max_batches):
-        messages = await claim(session, now, limit, channels)
+    async def renewing(token: str, done: asyncio.Event) -> None:
+        interval = max(0.05, retry.lease_seconds / 3)
+        while not done.is_set():
+            try:
+                await asyncio.wait_for(done.wait(), interval)
+            except TimeoutError:
+                await renew_claim(session, token, now + timedelta(seconds=time.monotonic() - started))
+
+    budget = limit * max_batches
+    round_size = max(1, min(concurrency, limit))
+    while report.claimed < budget:
+        # Claimed "now" as this run's clock reads it: a long run's later claims are not born stale.
+        current = now + timedelta(seconds=time.monotonic() - started)
+        messages = await claim(session, current, min(round_size, budget - report.claimed), wanted)
         report.claimed += len(messages)
-        outcomes = await asyncio.gather(*(one(m) for m in messages))
+        if not messages:
+            break
+        done = asyncio.Event()
+        heartbeat = asyncio.create_task(renewing(messages[0].claim_token or "", done))
+        try:
+            outcomes = await asyncio.gather(*(one(m) for m in messages))
+        finally:
+            done.set()
+            await heartbeat
         sent, retrying, failed = await record_outcomes(session, now, retry, outcomes)
         report.sent += sent
         report.retrying += retrying
         report.failed += failed
-        if len(messages) < limit:
+        if len(messages) < round_size:
             break
     return report
+
+
+async def requeue_failed(session: AsyncSession, now: datetime, channel: Channel | None = None) -> int:
+    """Put every failed row (of one channel) back in the queue at once; returns how many."""
+    condition = OUTBOX.c.status == OutboxStatus.FAILED.value
+    if channel is not None:
+        condition = condition & (OUTBOX.c.channel == channel.value)
+    result = await run(
+        session,
+        update(OUTBOX)
+        .where(condition)
+        .values(status=OutboxStatus.PENDING.value, next_attempt_at=now, attempts=0, claim_token=None),
+    )
+    await session.commit()
+    return int(result.rowcount or 0)
+
+
+async def stuck_rows(session: AsyncSession, now: datetime, retry: RetryPolicy, limit: int = 100) -> list[OutboxRow]:
+    """Rows claimed by a deliverer that has not renewed its claim within the lease (it died)."""
+    cutoff = now - timedelta(seconds=retry.lease_seconds)
+    stmt = (
+        select(OutboxRow)
+        .where(OutboxRow.status == OutboxStatus.SENDING.value, col(OutboxRow.claimed_at) < cutoff)
+        .order_by(col(OutboxRow.id))
+        .limit(limit)
+    )
+    return list(await session.exec(stmt))
 
 
 # ---------------------------------------------------------------- administration and reading

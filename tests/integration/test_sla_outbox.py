@@ -218,7 +218,7 @@ async def test_a_message_that_never_gets_through_is_kept_as_failed_with_its_erro
     assert row.status == "pending" and row.attempts == 0
 
 
-async def test_a_deliverer_that_dies_mid_send_never_sends_that_row_again(
+async def test_a_deliverer_that_dies_mid_send_has_its_rows_sent_again_with_the_same_idempotency_key(
     session: AsyncSession, ref: Reference, receiver: Receiver
 ) -> None:
     await _subscribe(session, ref, "webhook", receiver.url, ["transition"])
@@ -232,14 +232,81 @@ async def test_a_deliverer_that_dies_mid_send_never_sends_that_row_again(
     async def record(message: Message) -> None:
         sent.append(message)
 
-    soon = await outbox_service.deliver(session, ref, t0 + timedelta(minutes=1), record, FAST)
-    assert soon.claimed == 0  # still held by the dead deliverer's claim
-    later = await outbox_service.deliver(session, ref, t0 + timedelta(minutes=11), record, FAST)
+    soon = await outbox_service.deliver(session, ref, t0 + timedelta(seconds=30), record, FAST)
+    assert soon.claimed == 0  # still within the dead deliverer's lease
+    assert [r.id for r in await outbox_service.stuck_rows(session, t0 + timedelta(minutes=2), FAST)] == sorted(
+        m.id for m in claimed
+    )
+    senders = Senders(SmtpConfig(host=None))
+    try:
+        later = await outbox_service.deliver(session, ref, t0 + timedelta(minutes=2), senders, FAST, channels=NO_EVENTS)
+    finally:
+        await senders.close()
     assert later.interrupted == 2
     [webhook] = await _rows(session, "webhook")
-    assert webhook.status == "failed" and "interrupted" in (webhook.last_error or "")
-    assert [m.channel for m in sent] == [Channel.PREFECT_EVENT]  # the event has a stable id: safe to resend
-    assert receiver.calls == []
+    assert webhook.status == "sent" and webhook.attempts == 2
+    [(headers, _body)] = receiver.calls
+    assert headers["Idempotency-Key"] == f"jiaodong-outbox-{webhook.id}"
+
+
+class Killed(BaseException):
+    """The process dies: no handler of Exception sees it."""
+
+
+async def test_a_deliverer_killed_mid_batch_leaves_every_row_it_had_not_tried_pending(
+    session: AsyncSession, ref: Reference
+) -> None:
+    await _subscribe(session, ref, "webhook", "http://127.0.0.1:9/unused", ["transition"])
+    for n in range(1, 11):
+        await filed(session, ref, at("2026-03-02"), n=n)
+    t0 = at("2026-03-02", "10:01")
+    tried: list[int] = []
+
+    async def dies_on_the_sixth(message: Message) -> None:
+        tried.append(message.id)
+        if len(tried) == 6:
+            raise Killed  # not an Exception: nothing in the deliverer records it
+        await asyncio.sleep(0.01)
+
+    with pytest.raises(Killed):
+        await outbox_service.deliver(session, ref, t0, dies_on_the_sixth, FAST, concurrency=4, channels=NO_EVENTS)
+    await session.rollback()
+    rows = await _rows(session, "webhook")
+    by_status = {status: [r for r in rows if r.status == status] for status in ("pending", "sending", "sent")}
+    assert len(by_status["sending"]) <= 4  # only the round in flight is held
+    assert len(by_status["pending"]) + len(by_status["sending"]) + len(by_status["sent"]) == 10
+    assert all(r.attempts == 0 for r in by_status["pending"])  # never tried: back in the queue as they were
+
+
+async def test_prefect_events_are_marked_skipped_without_a_prefect_server(
+    session: AsyncSession, ref: Reference
+) -> None:
+    await filed(session, ref, at("2026-03-02"))
+    t0 = at("2026-03-02", "10:01")
+
+    async def nothing(message: Message) -> None:
+        raise AssertionError("nothing is sent")
+
+    report = await outbox_service.deliver(session, ref, t0, nothing, FAST, skip=[Channel.PREFECT_EVENT])
+    events = await _rows(session, "prefect_event")
+    assert events and report.skipped == len(events)
+    assert {r.status for r in events} == {"skipped"}
+    assert await outbox_service.counts_by_status(session) == {"sent": 1, "skipped": len(events)}
+
+
+async def test_every_failed_row_is_requeued_at_once(session: AsyncSession, ref: Reference) -> None:
+    await _subscribe(session, ref, "webhook", "http://127.0.0.1:9/unused", ["transition"])
+    for n in range(1, 4):
+        await filed(session, ref, at("2026-03-02"), n=n)
+    once = RetryPolicy(max_attempts=1)
+
+    async def refused(message: Message) -> None:
+        raise OSError("connection refused")
+
+    await outbox_service.deliver(session, ref, at("2026-03-02", "10:01"), refused, once, channels=NO_EVENTS)
+    assert {r.status for r in await _rows(session, "webhook")} == {"failed"}
+    assert await outbox_service.requeue_failed(session, at("2026-03-02", "11:00"), Channel.WEBHOOK) == 3
+    assert {(r.status, r.attempts) for r in await _rows(session, "webhook")} == {("pending", 0)}
 
 
 async def test_concurrent_deliverers_send_each_row_exactly_once(

@@ -66,7 +66,7 @@ def test_is_working_day() -> None:
     [
         (["due", "2026-02-30", "2"], "YYYY-MM-DD"),
         (["due", "20260213", "2"], "YYYY-MM-DD"),
-        (["due", "2026-02-13", "two"], "valid integer"),
+        (["due", "2026-02-13", "two"], "valid int"),  # click 8.2+ says "int", before "integer"
         (["due", "2099-01-01", "1"], "supported range"),
         (["due", "2040-12-30", "5"], "supported range"),
         (["due", "2026-02-05", "0", "--days"], "N >= 1"),
