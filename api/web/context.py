@@ -125,6 +125,8 @@ class WebContext:
             items.append(NavItem("/delegations/new", self._("File a delegation"), path == "/delegations/new"))
         waiting = await dashboard_service.unacknowledged_count(self.session, actor)
         items.append(NavItem("/notices", self._("Notices"), path.startswith("/notices"), waiting))
+        if UserRole.ADMIN in actor.roles:
+            items.append(NavItem("/admin/users", self._("Users"), path.startswith("/admin/users")))
         return items
 
     async def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.accounts.passwords import hash_password, verify_password
 from delegation.core.access import Actor, UserRole
-from delegation.core.errors import FieldError, NotFound, ValidationFailed
+from delegation.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.store import repository
 from delegation.store.tables import UserRow, UserSessionRow
@@ -105,3 +105,36 @@ async def _end_sessions(session: AsyncSession, user: UserRow, now: datetime) -> 
         .where(col(UserSessionRow.user_id) == user.id, col(UserSessionRow.revoked_at).is_(None))
         .values(revoked_at=now)
     )
+
+
+async def users_administered(session: AsyncSession, ref: Reference, actor: Actor) -> list[UserRow]:
+    """The users an administrator manages: those of their court and of the courts directly under it."""
+    _require_admin(actor)
+    return await repository.users_of_courts(session, sorted(administered_courts(ref, actor)))
+
+
+async def set_active_as_admin(
+    session: AsyncSession, ref: Reference, actor: Actor, username: str, active: bool, now: datetime
+) -> UserRow:
+    """An administrator's page: (de)activate a user of a court they administer (never themselves)."""
+    _require_admin(actor)
+    user = await repository.get_user(session, username)
+    if user is None or user.court_code not in administered_courts(ref, actor):
+        raise NotFound(f"No user {username!r} at a court you administer.")
+    if user.username == actor.username:
+        raise ValidationFailed([FieldError("username", "不能停用自己的账号", "You cannot deactivate yourself.")])
+    return await set_active(session, username, active, now)
+
+
+def administered_courts(ref: Reference, actor: Actor) -> frozenset[str]:
+    """An administrator's court and the courts directly under it (a city's intermediate court administers
+    its basic courts)."""
+    if actor.court_code is None:
+        return frozenset()
+    below = ref.registry.children(actor.court_code, include_retired=True)
+    return frozenset({actor.court_code, *(court.code for court in below)})
+
+
+def _require_admin(actor: Actor) -> None:
+    if UserRole.ADMIN not in actor.roles:
+        raise PermissionDenied("Only administrators manage users.", title_zh="只有管理员可以管理用户")

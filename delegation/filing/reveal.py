@@ -14,6 +14,7 @@ from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from delegation.accounts.users import administered_courts
 from delegation.core.access import Actor, Operation, authorize, enforce
 from delegation.core.errors import FieldError, ValidationFailed
 from delegation.core.reference import Reference
@@ -149,15 +150,6 @@ def download_log_row(
         reason="",
         address=address[:64],
     )
-
-
-def administered_courts(ref: Reference, actor: Actor) -> frozenset[str]:
-    """The courts whose logs an administrator reads: their own court and the courts directly under it
-    (a city's intermediate court administers its basic courts)."""
-    if actor.court_code is None:
-        return frozenset()
-    below = ref.registry.children(actor.court_code, include_retired=True)
-    return frozenset({actor.court_code, *(court.code for court in below)})
 
 
 async def access_log_page(

@@ -127,3 +127,10 @@ async def document_totals(session: AsyncSession, delegation_id: int) -> tuple[in
     )
     count, total = (await session.exec(stmt)).one()
     return int(count), int(total)
+
+
+async def users_of_courts(session: AsyncSession, courts: Sequence[str]) -> list[UserRow]:
+    stmt = (
+        select(UserRow).where(col(UserRow.court_code).in_(list(courts))).order_by(UserRow.court_code, UserRow.username)
+    )
+    return list(await session.exec(stmt))
