@@ -93,11 +93,14 @@ def serve(
     insecure_dev: Annotated[
         bool, typer.Option(help="Allow the development secret key on PostgreSQL or a non-loopback address.")
     ] = False,
+    register_deployments: Annotated[
+        bool, typer.Option(help="With PREFECT_API_URL set: register and serve the deployments on that server.")
+    ] = False,
 ) -> None:
     """Serve the web app and the API, with the Prefect server and the scheduled flows (jiaodong/serve.py)."""
     from jiaodong.serve import run as serve_everything
 
-    serve_everything(host, port, flows=flows, insecure_dev=insecure_dev)
+    serve_everything(host, port, flows=flows, insecure_dev=insecure_dev, register_deployments=register_deployments)
 
 
 @docs_app.command("states")

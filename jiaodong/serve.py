@@ -165,7 +165,23 @@ def supervise_runner(settings: Settings, api_url: str) -> RunnerSupervisor:
     return supervisor
 
 
-def run(host: str, port: int, flows: bool = True, insecure_dev: bool = False) -> None:
+def remote_registration_refused(environ: dict[str, str], register_deployments: bool) -> str | None:
+    """Why the embedded runner must not start: registering its deployments on a Prefect server it did not start
+    (PREFECT_API_URL) would replace the production deployments of the same names (entrypoints, parameters,
+    schedules). Only an explicit --register-deployments allows it."""
+    url = environ.get("PREFECT_API_URL")
+    if url and not register_deployments:
+        return (
+            f"PREFECT_API_URL is set ({url}): not registering the embedded deployments there, which would replace "
+            "the deployments of the same names (production uses prefect deploy --all); pass "
+            "--register-deployments to serve them from this process anyway, or --no-flows"
+        )
+    return None
+
+
+def run(
+    host: str, port: int, flows: bool = True, insecure_dev: bool = False, register_deployments: bool = False
+) -> None:
     import uvicorn
 
     from api.app import create_app
@@ -183,6 +199,10 @@ def run(host: str, port: int, flows: bool = True, insecure_dev: bool = False) ->
     # it runs, stops gracefully on SIGINT/SIGTERM and then re-raises the signal; turned into
     # KeyboardInterrupt here, it does not just kill the process.
     signal.signal(signal.SIGTERM, _interrupt)
+    refused = remote_registration_refused(dict(os.environ), register_deployments) if flows else None
+    if refused:
+        say(f"serving the web app only: {refused}")
+        flows = False
     try:
         if flows:
             supervisor = supervise_runner(settings, start_prefect(settings, children))

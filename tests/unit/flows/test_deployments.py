@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from flows.deployments import DEPLOYMENTS, TIMEZONE, WORK_POOL
-from jiaodong.serve import free_port, prefect_environment
+from jiaodong.serve import free_port, prefect_environment, remote_registration_refused
 from jiaodong.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -44,3 +44,11 @@ def test_the_embedded_prefect_server_keeps_its_data_in_the_data_folder(tmp_path:
     assert env["PREFECT_API_URL"] == "http://127.0.0.1:4321/api"
     assert env["DATABASE_URL"].startswith("sqlite+aiosqlite:///") and env["JIAODONG_DATA_DIR"] == str(tmp_path)
     assert 1024 < free_port() < 65536
+
+
+def test_serve_never_registers_its_deployments_on_a_remote_prefect_unless_told_to() -> None:
+    remote = {"PREFECT_API_URL": "https://prefect.internal/api"}
+    refused = remote_registration_refused(remote, register_deployments=False)
+    assert refused and "--register-deployments" in refused and "prefect.internal" in refused
+    assert remote_registration_refused(remote, register_deployments=True) is None
+    assert remote_registration_refused({}, register_deployments=False) is None  # its own embedded server
