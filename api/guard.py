@@ -111,7 +111,8 @@ def _problem(request: Request, unavailable: bool) -> Response:
             503,
             "service_unavailable",
             UNAVAILABLE_TITLE,
-            "The database is unreachable at the moment; retry after the number of seconds in Retry-After.",
+            "The database cannot be reached or has no free connection at the moment; retry after the number of "
+            "seconds in Retry-After.",
         )
     code, title = problems.TITLES_BY_STATUS[500]
     return problems.problem(request, 500, code, title, "An unexpected error occurred; it has been logged.")

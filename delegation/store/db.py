@@ -22,9 +22,9 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
         return engine
     # Pre-ping: a connection that died with a database restart is replaced at checkout, so service resumes
     # on the first request after the database returns instead of failing once per pooled connection.
-    # A short pool timeout: while the database is down, requests fail fast (503) instead of queueing.
+    # SQLAlchemy's pool timeout (30 s) is kept: under a burst, requests wait for a connection rather than
+    # failing; a database that is down refuses connections at once (503 without waiting).
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_timeout", 10)
     kwargs.setdefault("connect_args", {"timeout": 5})  # asyncpg's connect timeout (its default is 60 s)
     return create_async_engine(url, pool_recycle=1800, **kwargs)
 
