@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Integer, String, bindparam, func, update
 from sqlalchemy import select as core_select
@@ -441,6 +442,15 @@ async def record_outcomes(
     return counts
 
 
+def receiver_of(message: Message) -> str:
+    """Who receives a delivery, for the per-receiver limit: a webhook's or chat URL's scheme, host and port;
+    the mail server for e-mail; the Prefect API for events."""
+    if message.channel in (Channel.WEBHOOK, Channel.APPRISE):
+        parts = urlsplit(message.target)
+        return f"{parts.scheme}://{parts.netloc}" if parts.netloc else message.target
+    return message.channel.value
+
+
 async def deliver(
     session: AsyncSession,
     ref: Reference,
@@ -452,12 +462,15 @@ async def deliver(
     channels: Iterable[Channel] | None = None,
     max_batches: int = 25,
     skip: Iterable[Channel] = (),
+    per_receiver: int = 2,
 ) -> DeliveryReport:
     """Drain the outbox: expand intents, release the claims of dead deliverers, mark rows of `skip` channels
     skipped, then claim, send and record up to `limit` * `max_batches` rows (the next run goes on).
 
     A claim is one round of `concurrency` sends, renewed while they run: when this process dies, only the
     rows in flight are held, and only for the lease; every row not yet tried stays pending for the next run.
+    At most `per_receiver` sends go to one receiver at a time (a court system's webhook host, the SMTP server),
+    so one court's backlog neither floods its endpoint nor takes every slot of the round.
     """
     retry = retry or RetryPolicy()
     report = DeliveryReport()
@@ -468,10 +481,12 @@ async def deliver(
         report.skipped = await skip_channels(session, skip, "no Prefect server configured; not sent")
     wanted = [c for c in (channels or Channel) if c not in skip]
     gate = asyncio.Semaphore(concurrency)
+    receivers: dict[str, asyncio.Semaphore] = {}
     started = time.monotonic()
 
     async def one(message: Message) -> tuple[Message, BaseException | None]:
-        async with gate:
+        receiver = receivers.setdefault(receiver_of(message), asyncio.Semaphore(per_receiver))
+        async with receiver, gate:
             try:
                 await send(message)
                 return message, None

@@ -348,3 +348,34 @@ async def test_a_transition_lands_in_the_other_sides_inbox(session: AsyncSession
     assert inbox[0][0] == "zhifu-clerk" and "提交委托" in inbox[0][1]  # the requester submitted: the clerk hears
     assert inbox[1][0] == "shinan-officer" and "签收" in inbox[1][1]  # the clerk signed: the requester hears
     assert len(inbox) == 2
+
+
+async def test_one_receiver_gets_at_most_two_sends_at_once_while_others_are_served_in_parallel(
+    session: AsyncSession, ref: Reference
+) -> None:
+    await _subscribe(session, ref, "webhook", "http://127.0.0.1:9/busy-court", ["transition"])
+    await _subscribe(session, ref, "webhook", "http://127.0.0.2:9/other-court", ["transition"])
+    for n in range(1, 9):
+        await filed(session, ref, at("2026-03-02"), n=n)
+    in_flight: dict[str, int] = {}
+    most: dict[str, int] = {}
+    overall = 0
+    most_overall = 0
+
+    async def slow(message: Message) -> None:
+        nonlocal overall, most_overall
+        host = message.target.split("/")[2]
+        in_flight[host] = in_flight.get(host, 0) + 1
+        overall += 1
+        most[host] = max(most.get(host, 0), in_flight[host])
+        most_overall = max(most_overall, overall)
+        await asyncio.sleep(0.02)
+        in_flight[host] -= 1
+        overall -= 1
+
+    report = await outbox_service.deliver(
+        session, ref, at("2026-03-02", "10:01"), slow, FAST, concurrency=16, channels=NO_EVENTS
+    )
+    assert report.sent == 16 and report.failed == 0
+    assert most == {"127.0.0.1:9": 2, "127.0.0.2:9": 2}  # never more than two at one receiver
+    assert most_overall == 4  # both receivers served at the same time
