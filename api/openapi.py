@@ -13,6 +13,7 @@ once, when the document is first asked for:
 - The response headers the server sets: ETag, Location, Idempotent-Replayed, Retry-After, WWW-Authenticate,
   Allow, X-Request-ID; 405 with Allow on every operation's path.
 - Problems are sent as application/problem+json only.
+- Times of day in the policy are local ("08:30:00"), not JSON Schema's offset-bearing `format: time`.
 - Links for the stateful walk of the main story: create -> upload / submit -> sign-for -> assign -> ....
 """
 
@@ -220,6 +221,22 @@ def _add_links(document: dict[str, Any]) -> None:
         }
 
 
+# JSON Schema's "time" is RFC 3339's full-time, with an offset; the policy's local times of day have none.
+LOCAL_TIME = {"type": "string", "pattern": "^(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?$"}
+
+
+def _fix_local_times(node: Any) -> None:
+    if isinstance(node, dict):
+        if node.get("format") == "time":
+            del node["format"]
+            node.update(LOCAL_TIME)
+        for value in node.values():
+            _fix_local_times(value)
+    elif isinstance(node, list):
+        for value in node:
+            _fix_local_times(value)
+
+
 def _add_security_schemes(document: dict[str, Any]) -> None:
     schemes = document["components"].setdefault("securitySchemes", {})
     schemes["CSRFToken"] = {
@@ -233,6 +250,7 @@ def _add_security_schemes(document: dict[str, Any]) -> None:
 def correct(document: dict[str, Any]) -> dict[str, Any]:
     """Apply the corrections above to FastAPI's document (in place) and return it."""
     _add_security_schemes(document)
+    _fix_local_times(document["components"])
     _fix_documents(document)
     for path, method, operation in _operations(document):
         _fix_parameters(operation)

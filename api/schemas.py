@@ -7,12 +7,22 @@ them is always masked (see delegation.reading.delegations.masked).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
 
 from courts.calendar import YearStatus
 from courts.registry import CourtLevel
@@ -100,12 +110,30 @@ LATEST_INSTANT = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def _sane_instant(value: datetime) -> datetime:
-    if not EARLIEST_INSTANT <= value < LATEST_INSTANT:
+    # The year as written (whatever the offset), so that the schema's pattern can state the same range.
+    if not EARLIEST_INSTANT.year <= value.year < LATEST_INSTANT.year:
         raise ValueError(f"must lie between {EARLIEST_INSTANT.year} and {LATEST_INSTANT.year - 1}")
     return value
 
 
-SaneInstant = Annotated[AwareDatetime, AfterValidator(_sane_instant)]
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+# Years 1970-2199, as _sane_instant checks them.
+SANE_INSTANT_PATTERN = r"^(?:19[7-9][0-9]|2[01][0-9]{2})-"
+
+
+def _date_time_text(value: object) -> object:
+    # pydantic would also take a number as seconds since 1970; the schema says an RFC 3339 date-time.
+    if isinstance(value, str) and not _RFC3339.match(value):
+        raise ValueError("must be an ISO 8601 date-time with its offset, e.g. 2026-03-05T00:00:00+08:00")
+    return value
+
+
+SaneInstant = Annotated[
+    AwareDatetime,
+    BeforeValidator(_date_time_text),
+    AfterValidator(_sane_instant),
+    Field(json_schema_extra={"pattern": SANE_INSTANT_PATTERN}),
+]
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 
 
@@ -207,7 +235,35 @@ class MeOut(Out):
 # ---------------------------------------------------------------- delegations: input
 
 
+# A complete, valid draft (市南 asks 芝罘 to look up a debtor's vehicles): the example of the document.
+DRAFT_EXAMPLE: dict[str, Any] = {
+    "case_number": "（2026）鲁0202执100号",
+    "assisting_court": "鲁0602",
+    "matter_type": "vehicle_inquiry",
+    "summary": "查询被执行人名下登记车辆",
+    "fields": {"note": "请查询并反馈车辆登记信息"},
+    "parties": [
+        {
+            "role": "applicant",
+            "party_type": "legal_person",
+            "name": "青岛海联贸易有限公司",
+            "uscc": "91350100M000100Y43",
+        },
+        {
+            "role": "debtor",
+            "party_type": "natural_person",
+            "name": "张三",
+            "id_number": "11010519491231002X",
+            "address": "山东省烟台市芝罘区南大街100号",
+            "phone": "13800138000",
+        },
+    ],
+}
+
+
 class DraftIn(In):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [DRAFT_EXAMPLE]})
+
     case_number: Annotated[str, Field(min_length=1, max_length=64), _ONE_LINE, AfterValidator(_single_line)] = Field(
         description="The requesting court's 案号, e.g. （2026）鲁0202执100号 (full-width or ASCII brackets)."
     )
@@ -290,7 +346,13 @@ class RevealIn(In):
     field: Annotated[str, Field(min_length=1, max_length=200), _ONE_LINE, AfterValidator(_single_line)] = Field(
         description="A path from revealable_fields, e.g. parties[1].id_number or fields.accounts[0].account_no."
     )
-    reason: Annotated[str, Field(min_length=1, max_length=500), _LINES, AfterValidator(_multi_line)]
+    # The at-least-4 rule is the service's (with its own message for the clerk); the schema states it too.
+    reason: Annotated[
+        str,
+        Field(min_length=1, max_length=500, json_schema_extra={"minLength": 4}),
+        _LINES,
+        AfterValidator(_multi_line),
+    ] = Field(description="Why you need the value: at least 4 characters besides surrounding spaces.")
 
 
 # ---------------------------------------------------------------- delegations: output

@@ -28,7 +28,7 @@ async def list_access_logs(
     delegation_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     username: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._-]{1,64}$")] = None,
     kind: Literal["reveal", "download", "print"] | None = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(pattern=query_service.CURSOR_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> dict[str, Any]:
     rows, last = await pii_service.access_log_page(

@@ -40,7 +40,13 @@ router = APIRouter(prefix="/api/v1", tags=["delegations"])
 
 DelegationId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The delegation's id.")]
 DocumentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of the previous page.")]
+Cursor = Annotated[
+    str | None,
+    Query(
+        pattern=query_service.CURSOR_PATTERN,
+        description="next_cursor of the previous page (opaque; the pattern only says which strings can be one).",
+    ),
+]
 Limit = Annotated[int, Query(ge=1, le=100)]
 IdempotencyKey = Annotated[
     str | None,

@@ -26,6 +26,7 @@ from api.schemas import (
     WorkingDayOut,
     YearStatusOut,
 )
+from courts.calendar import DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR
 from courts.registry import Court, CourtLevel
 from delegation.catalogue.fields import DOCUMENT_KINDS
 from delegation.catalogue.policy import FieldSpec, MatterType, PolicyVersion
@@ -44,8 +45,20 @@ async def may_read_reference(actor: CurrentActor) -> None:
 router = APIRouter(prefix="/api/v1", tags=["reference"], dependencies=[Depends(may_read_reference)])
 
 T = TypeVar("T")
-Cursor = Annotated[str | None, Query(max_length=200)]
+Cursor = Annotated[
+    str | None, Query(pattern=query_service.CURSOR_PATTERN, description="next_cursor of the previous page.")
+]
 Limit = Annotated[int, Query(ge=1, le=100)]
+# The days the working-day calendar covers (courts.calendar's default range), as a pattern over ISO dates.
+_YEARS = "|".join(str(y) for y in range(DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR + 1))
+CALENDAR_DAY_PATTERN = f"^(?:{_YEARS})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"
+CalendarDay = Annotated[
+    date,
+    Path(
+        description=f"A day of {DEFAULT_FIRST_YEAR}-{DEFAULT_LAST_YEAR}, e.g. 2026-03-02.",
+        json_schema_extra={"pattern": CALENDAR_DAY_PATTERN},
+    ),
+]
 PolicyParam = Annotated[
     str | None, Query(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$", description="Default: the version in force.")
 ]
@@ -246,7 +259,7 @@ async def list_document_kinds(actor: CurrentActor, cursor: Cursor = None, limit:
     summary="Whether a day is a working day for the courts",
     tags=["calendar"],
 )
-async def get_calendar_day(day: date, ref: Ref, actor: CurrentActor) -> WorkingDayOut:
+async def get_calendar_day(day: CalendarDay, ref: Ref, actor: CurrentActor) -> WorkingDayOut:
     calendar = ref.calendar
     return WorkingDayOut(date=day, working_day=calendar.is_working_day(day), provisional=calendar.is_provisional(day))
 
@@ -260,7 +273,13 @@ async def get_calendar_day(day: date, ref: Ref, actor: CurrentActor) -> WorkingD
 async def get_due_date(
     ref: Ref,
     actor: CurrentActor,
-    trigger: Annotated[date, Query(description="The day of the triggering event (not counted).")],
+    trigger: Annotated[
+        date,
+        Query(
+            description="The day of the triggering event (not counted); the period's end must lie in the calendar too.",
+            json_schema_extra={"pattern": CALENDAR_DAY_PATTERN},
+        ),
+    ],
     days: Annotated[int, Query(ge=1, le=365)],
     unit: Literal["working", "calendar"] = "working",
 ) -> DueOut:

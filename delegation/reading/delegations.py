@@ -122,6 +122,17 @@ def masked(ref: Reference, row: DelegationRow) -> Masked:
 # ---------------------------------------------------------------- cursors
 
 
+# Exactly the strings decode_cursor accepts (up to 1,999,999,999): base64url of "c1:" and the decimal digits,
+# unpadded. "c1:" is YzE6; three digits make four characters, one or two trailing digits two or three.
+_DIGIT_PAIR = "(?:[MN][DTjz]|O[DT])"
+_THREE = f"{_DIGIT_PAIR}[AEIMQUYcgk][w-z0-5]"
+_ONE = "(?:[MN][AQgw]|O[AQ])"
+_TWO = f"{_DIGIT_PAIR}[AEIMQUYcgk]"
+_UP_TO_NINE = f"(?:{_THREE}){{0,2}}(?:{_THREE}|{_ONE}|{_TWO})"
+_TEN = f"MT[AEIMQUYcgk][w-z0-5](?:{_THREE}){{2}}{_ONE}"  # ten digits, the first a 1
+CURSOR_PATTERN = f"^YzE6(?:{_UP_TO_NINE}|{_TEN})$"
+
+
 def encode_cursor(last_id: int | None) -> str | None:
     if last_id is None:
         return None

@@ -3,15 +3,20 @@ response headers, enums pinned to the vocabularies they describe, and a 405 whos
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from api.app import create_app
-from api.schemas import DocumentKindCode, FieldKindCode, Outcome, ReturnReason
+from api.schemas import SANE_INSTANT_PATTERN, DocumentKindCode, FieldKindCode, Outcome, ReturnReason, _sane_instant
 from delegation.catalogue.fields import DOCUMENT_KINDS, KIND_CODES
 from delegation.handling.service import RESULT_OUTCOMES, RETURN_REASONS
+from delegation.reading import delegations as query_service
 from jiaodong.settings import Settings
 from tests.api.conftest import Api
 
@@ -131,3 +136,23 @@ async def test_a_405_names_every_method_of_the_path_in_allow(api: Api) -> None:
         assert delegations.status_code == 405 and delegations.headers["Allow"] == "GET, POST"
         action = await officer.get("/api/v1/delegations/1/submit")
         assert action.status_code == 405 and action.headers["Allow"] == "POST"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(query_service.CURSOR_PATTERN, fullmatch=True).filter(lambda c: "\n" not in c))
+def test_every_string_the_cursor_pattern_admits_is_a_cursor_the_server_reads(cursor: str) -> None:
+    assert query_service.decode_cursor(cursor) is not None
+
+
+@given(st.integers(min_value=0, max_value=1_999_999_999))
+def test_every_cursor_the_server_hands_out_matches_the_pattern(position: int) -> None:
+    assert re.match(query_service.CURSOR_PATTERN, query_service.encode_cursor(position) or "")
+
+
+@given(st.from_regex(SANE_INSTANT_PATTERN + r"\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}", fullmatch=True))
+def test_the_timestamp_filter_range_in_the_schema_is_the_one_the_server_checks(text: str) -> None:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return  # not a calendar date (e.g. February 30): format date-time refuses it too
+    assert _sane_instant(value) == value
