@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version as _version
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import health, metrics, openapi, problems
+from api.conflicts import StateChanged
 from api.deps import etag
 from api.guard import Guard
 from api.health import RunnerProbe
@@ -28,7 +30,6 @@ from api.web import install as install_web_pages
 from api.web import is_page_path
 from delegation.accounts.auth import LoginThrottle
 from delegation.core.errors import DomainError
-from delegation.reading.delegations import Listed
 from jiaodong.settings import Settings, get_settings
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -140,9 +141,9 @@ class BodyLimit:
         await self.app(scope, counting_receive, send)
 
 
-def _render_context(request: Request, exc: DomainError) -> dict[str, Any]:
-    current = exc.context.get("current")
-    if isinstance(current, Listed):
+def _render_context(_request: Request, exc: DomainError) -> dict[str, Any]:
+    current = exc.current if isinstance(exc, StateChanged) else None
+    if current is not None:
         return {
             "current": delegation_out(current).model_dump(mode="json"),
             "_headers": {"ETag": etag(current.row.version)},
@@ -161,7 +162,7 @@ def create_app(
     runtime = Runtime(settings, throttle or LoginThrottle(), engine)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
         try:
             yield
@@ -177,7 +178,7 @@ def create_app(
             "`Authorization: Bearer <token>`. Every change to a delegation takes its version in `If-Match`. "
             "Errors are RFC 9457 problem details. See docs/api.md."
         ),
-        version="0.2.0",
+        version=_version("jiaodong-delegation"),
         lifespan=lifespan,
         default_response_class=problems.ApiJSONResponse,
     )

@@ -17,6 +17,7 @@ from api.state import Runtime
 from delegation.accounts.auth import Principal
 from delegation.core.access import Actor
 from delegation.core.reference import Reference
+from delegation.store.context import Context
 
 # Dependencies are `async def` although they do not await: FastAPI runs plain `def` dependencies in a
 # thread pool, a thread hop per dependency per request.
@@ -71,6 +72,14 @@ async def get_actor(principal: CurrentPrincipal) -> Actor:
 
 
 CurrentActor = Annotated[Actor, Depends(get_actor)]
+
+
+async def get_context(session: Session, ref: Ref, actor: CurrentActor, now: Now) -> Context:
+    """The request's one Context (session, reference data, caller, now) for the service layer."""
+    return Context(session, ref, actor, now)
+
+
+Ctx = Annotated[Context, Depends(get_context)]
 
 # If-Match uses the strong comparison (RFC 9110 §13.1.1): one strong entity-tag, quoted. A weak tag (W/"4")
 # never matches, and a bare version (5) is no entity-tag at all; both are refused rather than guessed at.

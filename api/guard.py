@@ -49,7 +49,7 @@ class Guard:
     def __init__(self, app: ASGIApp, render_page: PageRenderer | None = None, is_page: IsPage | None = None) -> None:
         self.app = app
         self.render_page = render_page
-        self.is_page: IsPage = is_page or (lambda path: False)
+        self.is_page: IsPage = is_page or (lambda _path: False)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

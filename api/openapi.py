@@ -109,7 +109,7 @@ def _fix_security(method: str, operation: dict[str, Any]) -> None:
             requirement["CSRFToken"] = []
 
 
-def _fix_problems(operation: dict[str, Any], path: str) -> None:
+def _fix_problems(operation: dict[str, Any]) -> None:
     responses = operation["responses"]
     for status, response in responses.items():
         content = response.get("content", {})
@@ -252,10 +252,10 @@ def correct(document: dict[str, Any]) -> dict[str, Any]:
     _add_security_schemes(document)
     _fix_local_times(document["components"])
     _fix_documents(document)
-    for path, method, operation in _operations(document):
+    for _path, method, operation in _operations(document):
         _fix_parameters(operation)
         _fix_security(method, operation)
-        _fix_problems(operation, path)
+        _fix_problems(operation)
         _fix_versioned(operation)
         _add_request_id(operation)
     _add_links(document)

@@ -649,7 +649,7 @@ def delegation_out(item: Listed) -> DelegationOut:
     return DelegationOut(**_base(item))
 
 
-def clock_out(view: service.ClockView) -> ClockOut:
+def clock_out(view: query_service.ClockView) -> ClockOut:
     clock = view.clock
     return ClockOut(
         id=view.id,

@@ -23,12 +23,11 @@ from sqlalchemy import text
 
 from delegation.core.access import Actor, UserRole
 from delegation.core.states import Action
-from delegation.handling import service
 from delegation.refdata.service import load_reference
 from delegation.store.db import make_engine, make_sessionmaker
 from delegation.store.tables import DocumentRow
 from jiaodong.cli import upgrade_database
-from tests.support import ALL_DOCUMENTS, vehicle_inquiry_draft
+from tests.support import ALL_DOCUMENTS, act, file_draft, vehicle_inquiry_draft
 
 ADMIN_DSN = os.environ.get("JIAODONG_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 OFFICER = Actor("shinan-officer", "鲁0202", frozenset({UserRole.REQUESTING_OFFICER}))
@@ -43,7 +42,7 @@ async def make_drafts(url: str, count: int) -> list[tuple[int, int]]:
     async with sessions() as session:
         ref = await load_reference(session)
         for i in range(count):
-            row = await service.create_draft(
+            row = await file_draft(
                 session, ref, OFFICER, NOW, vehicle_inquiry_draft(case_number=f"（2026）鲁0202执{i + 1}号")
             )
             for kind in ALL_DOCUMENTS:
@@ -75,7 +74,7 @@ async def submit_through_service(url: str, ids: list[tuple[int, int]]) -> float:
     started = time.perf_counter()
     for ident, version in ids:
         async with sessions() as session:
-            await service.perform(session, ref, OFFICER, NOW, ident, Action.SUBMIT, version)
+            await act(session, ref, OFFICER, NOW, ident, Action.SUBMIT, version)
     elapsed = time.perf_counter() - started
     await engine.dispose()
     return len(ids) / elapsed

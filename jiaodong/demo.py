@@ -25,11 +25,12 @@ from delegation.core.states import Action
 from delegation.filing import documents as document_service
 from delegation.filing.documents import Upload
 from delegation.filing.messages import post_message
-from delegation.handling import service
-from delegation.handling.service import ActionInput, AssetResult, DraftInput
+from delegation.handling.commands import decode
+from delegation.handling.service import DraftInput, create_draft, perform
 from delegation.refdata.service import load_reference
 from delegation.store import repository
 from delegation.store.blobs import BlobStore, LocalBlobStore
+from delegation.store.context import Context
 from delegation.store.db import make_engine, make_sessionmaker
 
 DEMO_PASSWORD = "jiaodong-demo-2026"  # noqa: S105  (printed for a first run; demo only)
@@ -81,7 +82,7 @@ class Step:
     day: int
     by: str
     action: Action | None = None  # None with `message` or `upload`
-    data: ActionInput = field(default_factory=ActionInput)
+    values: dict[str, Any] = field(default_factory=dict)  # the action's command, for commands.decode
     message: str | None = None
     upload: str | None = None  # a document kind
 
@@ -104,17 +105,15 @@ def _sign(day: int = 1) -> Step:
 
 
 def _assign(day: int = 1, handler: str = "王法官") -> Step:
-    return Step(day, "clerk", Action.ASSIGN_HANDLER, ActionInput(handler=handler))
+    return Step(day, "clerk", Action.ASSIGN_HANDLER, {"handler": handler})
 
 
 def _results(day: int, *results: tuple[str, str]) -> Step:
-    return Step(day, "clerk", Action.RECORD_RESULT, ActionInput(results=tuple(AssetResult(a, o) for a, o in results)))
+    return Step(day, "clerk", Action.RECORD_RESULT, {"results": [{"asset": a, "outcome": o} for a, o in results]})
 
 
 def _complete(day: int) -> tuple[Step, Step]:
-    return Step(day, "clerk", upload="receipt"), Step(
-        day, "clerk", Action.COMPLETE, ActionInput(comment="已办结，回执已上传")
-    )
+    return Step(day, "clerk", upload="receipt"), Step(day, "clerk", Action.COMPLETE, {"comment": "已办结，回执已上传"})
 
 
 def _vehicle_note() -> dict[str, Any]:
@@ -168,7 +167,14 @@ def scenarios(today: date, first_unconfirmed: date) -> list[Scenario]:
             Y,
             "vehicle_seal",
             3,
-            (Step(1, "clerk", Action.RETURN_FOR_CORRECTION, ActionInput("缺少执行裁定书正本", "missing_documents")),),
+            (
+                Step(
+                    1,
+                    "clerk",
+                    Action.RETURN_FOR_CORRECTION,
+                    {"comment": "缺少执行裁定书正本", "reason_code": "missing_documents"},
+                ),
+            ),
             fields={"vehicles": [{"plate": "鲁F12345", "brand_model": "大众帕萨特"}], "period_months": 24},
         ),
         Scenario(
@@ -178,7 +184,12 @@ def scenarios(today: date, first_unconfirmed: date) -> list[Scenario]:
             "vehicle_inquiry",
             2,
             (
-                Step(1, "clerk", Action.RETURN_FOR_CORRECTION, ActionInput("被执行人身份信息不完整", "unclear_target")),
+                Step(
+                    1,
+                    "clerk",
+                    Action.RETURN_FOR_CORRECTION,
+                    {"comment": "被执行人身份信息不完整", "reason_code": "unclear_target"},
+                ),
                 Step(1, "officer", message="已补充被执行人身份证复印件，请查收"),
             ),
             fields=_vehicle_note(),
@@ -189,7 +200,14 @@ def scenarios(today: date, first_unconfirmed: date) -> list[Scenario]:
             W,
             "property_investigation",
             13,
-            (Step(1, "clerk", Action.RETURN_FOR_CORRECTION, ActionInput("调查事项不明确", "unclear_target")),),
+            (
+                Step(
+                    1,
+                    "clerk",
+                    Action.RETURN_FOR_CORRECTION,
+                    {"comment": "调查事项不明确", "reason_code": "unclear_target"},
+                ),
+            ),
             fields={"scope": "被执行人财产情况"},
         ),
         Scenario(
@@ -199,9 +217,14 @@ def scenarios(today: date, first_unconfirmed: date) -> list[Scenario]:
             "vehicle_inquiry",
             3,
             (
-                Step(1, "clerk", Action.RETURN_FOR_CORRECTION, ActionInput("协助执行通知书有误", "wrong_documents")),
+                Step(
+                    1,
+                    "clerk",
+                    Action.RETURN_FOR_CORRECTION,
+                    {"comment": "协助执行通知书有误", "reason_code": "wrong_documents"},
+                ),
                 Step(2, "officer", upload="correction"),
-                Step(2, "officer", Action.RESUBMIT, ActionInput("已更正协助执行通知书")),
+                Step(2, "officer", Action.RESUBMIT, {"comment": "已更正协助执行通知书"}),
             ),
             fields=_vehicle_note(),
         ),
@@ -212,7 +235,7 @@ def scenarios(today: date, first_unconfirmed: date) -> list[Scenario]:
             W,
             "vehicle_inquiry",
             2,
-            (Step(1, "clerk", Action.DECLINE, ActionInput("车辆登记地在寿光市，不属本院辖区")),),
+            (Step(1, "clerk", Action.DECLINE, {"comment": "车辆登记地在寿光市，不属本院辖区"}),),
             fields=_vehicle_note(),
         ),
         Scenario(
@@ -222,8 +245,8 @@ def scenarios(today: date, first_unconfirmed: date) -> list[Scenario]:
             "property_investigation",
             3,
             (
-                Step(1, "clerk", Action.DECLINE, ActionInput("被执行人住所地在福山区")),
-                Step(2, "center", Action.REDIRECT, ActionInput("改由福山区人民法院办理", new_court="鲁0611")),
+                Step(1, "clerk", Action.DECLINE, {"comment": "被执行人住所地在福山区"}),
+                Step(2, "center", Action.REDIRECT, {"comment": "改由福山区人民法院办理", "new_court": "鲁0611"}),
             ),
             fields={"scope": "被执行人在福山区的房产和车辆"},
         ),
@@ -279,7 +302,7 @@ def scenarios(today: date, first_unconfirmed: date) -> list[Scenario]:
             (
                 _sign(1),
                 _assign(1),
-                Step(6, "clerk", Action.REQUEST_EXTENSION, ActionInput("车管所系统升级，暂停办理", days=5)),
+                Step(6, "clerk", Action.REQUEST_EXTENSION, {"comment": "车管所系统升级，暂停办理", "days": 5}),
             ),
             fields={"vehicles": [{"plate": "鲁B67890", "brand_model": "丰田卡罗拉"}], "period_months": 24},
         ),
@@ -292,10 +315,10 @@ def scenarios(today: date, first_unconfirmed: date) -> list[Scenario]:
             (
                 _sign(1),
                 _assign(1),
-                Step(2, "clerk", Action.REQUEST_EXTENSION, ActionInput("需走访多个乡镇", days=10)),
-                Step(2, "center", Action.APPROVE_EXTENSION, ActionInput("同意延期10个工作日")),
-                Step(3, "clerk", Action.REQUEST_EXTENSION, ActionInput("当事人外出，需再次走访", days=10)),
-                Step(3, "center", Action.APPROVE_EXTENSION, ActionInput("同意再延期10个工作日")),
+                Step(2, "clerk", Action.REQUEST_EXTENSION, {"comment": "需走访多个乡镇", "days": 10}),
+                Step(2, "center", Action.APPROVE_EXTENSION, {"comment": "同意延期10个工作日"}),
+                Step(3, "clerk", Action.REQUEST_EXTENSION, {"comment": "当事人外出，需再次走访", "days": 10}),
+                Step(3, "center", Action.APPROVE_EXTENSION, {"comment": "同意再延期10个工作日"}),
             ),
             fields={"scope": "被执行人在日照各乡镇的财产"},
         ),
@@ -309,7 +332,7 @@ def scenarios(today: date, first_unconfirmed: date) -> list[Scenario]:
             (
                 _sign(1),
                 _assign(1, "执行局二队"),
-                Step(2, "clerk", Action.SCHEDULE, ActionInput("已与派出所协调", scheduled_date=provisional_day)),
+                Step(2, "clerk", Action.SCHEDULE, {"comment": "已与派出所协调", "scheduled_date": provisional_day}),
             ),
             fields={
                 "property_address": ADDRESSES[Q] + "3单元501室",
@@ -323,7 +346,7 @@ def scenarios(today: date, first_unconfirmed: date) -> list[Scenario]:
             H,
             "onsite_inspection",
             2,
-            (_sign(1), _assign(1, "执行局一队"), Step(2, "clerk", Action.SCHEDULE, ActionInput(scheduled_date=soon))),
+            (_sign(1), _assign(1, "执行局一队"), Step(2, "clerk", Action.SCHEDULE, {"scheduled_date": soon})),
             fields={
                 "site_address": ADDRESSES[H] + "厂房",
                 "subject": "查看被执行人厂房内设备",
@@ -376,7 +399,7 @@ def scenarios(today: date, first_unconfirmed: date) -> list[Scenario]:
                 _assign(1),
                 _results(3, ("张伟", "done")),
                 *_complete(4),
-                Step(6, "officer", Action.CONFIRM, ActionInput("确认送达")),
+                Step(6, "officer", Action.CONFIRM, {"comment": "确认送达"}),
             ),
             fields={"recipients": [{"name": "张伟", "address": ADDRESSES[Q]}], "documents": "执行裁定书一份"},
         ),
@@ -407,7 +430,7 @@ def scenarios(today: date, first_unconfirmed: date) -> list[Scenario]:
             W,
             "property_investigation",
             3,
-            (Step(1, "officer", Action.WITHDRAW, ActionInput("被执行人已自动履行")),),
+            (Step(1, "officer", Action.WITHDRAW, {"comment": "被执行人已自动履行"}),),
             fields={"scope": "被执行人财产情况"},
         ),
         Scenario(
@@ -421,7 +444,7 @@ def scenarios(today: date, first_unconfirmed: date) -> list[Scenario]:
                 _assign(1),
                 _results(2, ("鲁Y12345", "done")),
                 *_complete(3),
-                Step(4, "officer", Action.REQUEST_REWORK, ActionInput("未反馈车辆抵押登记情况，请补充")),
+                Step(4, "officer", Action.REQUEST_REWORK, {"comment": "未反馈车辆抵押登记情况，请补充"}),
             ),
             fields=_vehicle_note(),
         ),
@@ -481,7 +504,8 @@ async def _run_scenario(session: Any, ref: Reference, store: BlobStore, now: dat
         fields=s.fields,
         parties=_party(index, s.assisting),
     )
-    row = await service.create_draft(session, ref, officer, filed_at, draft, key)
+    ctx = Context(session, ref, officer, filed_at)
+    row, _replayed = await create_draft(ctx, draft, key)
     ident = row.id or 0
     matter = ref.policies.get(row.policy_version).matter(row.matter_type)
     for kind in matter.required_documents:
@@ -489,7 +513,7 @@ async def _run_scenario(session: Any, ref: Reference, store: BlobStore, now: dat
         await document_service.upload(session, ref, officer, filed_at, ident, item, store, len(DEMO_PDF))
     if not s.submit:
         return True
-    version = (await service.perform(session, ref, officer, filed_at, ident, Action.SUBMIT, row.version)).version
+    version = (await perform(ctx, ident, Action.SUBMIT, row.version)).version
     for step in s.steps:
         order += 1
         at = _at(ref, filed, step.day, order, now)
@@ -500,7 +524,8 @@ async def _run_scenario(session: Any, ref: Reference, store: BlobStore, now: dat
         elif step.message is not None:
             await post_message(session, ref, actor, at, ident, step.message)
         elif step.action is not None:
-            version = (await service.perform(session, ref, actor, at, ident, step.action, version, step.data)).version
+            command = decode(step.action, step.values)
+            version = (await perform(ctx.acting(actor, at), ident, step.action, version, command)).version
     return True
 
 

@@ -172,7 +172,7 @@ def outbox(
             for r in rows
         ]
 
-    async def work(session: AsyncSession, ref: Reference) -> Any:
+    async def work(session: AsyncSession, _ref: Reference) -> Any:
         now = datetime.now(UTC)
         return {
             "counts": await outbox_service.counts_by_status(session),
@@ -194,14 +194,14 @@ def requeue(
 
     if failed:
         only = Channel(channel) if channel else None
-        count = _with(lambda s, r: outbox_service.requeue_failed(s, datetime.now(UTC), only))
+        count = _with(lambda s, _r: outbox_service.requeue_failed(s, datetime.now(UTC), only))
         typer.echo(f"requeued {count} failed row(s)")
         return
     if not outbox_ids:
         raise typer.BadParameter("name the rows to requeue, or use --failed", param_hint="OUTBOX_IDS")
 
     def requeued(ident: int) -> bool:
-        return bool(_with(lambda s, r: outbox_service.requeue(s, ident, datetime.now(UTC))))
+        return bool(_with(lambda s, _r: outbox_service.requeue(s, ident, datetime.now(UTC))))
 
     missing = [i for i in outbox_ids if not requeued(i)]
     for ident in missing:

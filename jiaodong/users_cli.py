@@ -92,14 +92,14 @@ def user_add(
 @user_app.command("deactivate")
 def user_deactivate(username: Annotated[str, typer.Argument(help="The login name.")]) -> None:
     """Deactivate a user: logins, sessions and the user's API tokens stop working at once."""
-    user = _run(lambda session, ref, now: set_active(session, username, False, now))
+    user = _run(lambda session, _ref, now: set_active(session, username, False, now))
     typer.echo(f"user {user.username} deactivated; open sessions ended")
 
 
 @user_app.command("activate")
 def user_activate(username: Annotated[str, typer.Argument(help="The login name.")]) -> None:
     """Reactivate a deactivated user."""
-    user = _run(lambda session, ref, now: set_active(session, username, True, now))
+    user = _run(lambda session, _ref, now: set_active(session, username, True, now))
     typer.echo(f"user {user.username} active")
 
 
@@ -113,7 +113,7 @@ def user_reset_password(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
-    user = _run(lambda session, ref, now: reset_password(session, username, password, now))
+    user = _run(lambda session, _ref, now: reset_password(session, username, password, now))
     typer.echo(f"password of {user.username} reset; open sessions ended")
 
 
@@ -143,7 +143,7 @@ def token_list(
 ) -> None:
     """Tokens (never their secret): id, prefix, user, court, name, created, expiry, revoked."""
 
-    async def work(session, ref, now):  # type: ignore[no-untyped-def]
+    async def work(session, _ref, _now):  # type: ignore[no-untyped-def]
         return await auth_service.list_tokens(session, username)
 
     for row, owner in _run(work):
@@ -158,7 +158,7 @@ def token_list(
 def token_revoke(token_id: Annotated[int, typer.Argument(help="The id shown by `jiaodong token list`.")]) -> None:
     """Revoke a token at once; requests with it get 401 from then on."""
 
-    async def work(session, ref, now):  # type: ignore[no-untyped-def]
+    async def work(session, _ref, now):  # type: ignore[no-untyped-def]
         return await auth_service.revoke_token(session, token_id, now)
 
     row = _run(work)

@@ -22,7 +22,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from delegation.store.db import make_engine, make_sessionmaker
 
 PG_ADMIN_URL = os.environ.get("JIAODONG_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
-BACKENDS = ["sqlite", "postgresql"]
+# PostgreSQL runs are marked `pg`, so `-m "not pg"` (scripts/test --fast) keeps the SQLite half.
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
+
+# Folders whose every test is slow or end to end (markers: pyproject.toml [tool.pytest.ini_options]).
+_FOLDER_MARKS = {"e2e": ("e2e", "browser", "slow"), "flows": ("slow",)}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = Path(str(item.path)).parts
+        folder = parts[parts.index("tests") + 1] if "tests" in parts else ""
+        for name in _FOLDER_MARKS.get(folder, ()):
+            item.add_marker(name)
 
 
 async def _pg_admin(sql: str) -> None:

@@ -13,10 +13,9 @@ from delegation.core.access import Actor, UserRole
 from delegation.core.clocks import SHANGHAI
 from delegation.core.reference import Reference
 from delegation.core.states import Action
-from delegation.handling import service
 from delegation.handling.service import DraftInput
 from delegation.store.tables import DelegationRow, DocumentRow, UserRow
-from tests.support import ALL_DOCUMENTS, vehicle_inquiry_draft
+from tests.support import ALL_DOCUMENTS, act, file_draft, vehicle_inquiry_draft
 
 OFFICER = Actor("shinan-officer", "鲁0202", frozenset({UserRole.REQUESTING_OFFICER}))
 CLERK = Actor("zhifu-clerk", "鲁0602", frozenset({UserRole.ASSISTING_CLERK}))
@@ -55,7 +54,7 @@ async def filed(
 ) -> DelegationRow:
     """A submitted delegation (documents registered directly, without going through uploads)."""
     draft = draft or vehicle_inquiry_draft(case_number=f"（2026）鲁0202执{n}号")
-    row = await service.create_draft(session, ref, OFFICER, now, draft)
+    row = await file_draft(session, ref, OFFICER, now, draft)
     for kind in ALL_DOCUMENTS:
         session.add(
             DocumentRow(
@@ -72,7 +71,7 @@ async def filed(
             )
         )
     await session.commit()
-    return await service.perform(session, ref, OFFICER, now, row.id or 0, Action.SUBMIT, row.version)
+    return await act(session, ref, OFFICER, now, row.id or 0, Action.SUBMIT, row.version)
 
 
 async def count(session: AsyncSession, model: Any, *where: Any) -> int:

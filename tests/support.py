@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from delegation.handling.service import DraftInput
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from delegation.core.access import Actor
+from delegation.core.reference import Reference
+from delegation.core.states import Action
+from delegation.handling.commands import decode
+from delegation.handling.service import DraftInput, create_draft, perform
+from delegation.store.context import Context
+from delegation.store.tables import DelegationRow
 
 # Every kind a shipped matter may require (强制腾迁 also needs its 公告, 民诉法 第二百五十七条).
 ALL_DOCUMENTS = [
@@ -58,3 +67,30 @@ def eviction_draft(**overrides: Any) -> DraftInput:
     }
     values.update(overrides)
     return DraftInput(**values)
+
+
+# ---------------------------------------------------------------- the write path, as a test calls it
+
+
+def context(session: AsyncSession, ref: Reference, actor: Actor, now: datetime) -> Context:
+    return Context(session, ref, actor, now)
+
+
+async def act(
+    session: AsyncSession,
+    ref: Reference,
+    actor: Actor,
+    now: datetime,
+    delegation_id: int,
+    action: Action,
+    version: int,
+    **values: Any,
+) -> DelegationRow:
+    """perform(), its command decoded from keyword values as the API and the pages decode theirs."""
+    return await perform(context(session, ref, actor, now), delegation_id, action, version, decode(action, values))
+
+
+async def file_draft(
+    session: AsyncSession, ref: Reference, actor: Actor, now: datetime, data: DraftInput, key: str | None = None
+) -> DelegationRow:
+    return (await create_draft(context(session, ref, actor, now), data, key)).row

@@ -7,14 +7,13 @@ endpoint's real body model.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Response
 from pydantic import BaseModel
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import CurrentActor, ExpectedVersion, Now, Ref, Session, etag
+from api.conflicts import state_changed
+from api.deps import Ctx, ExpectedVersion, etag
 from api.schemas import (
     AssignHandlerIn,
     Comment,
@@ -30,12 +29,12 @@ from api.schemas import (
     ScheduleIn,
     delegation_out,
 )
-from delegation.core.access import Actor
-from delegation.core.reference import Reference
+from delegation.core.errors import Conflict, TransitionNotAllowed
 from delegation.core.states import Action
-from delegation.handling import actions as action_service
-from delegation.handling.service import ActionInput, AssetResult
+from delegation.handling.commands import decode
+from delegation.handling.service import perform
 from delegation.reading import delegations as query_service
+from delegation.store.context import Context
 
 router = APIRouter(prefix="/api/v1", tags=["actions"])
 
@@ -79,35 +78,15 @@ ACTION_ROUTES: tuple[ActionRoute, ...] = (
 )
 
 
-def to_input(body: BaseModel) -> ActionInput:
-    values = body.model_dump()
-    results = tuple(AssetResult(r["asset"], r["outcome"], r.get("note", "")) for r in values.get("results", ()))
-    return ActionInput(
-        comment=values.get("comment", ""),
-        reason_code=values.get("reason_code"),
-        handler=values.get("handler"),
-        scheduled_date=values.get("scheduled_date"),
-        results=results,
-        days=values.get("days"),
-        extension_id=values.get("extension_id"),
-        new_court=values.get("new_court"),
-    )
-
-
 def _endpoint(spec: ActionRoute):  # type: ignore[no-untyped-def]
-    async def run(
-        delegation_id: int,
-        body: BaseModel,
-        version: int,
-        response: Response,
-        session: AsyncSession,
-        ref: Reference,
-        actor: Actor,
-        now: datetime,
-    ) -> DelegationOut:
-        row = await action_service.act(session, ref, actor, now, delegation_id, spec.action, version, to_input(body))
+    async def run(delegation_id: int, body: BaseModel, version: int, response: Response, ctx: Context) -> DelegationOut:
+        command = decode(spec.action, body.model_dump())
+        try:
+            row = await perform(ctx, delegation_id, spec.action, version, command)
+        except (Conflict, TransitionNotAllowed) as exc:
+            raise await state_changed(ctx, delegation_id, exc) from exc
         response.headers["ETag"] = etag(row.version)
-        return delegation_out(await query_service.listed(session, ref, actor, now, row))
+        return delegation_out(await query_service.listed(ctx.session, ctx.ref, ctx.actor, ctx.now, row))
 
     model = spec.body
 
@@ -118,12 +97,9 @@ def _endpoint(spec: ActionRoute):  # type: ignore[no-untyped-def]
         body: Annotated[model, Body()],  # type: ignore[valid-type]
         version: ExpectedVersion,
         response: Response,
-        session: Session,
-        ref: Ref,
-        actor: CurrentActor,
-        now: Now,
+        ctx: Ctx,
     ) -> DelegationOut:
-        return await run(delegation_id, body, version, response, session, ref, actor, now)
+        return await run(delegation_id, body, version, response, ctx)
 
     endpoint.__name__ = spec.action.value
     return endpoint

@@ -8,7 +8,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Header, Path, Query, Request, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
 
-from api.deps import CurrentActor, ExpectedVersion, Now, Ref, RuntimeDep, Session, client_address, etag
+from api.conflicts import state_changed
+from api.deps import Ctx, CurrentActor, ExpectedVersion, Now, Ref, RuntimeDep, Session, client_address, etag
 from api.schemas import (
     CourtCode,
     DelegationDetailOut,
@@ -29,11 +30,12 @@ from api.schemas import (
     event_out,
     page_of,
 )
+from delegation.core.errors import Conflict
 from delegation.core.states import Status
 from delegation.filing import documents as document_service
 from delegation.filing import messages as message_service
 from delegation.filing import reveal as pii_service
-from delegation.handling import actions as action_service
+from delegation.handling import service
 from delegation.reading import delegations as query_service
 
 router = APIRouter(prefix="/api/v1", tags=["delegations"])
@@ -120,19 +122,16 @@ async def list_delegations(
 async def create_delegation(
     body: DraftIn,
     response: Response,
-    session: Session,
-    ref: Ref,
-    actor: CurrentActor,
-    now: Now,
+    ctx: Ctx,
     idempotency_key: IdempotencyKey = None,
 ) -> DelegationOut:
-    row, replayed = await action_service.create(session, ref, actor, now, body.to_domain(), idempotency_key)
+    row, replayed = await service.create_draft(ctx, body.to_domain(), idempotency_key)
     if replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/api/v1/delegations/{row.id}"
     response.headers["ETag"] = etag(row.version)
-    return delegation_out(await query_service.listed(session, ref, actor, now, row))
+    return delegation_out(await query_service.listed(ctx.session, ctx.ref, ctx.actor, ctx.now, row))
 
 
 @router.get(
@@ -160,14 +159,14 @@ async def update_draft(
     body: DraftIn,
     version: ExpectedVersion,
     response: Response,
-    session: Session,
-    ref: Ref,
-    actor: CurrentActor,
-    now: Now,
+    ctx: Ctx,
 ) -> DelegationOut:
-    row = await action_service.edit(session, ref, actor, now, delegation_id, version, body.to_domain())
+    try:
+        row = await service.update_draft(ctx, delegation_id, version, body.to_domain())
+    except Conflict as exc:
+        raise await state_changed(ctx, delegation_id, exc) from exc
     response.headers["ETag"] = etag(row.version)
-    return delegation_out(await query_service.listed(session, ref, actor, now, row))
+    return delegation_out(await query_service.listed(ctx.session, ctx.ref, ctx.actor, ctx.now, row))
 
 
 @router.get(

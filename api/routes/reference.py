@@ -93,7 +93,7 @@ def court_out(court: Court) -> CourtOut:
 @router.get("/courts", operation_id="list_courts", summary="Courts, by city", response_model=PageOut[CourtOut])
 async def list_courts(
     ref: Ref,
-    actor: CurrentActor,
+    _actor: CurrentActor,
     city: Annotated[Line | None, Query(max_length=10, description="e.g. 青岛")] = None,
     level: CourtLevel | None = None,
     include_retired: bool = False,
@@ -116,7 +116,7 @@ async def list_courts(
 )
 async def suggest_court(
     ref: Ref,
-    actor: CurrentActor,
+    _actor: CurrentActor,
     division_code: Annotated[str | None, Query(pattern=r"^\d{4,12}$", description="e.g. 370602")] = None,
     place: Annotated[Line | None, Query(max_length=200, description="e.g. 烟台市芝罘区南大街100号")] = None,
 ) -> SuggestionOut:
@@ -135,7 +135,9 @@ async def suggest_court(
 
 
 @router.get("/courts/{code}", operation_id="get_court", summary="One court by its code (old codes resolve too)")
-async def get_court(code: Annotated[str, Path(min_length=1, max_length=16)], ref: Ref, actor: CurrentActor) -> CourtOut:
+async def get_court(
+    code: Annotated[str, Path(min_length=1, max_length=16)], ref: Ref, _actor: CurrentActor
+) -> CourtOut:
     court = ref.registry.find(code)
     if court is None:
         raise NotFound(f"No court has the code {code!r}.", title_zh="法院代码不存在")
@@ -200,7 +202,7 @@ def matter_out(policy: PolicyVersion, matter: MatterType) -> MatterTypeOut:
 )
 async def list_matter_types(
     ref: Ref,
-    actor: CurrentActor,
+    _actor: CurrentActor,
     now: Now,
     policy_version: PolicyParam = None,
     cursor: Cursor = None,
@@ -214,7 +216,7 @@ async def list_matter_types(
 async def get_matter_type(
     code: Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$")],
     ref: Ref,
-    actor: CurrentActor,
+    _actor: CurrentActor,
     now: Now,
     policy_version: PolicyParam = None,
 ) -> MatterTypeOut:
@@ -228,7 +230,7 @@ async def get_matter_type(
 
 @router.get("/party-fields", operation_id="get_party_fields", summary="The fields every party of a matter has")
 async def get_party_fields(
-    ref: Ref, actor: CurrentActor, now: Now, policy_version: PolicyParam = None
+    ref: Ref, _actor: CurrentActor, now: Now, policy_version: PolicyParam = None
 ) -> PartyFieldsOut:
     policy = _policy(ref, policy_version, now)
     parties = policy.party_fields
@@ -246,7 +248,7 @@ async def get_party_fields(
     summary="The kinds of documents a delegation can carry",
     response_model=PageOut[DocumentKindOut],
 )
-async def list_document_kinds(actor: CurrentActor, cursor: Cursor = None, limit: Limit = 100) -> dict[str, Any]:
+async def list_document_kinds(_actor: CurrentActor, cursor: Cursor = None, limit: Limit = 100) -> dict[str, Any]:
     kinds = list(DOCUMENT_KINDS.values())
     return _paged(
         kinds, cursor, limit, lambda k: DocumentKindOut(code=k.code, label_zh=k.label_zh, label_en=k.label_en)
@@ -259,7 +261,7 @@ async def list_document_kinds(actor: CurrentActor, cursor: Cursor = None, limit:
     summary="Whether a day is a working day for the courts",
     tags=["calendar"],
 )
-async def get_calendar_day(day: CalendarDay, ref: Ref, actor: CurrentActor) -> WorkingDayOut:
+async def get_calendar_day(day: CalendarDay, ref: Ref, _actor: CurrentActor) -> WorkingDayOut:
     calendar = ref.calendar
     return WorkingDayOut(date=day, working_day=calendar.is_working_day(day), provisional=calendar.is_provisional(day))
 
@@ -272,7 +274,7 @@ async def get_calendar_day(day: CalendarDay, ref: Ref, actor: CurrentActor) -> W
 )
 async def get_due_date(
     ref: Ref,
-    actor: CurrentActor,
+    _actor: CurrentActor,
     trigger: Annotated[
         date,
         Query(
@@ -305,7 +307,7 @@ async def get_due_date(
     response_model=PageOut[YearStatusOut],
 )
 async def list_calendar_years(
-    ref: Ref, actor: CurrentActor, cursor: Cursor = None, limit: Limit = 100
+    ref: Ref, _actor: CurrentActor, cursor: Cursor = None, limit: Limit = 100
 ) -> dict[str, Any]:
     calendar = ref.calendar
     years = list(calendar.supported_years)
@@ -330,7 +332,7 @@ def policy_out(policy: PolicyVersion, in_force: str) -> PolicyVersionOut:
     response_model=PageOut[PolicyVersionOut],
 )
 async def list_policy_versions(
-    ref: Ref, actor: CurrentActor, now: Now, cursor: Cursor = None, limit: Limit = 100
+    ref: Ref, _actor: CurrentActor, now: Now, cursor: Cursor = None, limit: Limit = 100
 ) -> dict[str, Any]:
     current = ref.policies.in_force(now).version
     return _paged(ref.policies.versions, cursor, limit, lambda p: policy_out(p, current))
@@ -344,6 +346,6 @@ async def list_policy_versions(
     response_model_by_alias=True,
 )
 async def get_policy_version(
-    version: Annotated[str, Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$")], ref: Ref, actor: CurrentActor
+    version: Annotated[str, Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$")], ref: Ref, _actor: CurrentActor
 ) -> PolicyVersion:
     return ref.policies.get(version)

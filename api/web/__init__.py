@@ -98,7 +98,7 @@ def _wrap(app: FastAPI, kind: type[Exception] | int, page_handler: PageHandler) 
     app.add_exception_handler(kind, handler)
 
 
-async def _login_required(request: Request, exc: Exception) -> Response:
+async def _login_required(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LoginRequired)
     query = {"next": exc.next_url}
     if exc.expired:
@@ -119,7 +119,7 @@ async def _http(request: Request, exc: Exception) -> Response:
     return await error_page(request, exc.status_code, code)
 
 
-async def _invalid(request: Request, exc: Exception) -> Response:
+async def _invalid(request: Request, _exc: Exception) -> Response:
     return await error_page(request, 400, "validation_failed")
 
 

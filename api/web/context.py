@@ -33,6 +33,7 @@ from delegation.core.access import Actor, UserRole
 from delegation.core.errors import DomainError
 from delegation.core.reference import Reference
 from delegation.reading import dashboard as dashboard_service
+from delegation.store.context import Context
 
 LOGIN_CSRF_COOKIE = "jd_login_csrf"
 CSRF_FIELD = "csrf_token"
@@ -92,6 +93,11 @@ class WebContext:
     def actor(self) -> Actor:
         assert self.principal is not None, "page needs a signed-in user"
         return self.principal.actor
+
+    @property
+    def domain(self) -> Context:
+        """The service layer's Context of this request (session, reference data, user, now)."""
+        return Context(self.session, self.ref, self.actor, self.now)
 
     @property
     def h(self) -> Helpers:

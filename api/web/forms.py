@@ -1,5 +1,5 @@
 """Forms: inputs generated from the matter catalogue's field schema, and posted forms turned back into the
-service layer's inputs (DraftInput, ActionInput).
+service layer's inputs (DraftInput; plain action values for handling.commands.decode).
 
 Inputs are named by the path the service reports errors at (`case_number`, `fields.period_months`,
 `fields.properties[1].address`, `parties[0].id_number`), so an error lands next to its field without any
@@ -19,7 +19,7 @@ from starlette.datastructures import FormData, UploadFile
 from delegation.catalogue.fields import LIST_KIND
 from delegation.catalogue.policy import FieldSpec, MatterType, PartyPolicy
 from delegation.core.errors import FieldError
-from delegation.handling.service import ActionInput, AssetResult, DraftInput
+from delegation.handling.service import DraftInput
 
 _SEGMENT = re.compile(r"([a-z_][a-z0-9_]{0,63})((?:\[\d{1,3}\])*)")
 _INDEX = re.compile(r"\[(\d{1,3})\]")
@@ -205,7 +205,7 @@ def uploads(form: FormData, prefix: str = "document.") -> list[tuple[str, Upload
     return out
 
 
-# ---------------------------------------------------------------- action forms -> ActionInput
+# ---------------------------------------------------------------- action forms -> plain values for commands.decode
 
 
 def _int(value: object, field: str, errors: list[FieldError]) -> int | None:
@@ -228,32 +228,33 @@ def _date(value: object, field: str, errors: list[FieldError]) -> date | None:
         return None
 
 
-def action_from_form(form: FormData) -> tuple[ActionInput, list[FieldError], dict[str, Any]]:
-    """The action's input, problems with the form itself (not numbers, not dates), and the values to show."""
+def action_from_form(form: FormData) -> tuple[dict[str, Any], list[FieldError], dict[str, Any]]:
+    """The action's plain values (for commands.decode), problems with the form itself (not numbers, not
+    dates), and the values to show."""
     values = nest(form.multi_items())
     errors: list[FieldError] = []
     rows = values.get("results") if isinstance(values.get("results"), list) else []
     assert isinstance(rows, list)
-    results = tuple(
-        AssetResult(str(r.get("asset", "")), str(r.get("outcome", "")), str(r.get("note", "")))
+    results = [
+        {"asset": str(r.get("asset", "")), "outcome": str(r.get("outcome", "")), "note": str(r.get("note", ""))}
         for r in rows
         if isinstance(r, dict) and not _blank({k: v for k, v in r.items() if k != "outcome"})
-    )
+    ]
 
     def text(name: str) -> str | None:
         value = values.get(name)
         return value if isinstance(value, str) and value else None
 
-    data = ActionInput(
-        comment=text("comment") or "",
-        reason_code=text("reason_code"),
-        handler=text("handler"),
-        scheduled_date=_date(values.get("scheduled_date"), "scheduled_date", errors),
-        results=results,
-        days=_int(values.get("days"), "days", errors),
-        extension_id=_int(values.get("extension_id"), "extension_id", errors),
-        new_court=text("new_court"),
-    )
+    data = {
+        "comment": text("comment") or "",
+        "reason_code": text("reason_code"),
+        "handler": text("handler") or "",
+        "scheduled_date": _date(values.get("scheduled_date"), "scheduled_date", errors),
+        "results": results,
+        "days": _int(values.get("days"), "days", errors),
+        "extension_id": _int(values.get("extension_id"), "extension_id", errors),
+        "new_court": text("new_court") or "",
+    }
     return data, errors, values
 
 

@@ -25,7 +25,7 @@ from delegation.core.clocks import SHANGHAI, RunningClock, due_day_of, local_day
 from delegation.core.errors import FieldError
 from delegation.core.reference import Reference
 from delegation.filing import letters
-from delegation.handling.service import ClockView
+from delegation.reading.delegations import ClockView
 
 Day = date  # the types, for annotations in Helpers (whose methods are named date and datetime)
 Moment = datetime

@@ -26,12 +26,12 @@ from delegation.core.clocks import local_day
 from delegation.core.errors import FieldError
 from delegation.core.reference import Reference
 from delegation.core.states import Action, Status
-from delegation.handling.service import RECEIPT_KIND, ClockView
+from delegation.handling.rules import RECEIPT_KIND
 from delegation.notices import model as notice_model
 from delegation.notices import service as notice_service
 from delegation.reading import delegations as query_service
 from delegation.reading import worklists as worklist_service
-from delegation.reading.delegations import DetailView
+from delegation.reading.delegations import ClockView, DetailView
 from delegation.store.tables import AssetResultRow, DelegationRow, EventRow, ExtensionRow, NoticeRow
 
 CLOSED = (Status.CONFIRMED.value, Status.WITHDRAWN.value)

@@ -216,7 +216,7 @@ def _amount(value: object, c: Constraints) -> str:
 _DATE_RE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
 
 
-def _date(value: object, c: Constraints) -> str:
+def _date(value: object, _c: Constraints) -> str:
     if isinstance(value, date):
         if hasattr(value, "hour"):  # a datetime: which day it is depends on a time zone we do not know
             raise FieldProblem("应为日期，不含时间", "Must be a date without a time")
@@ -239,7 +239,7 @@ def _date(value: object, c: Constraints) -> str:
 _MOBILE_RE = re.compile(r"1[3-9]\d{9}")
 
 
-def _phone(value: object, c: Constraints) -> str:
+def _phone(value: object, _c: Constraints) -> str:
     """Mobile (11 digits, +86 allowed) or landline with area code (and optional extension)."""
     s = squeeze(_text_of(value, "电话号码", "a phone number")).lower()
     s, ext = [*re.split(r"转|ext|#", s, maxsplit=1), ""][:2]
@@ -310,7 +310,7 @@ def _mask_address(value: str) -> str:
     return f"{value[:keep]}****"
 
 
-def _bank_account(value: object, c: Constraints) -> str:
+def _bank_account(value: object, _c: Constraints) -> str:
     s = re.sub(r"[\s\-]", "", squeeze(_text_of(value, "账号", "an account number")))
     if not s.isdigit():
         raise FieldProblem("银行账号只能包含数字", "A bank account number contains digits only")
@@ -337,7 +337,7 @@ _NEW_CERT_RE = re.compile(
 _OLD_CERT_HINTS = ("房", "权", "证", "国用", "集用", "字")
 
 
-def _real_estate_cert(value: object, c: Constraints) -> str:
+def _real_estate_cert(value: object, _c: Constraints) -> str:
     s = squeeze(_text_of(value, "证书号", "a certificate number"))
     if "不动产" in s:
         m = _NEW_CERT_RE.fullmatch(s)
@@ -369,14 +369,14 @@ def _mask_real_estate_cert(value: str) -> str:
     return f"{value[: cut + 1]}****号" if cut > 0 else mask_generic(value)
 
 
-def _court_code(value: object, c: Constraints) -> str:
+def _court_code(value: object, _c: Constraints) -> str:
     code = normalize_court_code(_text_of(value, "法院代字", "a court code"))
     if code is None:
         raise FieldProblem("法院代字应为鲁、鲁NN或鲁NNNN", "A court code is 鲁, 鲁NN or 鲁NNNN")
     return code
 
 
-def _case_number(value: object, c: Constraints) -> str:
+def _case_number(value: object, _c: Constraints) -> str:
     try:
         return parse_case_number(value).canonical
     except ValidationFailed as e:
@@ -385,7 +385,7 @@ def _case_number(value: object, c: Constraints) -> str:
 
 
 def _wrap(fn: Callable[[object], str]) -> Normalizer:
-    return lambda value, c: fn(value)
+    return lambda value, _c: fn(value)
 
 
 def _mask_text(value: str) -> str:
@@ -393,7 +393,7 @@ def _mask_text(value: str) -> str:
     return f"{value[:1]}**" if value else "**"
 
 
-def _mask_all(value: str) -> str:
+def _mask_all(_value: str) -> str:
     return "****"
 
 

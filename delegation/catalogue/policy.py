@@ -11,16 +11,27 @@ import bisect
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time
-from decimal import Decimal
 from functools import cache, cached_property
 from importlib import resources
-from typing import Annotated, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from delegation.catalogue.fields import DOCUMENT_KINDS, FIELD_KINDS, KIND_CODES, LIST_KIND, Constraints
+from delegation.catalogue.fields import DOCUMENT_KINDS, LIST_KIND
+from delegation.catalogue.specs import (
+    Choice,
+    Code,
+    FieldSpec,
+    Label,
+    Model,
+    OneOf,
+    PartyPolicy,
+    PartyRole,
+    check_names,
+    policy_rule,
+)
 from delegation.catalogue.values import CourtLookup, mask_record, pii_paths, validate_parties_with, validate_record
 from delegation.core.errors import FieldError, NotFound, ValidationFailed
 
@@ -55,25 +66,8 @@ STAGES: tuple[StageName, ...] = ("sign_for", "correction", "plan", "execution", 
 Mechanism = Literal["matter_delegation", "onsite_assistance"]
 Unit = Literal["working", "calendar"]
 
-_SNAKE = r"^[a-z][a-z0-9_]{0,63}$"
-Code = Annotated[str, Field(pattern=_SNAKE)]
-Label = Annotated[str, Field(min_length=1, max_length=200)]
-OneOf = tuple[tuple[str, ...], ...]
 
-
-def _rule(zh: str, en: str) -> PydanticCustomError:
-    """A policy rule broken; carries both languages through pydantic to parse_policy's error mapping."""
-    return PydanticCustomError("policy_rule", "{en}", {"zh": zh, "en": en})
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-# ---- deadlines -------------------------------------------------------------------------------------------
-
-
-class StageBudget(_Model):
+class StageBudget(Model):
     """A stage's time budget: N working or calendar days, counted from the stage start or the agreed date."""
 
     days: int = Field(ge=1, le=365)
@@ -91,7 +85,7 @@ class StageDefault(StageBudget):
         return StageBudget(days=self.days, unit=self.unit, starts_from=self.starts_from)
 
 
-class StageDefaults(_Model):
+class StageDefaults(Model):
     sign_for: StageDefault
     correction: StageDefault
     plan: StageDefault
@@ -103,7 +97,7 @@ class StageDefaults(_Model):
         return result
 
 
-class RungPolicy(_Model):
+class RungPolicy(Model):
     """When reminders and escalations fire, in working days around the due day, and when they may be sent."""
 
     due_soon_days_before: int = Field(ge=0, le=30)
@@ -121,15 +115,15 @@ class RungPolicy(_Model):
     @model_validator(mode="after")
     def _ordered(self) -> RungPolicy:
         if self.escalate_days_after <= self.supervise_days_after:
-            raise _rule(
+            raise policy_rule(
                 "升级（escalate）应晚于督办（supervise）", "escalate_days_after must exceed supervise_days_after"
             )
         if self.reminder_window_start >= self.reminder_window_end:
-            raise _rule("提醒时段的开始应早于结束", "The reminder window must start before it ends")
+            raise policy_rule("提醒时段的开始应早于结束", "The reminder window must start before it ends")
         return self
 
 
-class ExtensionPolicy(_Model):
+class ExtensionPolicy(Model):
     """How far an assisting court may extend a stage (延期), and who approves."""
 
     stages: tuple[StageName, ...] = Field(min_length=1)
@@ -138,7 +132,7 @@ class ExtensionPolicy(_Model):
     approver: Literal["command_center", "regional"] = "command_center"
 
 
-class MatterGroup(_Model):
+class MatterGroup(Model):
     """A family of matters (查控, investigation, service, on-site) sharing default deadlines."""
 
     code: Code
@@ -147,104 +141,10 @@ class MatterGroup(_Model):
     sla: dict[StageName, StageBudget] = Field(default_factory=dict)
 
 
-# ---- fields ----------------------------------------------------------------------------------------------
-
-
-class Choice(_Model):
-    value: Code
-    label_zh: Label
-    label_en: Label
-
-
-class FieldSpec(_Model):
-    name: Code
-    label_zh: Label
-    label_en: Label
-    kind: str
-    required: bool = False
-    help_zh: str | None = None
-    help_en: str | None = None
-    choices: tuple[Choice, ...] | None = None
-    max_length: int | None = Field(None, ge=1, le=100_000)
-    min_value: Decimal | None = None
-    max_value: Decimal | None = None
-    pii: bool | None = None  # overrides the kind's default (e.g. the court's own account is not personal)
-    item_fields: tuple[FieldSpec, ...] | None = None
-    item_require_one_of: OneOf = ()
-    min_items: int | None = Field(None, ge=0)
-    max_items: int | None = Field(None, ge=1, le=1000)
-
-    @field_validator("kind")
-    @classmethod
-    def _known_kind(cls, kind: str) -> str:
-        if kind not in KIND_CODES:
-            known = ", ".join(sorted(KIND_CODES))
-            raise _rule(f"未知的字段类型“{kind}”，可用：{known}", f"Unknown field kind '{kind}'; known kinds: {known}")
-        return kind
-
-    @model_validator(mode="after")
-    def _consistent(self) -> FieldSpec:
-        k = self.kind
-        if (k == "choice" and not self.choices) or (k != "choice" and self.choices is not None):
-            raise _rule(
-                "choice类型的字段必须且只有它可以列出choices", "choices are required for, and only for, kind 'choice'"
-            )
-        if self.choices and len({c.value for c in self.choices}) != len(self.choices):
-            raise _rule(f"字段{self.name}的选项值重复", f"Duplicate choice values in field '{self.name}'")
-        numeric = k in ("integer", "decimal", "amount")
-        if not numeric and (self.min_value is not None or self.max_value is not None):
-            raise _rule("只有数值类字段可以设置min_value/max_value", "min_value/max_value apply to numeric kinds only")
-        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
-            raise _rule("min_value不能大于max_value", "min_value exceeds max_value")
-        if self.max_length is not None and k not in ("text", "long_text", "address"):
-            raise _rule("只有文本类字段可以设置max_length", "max_length applies to text, long_text and address only")
-        is_list = k == LIST_KIND
-        list_only = (self.item_fields, self.min_items, self.max_items)
-        if is_list and not self.item_fields:
-            raise _rule(f"列表字段{self.name}必须定义item_fields", f"List field '{self.name}' needs item_fields")
-        if not is_list and (any(x is not None for x in list_only) or self.item_require_one_of):
-            raise _rule("item_fields等设置只适用于list类型", "item_* and min/max_items apply to kind 'list' only")
-        if self.item_fields:
-            if any(f.kind == LIST_KIND for f in self.item_fields):
-                raise _rule("列表不能嵌套列表", "A list's items cannot contain another list")
-            _check_names(self.item_fields, self.item_require_one_of)
-        if self.min_items is not None and self.max_items is not None and self.min_items > self.max_items:
-            raise _rule("min_items不能大于max_items", "min_items exceeds max_items")
-        return self
-
-    @cached_property
-    def constraints(self) -> Constraints:
-        choices: dict[str, str] = {}
-        for c in self.choices or ():
-            choices[c.value] = c.value
-            choices[c.label_zh] = c.value  # clerks may submit the Chinese label
-        return Constraints(self.max_length, self.min_value, self.max_value, choices)
-
-    @property
-    def is_pii(self) -> bool:
-        if self.pii is not None:
-            return self.pii
-        return self.kind != LIST_KIND and FIELD_KINDS[self.kind].pii
-
-
-def _check_names(fields: Sequence[FieldSpec], one_of: OneOf) -> None:
-    names = [f.name for f in fields]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise _rule(f"字段名重复：{', '.join(dupes)}", f"Duplicate field names: {', '.join(dupes)}")
-    for group in one_of:
-        unknown = [n for n in group if n not in names]
-        if unknown or len(group) < 1:
-            raise _rule(
-                f"require_one_of引用了不存在的字段：{', '.join(unknown)}",
-                f"require_one_of names unknown fields: {', '.join(unknown)}",
-            )
-
-
 # ---- matters and parties ---------------------------------------------------------------------------------
 
 
-class MatterType(_Model):
+class MatterType(Model):
     code: Code
     name_zh: Label
     name_en: Label
@@ -262,21 +162,21 @@ class MatterType(_Model):
         unknown = [k for k in kinds if k not in DOCUMENT_KINDS]
         if unknown:
             known = ", ".join(DOCUMENT_KINDS)
-            raise _rule(
+            raise policy_rule(
                 f"未知的材料类型：{', '.join(unknown)}；可用：{known}",
                 f"Unknown document kinds: {', '.join(unknown)}; known: {known}",
             )
         if len(set(kinds)) != len(kinds):
-            raise _rule("材料类型重复", "Duplicate document kinds")
+            raise policy_rule("材料类型重复", "Duplicate document kinds")
         return kinds
 
     @model_validator(mode="after")
     def _consistent(self) -> MatterType:
-        _check_names(self.fields, self.require_one_of)
+        check_names(self.fields, self.require_one_of)
         if self.assets is not None:
             target = next((f for f in self.fields if f.name == self.assets), None)
             if target is None or target.kind != LIST_KIND:
-                raise _rule(
+                raise policy_rule(
                     f"assets应指向本事项的一个list字段，而“{self.assets}”不是",
                     f"assets must name a list field of this matter; '{self.assets}' is not one",
                 )
@@ -287,34 +187,10 @@ class MatterType(_Model):
         return {f.name: f for f in self.fields}
 
 
-class PartyRole(_Model):
-    code: Code
-    name_zh: Label
-    name_en: Label
-    min_count: int = Field(0, ge=0, le=10)
-
-
-class PartyPolicy(_Model):
-    """申请执行人 and 被执行人: the fields every matter carries for its parties."""
-
-    roles: tuple[PartyRole, ...] = Field(min_length=1)
-    fields: tuple[FieldSpec, ...]
-    require_one_of: OneOf = ()
-
-    @model_validator(mode="after")
-    def _consistent(self) -> PartyPolicy:
-        _check_names(self.fields, self.require_one_of)
-        if any(f.name == "role" for f in self.fields):
-            raise _rule("“role”是保留字段名", "'role' is reserved for the party's role")
-        if len({r.code for r in self.roles}) != len(self.roles):
-            raise _rule("当事人角色重复", "Duplicate party roles")
-        return self
-
-
 # ---- a policy version ------------------------------------------------------------------------------------
 
 
-class PolicyVersion(_Model):
+class PolicyVersion(Model):
     version: str = Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$")
     effective_from: date  # a calendar day in Asia/Shanghai
     note: str = ""

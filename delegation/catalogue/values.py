@@ -6,14 +6,11 @@ Split out of policy.py (which holds the data model); the public entry points are
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from delegation.catalogue.casenumber import CourtLookup
 from delegation.catalogue.fields import FIELD_KINDS, LIST_KIND, FieldProblem, mask_value
+from delegation.catalogue.specs import FieldSpec, PartyPolicy
 from delegation.core.errors import FieldError, ValidationFailed
-
-if TYPE_CHECKING:
-    from delegation.catalogue.policy import FieldSpec, PartyPolicy
 
 __all__ = ["CourtLookup", "mask_record", "pii_paths", "validate_parties_with", "validate_record"]
 

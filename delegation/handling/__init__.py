@@ -1,1 +1,2 @@
-"""The write path: one use case per action on a delegation."""
+"""The write path: commands (what each action takes), rules (pure per-action checks keyed by Action) and
+service (the one `perform`, drafts, documents), each use case one transaction on a Context."""

@@ -329,7 +329,6 @@ async def acknowledge_notice(
             notice_number=notice.number,
             to_court=notice.to_court,
             cc_court=notice.cc_court,
-            acknowledged_by=actor.username,
             at=now,
             seconds=seconds,
             reply=reply,

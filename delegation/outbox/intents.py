@@ -188,7 +188,6 @@ def acknowledgement_intent(
     notice_number: str | None,
     to_court: str,
     cc_court: str | None,
-    acknowledged_by: str,
     at: datetime,
     seconds: int,
     reply: str,

@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from delegation.catalogue.casenumber import parse_case_number
 from delegation.catalogue.fields import LIST_KIND
 from delegation.catalogue.policy import FieldSpec, mask_fields
+from delegation.core import clocks as clock_rules
 from delegation.core.access import (
     Actor,
     ListScope,
@@ -36,9 +37,9 @@ from delegation.core.clocks import RunningClock, running_clock
 from delegation.core.errors import FieldError, NotFound, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.core.states import TERMINAL, Action, Mechanism, Role, Status, allowed_actions
-from delegation.handling import service
 from delegation.store import repository
-from delegation.store.tables import AssetResultRow, ClockRow, DelegationRow, DocumentRow, EventRow
+from delegation.store.context import Context
+from delegation.store.tables import AssetResultRow, ClockRow, DelegationRow, DocumentRow, EventRow, clock_from_row
 
 T = TypeVar("T")
 MAX_PAGE = 100
@@ -194,11 +195,49 @@ class Listed:
 
 
 @dataclass(frozen=True)
+class ClockView:
+    """One clock on the detail page, with its derived values (clocks.derive) and days left."""
+
+    id: int
+    clock: clock_rules.Clock
+    due: clock_rules.Due | None
+    working_days_left: int | None
+    breached: bool
+    next_rung: str | None
+    next_rung_at: datetime | None
+
+    # What clocks.running reads (clocks.StoredClock).
+    @property
+    def stage(self) -> str:
+        return self.clock.stage.value
+
+    @property
+    def court_code(self) -> str:
+        return self.clock.court_code
+
+    @property
+    def closed_at(self) -> datetime | None:
+        return self.clock.closed_at
+
+    @property
+    def paused(self) -> bool:
+        return self.clock.is_paused
+
+    @property
+    def due_at(self) -> datetime | None:
+        return self.due.at if self.due else None
+
+    @property
+    def due_provisional(self) -> bool:
+        return bool(self.due and self.due.provisional)
+
+
+@dataclass(frozen=True)
 class DetailView:
     listed: Listed
     masked: Masked
     events: Sequence[EventRow]
-    clocks: list[service.ClockView]
+    clocks: list[ClockView]
     documents: Sequence[DocumentRow]
     extensions: Sequence[Any]
     results: Sequence[AssetResultRow]
@@ -358,21 +397,44 @@ async def listed(session: AsyncSession, ref: Reference, actor: Actor, now: datet
 
 
 async def detail(session: AsyncSession, ref: Reference, actor: Actor, now: datetime, delegation_id: int) -> DetailView:
-    # Held in a variable: the session's identity map is weak, and get_detail looks the row up again.
-    _row = await load_authorized(session, ref, actor, delegation_id, Operation.VIEW)
-    found = await service.get_detail(session, ref, actor, now, delegation_id)
+    row = await load_authorized(session, ref, actor, delegation_id, Operation.VIEW)
+    roles = roles_of(actor, row, ref)
+    views = await clock_views(session, ref, row, now)
     results = await session.exec(
         select(AssetResultRow).where(AssetResultRow.delegation_id == delegation_id).order_by(col(AssetResultRow.id))
     )
+    allowed = list(_allowed(Status(row.status), Mechanism(row.mechanism), roles))
     return DetailView(
-        listed=Listed(found.row, found.roles, found.allowed, running_clock(found.clocks, now, ref.calendar)),
-        masked=masked(ref, found.row),
-        events=found.events,
-        clocks=found.clocks,
-        documents=found.documents,
-        extensions=found.extensions,
+        listed=Listed(row, roles, allowed, running_clock(views, now, ref.calendar)),
+        masked=masked(ref, row),
+        events=await repository.events_of(session, delegation_id),
+        clocks=views,
+        documents=await repository.documents_of(session, delegation_id),
+        extensions=await repository.extensions_of(session, delegation_id),
         results=list(results),
     )
+
+
+async def clock_views(session: AsyncSession, ref: Reference, row: DelegationRow, now: datetime) -> list[ClockView]:
+    rung_policy = ref.rung_policy(ref.policies.get(row.policy_version))
+    views: list[ClockView] = []
+    for clock_row, stops, fired in await repository.clocks_of(session, row.id or 0):
+        clock = clock_from_row(clock_row, stops, fired)
+        derived = clock_rules.derive(clock, ref.calendar, rung_policy)
+        views.append(
+            ClockView(
+                id=clock_row.id or 0,
+                clock=clock,
+                due=derived.due,
+                working_days_left=(
+                    clock_rules.days_left(derived.due.day, now, ref.calendar) if clock.is_open and derived.due else None
+                ),
+                breached=clock_rules.is_breached(clock, now, ref.calendar),
+                next_rung=derived.next_rung.value if derived.next_rung else None,
+                next_rung_at=derived.next_rung_at,
+            )
+        )
+    return views
 
 
 async def timeline_page(
@@ -415,3 +477,10 @@ async def documents_page(
         stmt = stmt.where(col(DocumentRow.id) > after)
     rows = list(await session.exec(stmt.order_by(col(DocumentRow.id)).limit(limit + 1)))
     return _page(rows, limit, lambda r: r.id)
+
+
+async def current_state(ctx: Context, delegation_id: int) -> Listed | None:
+    """The delegation as it is now, after a refused change (its transaction rolled back): what a 409 shows."""
+    await ctx.session.rollback()
+    row = await ctx.session.get(DelegationRow, delegation_id, populate_existing=True)
+    return None if row is None else await listed(ctx.session, ctx.ref, ctx.actor, ctx.now, row)

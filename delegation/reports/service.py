@@ -18,7 +18,7 @@ from delegation.core.clocks import local_day
 from delegation.core.errors import FieldError, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.core.states import Stage
-from delegation.handling.service import RETURN_REASONS
+from delegation.handling.rules import RETURN_REASONS
 from delegation.reports import kpis
 from delegation.reports import model as reports
 from delegation.reports.digest import claim_job

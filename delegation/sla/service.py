@@ -31,10 +31,12 @@ from delegation.core.clocks import RUNG_ORDER, SHANGHAI, Rung
 from delegation.core.errors import Conflict, NotFound, TransitionNotAllowed, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.core.states import TERMINAL, Action, Stage
-from delegation.handling import service
+from delegation.handling.commands import Plain
+from delegation.handling.service import perform
 from delegation.notices import model as notices
 from delegation.notices.model import KIND_OF_RUNG, STAGE_LABEL, NoticeDraft, Subject
 from delegation.notices.service import store_notices
+from delegation.store.context import Context
 from delegation.store.rows import Event, clock_of, insert_events
 from delegation.store.sql import insert_ignoring, is_postgres, run, table
 from delegation.store.tables import ClockRow, ClockRungRow, ClockStopRow, DelegationRow, RecomputeRequestRow
@@ -231,16 +233,8 @@ async def _expire(session: AsyncSession, ref: Reference, now: datetime, d: _Due,
             await session.rollback()
             result.already_fired += 1
             return
-        await service.perform(
-            session,
-            ref,
-            Actor.system(),
-            now,
-            delegation_id,
-            Action.EXPIRE_CORRECTION,
-            d.row["version"],
-            service.ActionInput(comment=EXPIRY_COMMENT),
-        )
+        system = Context(session, ref, Actor.system(), now)
+        await perform(system, delegation_id, Action.EXPIRE_CORRECTION, d.row["version"], Plain(EXPIRY_COMMENT))
         result.withdrawn += 1
         result.fired[Rung.OVERDUE.value] = result.fired.get(Rung.OVERDUE.value, 0) + 1
         result.rungs_fired += 1

@@ -120,6 +120,14 @@ async def get_user(session: AsyncSession, username: str) -> UserRow | None:
     return (await session.exec(select(UserRow).where(UserRow.username == username))).first()
 
 
+async def create_fingerprint(session: AsyncSession, delegation_id: int) -> str | None:
+    """The request hash kept on a delegation's create event (None for drafts created without one)."""
+    stmt = select(EventRow.data).where(EventRow.delegation_id == delegation_id, EventRow.action == "create")
+    first = (await session.exec(stmt.order_by(col(EventRow.id)).limit(1))).first() or {}
+    value = first.get("fingerprint")
+    return value if isinstance(value, str) else None
+
+
 async def document_totals(session: AsyncSession, delegation_id: int) -> tuple[int, int]:
     """How many documents a delegation holds and their bytes in all."""
     stmt = select(func.count(), func.coalesce(func.sum(DocumentRow.size), 0)).where(

@@ -80,7 +80,7 @@ def test_operations_without_a_matter_depend_on_roles_only() -> None:
     assert authorize(actor("鲁0602", UserRole.REQUESTING_OFFICER), Operation.CREATE_DRAFT) is Verdict.ALLOW
     assert authorize(actor("鲁0602", UserRole.COMMAND_CENTER), Operation.READ_ACCESS_LOG) is Verdict.DENY
     assert authorize(actor("鲁0602", UserRole.ADMIN), Operation.READ_ACCESS_LOG) is Verdict.ALLOW
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs the delegation's parties"):
         authorize(actor("鲁0602", UserRole.ADMIN), Operation.VIEW)
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from api.app import create_app
 from api.schemas import SANE_INSTANT_PATTERN, DocumentKindCode, FieldKindCode, Outcome, ReturnReason, _sane_instant
 from delegation.catalogue.fields import DOCUMENT_KINDS, KIND_CODES
-from delegation.handling.service import RESULT_OUTCOMES, RETURN_REASONS
+from delegation.handling.rules import RESULT_OUTCOMES, RETURN_REASONS
 from delegation.reading import delegations as query_service
 from jiaodong.settings import Settings
 from tests.api.conftest import Api

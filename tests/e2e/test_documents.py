@@ -11,15 +11,14 @@ from sqlmodel import select
 from delegation.core.access import Actor, UserRole
 from delegation.core.states import Action
 from delegation.filing import documents as document_service
-from delegation.handling import service
-from delegation.handling.service import ActionInput, AssetResult
+from delegation.handling.commands import AssetResult
 from delegation.refdata.service import load_reference
 from delegation.store.blobs import LocalBlobStore
 from delegation.store.db import make_engine, make_sessionmaker
 from delegation.store.tables import AccessLogRow
 from tests.e2e.conftest import LiveServer, run_async
 from tests.e2e.support import Person
-from tests.support import vehicle_inquiry_draft
+from tests.support import act, file_draft, vehicle_inquiry_draft
 
 PDF = b"%PDF-1.4\n% scan\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 OFFICER = Actor("shinan-officer", "鲁0202", frozenset({UserRole.REQUESTING_OFFICER}), "shinan 承办人")
@@ -52,30 +51,24 @@ async def _sealed_with_results(server: LiveServer) -> int:
                 summary="查封被执行人名下不动产三处",
                 fields={"properties": FLATS, "period_months": 36, "note": "首封，期限三年"},
             )
-            row = await service.create_draft(session, ref, OFFICER, now, draft)
+            row = await file_draft(session, ref, OFFICER, now, draft)
             assert row.id is not None
             store = LocalBlobStore(server.data_dir)
             for kind in ("letter_of_delegation", "enforcement_ruling", "assistance_notice", "officer_credentials"):
                 item = document_service.Upload(kind, f"{kind}.pdf", PDF)
                 await document_service.upload(session, ref, OFFICER, now, row.id, item, store, 10_000_000)
-            row = await service.perform(session, ref, OFFICER, now, row.id, Action.SUBMIT, row.version)
-            row = await service.perform(session, ref, CLERK, now, row.id or 0, Action.SIGN_FOR, row.version)
-            row = await service.perform(
-                session, ref, CLERK, now, row.id or 0, Action.ASSIGN_HANDLER, row.version, ActionInput(handler="王法官")
-            )
+            row = await act(session, ref, OFFICER, now, row.id, Action.SUBMIT, row.version)
+            row = await act(session, ref, CLERK, now, row.id or 0, Action.SIGN_FOR, row.version)
+            row = await act(session, ref, CLERK, now, row.id or 0, Action.ASSIGN_HANDLER, row.version, handler="王法官")
             results = (
                 AssetResult(FLATS[0]["address"], "done", "已查封，首封，期限自2026年3月2日至2029年3月1日"),
                 AssetResult(FLATS[1]["address"], "done", "已查封，轮候"),
                 AssetResult(FLATS[2]["address"], "not_found", "登记机构无此不动产权证记录"),
             )
-            row = await service.perform(
-                session, ref, CLERK, now, row.id or 0, Action.RECORD_RESULT, row.version, ActionInput(results=results)
-            )
+            row = await act(session, ref, CLERK, now, row.id or 0, Action.RECORD_RESULT, row.version, results=results)
             receipt = document_service.Upload("receipt", "回执.pdf", PDF)
             await document_service.upload(session, ref, CLERK, now, row.id or 0, receipt, store, 10_000_000)
-            row = await service.perform(
-                session, ref, CLERK, now, row.id or 0, Action.COMPLETE, row.version, ActionInput(comment="两处已查封")
-            )
+            row = await act(session, ref, CLERK, now, row.id or 0, Action.COMPLETE, row.version, comment="两处已查封")
             return int(row.id or 0)
     finally:
         await engine.dispose()

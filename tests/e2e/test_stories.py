@@ -16,13 +16,12 @@ from typing import Any
 from delegation.core.access import Actor, UserRole
 from delegation.core.states import Action
 from delegation.filing import documents as document_service
-from delegation.handling import service
 from delegation.refdata.service import load_reference
 from delegation.store.blobs import LocalBlobStore
 from delegation.store.db import make_engine, make_sessionmaker
 from tests.e2e.conftest import LiveServer, run_async
 from tests.e2e.support import TABLET, Person
-from tests.support import PARTIES, eviction_draft
+from tests.support import PARTIES, act, eviction_draft, file_draft
 
 PDF = b"%PDF-1.4\n% scan\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
@@ -244,13 +243,13 @@ async def _file_overdue_matter(server: LiveServer) -> int:
             now = server.clock.now
             fields = {**eviction_draft().fields, "scheduled_date": "2026-03-27"}
             draft = eviction_draft(case_number="（2026）鲁0202执300号", fields=fields)
-            row = await service.create_draft(session, ref, officer, now, draft)
+            row = await file_draft(session, ref, officer, now, draft)
             assert row.id is not None
             store = LocalBlobStore(server.data_dir)
             for kind in ("letter_of_delegation", "enforcement_ruling", "officer_credentials", "announcement"):
                 item = document_service.Upload(kind, f"{kind}.pdf", PDF)
                 await document_service.upload(session, ref, officer, now, row.id, item, store, 10_000_000)
-            submitted = await service.perform(session, ref, officer, now, row.id, Action.SUBMIT, row.version)
+            submitted = await act(session, ref, officer, now, row.id, Action.SUBMIT, row.version)
             return int(submitted.id or 0)
     finally:
         await engine.dispose()

@@ -11,13 +11,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from courts.schedules import parse_schedule
 from delegation.core.states import Action
-from delegation.handling import service
 from delegation.refdata.service import load_reference, store_schedule
 from delegation.store.tables import ClockRow, EventRow, NoticeRow, OutboxRow
 from flows.deliver import deliver_notifications
 from flows.recompute import recompute_deadlines
 from flows.sla_watch import sla_watch
 from tests.sla_support import CLERK, add_users, at, filed
+from tests.support import act
 
 
 async def test_the_sla_watch_flow_fires_due_rungs_once(flow_env: Path, session: AsyncSession) -> None:
@@ -41,7 +41,7 @@ async def test_transitions_become_prefect_events_on_the_delegation_resource(
     await add_users(session)
     ref = await load_reference(session)
     row = await filed(session, ref, at("2026-03-02"))
-    await service.perform(session, ref, CLERK, at("2026-03-03"), row.id or 0, Action.SIGN_FOR, row.version)
+    await act(session, ref, CLERK, at("2026-03-03"), row.id or 0, Action.SIGN_FOR, row.version)
     report = await deliver_notifications(now=at("2026-03-03", "10:01"))
     assert report["expanded"] == 2 and report["sent"] == 2 and report["failed"] == 0
     events = list(await session.exec(select(OutboxRow).where(OutboxRow.channel == "prefect_event")))

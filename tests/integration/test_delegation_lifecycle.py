@@ -17,10 +17,12 @@ from delegation.core.errors import Conflict, NotFound, PermissionDenied, Transit
 from delegation.core.reference import Reference
 from delegation.core.states import Action, Status
 from delegation.handling import service
-from delegation.handling.service import ActionInput, AssetResult, DraftInput
+from delegation.handling.commands import AssetResult
+from delegation.handling.service import DraftInput
+from delegation.reading import delegations as query_service
 from delegation.refdata.service import load_reference
 from delegation.store.tables import ClockRow, DelegationRow, EventRow
-from tests.support import ALL_DOCUMENTS, eviction_draft, vehicle_inquiry_draft
+from tests.support import ALL_DOCUMENTS, act, eviction_draft, file_draft, vehicle_inquiry_draft
 
 OFFICER = Actor("shinan-officer", "鲁0202", frozenset({UserRole.REQUESTING_OFFICER}))
 CLERK = Actor("zhifu-clerk", "鲁0602", frozenset({UserRole.ASSISTING_CLERK}))
@@ -58,9 +60,9 @@ async def attach(
 
 
 async def filed(session: AsyncSession, ref: Reference, draft: DraftInput, now: datetime) -> DelegationRow:
-    row = await service.create_draft(session, ref, OFFICER, now, draft)
+    row = await file_draft(session, ref, OFFICER, now, draft)
     await attach(session, ref, OFFICER, row, ALL_DOCUMENTS, now)
-    return await service.perform(session, ref, OFFICER, now, row.id or 0, Action.SUBMIT, row.version)
+    return await act(session, ref, OFFICER, now, row.id or 0, Action.SUBMIT, row.version)
 
 
 async def events(session: AsyncSession, row: DelegationRow) -> list[EventRow]:
@@ -80,10 +82,10 @@ async def test_a_matter_delegation_runs_from_draft_to_confirmation(session: Asyn
     assert sign_for.due_at == at("2026-02-25", "00:00")  # 02-14 make-up workday, then the Spring Festival
     assert sign_for.next_rung == "due_soon" and sign_for.next_rung_at == at("2026-02-14", "08:30")
 
-    row = await service.perform(session, ref, CLERK, at("2026-02-24"), row.id or 0, Action.SIGN_FOR, row.version)
+    row = await act(session, ref, CLERK, at("2026-02-24"), row.id or 0, Action.SIGN_FOR, row.version)
     [execution] = await open_clocks(session, row)
     assert execution.stage == "execution" and execution.due_at == at("2026-03-05", "00:00")  # 7 wd, 02-28 a make-up day
-    row = await service.perform(
+    row = await act(
         session,
         ref,
         CLERK,
@@ -91,11 +93,11 @@ async def test_a_matter_delegation_runs_from_draft_to_confirmation(session: Asyn
         row.id or 0,
         Action.ASSIGN_HANDLER,
         row.version,
-        ActionInput(handler="王法官"),
+        **dict(handler="王法官"),
     )
     assert row.status == Status.IN_PROGRESS and row.handler == "王法官"
     results = (AssetResult("鲁B12345", "done", "已查询"), AssetResult("鲁B67890", "not_found"))
-    row = await service.perform(
+    row = await act(
         session,
         ref,
         CLERK,
@@ -103,16 +105,16 @@ async def test_a_matter_delegation_runs_from_draft_to_confirmation(session: Asyn
         row.id or 0,
         Action.RECORD_RESULT,
         row.version,
-        ActionInput(results=results),
+        **dict(results=results),
     )
     with pytest.raises(ValidationFailed) as missing_receipt:
-        await service.perform(session, ref, CLERK, at("2026-02-26"), row.id or 0, Action.COMPLETE, row.version)
+        await act(session, ref, CLERK, at("2026-02-26"), row.id or 0, Action.COMPLETE, row.version)
     assert missing_receipt.value.errors[0].field == "documents"
     await attach(session, ref, CLERK, row, ["receipt"], at("2026-02-26"))
-    row = await service.perform(session, ref, CLERK, at("2026-02-26"), row.id or 0, Action.COMPLETE, row.version)
+    row = await act(session, ref, CLERK, at("2026-02-26"), row.id or 0, Action.COMPLETE, row.version)
     [confirmation] = await open_clocks(session, row)
     assert confirmation.stage == "confirmation" and confirmation.court_code == "鲁0202"
-    row = await service.perform(session, ref, OFFICER, at("2026-02-27"), row.id or 0, Action.CONFIRM, row.version)
+    row = await act(session, ref, OFFICER, at("2026-02-27"), row.id or 0, Action.CONFIRM, row.version)
     assert row.status == Status.CONFIRMED
     assert await open_clocks(session, row) == []
     history = [(e.action, e.from_status, e.to_status) for e in await events(session, row) if e.kind == "transition"]
@@ -129,10 +131,10 @@ async def test_a_matter_delegation_runs_from_draft_to_confirmation(session: Asyn
 
 async def test_an_onsite_eviction_is_planned_scheduled_and_reported(session: AsyncSession, ref: Reference) -> None:
     row = await filed(session, ref, eviction_draft(), at("2026-03-02"))
-    row = await service.perform(session, ref, CLERK, at("2026-03-03"), row.id or 0, Action.SIGN_FOR, row.version)
+    row = await act(session, ref, CLERK, at("2026-03-03"), row.id or 0, Action.SIGN_FOR, row.version)
     [plan] = await open_clocks(session, row)
     assert plan.stage == "plan" and plan.due_at == at("2026-03-07", "00:00")  # 3 working days
-    row = await service.perform(
+    row = await act(
         session,
         ref,
         CLERK,
@@ -140,10 +142,10 @@ async def test_an_onsite_eviction_is_planned_scheduled_and_reported(session: Asy
         row.id or 0,
         Action.ASSIGN_HANDLER,
         row.version,
-        ActionInput(handler="李法官"),
+        **dict(handler="李法官"),
     )
     with pytest.raises(ValidationFailed):
-        await service.perform(
+        await act(
             session,
             ref,
             CLERK,
@@ -151,9 +153,9 @@ async def test_an_onsite_eviction_is_planned_scheduled_and_reported(session: Asy
             row.id or 0,
             Action.SCHEDULE,
             row.version,
-            ActionInput(scheduled_date=date(2026, 3, 1)),
+            **dict(scheduled_date=date(2026, 3, 1)),
         )
-    row = await service.perform(
+    row = await act(
         session,
         ref,
         CLERK,
@@ -161,20 +163,22 @@ async def test_an_onsite_eviction_is_planned_scheduled_and_reported(session: Asy
         row.id or 0,
         Action.SCHEDULE,
         row.version,
-        ActionInput(scheduled_date=date(2026, 3, 13)),
+        **dict(scheduled_date=date(2026, 3, 13)),
     )
     [execution] = await open_clocks(session, row)
     assert row.status == Status.SCHEDULED and execution.due_at == at("2026-03-18", "00:00")  # 2 wd after 03-13
-    with pytest.raises(TransitionNotAllowed) as wrong:
-        await service.perform(session, ref, CLERK, at("2026-03-13"), row.id or 0, Action.CONFIRM, row.version)
+    with pytest.raises(TransitionNotAllowed) as wrong:  # the clerk's own action, not in this state
+        await act(session, ref, CLERK, at("2026-03-13"), row.id or 0, Action.SIGN_FOR, row.version)
     assert "complete" in wrong.value.allowed
+    with pytest.raises(PermissionDenied):  # the requesting court's action: authorize() refuses it first
+        await act(session, ref, CLERK, at("2026-03-13"), row.id or 0, Action.CONFIRM, row.version)
 
 
 async def test_return_pauses_the_sign_for_clock_and_resubmission_resumes_it(
     session: AsyncSession, ref: Reference
 ) -> None:
     row = await filed(session, ref, vehicle_inquiry_draft(), at("2026-03-02"))
-    row = await service.perform(
+    row = await act(
         session,
         ref,
         CLERK,
@@ -182,12 +186,12 @@ async def test_return_pauses_the_sign_for_clock_and_resubmission_resumes_it(
         row.id or 0,
         Action.RETURN_FOR_CORRECTION,
         row.version,
-        ActionInput(reason_code="missing_documents", comment="缺少裁定书"),
+        **dict(reason_code="missing_documents", comment="缺少裁定书"),
     )
     clocks_now = {c.stage: c for c in (await open_clocks(session, row))}
     assert clocks_now["sign_for"].paused and clocks_now["sign_for"].due_at is None
     assert clocks_now["correction"].court_code == "鲁0202"
-    row = await service.perform(session, ref, OFFICER, at("2026-03-10"), row.id or 0, Action.RESUBMIT, row.version)
+    row = await act(session, ref, OFFICER, at("2026-03-10"), row.id or 0, Action.RESUBMIT, row.version)
     [sign_for] = await open_clocks(session, row)
     assert not sign_for.paused and sign_for.due_at == at("2026-03-12", "00:00")  # 1 day was used before the stop
 
@@ -195,7 +199,7 @@ async def test_return_pauses_the_sign_for_clock_and_resubmission_resumes_it(
 async def test_bad_input_is_refused_whole_and_nothing_is_written(session: AsyncSession, ref: Reference) -> None:
     draft = vehicle_inquiry_draft(case_number="（2025）鲁0602执1号", assisting_court="鲁0202")
     with pytest.raises(ValidationFailed) as caught:
-        await service.create_draft(session, ref, OFFICER, at("2026-03-02"), draft)
+        await file_draft(session, ref, OFFICER, at("2026-03-02"), draft)
     fields = {e.field for e in caught.value.errors}
     assert {"case_number", "assisting_court"} <= fields
     assert all(e.message_zh and e.message_en for e in caught.value.errors)
@@ -204,19 +208,19 @@ async def test_bad_input_is_refused_whole_and_nothing_is_written(session: AsyncS
 
 
 async def test_submit_needs_the_required_documents(session: AsyncSession, ref: Reference) -> None:
-    row = await service.create_draft(session, ref, OFFICER, at("2026-03-02"), vehicle_inquiry_draft())
+    row = await file_draft(session, ref, OFFICER, at("2026-03-02"), vehicle_inquiry_draft())
     with pytest.raises(ValidationFailed) as caught:
-        await service.perform(session, ref, OFFICER, at("2026-03-02"), row.id or 0, Action.SUBMIT, row.version)
+        await act(session, ref, OFFICER, at("2026-03-02"), row.id or 0, Action.SUBMIT, row.version)
     assert "委托函" in caught.value.errors[0].message_zh or "letter_of_delegation" in caught.value.errors[0].message_zh
-    fresh = await service.get_detail(session, ref, OFFICER, at("2026-03-02"), row.id or 0)
-    assert fresh.row.status == Status.DRAFT and fresh.clocks == []
+    fresh = await query_service.detail(session, ref, OFFICER, at("2026-03-02"), row.id or 0)
+    assert fresh.listed.row.status == Status.DRAFT and fresh.clocks == []
 
 
 async def test_a_stale_version_is_a_conflict(session: AsyncSession, ref: Reference) -> None:
     row = await filed(session, ref, vehicle_inquiry_draft(), at("2026-03-02"))
     stale = row.version - 1
     with pytest.raises(Conflict):
-        await service.perform(session, ref, CLERK, at("2026-03-02"), row.id or 0, Action.SIGN_FOR, stale)
+        await act(session, ref, CLERK, at("2026-03-02"), row.id or 0, Action.SIGN_FOR, stale)
 
 
 async def test_only_one_of_many_concurrent_sign_fors_wins(
@@ -229,7 +233,7 @@ async def test_only_one_of_many_concurrent_sign_fors_wins(
     async def sign() -> str:
         async with sessions() as session:
             try:
-                await service.perform(session, ref, CLERK, at("2026-03-03"), ident, Action.SIGN_FOR, version)
+                await act(session, ref, CLERK, at("2026-03-03"), ident, Action.SIGN_FOR, version)
                 return "ok"
             except (Conflict, TransitionNotAllowed):
                 return "conflict"
@@ -242,8 +246,8 @@ async def test_only_one_of_many_concurrent_sign_fors_wins(
 
 
 async def test_idempotency_key_returns_the_first_draft(session: AsyncSession, ref: Reference) -> None:
-    first = await service.create_draft(session, ref, OFFICER, at("2026-03-02"), vehicle_inquiry_draft(), "key-1")
-    again = await service.create_draft(session, ref, OFFICER, at("2026-03-02"), vehicle_inquiry_draft(), "key-1")
+    first = await file_draft(session, ref, OFFICER, at("2026-03-02"), vehicle_inquiry_draft(), "key-1")
+    again = await file_draft(session, ref, OFFICER, at("2026-03-02"), vehicle_inquiry_draft(), "key-1")
     assert again.id == first.id
     count = (await session.exec(select(func.count()).select_from(DelegationRow))).one()
     assert count == 1
@@ -253,16 +257,16 @@ async def test_foreign_courts_cannot_see_or_act(session: AsyncSession, ref: Refe
     row = await filed(session, ref, vehicle_inquiry_draft(), at("2026-03-02"))
     for stranger in (OTHER_CLERK, WEIFANG_CENTER):
         with pytest.raises(NotFound):
-            await service.get_detail(session, ref, stranger, at("2026-03-02"), row.id or 0)
+            await query_service.detail(session, ref, stranger, at("2026-03-02"), row.id or 0)
         with pytest.raises(NotFound):
-            await service.perform(session, ref, stranger, at("2026-03-02"), row.id or 0, Action.SIGN_FOR, row.version)
-    detail = await service.get_detail(session, ref, YANTAI_CENTER, at("2026-03-02"), row.id or 0)
-    assert Action.REDIRECT in detail.allowed and Action.SIGN_FOR not in detail.allowed
+            await act(session, ref, stranger, at("2026-03-02"), row.id or 0, Action.SIGN_FOR, row.version)
+    detail = await query_service.detail(session, ref, YANTAI_CENTER, at("2026-03-02"), row.id or 0)
+    assert Action.REDIRECT in detail.listed.allowed and Action.SIGN_FOR not in detail.listed.allowed
 
 
 async def test_decline_then_redirect_restarts_sign_for_at_the_new_court(session: AsyncSession, ref: Reference) -> None:
     row = await filed(session, ref, vehicle_inquiry_draft(), at("2026-03-02"))
-    row = await service.perform(
+    row = await act(
         session,
         ref,
         CLERK,
@@ -270,11 +274,11 @@ async def test_decline_then_redirect_restarts_sign_for_at_the_new_court(session:
         row.id or 0,
         Action.DECLINE,
         row.version,
-        ActionInput(comment="车辆登记地在福山区"),
+        **dict(comment="车辆登记地在福山区"),
     )
     assert await open_clocks(session, row) == []
     with pytest.raises(PermissionDenied):
-        await service.perform(
+        await act(
             session,
             ref,
             Actor("x", "鲁02", frozenset({UserRole.COMMAND_CENTER})),
@@ -282,9 +286,9 @@ async def test_decline_then_redirect_restarts_sign_for_at_the_new_court(session:
             row.id or 0,
             Action.REDIRECT,
             row.version,
-            ActionInput(new_court="鲁0611"),
+            **dict(new_court="鲁0611"),
         )
-    row = await service.perform(
+    row = await act(
         session,
         ref,
         YANTAI_CENTER,
@@ -292,7 +296,7 @@ async def test_decline_then_redirect_restarts_sign_for_at_the_new_court(session:
         row.id or 0,
         Action.REDIRECT,
         row.version,
-        ActionInput(new_court="鲁0611", comment="改由福山区法院办理"),
+        **dict(new_court="鲁0611", comment="改由福山区法院办理"),
     )
     [sign_for] = await open_clocks(session, row)
     assert row.assisting_court == "鲁0611" and sign_for.court_code == "鲁0611"
@@ -302,10 +306,10 @@ async def test_extension_is_asked_by_the_holder_and_decided_by_its_command_cente
     session: AsyncSession, ref: Reference
 ) -> None:
     row = await filed(session, ref, vehicle_inquiry_draft(), at("2026-03-02"))
-    row = await service.perform(session, ref, CLERK, at("2026-03-02"), row.id or 0, Action.SIGN_FOR, row.version)
+    row = await act(session, ref, CLERK, at("2026-03-02"), row.id or 0, Action.SIGN_FOR, row.version)
     [before] = await open_clocks(session, row)
     due_before = before.due_at
-    row = await service.perform(
+    row = await act(
         session,
         ref,
         CLERK,
@@ -313,10 +317,10 @@ async def test_extension_is_asked_by_the_holder_and_decided_by_its_command_cente
         row.id or 0,
         Action.REQUEST_EXTENSION,
         row.version,
-        ActionInput(days=5, comment="登记机关系统升级"),
+        **dict(days=5, comment="登记机关系统升级"),
     )
     with pytest.raises(PermissionDenied):
-        await service.perform(
+        await act(
             session,
             ref,
             WEIFANG_CENTER.__class__("qd", "鲁02", WEIFANG_CENTER.roles),
@@ -325,7 +329,7 @@ async def test_extension_is_asked_by_the_holder_and_decided_by_its_command_cente
             Action.APPROVE_EXTENSION,
             row.version,
         )
-    row = await service.perform(
+    row = await act(
         session,
         ref,
         YANTAI_CENTER,
@@ -333,7 +337,7 @@ async def test_extension_is_asked_by_the_holder_and_decided_by_its_command_cente
         row.id or 0,
         Action.APPROVE_EXTENSION,
         row.version,
-        ActionInput(days=3, comment="同意延期3日"),
+        **dict(days=3, comment="同意延期3日"),
     )
     [after] = await open_clocks(session, row)
     assert due_before == at("2026-03-12", "00:00") and after.due_at == at("2026-03-17", "00:00")
@@ -347,6 +351,6 @@ async def test_an_actor_playing_three_parts_is_recorded_whole(session: AsyncSess
         frozenset({UserRole.ASSISTING_CLERK, UserRole.COMMAND_CENTER, UserRole.REGIONAL_COORDINATOR}),
     )
     row = await filed(session, ref, vehicle_inquiry_draft(assisting_court="鲁06"), at("2026-03-02"))
-    row = await service.perform(session, ref, everything, at("2026-03-02"), row.id or 0, Action.SIGN_FOR, row.version)
+    row = await act(session, ref, everything, at("2026-03-02"), row.id or 0, Action.SIGN_FOR, row.version)
     [signed] = [e for e in await events(session, row) if e.action == "sign_for"]
     assert signed.actor_role == "assisting,command_center,regional"

@@ -23,7 +23,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.core.reference import Reference
 from delegation.core.states import Action
-from delegation.handling import service
 from delegation.outbox import service as outbox_service
 from delegation.outbox.model import Channel, Message, RetryPolicy, verify
 from delegation.refdata.service import load_reference
@@ -31,6 +30,7 @@ from delegation.sla import service as sla_service
 from delegation.store.tables import InboxRow, OutboxRow
 from flows.senders import Senders, SmtpConfig
 from tests.sla_support import ADMIN, CLERK, add_users, at, filed
+from tests.support import act
 
 SECRET = "court-system-shared-secret"
 NO_EVENTS = [c for c in Channel if c not in (Channel.FANOUT, Channel.PREFECT_EVENT)]
@@ -336,7 +336,7 @@ async def test_concurrent_deliverers_send_each_row_exactly_once(
 
 async def test_a_transition_lands_in_the_other_sides_inbox(session: AsyncSession, ref: Reference) -> None:
     row = await filed(session, ref, at("2026-03-02"))
-    await service.perform(session, ref, CLERK, at("2026-03-03"), row.id or 0, Action.SIGN_FOR, row.version)
+    await act(session, ref, CLERK, at("2026-03-03"), row.id or 0, Action.SIGN_FOR, row.version)
     fanouts = await _rows(session, "fanout")
     assert [f.payload["event"] for f in fanouts] == ["jiaodong.delegation.submit", "jiaodong.delegation.sign_for"]
 

@@ -14,14 +14,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.core.reference import Reference
 from delegation.core.states import Action
-from delegation.handling import service
-from delegation.handling.service import ActionInput
 from delegation.notices import service as notice_service
 from delegation.refdata.service import load_reference, store_policy
 from delegation.reports import service as report_service
 from delegation.sla import service as sla_service
 from delegation.store.tables import ClockRow, DelegationRow, DocumentRow, EventRow, JobRunRow
 from tests.sla_support import CLERK, YANTAI_CENTER, add_users, at, count, filed
+from tests.support import act
 
 
 @pytest.fixture
@@ -35,7 +34,7 @@ async def _act(
 ) -> DelegationRow:
     fresh = await session.get(DelegationRow, row.id)
     assert fresh is not None
-    return await service.perform(
+    return await act(
         session,
         ref,
         CLERK,
@@ -43,7 +42,7 @@ async def _act(
         row.id or 0,
         action,
         fresh.version,
-        ActionInput(**data),  # type: ignore[arg-type]
+        **data,
     )
 
 

@@ -11,14 +11,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.core.reference import Reference
 from delegation.core.states import Action, Status
-from delegation.handling import service
-from delegation.handling.service import ActionInput
 from delegation.outbox import service as outbox_service
 from delegation.outbox.model import RetryPolicy
+from delegation.reading import delegations as query_service
 from delegation.refdata.service import load_reference
 from delegation.sla import service as sla_service
 from delegation.store.tables import ClockRow, ClockRungRow, EventRow, InboxRow, NoticeRow, OutboxRow
 from tests.sla_support import CLERK, OFFICER, YANTAI_CENTER, add_users, at, count, filed
+from tests.support import act
 
 
 @pytest.fixture
@@ -160,7 +160,7 @@ async def test_an_unanswered_return_is_withdrawn_when_the_correction_period_ends
     session: AsyncSession, ref: Reference
 ) -> None:
     row = await filed(session, ref, at("2026-03-02"))
-    row = await service.perform(
+    row = await act(
         session,
         ref,
         CLERK,
@@ -168,7 +168,7 @@ async def test_an_unanswered_return_is_withdrawn_when_the_correction_period_ends
         row.id or 0,
         Action.RETURN_FOR_CORRECTION,
         row.version,
-        ActionInput(reason_code="missing_documents", comment="缺少执行裁定书"),
+        **dict(reason_code="missing_documents", comment="缺少执行裁定书"),
     )
     await sla_service.sweep(session, ref, at("2026-03-13", "08:30"))  # one working day left of ten
     [reminder] = await notices(session)
@@ -176,8 +176,8 @@ async def test_an_unanswered_return_is_withdrawn_when_the_correction_period_ends
     assert (await sla_service.sweep(session, ref, at("2026-03-16", "17:00"))).withdrawn == 0
     result = await sla_service.sweep(session, ref, at("2026-03-17", "08:30"))
     assert result.withdrawn == 1
-    detail = await service.get_detail(session, ref, OFFICER, at("2026-03-17", "09:00"), row.id or 0)
-    assert detail.row.status == Status.WITHDRAWN
+    detail = await query_service.detail(session, ref, OFFICER, at("2026-03-17", "09:00"), row.id or 0)
+    assert detail.listed.row.status == Status.WITHDRAWN
     assert all(not c.clock.is_open for c in detail.clocks)
     expiry = [e for e in detail.events if e.action == "expire_correction"]
     assert len(expiry) == 1 and expiry[0].actor == "system" and "第八条" in expiry[0].comment
@@ -187,10 +187,10 @@ async def test_an_unanswered_return_is_withdrawn_when_the_correction_period_ends
 
 async def test_an_approved_extension_moves_the_next_rung(session: AsyncSession, ref: Reference) -> None:
     row = await filed(session, ref, at("2026-03-02"))
-    row = await service.perform(session, ref, CLERK, at("2026-03-03"), row.id or 0, Action.SIGN_FOR, row.version)
+    row = await act(session, ref, CLERK, at("2026-03-03"), row.id or 0, Action.SIGN_FOR, row.version)
     [execution] = list(await session.exec(select(ClockRow).where(col(ClockRow.closed_at).is_(None))))
     assert execution.next_rung_at == at("2026-03-11", "08:30")  # 7 wd: due end of 03-12
-    row = await service.perform(
+    row = await act(
         session,
         ref,
         CLERK,
@@ -198,9 +198,9 @@ async def test_an_approved_extension_moves_the_next_rung(session: AsyncSession, 
         row.id or 0,
         Action.REQUEST_EXTENSION,
         row.version,
-        ActionInput(days=5, comment="需要现场核实"),
+        **dict(days=5, comment="需要现场核实"),
     )
-    row = await service.perform(
+    row = await act(
         session,
         ref,
         YANTAI_CENTER,
@@ -208,7 +208,7 @@ async def test_an_approved_extension_moves_the_next_rung(session: AsyncSession, 
         row.id or 0,
         Action.APPROVE_EXTENSION,
         row.version,
-        ActionInput(days=3, comment="同意延长3个工作日"),
+        **dict(days=3, comment="同意延长3个工作日"),
     )
     await session.refresh(execution)
     assert execution.extra_days == 3 and execution.next_rung_at == at("2026-03-16", "08:30")

@@ -1,7 +1,7 @@
 """A delegation's page and its small forms: each action of the state machine, documents, messages, the
 reveal of one personal-data value with a reason, and a command center's 催办/督办.
 
-Every form goes to the same use case the API calls (action_service, document_service, message_service,
+Every form goes to the same use case the API calls (handling.service.perform, document_service, message_service,
 pii_service, notice_service). A refused form comes back as the page with the errors next to the fields
 of that form and a message at the top; a success redirects back to the page (post/redirect/get).
 """
@@ -25,8 +25,9 @@ from delegation.core.states import Action, Status
 from delegation.filing import documents as document_service
 from delegation.filing import messages as message_service
 from delegation.filing import reveal as pii_service
-from delegation.handling import actions as action_service
-from delegation.handling.service import RECEIPT_KIND, RESULT_OUTCOMES, RETURN_REASONS
+from delegation.handling.commands import decode
+from delegation.handling.rules import RECEIPT_KIND, RESULT_OUTCOMES, RETURN_REASONS
+from delegation.handling.service import perform
 from delegation.notices import service as notice_service
 
 router = APIRouter(include_in_schema=False)
@@ -144,7 +145,7 @@ async def act(ctx: Page, delegation_id: DelegationId, action: Annotated[str, Pat
         receipt = form.get(f"document.{RECEIPT_KIND}")
         if chosen is Action.COMPLETE and isinstance(receipt, UploadFile) and receipt.filename:
             await _upload(ctx, delegation_id, RECEIPT_KIND, receipt)
-        await action_service.act(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, chosen, version, data)
+        await perform(ctx.domain, delegation_id, chosen, version, decode(chosen, data))
     except DomainError as exc:
         return await _refused(ctx, delegation_id, exc, state)
     return ctx.redirect(_back(form, delegation_id), ok=chosen.value)

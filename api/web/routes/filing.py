@@ -17,7 +17,7 @@ from delegation.catalogue.policy import MatterType
 from delegation.core.access import Operation, authorize, enforce
 from delegation.core.errors import FieldError, ValidationFailed
 from delegation.filing import documents as document_service
-from delegation.handling import actions as action_service
+from delegation.handling.service import create_draft
 
 router = APIRouter(include_in_schema=False)
 
@@ -138,9 +138,7 @@ async def file_delegation(ctx: Page) -> Response:
     errors: list[FieldError] = []
     files = await _checked_files(ctx, form, errors)
     try:
-        row, replayed = await action_service.create(
-            ctx.session, ctx.ref, ctx.actor, ctx.now, posted.draft, values["idempotency_key"] or None
-        )
+        row, replayed = await create_draft(ctx.domain, posted.draft, values["idempotency_key"] or None)
     except ValidationFailed as exc:
         return await _form_page(
             ctx, matter, values, status_code=422, errors=errors + exc.errors, files_lost=bool(files)

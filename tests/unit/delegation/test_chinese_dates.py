@@ -26,5 +26,5 @@ def test_dates_print_in_chinese_numerals_with_ling_for_zero(day: date, text: str
 
 def test_numbers_outside_a_date_are_refused() -> None:
     assert chinese_number(21) == "二十一"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a day or month number"):
         chinese_number(0)

@@ -185,11 +185,11 @@ def test_versions_chosen_by_effective_date_in_shanghai(policy: PolicyVersion, ra
 
 
 def test_a_book_refuses_ambiguous_versions(policy: PolicyVersion, raw: dict[str, Any]) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="same day"):
         PolicyBook([policy, parse(variant(raw, version="2025-01-01b"))])  # same effective day
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="duplicate policy versions"):
         PolicyBook([policy, parse(variant(raw, effective_from="2026-01-01"))])  # same version id
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one version"):
         PolicyBook([])
 
 

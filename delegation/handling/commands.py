@@ -1,0 +1,132 @@
+"""What each action takes from its user: one typed command per kind of action, and the one decoder from
+plain values (an API body, a web form, a demo scenario) to the command of an action. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from delegation.core.states import Action
+
+
+@dataclass(frozen=True)
+class Plain:
+    """An action that takes only a comment (required for some: decline, rework, withdraw once submitted)."""
+
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Return:
+    reason_code: str | None = None
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Redirect:
+    new_court: str = ""
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class AssignHandler:
+    handler: str = ""
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    scheduled_date: date | None = None
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class AssetResult:
+    asset: str
+    outcome: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    results: tuple[AssetResult, ...] = ()
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class RequestExtension:
+    days: int | None = None
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class DecideExtension:
+    """Approve (days: the working days granted, default all asked for) or refuse (comment: the reason)."""
+
+    extension_id: int | None = None
+    days: int | None = None
+    comment: str = ""
+
+
+Command = Plain | Return | Redirect | AssignHandler | Schedule | RecordResult | RequestExtension | DecideExtension
+
+COMMAND_OF: dict[Action, type[Command]] = {
+    Action.RETURN_FOR_CORRECTION: Return,
+    Action.REDIRECT: Redirect,
+    Action.ASSIGN_HANDLER: AssignHandler,
+    Action.SCHEDULE: Schedule,
+    Action.RECORD_RESULT: RecordResult,
+    Action.REQUEST_EXTENSION: RequestExtension,
+    Action.APPROVE_EXTENSION: DecideExtension,
+    Action.REFUSE_EXTENSION: DecideExtension,
+}
+
+
+def command_type(action: Action) -> type[Command]:
+    return COMMAND_OF.get(action, Plain)
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _optional_text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def decode(action: Action, values: Mapping[str, Any] | None = None) -> Command:
+    """The command of `action` from plain values (already parsed: ints, dates); what is missing stays
+    empty, for the action's rule to refuse with a message that names the field."""
+    v = values or {}
+    kind = command_type(action)
+    comment = _text(v.get("comment"))
+    if kind is Return:
+        return Return(_optional_text(v.get("reason_code")), comment)
+    if kind is Redirect:
+        return Redirect(_text(v.get("new_court")), comment)
+    if kind is AssignHandler:
+        return AssignHandler(_text(v.get("handler")), comment)
+    if kind is Schedule:
+        day = v.get("scheduled_date")
+        return Schedule(day if isinstance(day, date) else None, comment)
+    if kind is RecordResult:
+        rows = v.get("results") or ()
+        results = tuple(
+            r
+            if isinstance(r, AssetResult)
+            else AssetResult(_text(r.get("asset")), _text(r.get("outcome")), _text(r.get("note")))
+            for r in rows
+            if isinstance(r, AssetResult | Mapping)
+        )
+        return RecordResult(results, comment)
+    if kind is RequestExtension:
+        return RequestExtension(_int(v.get("days")), comment)
+    if kind is DecideExtension:
+        return DecideExtension(_int(v.get("extension_id")), _int(v.get("days")), comment)
+    return Plain(comment)

@@ -1,0 +1,335 @@
+"""The per-action rules of the write path: what each action checks beyond the transition table, and the
+changes it implies, as pure functions of the facts `perform` loaded (a table keyed by Action).
+
+A rule raises ValidationFailed / PermissionDenied before anything is written; it never reads the database:
+the facts it needs are declared in its entry and loaded once by `perform`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum, auto
+from typing import Any, TypeVar
+
+from delegation.catalogue.policy import PolicyVersion, missing_documents
+from delegation.core import clocks
+from delegation.core.access import Actor, command_center_covers
+from delegation.core.errors import FieldError, PermissionDenied, ValidationFailed
+from delegation.core.reference import Reference
+from delegation.core.states import Action, Stage, Status
+from delegation.handling import commands as c
+from delegation.store.tables import AssetResultRow, ClockRow, ClockStopRow, DelegationRow, DocumentRow, ExtensionRow
+
+RETURN_REASONS: dict[str, str] = {
+    "missing_documents": "法律文书不全",
+    "unclear_target": "执行标的不明确",
+    "wrong_documents": "文书内容有误",
+    "not_executable": "事项无法办理",
+    "other": "其他",
+}
+RESULT_OUTCOMES: dict[str, str] = {"done": "已办结", "partial": "部分办结", "not_found": "未查到", "failed": "未能办理"}
+RECEIPT_KIND = "receipt"  # 回执
+
+ClockRows = list[tuple[ClockRow, list[ClockStopRow], list[str]]]
+
+
+class Need(Enum):
+    """Facts a rule reads, loaded by perform only for the actions that need them."""
+
+    DOCUMENT_KINDS = auto()
+    DOCUMENTS = auto()
+    EXTENSIONS = auto()
+    CLOCKS = auto()
+
+
+@dataclass(frozen=True)
+class Facts:
+    ref: Reference
+    actor: Actor
+    now: datetime
+    row: DelegationRow
+    policy: PolicyVersion  # the delegation's own version
+    clocks: ClockRows = field(default_factory=list)
+    document_kinds: Sequence[str] = ()
+    documents: Sequence[DocumentRow] = ()
+    extensions: Sequence[ExtensionRow] = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A pending extension decided: the values perform writes on its row."""
+
+    extension: ExtensionRow
+    status: str
+    approved_days: int | None
+    decided_by: str
+    decided_at: datetime
+    reason: str | None
+
+
+@dataclass
+class Step:
+    """What one action changes, gathered before anything is written."""
+
+    columns: dict[str, Any] = field(default_factory=dict)
+    clock_court: dict[Stage, str] = field(default_factory=dict)  # overrides of the stage holder's court
+    anchor: date | None = None
+    extend_days: int = 0
+    decision: Decision | None = None
+    new_rows: list[AssetResultRow | ExtensionRow] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+T = TypeVar("T", bound=c.Command)
+
+
+def _as(command: c.Command, kind: type[T]) -> T:
+    if not isinstance(command, kind):
+        raise TypeError(f"expected {kind.__name__}, got {type(command).__name__}")
+    return command
+
+
+def _needs(condition: bool, field_name: str, zh: str, en: str) -> None:
+    if not condition:
+        raise ValidationFailed([FieldError(field_name, zh, en)])
+
+
+def _reason(command: c.Command, zh: str = "请写明理由") -> None:
+    _needs(bool(command.comment.strip()), "comment", zh, "A reason is required.")
+
+
+# ---------------------------------------------------------------- the rules
+
+
+def submit(f: Facts, _command: c.Command) -> Step:
+    step = resubmit(f, _command)
+    step.columns["submitted_at"] = f.now
+    return step
+
+
+def resubmit(f: Facts, _command: c.Command) -> Step:
+    missing = missing_documents(f.policy.matter(f.row.matter_type), list(f.document_kinds))
+    _needs(
+        not missing,
+        "documents",
+        "缺少必需的法律文书：" + "、".join(missing),
+        "Required documents missing: " + ", ".join(missing),
+    )
+    return Step()
+
+
+def return_for_correction(_f: Facts, command: c.Command) -> Step:
+    cmd = _as(command, c.Return)
+    _needs(
+        cmd.reason_code in RETURN_REASONS,
+        "reason_code",
+        "请选择退回原因",
+        f"reason_code must be one of {', '.join(RETURN_REASONS)}",
+    )
+    _needs(bool(cmd.comment.strip()), "comment", "请写明需要补正的内容", "Say what must be corrected.")
+    return Step(data={"reason_code": cmd.reason_code})
+
+
+def with_reason(_f: Facts, command: c.Command) -> Step:
+    _reason(command)
+    return Step()
+
+
+def withdraw(f: Facts, command: c.Command) -> Step:
+    if f.row.status != Status.DRAFT:
+        _reason(command)
+    return Step()
+
+
+def redirect(f: Facts, command: c.Command) -> Step:
+    cmd = _as(command, c.Redirect)
+    row = f.row
+    target = f.ref.registry.find(cmd.new_court)
+    _needs(target is not None and target.active, "new_court", "请选择有效的受托法院", "Choose an active court.")
+    assert target is not None
+    _needs(
+        target.code not in (row.requesting_court, row.assisting_court),
+        "new_court",
+        "新的受托法院不能是委托法院或原受托法院",
+        "The new court must differ from the requesting and the current assisting court.",
+    )
+    city_of = f.ref.city_of
+    if not command_center_covers(f.actor, row.assisting_court, city_of) and not command_center_covers(
+        f.actor, target.code, city_of
+    ):
+        raise PermissionDenied("A command center can only redirect matters of its own city.")
+    return Step(
+        columns={"assisting_court": target.code},
+        clock_court={Stage.SIGN_FOR: target.code},
+        data={"from_court": row.assisting_court, "to_court": target.code},
+    )
+
+
+def assign_handler(_f: Facts, command: c.Command) -> Step:
+    handler = _as(command, c.AssignHandler).handler.strip()
+    _needs(0 < len(handler) <= 100, "handler", "请填写承办人", "Name the handler.")
+    return Step(columns={"handler": handler}, data={"handler": handler})
+
+
+def schedule(f: Facts, command: c.Command) -> Step:
+    day = _as(command, c.Schedule).scheduled_date
+    _needs(
+        day is not None and day >= clocks.local_day(f.now),
+        "scheduled_date",
+        "执行日期不能早于今天",
+        "The on-site date cannot be in the past.",
+    )
+    return Step(columns={"scheduled_date": day}, anchor=day, data={"scheduled_date": str(day)})
+
+
+def record_result(f: Facts, command: c.Command) -> Step:
+    cmd = _as(command, c.RecordResult)
+    _needs(bool(cmd.results), "results", "请至少填写一项财产的办理结果", "Record at least one asset result.")
+    step = Step(data={"results": [r.__dict__ for r in cmd.results]})
+    for result in cmd.results:
+        _needs(
+            result.outcome in RESULT_OUTCOMES and bool(result.asset.strip()),
+            "results",
+            "每项结果须写明财产并选择办理结果",
+            f"Each result needs an asset and one of {list(RESULT_OUTCOMES)}",
+        )
+        step.new_rows.append(
+            AssetResultRow(
+                delegation_id=f.row.id or 0,
+                asset=result.asset.strip()[:200],
+                outcome=result.outcome,
+                note=result.note[:2000],
+                recorded_by=f.actor.username,
+                recorded_at=f.now,
+            )
+        )
+    return step
+
+
+def complete(f: Facts, _command: c.Command) -> Step:
+    _needs(
+        any(d.kind == RECEIPT_KIND and d.uploaded_court == f.row.assisting_court for d in f.documents),
+        "documents",
+        "办结前请上传回执",
+        "Upload the 回执 (receipt) before completing.",
+    )
+    return Step()
+
+
+def request_extension(f: Facts, command: c.Command) -> Step:
+    cmd = _as(command, c.RequestExtension)
+    running = clocks.running(clock_row for clock_row, _stops, _fired in f.clocks)
+    _needs(
+        running is not None and running.court_code == f.actor.court_code,
+        "days",
+        "只有当前办理期限所属的法院可以申请延期",
+        "Only the court holding the running clock can ask.",
+    )
+    assert running is not None and running.id is not None
+    limits = f.policy.extensions
+    _needs(
+        running.stage in limits.stages,
+        "days",
+        "该阶段不能申请延期",
+        f"Extensions are possible only for the stages {', '.join(limits.stages)}.",
+    )
+    _needs(
+        cmd.days is not None and 1 <= cmd.days <= limits.max_working_days_per_request,
+        "days",
+        f"延期天数应为1至{limits.max_working_days_per_request}个工作日",
+        f"days must be between 1 and {limits.max_working_days_per_request}",
+    )
+    _needs(bool(cmd.comment.strip()), "comment", "请写明延期理由", "A reason is required.")
+    _needs(
+        not any(e.status == "pending" for e in f.extensions),
+        "days",
+        "已有待审批的延期申请",
+        "An extension request is already pending.",
+    )
+    _needs(
+        sum(1 for e in f.extensions if e.clock_id == running.id) < limits.max_requests,
+        "days",
+        "该期限的延期申请次数已达上限",
+        "No more extension requests for this clock.",
+    )
+    assert f.actor.court_code is not None
+    extension = ExtensionRow(
+        delegation_id=f.row.id or 0,
+        clock_id=running.id,
+        requested_by=f.actor.username,
+        requested_court=f.actor.court_code,
+        days=cmd.days or 0,
+        reason=cmd.comment.strip(),
+        created_at=f.now,
+    )
+    return Step(new_rows=[extension], data={"days": cmd.days, "stage": running.stage})
+
+
+def decide_extension(f: Facts, command: c.Command, *, approve: bool) -> Step:
+    cmd = _as(command, c.DecideExtension)
+    pending = [e for e in f.extensions if e.status == "pending"]
+    extension = next((e for e in pending if cmd.extension_id in (None, e.id)), None)
+    _needs(extension is not None, "extension_id", "没有待审批的延期申请", "No pending extension request.")
+    assert extension is not None
+    if not command_center_covers(f.actor, extension.requested_court, f.ref.city_of):
+        raise PermissionDenied(
+            "Only the command center of the requesting court's city decides this extension.",
+            title_zh="只有申请法院所在市的执行指挥中心可以审批该延期",
+        )
+    reason = cmd.comment.strip() or None
+    if approve:
+        days = cmd.days if cmd.days is not None else extension.days
+        _needs(
+            1 <= days <= extension.days,
+            "days",
+            f"批准天数应为1至{extension.days}个工作日",
+            f"Approved days must be between 1 and {extension.days}.",
+        )
+        decision = Decision(extension, "approved", days, f.actor.username, f.now, reason)
+        return Step(extend_days=days, decision=decision, data={"extension_id": extension.id, "approved_days": days})
+    _needs(bool(cmd.comment.strip()), "comment", "请写明不予批准的理由", "A reason is required.")
+    decision = Decision(extension, "refused", extension.approved_days, f.actor.username, f.now, reason)
+    return Step(decision=decision, data={"extension_id": extension.id, "approved_days": extension.approved_days})
+
+
+def approve_extension(f: Facts, command: c.Command) -> Step:
+    return decide_extension(f, command, approve=True)
+
+
+def refuse_extension(f: Facts, command: c.Command) -> Step:
+    return decide_extension(f, command, approve=False)
+
+
+def nothing(_f: Facts, _command: c.Command) -> Step:
+    return Step()
+
+
+@dataclass(frozen=True)
+class Rule:
+    check: Callable[[Facts, c.Command], Step]
+    needs: frozenset[Need] = frozenset()
+
+
+RULES: dict[Action, Rule] = {
+    Action.SUBMIT: Rule(submit, frozenset({Need.DOCUMENT_KINDS})),
+    Action.RESUBMIT: Rule(resubmit, frozenset({Need.DOCUMENT_KINDS})),
+    Action.RETURN_FOR_CORRECTION: Rule(return_for_correction),
+    Action.DECLINE: Rule(with_reason),
+    Action.REQUEST_REWORK: Rule(with_reason),
+    Action.WITHDRAW: Rule(withdraw),
+    Action.REDIRECT: Rule(redirect),
+    Action.ASSIGN_HANDLER: Rule(assign_handler),
+    Action.SCHEDULE: Rule(schedule),
+    Action.RECORD_RESULT: Rule(record_result),
+    Action.COMPLETE: Rule(complete, frozenset({Need.DOCUMENTS})),
+    Action.REQUEST_EXTENSION: Rule(request_extension, frozenset({Need.CLOCKS, Need.EXTENSIONS})),
+    Action.APPROVE_EXTENSION: Rule(approve_extension, frozenset({Need.EXTENSIONS})),
+    Action.REFUSE_EXTENSION: Rule(refuse_extension, frozenset({Need.EXTENSIONS})),
+}
+
+
+def rule_of(action: Action) -> Rule:
+    """The action's rule; actions the transition table fully decides (sign for, confirm, ...) have none."""
+    return RULES.get(action, Rule(nothing))
