@@ -14,14 +14,12 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.store.db import make_engine, make_sessionmaker
+from tests.databases import create_pg_database, empty_all_tables, pg_admin
 
-PG_ADMIN_URL = os.environ.get("JIAODONG_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 # PostgreSQL runs are marked `pg`, so `-m "not pg"` (scripts/test --fast) keeps the SQLite half.
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
 
@@ -35,28 +33,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         folder = parts[parts.index("tests") + 1] if "tests" in parts else ""
         for name in _FOLDER_MARKS.get(folder, ()):
             item.add_marker(name)
-
-
-async def _pg_admin(sql: str) -> None:
-    engine = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(sql))
-    finally:
-        await engine.dispose()
-
-
-def _create_pg_database(name: str) -> str:
-    try:
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # no server, refused, auth: all mean "no PostgreSQL here"
-        message = f"PostgreSQL at {PG_ADMIN_URL} is not reachable ({type(exc).__name__}: {exc})"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message + "; under CI=true this is a failure", pytrace=False)
-        pytest.skip(
-            message + "; start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
-        )
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
 def _migrate(url: str) -> None:
@@ -75,29 +51,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         yield url
         return
     name = f"jd_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    url = _create_pg_database(name)
+    url = create_pg_database(name)
     try:
         _migrate(url)
         yield url
     finally:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _empty_all_tables(engine: AsyncEngine) -> None:
-    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
-    async with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                await connection.execute(text(f"DELETE FROM {table}"))
+        asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest_asyncio.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """An engine on the run's database, emptied before each test."""
     engine = make_engine(database_url)
-    await _empty_all_tables(engine)
+    await empty_all_tables(engine)
     try:
         yield engine
     finally:

@@ -7,7 +7,7 @@ import asyncio
 from sqlmodel import select
 
 from delegation.store.tables import EventRow
-from tests.api.conftest import Api
+from tests.api.actors import Api
 from tests.api.support import act, file_matter
 
 

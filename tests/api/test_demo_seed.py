@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from delegation.accounts import users as user_service
 from delegation.store.tables import ClockRow, DelegationRow
 from jiaodong import demo
-from tests.api.conftest import at, password_hash
+from tests.api.actors import at, password_hash
 
 
 async def test_seed_demo_files_thirty_delegations_in_varied_states_once(

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from delegation.filing.documents import sanitize_filename
 from delegation.store.tables import AccessLogRow
-from tests.api.conftest import Api
+from tests.api.actors import Api
 from tests.api.support import JPEG, PDF, PNG, draft_body, file_matter, ok, upload
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from delegation.store.tables import DelegationRow
-from tests.api.conftest import Api
+from tests.api.actors import Api
 from tests.api.support import draft_body, ok
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from delegation.store.tables import AccessLogRow, DocumentRow, EventRow
-from tests.api.conftest import FOREIGN, PASSWORD, Api
+from tests.api.actors import FOREIGN, PASSWORD, Api
 from tests.api.support import PDF, act, draft_body, file_matter, ok, upload
 
 REVEAL_REASON = "核对身份信息"

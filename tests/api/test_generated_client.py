@@ -24,7 +24,7 @@ import pytest
 
 from api.app import create_app
 from jiaodong.settings import Settings
-from tests.api.conftest import PASSWORD, Api
+from tests.api.actors import PASSWORD, Api
 from tests.api.support import PDF, draft_body
 from tests.support import ALL_DOCUMENTS
 

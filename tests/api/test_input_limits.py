@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.conftest import Api
+from tests.api.actors import Api
 from tests.api.support import PDF, act, draft_body, file_matter, ok, upload
 from tests.support import ALL_DOCUMENTS
 

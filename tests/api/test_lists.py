@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.conftest import Api
+from tests.api.actors import Api
 from tests.api.support import act, file_matter, ok
 from tests.support import PARTIES
 

@@ -16,7 +16,7 @@ from sqlalchemy import update
 from delegation.accounts import auth as auth_service
 from delegation.accounts.auth import LoginThrottle
 from delegation.store.tables import UserRow
-from tests.api.conftest import PASSWORD, Api
+from tests.api.actors import PASSWORD, Api
 
 LOGIN = "/api/v1/auth/login"
 

@@ -9,7 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
 from jiaodong.settings import Settings
-from tests.api.conftest import PASSWORD, Api
+from tests.api.actors import PASSWORD, Api
 from tests.api.support import file_matter, ok
 
 SERIES = {

@@ -18,7 +18,7 @@ from delegation.catalogue.fields import DOCUMENT_KINDS, KIND_CODES
 from delegation.handling.rules import RESULT_OUTCOMES, RETURN_REASONS
 from delegation.reading import delegations as query_service
 from jiaodong.settings import Settings
-from tests.api.conftest import Api
+from tests.api.actors import Api
 
 
 @pytest.fixture(scope="module")

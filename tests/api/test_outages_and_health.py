@@ -16,7 +16,7 @@ from sqlalchemy import text
 from api.app import create_app
 from api.health import migrations_head
 from jiaodong.settings import Settings
-from tests.api.conftest import Api
+from tests.api.actors import Api
 
 
 def _closed_port() -> int:

@@ -15,7 +15,7 @@ from delegation.outbox.model import Intent, webhook_document
 from delegation.store.tables import OutboxRow
 from flows.senders import webhook_request
 from jiaodong.logs import configure
-from tests.api.conftest import Api
+from tests.api.actors import Api
 from tests.api.support import file_matter
 
 

@@ -29,8 +29,9 @@ from delegation.accounts import users as user_service
 from delegation.refdata.service import load_reference
 from delegation.store.db import make_engine, make_sessionmaker
 from jiaodong import demo
-from tests.api.conftest import password_hash
-from tests.conftest import _create_pg_database, _migrate, _pg_admin
+from jiaodong.cli import upgrade_database
+from tests.api.actors import password_hash
+from tests.databases import create_pg_database, pg_admin
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 EXAMPLES = os.environ.get("JIAODONG_SCHEMATHESIS_EXAMPLES", "3")
@@ -40,12 +41,12 @@ OFFICER, CLERK = "shinan-officer", "zhifu-clerk"  # 市南 (Qingdao) requests, �
 @pytest.fixture
 def demo_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     name = f"jd_schemathesis_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    url = _create_pg_database(name)
+    url = create_pg_database(name)
     try:
-        _migrate(url)
+        upgrade_database(url)
         yield url
     finally:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _seed(url: str, data_dir: Path) -> dict[str, str]:

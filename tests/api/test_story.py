@@ -6,7 +6,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from delegation.store.tables import AccessLogRow, DelegationRow, EventRow
-from tests.api.conftest import PASSWORD, Api
+from tests.api.actors import PASSWORD, Api
 from tests.api.support import act, draft_body, file_matter, ok, upload
 from tests.support import ALL_DOCUMENTS
 

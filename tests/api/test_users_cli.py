@@ -14,8 +14,8 @@ from delegation.accounts.auth import NotAuthenticated
 from delegation.store.db import make_engine, make_sessionmaker
 from jiaodong.cli import app
 from jiaodong.settings import get_settings
-from tests.api.conftest import at, password_hash
-from tests.conftest import _empty_all_tables
+from tests.api.actors import at, password_hash
+from tests.databases import empty_all_tables
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def cli_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator
     async def empty() -> None:
         engine = make_engine(database_url)
         try:
-            await _empty_all_tables(engine)
+            await empty_all_tables(engine)
         finally:
             await engine.dispose()
 

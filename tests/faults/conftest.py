@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from delegation.store.db import make_engine, make_sessionmaker
-from tests.api.conftest import add_users, at
+from tests.api.actors import add_users, at
 
 ROOT = Path(__file__).resolve().parents[2]
 

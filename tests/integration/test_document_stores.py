@@ -32,7 +32,7 @@ from delegation.filing.integrity import verify_store
 from delegation.store.blobs import BlobStore
 from delegation.store.tables import AccessLogRow
 from jiaodong.settings import Settings
-from tests.api.conftest import Clock, add_users
+from tests.api.actors import Clock, add_users
 from tests.api.support import draft_body, ok
 
 BUCKET = "jiaodong-documents"

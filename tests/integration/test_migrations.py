@@ -20,7 +20,7 @@ from sqlmodel import SQLModel
 import delegation.store.tables  # noqa: F401  (registers every table on SQLModel.metadata)
 from delegation.store.db import make_engine
 from jiaodong.cli import alembic_config
-from tests.conftest import _create_pg_database, _pg_admin
+from tests.databases import create_pg_database, pg_admin
 
 # Objects only the migrations create, on purpose, with why.
 MIGRATION_ONLY = {
@@ -73,11 +73,11 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
         yield f"sqlite+aiosqlite:///{tmp_path / 'roundtrip.sqlite3'}"
         return
     name = f"jd_migrate_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    url = _create_pg_database(name)
+    url = create_pg_database(name)
     try:
         yield url
     finally:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def test_every_migration_downgrades_and_upgrades_again(fresh_url: str) -> None:

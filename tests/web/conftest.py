@@ -3,32 +3,6 @@ PostgreSQL databases; the same app, users, tokens and clock as the API tests."""
 
 from __future__ import annotations
 
-import re
+from tests.api.conftest import api
 
-import httpx
-
-from tests.api.conftest import PASSWORD, Api, api
-
-__all__ = ["PASSWORD", "Api", "api", "csrf_of", "login"]
-
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_of(html: str) -> str:
-    found = _CSRF.search(html)
-    assert found, "no CSRF token in the page"
-    return found.group(1)
-
-
-async def login(client: httpx.AsyncClient, username: str, next_url: str = "") -> str:
-    """Log in through the login form; returns the session's CSRF token (from the page the user lands on)."""
-    form = await client.get("/login")
-    assert form.status_code == 200
-    response = await client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": csrf_of(form.text), "next": next_url},
-    )
-    assert response.status_code == 303, response.text[:500]
-    landing = await client.get(response.headers["location"])
-    assert landing.status_code == 200, landing.text[:500]
-    return csrf_of(landing.text)
+__all__ = ["api"]

@@ -3,8 +3,8 @@ session's CSRF token; other courts' users and other roles are refused."""
 
 from __future__ import annotations
 
-from tests.api.conftest import PASSWORD, Api
-from tests.web.conftest import login
+from tests.api.actors import PASSWORD, Api
+from tests.web.support import login
 
 
 async def test_an_administrator_deactivates_and_reactivates_a_user_of_their_court(api: Api) -> None:

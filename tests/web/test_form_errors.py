@@ -9,8 +9,9 @@ import re
 from api.web import formerrors, forms
 from api.web.views import FormState
 from delegation.core.errors import FieldError
+from tests.api.actors import Api
 from tests.api.support import file_matter
-from tests.web.conftest import Api, csrf_of, login
+from tests.web.support import csrf_of, login
 
 _ID = re.compile(r'\sid="([^"]+)"')
 

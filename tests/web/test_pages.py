@@ -14,9 +14,10 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from delegation.store.tables import AccessLogRow, DelegationRow
+from tests.api.actors import Api
 from tests.api.support import PDF, act, file_matter, ok
 from tests.support import PARTIES
-from tests.web.conftest import Api, csrf_of, login
+from tests.web.support import csrf_of, login
 
 
 async def _page(client: Any, path: str, status: int = 200) -> str:
