@@ -15,18 +15,18 @@ import asyncio
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+import migrations
 from api.deps import Now
 from api.state import Runtime
 from delegation.store.availability import is_unavailable
 from delegation.store.health import outbox_backlog, schema_revision
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = migrations.PATH
 DATABASE_TIMEOUT_SECONDS = 1.0
 
 # The supervised flow runner's state (set by `jiaodong serve`): at least {"state": str, "alive": bool}.

@@ -10,6 +10,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
+import migrations
 from jiaodong import admin_cli, calendar_cli, documents_cli, i18n_cli, ops_cli, sla_cli, users_cli
 from jiaodong.cli_errors import run_guarded
 from jiaodong.settings import get_settings
@@ -48,7 +49,7 @@ def alembic_config(url: str | None = None):  # type: ignore[no-untyped-def]
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.set_main_option("script_location", str(migrations.PATH))
     config.set_main_option("sqlalchemy.url", url or get_settings().resolved_database_url)
     return config
 

@@ -23,8 +23,11 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from babel.support import Translations
 
-ROOT = Path(__file__).resolve().parents[2]
-TRANSLATIONS_DIR = ROOT / "translations"
+import translations as translations_package
+
+TRANSLATIONS_DIR = translations_package.PATH
+# Extraction (`jiaodong i18n update`) works on a checkout: the sources and babel.cfg next to the catalogues.
+ROOT = TRANSLATIONS_DIR.parent
 MAPPING_FILE = ROOT / "babel.cfg"
 DOMAIN = "messages"
 LOCALES: tuple[str, ...] = ("zh_CN", "en")

@@ -11,12 +11,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_time
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+import templates
 from api.web import labels
 from api.web.i18n import HTML_LANG, translations
 from delegation.catalogue.policy import FieldSpec
@@ -29,8 +29,7 @@ from delegation.reading.delegations import ClockView
 
 Day = date  # the types, for annotations in Helpers (whose methods are named date and datetime)
 Moment = datetime
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES_DIR = ROOT / "templates"
+TEMPLATES_DIR = templates.PATH
 
 
 @cache

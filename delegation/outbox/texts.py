@@ -7,21 +7,19 @@ templates are loaded, and the loaded templates are cached for the life of the pr
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "notifications"
+import templates
+
+TEMPLATE_DIR = templates.PATH / "notifications"  # package data: the same in a checkout and in a wheel
 
 
 @cache
 def _environment() -> Environment:
-    # The project folder's templates (an editable install or a checkout), else the working directory's
-    # (a worker whose deployment pull step moved into the checkout).
-    folders = [TEMPLATE_DIR, Path.cwd() / "templates" / "notifications"]
     return Environment(
-        loader=FileSystemLoader([str(f) for f in folders if f.is_dir()] or [str(TEMPLATE_DIR)]),
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=False,  # noqa: S701  (plain text, never HTML)
         undefined=StrictUndefined,
         trim_blocks=True,
