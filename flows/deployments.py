@@ -70,6 +70,13 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
         "After a holiday schedule or policy load (queued with it): recompute open clocks, record moved due times.",
         concurrency_limit=1,
     ),
+    DeploymentSpec(
+        "reconcile-statistics",
+        "flows.statistics.reconcile_statistics",
+        "30 1 * * *",
+        "01:30 nightly: recompute every matter's statistics facts (open breaches grow daily), rebuild the daily sums.",
+        concurrency_limit=1,
+    ),
 )
 
 

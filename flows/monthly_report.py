@@ -9,6 +9,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 
 from delegation.reports import service as report_service
 from flows import runtime
@@ -29,7 +30,10 @@ async def save_report(filename: str, data: bytes) -> str:
 async def monthly_report(now: datetime | None = None, month: str | None = None) -> dict[str, Any]:
     """`month` (YYYY-MM) makes the report of that month now, whatever the day."""
     at = runtime.moment(now)
+    run_name = flow_run.get_name() if flow_run.get_id() else None
     async with runtime.database() as (session, reference):
-        result = await report_service.monthly_report(session, reference, at, save_report, month=month)
+        result = await report_service.monthly_report(
+            session, reference, at, save_report, month=month, generated_by=f"flow run {run_name}" if run_name else None
+        )
     get_run_logger().info("monthly report: %s", result.path or result.reason)
     return asdict(result)

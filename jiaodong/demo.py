@@ -28,6 +28,7 @@ from delegation.filing.messages import post_message
 from delegation.handling.commands import decode
 from delegation.handling.service import DraftInput, create_draft, perform
 from delegation.refdata.service import load_reference
+from delegation.statistics import service as statistics_service
 from delegation.store import repository
 from delegation.store.blobs import BlobStore, LocalBlobStore
 from delegation.store.context import Context
@@ -561,6 +562,7 @@ async def seed(database_url: str, now: datetime | None = None, data_dir: Path | 
             for index, scenario in enumerate(scenarios(today, first_unconfirmed), start=1):
                 filed += await _run_scenario(session, ref, store, now, index, scenario)
             total = len(scenarios(today, first_unconfirmed))
+            await statistics_service.reconcile(session, ref, now)  # open breaches up to now, as the nightly flow
     finally:
         await engine.dispose()
     names = ", ".join(u[0] for u in demo_users())

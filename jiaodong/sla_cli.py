@@ -121,6 +121,14 @@ def report(month: Annotated[str, typer.Argument(help="YYYY-MM")], at: At = None)
     _print(asdict(_with(lambda s, r: report_service.monthly_report(s, r, _moment(at), save, month=month))))
 
 
+@sla_app.command("reconcile-stats")
+def reconcile_stats(at: At = None) -> None:
+    """Recompute every matter's statistics facts and rebuild the daily sums (what the nightly flow does)."""
+    from delegation.statistics import service as statistics_service
+
+    _print(asdict(_with(lambda s, r: statistics_service.reconcile(s, r, _moment(at)))))
+
+
 @sla_app.command("recompute")
 def recompute(
     reason: Annotated[str | None, typer.Option(help="Recompute every open clock now, for this reason.")] = None,

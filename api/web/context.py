@@ -36,6 +36,9 @@ from delegation.reading import dashboard as dashboard_service
 from delegation.store.context import Context
 
 LOGIN_CSRF_COOKIE = "jd_login_csrf"
+STATISTICS_ROLES = frozenset(
+    {UserRole.COMMAND_CENTER, UserRole.REGIONAL_COORDINATOR, UserRole.REQUESTING_OFFICER, UserRole.ASSISTING_CLERK}
+)
 CSRF_FIELD = "csrf_token"
 
 
@@ -129,6 +132,8 @@ class WebContext:
             items.append(NavItem("/work?view=all", self._("All matters"), path == "/work"))
         if UserRole.REQUESTING_OFFICER in actor.roles:
             items.append(NavItem("/delegations/new", self._("File a delegation"), path == "/delegations/new"))
+        if actor.roles & STATISTICS_ROLES:
+            items.append(NavItem("/stats", self._("Statistics"), path.startswith("/stats")))
         waiting = await dashboard_service.unacknowledged_count(self.session, actor)
         items.append(NavItem("/notices", self._("Notices"), path.startswith("/notices"), waiting))
         if UserRole.ADMIN in actor.roles:

@@ -198,3 +198,49 @@ PROBLEM: dict[str, str] = {
     "internal_error": N_("Something went wrong on our side; it has been logged. Please try again."),
     "unavailable": N_("The service is briefly unavailable; please try again in a few seconds."),
 }
+
+# The statistics page's figures: name and definition (delegation.statistics.model.KPIS says the same in Chinese).
+KPI: dict[str, str] = {
+    "sign_rate": N_("Signed for on time"),
+    "return_rate": N_("Return rate"),
+    "on_time_rate": N_("Completed on time"),
+    "mean_days": N_("Mean working days"),
+    "overdue": N_("Overdue matters"),
+    "overdue_days": N_("Working days overdue"),
+    "supervisions": N_("Supervision notices"),
+    "ack_hours": N_("Mean hours to acknowledge"),
+}
+KPI_DEFINITION: dict[str, str] = {
+    "sign_rate": N_(
+        "Sign-for answers (signed for, returned, declined) given within the sign-for period, of all answers given."
+    ),
+    "return_rate": N_("Matters returned for correction at least once, of the matters answered (per matter)."),
+    "on_time_rate": N_("Completions within the execution period (extensions and stops included), of all completions."),
+    "mean_days": N_("Working days from sign-for to completion of the matters completed, without stopped time."),
+    "overdue": N_("Matters whose period held by the court began to be overdue, once per matter and court."),
+    "overdue_days": N_(
+        "Working days of delay in the period, each charged to the court that held the matter then (through the "
+        "closing day; for a period still running, through yesterday)."
+    ),
+    "supervisions": N_("Supervision notices issued to the court."),
+    "ack_hours": N_("Mean hours from issue to acknowledgement of the supervision notices acknowledged."),
+}
+DRILL: dict[str, str] = {
+    "sign_answers": N_("Sign-for answers"),
+    "sign_on_time": N_("Sign-for answers on time"),
+    "sign_late": N_("Late sign-for answers"),
+    "answered": N_("Matters answered"),
+    "returned": N_("Matters returned for correction"),
+    "completed": N_("Matters completed"),
+    "completed_on_time": N_("Matters completed on time"),
+    "completed_late": N_("Matters completed late"),
+    "overdue": N_("Overdue matters"),
+    "delayed": N_("Matters with working days overdue"),
+    "supervised": N_("Matters supervised"),
+}
+PERIOD_KIND: dict[str, str] = {
+    "month": N_("Month"),
+    "quarter": N_("Quarter"),
+    "year": N_("Year"),
+    "range": N_("Date range"),
+}

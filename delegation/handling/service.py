@@ -36,6 +36,7 @@ from delegation.core.states import (
 from delegation.handling.commands import Command, decode
 from delegation.handling.rules import ClockRows, Decision, Facts, Need, Step, rule_of
 from delegation.outbox import service as outbox_service
+from delegation.statistics import service as statistics_service
 from delegation.store import repository, rows
 from delegation.store.context import Context
 from delegation.store.tables import ClockRow, ClockStopRow, DelegationRow, DocumentRow, clock_from_row
@@ -371,6 +372,7 @@ async def perform(
     )
     await rows.insert_events(session, [event])
     await outbox_service.enqueue_transition(session, ref, row, event, now)  # notifications commit with the change
+    await statistics_service.refresh(session, ref, [delegation_id], now)  # the matter's facts commit with it too
     await _commit(session)
     return row
 

@@ -25,6 +25,7 @@ from delegation.notices import model as notices
 from delegation.notices.model import NoticeDraft, NoticeKind, Subject
 from delegation.outbox.intents import acknowledgement_intent, notice_intent
 from delegation.outbox.service import enqueue, enqueue_many
+from delegation.statistics import service as statistics_service
 from delegation.store import repository, rows
 from delegation.store.sql import insert_for, run, table
 from delegation.store.tables import ClockRow, DelegationRow, NoticeCounterRow, NoticeRow, clock_from_row
@@ -227,6 +228,7 @@ async def issue_notice(
     )
     role = "regional" if UserRole.REGIONAL_COORDINATOR in actor.roles else "command_center"
     [notice_id] = await store_notices(session, ref, [d], actor_court=actor.court_code, actor_role=role)
+    await statistics_service.refresh(session, ref, [delegation_id], now)
     await session.commit()
     notice = await session.get(NoticeRow, notice_id)
     assert notice is not None
@@ -335,6 +337,8 @@ async def acknowledge_notice(
         ),
         now,
     )
+    await session.flush()
+    await statistics_service.refresh(session, ref, [row.id or 0], now)
     await session.commit()
     await session.refresh(notice)
     return notice

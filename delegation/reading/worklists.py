@@ -9,7 +9,7 @@ so that a count on the dashboard and the list behind it always agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -23,6 +23,7 @@ from delegation.core.reference import Reference
 from delegation.core.states import Side, Status
 from delegation.reading import delegations as query_service
 from delegation.reading.delegations import DelegationQuery, Listed
+from delegation.store.statistics import DrillFilter, drill_ids
 from delegation.store.tables import ClockRow, DelegationRow, UserRow
 
 # Which court holds the ball while a delegation is in an open status (declined: the assisting court said
@@ -69,6 +70,7 @@ class WorkQuery:
     lateness: str | None = None  # overdue | due_soon (the holder's running clock)
     soon_until: datetime | None = None  # the end of "due soon", given by the caller with `now`
     filters: DelegationQuery = field(default_factory=DelegationQuery)
+    facts: DrillFilter | None = None  # the matters behind a statistics figure
     sort: str = "newest"
     page: int = 1
     per_page: int = 25
@@ -168,6 +170,8 @@ def conditions_of(ref: Reference, actor: Actor, now: datetime, q: WorkQuery) -> 
         conditions.append(holder_condition(q.holders, q.filters.statuses))
     if q.lateness is not None:
         conditions.append(running_clock_condition(now, q.lateness, q.soon_until, q.holders))
+    if q.facts is not None:
+        conditions.append(col(DelegationRow.id).in_(drill_ids(q.facts)))
     return conditions
 
 
@@ -200,6 +204,28 @@ async def work_list(session: AsyncSession, ref: Reference, actor: Actor, now: da
     clocks = await query_service.running_clocks(session, ref, [r.id for r in rows if r.id is not None], now)
     items = [query_service.summarize(ref, actor, r, clocks.get(r.id or 0)) for r in rows]
     return WorkPage(items, total, page, per_page)
+
+
+async def iter_work(
+    session: AsyncSession, ref: Reference, actor: Actor, now: datetime, q: WorkQuery, batch: int = 1000
+) -> AsyncIterator[list[Listed]]:
+    """Every matter of a work list (no pages), newest first, in keyset batches: for exports of any size."""
+    enforce(authorize(actor, Operation.LIST_DELEGATIONS), "Delegations", Operation.LIST_DELEGATIONS)
+    _check(q)
+    where = and_(true(), *conditions_of(ref, actor, now, q))
+    d = DelegationRow
+    last: int | None = None
+    while True:
+        stmt = select(d).where(where)
+        if last is not None:
+            stmt = stmt.where(col(d.id) < last)
+        rows = list((await session.exec(stmt.order_by(col(d.id).desc()).limit(batch))).all())
+        if not rows:
+            return
+        clocks = await query_service.running_clocks(session, ref, [r.id for r in rows if r.id is not None], now)
+        yield [query_service.summarize(ref, actor, r, clocks.get(r.id or 0)) for r in rows]
+        last = rows[-1].id
+        session.expunge_all()  # flat memory: the batch is written out before the next is read
 
 
 async def waiting_counts(session: AsyncSession, actor: Actor) -> dict[str, int]:

@@ -266,7 +266,12 @@ async def build_report(
 
 
 async def monthly_report(
-    session: AsyncSession, ref: Reference, now: datetime, save: Save, month: str | None = None
+    session: AsyncSession,
+    ref: Reference,
+    now: datetime,
+    save: Save,
+    month: str | None = None,
+    generated_by: str | None = None,
 ) -> ReportResult:
     """On the first working day of a month, the report of the month before (or of `month`, on demand)."""
     today = local_day(now)
@@ -294,6 +299,10 @@ async def monthly_report(
                 .where(JOB.c.job == JOB_NAME, JOB.c.period == period)
                 .values(ran_at=now, path=path, summary=summary),
             )
+        await run(  # who made it: the flow run, or the user who made it again
+            session,
+            JOB.update().where(JOB.c.job == JOB_NAME, JOB.c.period == period).values(generated_by=generated_by),
+        )
         await session.commit()
     except IntegrityError:
         await session.rollback()

@@ -36,6 +36,7 @@ from delegation.handling.service import perform
 from delegation.notices import model as notices
 from delegation.notices.model import KIND_OF_RUNG, STAGE_LABEL, NoticeDraft, Subject
 from delegation.notices.service import store_notices
+from delegation.statistics import service as statistics_service
 from delegation.store.context import Context
 from delegation.store.rows import Event, clock_of, insert_events
 from delegation.store.sql import insert_ignoring, is_postgres, run, table
@@ -220,6 +221,8 @@ async def _process_batch(
         result.rungs_fired += len(mine)
     await store_notices(session, ref, drafts)
     await _move_clocks(session, moves)
+    touched = sorted({d.row["delegation_id"] for d in decided if any((d.row["id"], r.value) in won for r in d.rungs)})
+    await statistics_service.refresh(session, ref, touched, now)  # a breach began or a 督办 went out
     result.notices += len(drafts)
     return [d for d in decided if d.expire]
 

@@ -31,6 +31,11 @@ NOT_PAGES = {
     "/lang/{locale}": "sets the language cookie and redirects back",
     "/web/check/case-number": "JSON for the filing form's script",
     "/metrics": "Prometheus metrics for monitoring",
+    "/work/export.{fmt}": "a work list as .xlsx or CSV (checked by the statistics story and tests/web)",
+    "/notices/export.{fmt}": "the notices as .xlsx or CSV",
+    "/stats/export.{fmt}": "a statistics table as .xlsx or CSV",
+    "/stats/reports/{month}.xlsx": "a monthly report's workbook",
+    "/wall/data.json": "JSON the wall screen's script polls every minute",
 }
 LANGUAGES = {"zh_CN", "en"}
 

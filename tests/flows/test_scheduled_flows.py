@@ -9,10 +9,11 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.refdata.service import load_reference
-from delegation.store.tables import InboxRow, JobRunRow
+from delegation.store.tables import InboxRow, JobRunRow, StatFactRow
 from flows.deployments import DEPLOYMENTS, TIMEZONE, abuild_deployments, flow_of
 from flows.digest import daily_digest
 from flows.monthly_report import monthly_report
+from flows.statistics import reconcile_statistics
 from tests.sla_support import add_users, at, filed
 
 
@@ -40,6 +41,19 @@ async def test_the_monthly_report_flow_keeps_the_workbook_in_the_data_folder(
     assert load_workbook(path).sheetnames[0] == "按法院"
     [run] = list(await session.exec(select(JobRunRow)))
     assert run.period == "2026-02" and run.path == str(path.resolve())
+
+
+async def test_the_nightly_reconciliation_flow_recomputes_the_statistics_facts(
+    flow_env: Path, session: AsyncSession
+) -> None:
+    await add_users(session)
+    await filed(session, await load_reference(session), at("2026-02-02"))
+    result = await reconcile_statistics(now=at("2026-02-10", "01:30"))
+    assert result["matters"] == 1 and result["daily_rows"] >= 1
+    overdue = (await session.exec(select(StatFactRow).where(StatFactRow.kind == "overdue"))).one()
+    assert overdue.court == "鲁0602" and overdue.overdue == 1 and overdue.day.isoformat() == "2026-02-05"
+    delay = (await session.exec(select(StatFactRow).where(StatFactRow.kind == "delay"))).all()
+    assert sorted(f.day.isoformat() for f in delay) == ["2026-02-05", "2026-02-06", "2026-02-09"]  # days ended
 
 
 async def test_the_deployments_register_with_their_cron_schedules_in_shanghai_time(prefect_api: str) -> None:

@@ -3,21 +3,29 @@ assist, and every matter a command center may see; filters like the API's, sorti
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
-from api.web import labels
+from api.web import exports, labels
 from api.web.context import Page
+from api.web.templating import DOCUMENT_LOCALE, Helpers
 from delegation.core.access import UserRole
-from delegation.core.clocks import SHANGHAI
+from delegation.core.clocks import SHANGHAI, local_day
+from delegation.core.errors import FieldError, ValidationFailed
 from delegation.core.states import Status
 from delegation.reading import dashboard as dashboard_service
 from delegation.reading import worklists as worklist_service
 from delegation.reading.delegations import DelegationQuery
 from delegation.reading.worklists import WorkQuery
+from delegation.statistics import service as statistics_service
+from delegation.statistics.model import PeriodError, parse_period
+from delegation.store.statistics import DrillFilter
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,9 +58,34 @@ def _holders(ctx: Page, holder: str | None, city: str | None) -> tuple[str, ...]
     return ()
 
 
-@router.get("/work")
-async def work(
-    ctx: Page,
+@dataclass(frozen=True)
+class WorkParams:
+    """The query of a work list, as the page, its drill-downs and its exports take it."""
+
+    view: str | None
+    stage: str | None
+    status: str | None
+    matter_type: str | None
+    counterpart: str | None
+    city: str | None
+    holder: str | None
+    holder_city: str | None
+    lateness: str | None
+    overdue: str | None
+    provisional: str | None
+    due_before: str | None
+    q: str | None
+    sort: str
+    page: int
+    drill: str | None
+    period: str | None
+    stat_court: str | None
+    stat_city: str | None
+    stat_requesting: str | None
+    stat_assisting: str | None
+
+
+def work_params(
     view: Annotated[str | None, Query(max_length=10)] = None,
     stage: Annotated[str | None, Query(max_length=12)] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
@@ -68,51 +101,128 @@ async def work(
     q: Text = None,
     sort: Annotated[str, Query(max_length=10)] = "newest",
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
-) -> Response:
-    actor = ctx.actor
-    works_cases = bool(actor.roles & {UserRole.REQUESTING_OFFICER, UserRole.ASSISTING_CLERK})
-    chosen = view if view in worklist_service.VIEWS else ("waiting" if works_cases else "all")
-    statuses = (status,) if status in {s.value for s in Status} else ()
+    drill: Annotated[str | None, Query(max_length=20)] = None,
+    period: Annotated[str | None, Query(max_length=30)] = None,
+    stat_court: Annotated[str | None, Query(max_length=16)] = None,
+    stat_city: Annotated[str | None, Query(max_length=10)] = None,
+    stat_requesting: Annotated[str | None, Query(max_length=16)] = None,
+    stat_assisting: Annotated[str | None, Query(max_length=16)] = None,
+) -> WorkParams:
+    return WorkParams(
+        view,
+        stage,
+        status,
+        matter_type,
+        counterpart,
+        city,
+        holder,
+        holder_city,
+        lateness,
+        overdue,
+        provisional,
+        due_before,
+        q,
+        sort,
+        page,
+        drill,
+        period,
+        stat_court,
+        stat_city,
+        stat_requesting,
+        stat_assisting,
+    )
+
+
+Params = Annotated[WorkParams, Depends(work_params)]
+
+
+def works_cases(ctx: Page) -> bool:
+    return bool(ctx.actor.roles & {UserRole.REQUESTING_OFFICER, UserRole.ASSISTING_CLERK})
+
+
+def _facts(ctx: Page, p: WorkParams) -> DrillFilter | None:
+    """A statistics drill-down: the matters behind one figure (same facts, same period, same courts)."""
+    if not p.drill:
+        return None
+    try:
+        period = parse_period(p.period or "", local_day(ctx.now))
+    except PeriodError:
+        raise ValidationFailed([FieldError("period", "统计期间无效", "invalid period")]) from None
+    return statistics_service.drill_filter(
+        ctx.ref,
+        ctx.actor,
+        ctx.now,
+        p.drill,
+        period,
+        court=p.stat_court,
+        city=p.stat_city,
+        requesting=p.stat_requesting,
+        assisting=p.stat_assisting,
+        matter_type=p.matter_type,
+    )
+
+
+def work_query(ctx: Page, p: WorkParams) -> tuple[WorkQuery, dict[str, str]]:
+    chosen = p.view if p.view in worklist_service.VIEWS else ("waiting" if works_cases(ctx) else "all")
+    facts = _facts(ctx, p)
+    if facts is not None:
+        chosen = "all"
+    statuses = (p.status,) if p.status in {s.value for s in Status} else ()
     filters = DelegationQuery(
         statuses=statuses,
-        matter_type=matter_type or None,
-        counterpart=counterpart or None,
-        city=city or None,
-        due_before=_day_end(due_before),
-        overdue=_flag(overdue),
-        provisional=_flag(provisional),
-        text=q.strip() if q and q.strip() else None,
+        matter_type=p.matter_type or None,
+        counterpart=p.counterpart or None,
+        city=p.city or None,
+        due_before=_day_end(p.due_before),
+        overdue=_flag(p.overdue),
+        provisional=_flag(p.provisional),
+        text=p.q.strip() if p.q and p.q.strip() else None,
     )
     query = WorkQuery(
         view=chosen,
-        stage=stage if chosen == "waiting" and stage in worklist_service.WAITING_STAGES else None,
-        holders=_holders(ctx, holder, holder_city),
-        lateness=lateness if lateness in worklist_service.LATENESS else None,
+        stage=p.stage if chosen == "waiting" and p.stage in worklist_service.WAITING_STAGES else None,
+        holders=_holders(ctx, p.holder, p.holder_city),
+        lateness=p.lateness if p.lateness in worklist_service.LATENESS else None,
         soon_until=dashboard_service.soon_until(ctx.ref, ctx.now),
         filters=filters,
-        sort=sort if sort in worklist_service.SORTS else "newest",
-        page=page,
+        facts=facts,
+        sort=p.sort if p.sort in worklist_service.SORTS else "newest",
+        page=p.page,
     )
-    result = await worklist_service.work_list(ctx.session, ctx.ref, actor, ctx.now, query)
-    counts = await worklist_service.waiting_counts(ctx.session, actor) if works_cases else {}
-    policy = ctx.ref.policies.in_force(ctx.now)
     params = {
         "view": chosen,
         "stage": query.stage or "",
-        "status": status or "",
-        "matter_type": matter_type or "",
-        "counterpart": counterpart or "",
-        "city": city or "",
-        "holder": holder or "",
-        "holder_city": holder_city or "",
+        "status": p.status or "",
+        "matter_type": p.matter_type or "",
+        "counterpart": p.counterpart or "",
+        "city": p.city or "",
+        "holder": p.holder or "",
+        "holder_city": p.holder_city or "",
         "lateness": query.lateness or "",
-        "overdue": overdue or "",
-        "provisional": provisional or "",
-        "due_before": due_before or "",
-        "q": q or "",
+        "overdue": p.overdue or "",
+        "provisional": p.provisional or "",
+        "due_before": p.due_before or "",
+        "q": p.q or "",
         "sort": query.sort,
+        "drill": p.drill or "" if facts else "",
+        "period": p.period or "" if facts else "",
+        "stat_court": p.stat_court or "" if facts else "",
+        "stat_city": p.stat_city or "" if facts else "",
+        "stat_requesting": p.stat_requesting or "" if facts else "",
+        "stat_assisting": p.stat_assisting or "" if facts else "",
     }
-    views = [v for v in worklist_service.VIEWS if works_cases or v == "all"]
+    return query, params
+
+
+@router.get("/work")
+async def work(ctx: Page, p: Params) -> Response:
+    actor = ctx.actor
+    query, params = work_query(ctx, p)
+    result = await worklist_service.work_list(ctx.session, ctx.ref, actor, ctx.now, query)
+    counts = await worklist_service.waiting_counts(ctx.session, actor) if works_cases(ctx) else {}
+    policy = ctx.ref.policies.in_force(ctx.now)
+    views = [v for v in worklist_service.VIEWS if works_cases(ctx) or v == "all"]
+    export = urlencode({k: v for k, v in params.items() if v})
     return await ctx.render(
         "pages/work.html",
         result=result,
@@ -127,4 +237,21 @@ async def work(
         matters=policy.matter_types,
         cities=ctx.ref.registry.cities(),
         courts=ctx.ref.registry.courts(),
+        export=export,
+        drill_labels=labels.DRILL,
     )
+
+
+@router.get("/work/export.{fmt}")
+async def export_work(ctx: Page, p: Params, fmt: Annotated[str, Path(pattern="^(xlsx|csv)$")]) -> Response:
+    """The whole list (every page) as .xlsx or CSV, streamed."""
+    query, _ = work_query(ctx, p)
+    zh = Helpers(DOCUMENT_LOCALE, ctx.ref, ctx.now)
+
+    async def rows() -> AsyncIterator[list[object]]:
+        async for batch in worklist_service.iter_work(ctx.session, ctx.ref, ctx.actor, ctx.now, query):
+            for item in batch:
+                yield exports.work_row(zh, item)
+
+    name = f"委托事项清单-{local_day(ctx.now):%Y%m%d}"
+    return await exports.respond(fmt, name, "委托事项", exports.WORK_COLUMNS, rows(), exports.WORK_NOTES)

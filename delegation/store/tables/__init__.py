@@ -27,6 +27,7 @@ from delegation.store.tables.sla import (
     RecomputeRequestRow,
     SubscriptionRow,
 )
+from delegation.store.tables.stats import StatDailyRow, StatFactRow, StatPairMonthRow, StatTypeMonthRow
 
 __all__ = [
     "AccessLogRow",
@@ -49,6 +50,10 @@ __all__ = [
     "OutboxRow",
     "PolicyDocumentRow",
     "RecomputeRequestRow",
+    "StatDailyRow",
+    "StatFactRow",
+    "StatPairMonthRow",
+    "StatTypeMonthRow",
     "SubscriptionRow",
     "UTCDateTime",
     "UserRow",

@@ -143,6 +143,7 @@ class JobRunRow(SQLModel, table=True):
     period: str = Field(max_length=20)
     ran_at: datetime = _ts()
     path: str | None = Field(default=None, max_length=500)  # the report file, under the data folder
+    generated_by: str | None = Field(default=None, max_length=100)  # the flow run or user (migration 0007)
     summary: dict[str, Any] = _json()
 
 

@@ -1,0 +1,317 @@
+"""SQL of the statistics: load a matter's inputs, replace its facts (keeping the daily sums in step with
+the difference), rebuild the daily sums, and the grouped reads and drill-down conditions of the pages."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Date, Select, Table, and_, delete, func, insert, literal_column, select, true
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from delegation.core import clocks
+from delegation.core.states import Stage
+from delegation.statistics.model import MEASURES, SUPERVISE, Fact, Matter, Measures, Step, Supervision
+from delegation.store.sql import insert_for, is_postgres, run, table
+from delegation.store.tables import (
+    ClockRow,
+    ClockStopRow,
+    DelegationRow,
+    EventRow,
+    JobRunRow,
+    NoticeRow,
+    StatDailyRow,
+    StatFactRow,
+    StatPairMonthRow,
+    StatTypeMonthRow,
+)
+
+FACT = table(StatFactRow)
+DAILY = table(StatDailyRow)
+PAIR_MONTH = table(StatPairMonthRow)
+TYPE_MONTH = table(StatTypeMonthRow)
+DELEGATION = table(DelegationRow)
+EVENT = table(EventRow)
+CLOCK = table(ClockRow)
+STOP = table(ClockStopRow)
+NOTICE = table(NoticeRow)
+JOB = table(JobRunRow)
+DIMENSIONS = ("court", "city", "requesting_court", "assisting_court", "matter_type")
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class Inputs:
+    matter: Matter
+    steps: list[Step]
+    clocks: list[clocks.Clock]
+    supervisions: list[Supervision]
+
+
+async def load_inputs(session: AsyncSession, ids: Sequence[int]) -> dict[int, Inputs]:
+    """The matters' transitions, clocks (with stops) and 督办 notices, in four queries."""
+    if not ids:
+        return {}
+    matters = {
+        m["id"]: Matter(m["id"], m["requesting_court"], m["assisting_court"], m["matter_type"])
+        for m in (
+            await run(
+                session,
+                select(
+                    DELEGATION.c.id,
+                    DELEGATION.c.requesting_court,
+                    DELEGATION.c.assisting_court,
+                    DELEGATION.c.matter_type,
+                ).where(DELEGATION.c.id.in_(ids)),
+            )
+        ).mappings()
+    }
+    steps: dict[int, list[Step]] = defaultdict(list)
+    for e in (
+        await run(
+            session,
+            select(EVENT.c.delegation_id, EVENT.c.action, EVENT.c.actor_court, EVENT.c.at, EVENT.c.data).where(
+                EVENT.c.delegation_id.in_(ids), EVENT.c.kind == "transition"
+            ),
+        )
+    ).mappings():
+        reason = (e["data"] or {}).get("reason_code")
+        steps[e["delegation_id"]].append(Step(e["action"], e["actor_court"], e["at"], reason))
+    clock_rows = list((await run(session, select(CLOCK).where(CLOCK.c.delegation_id.in_(ids)))).mappings())
+    stops: dict[int, list[Any]] = defaultdict(list)
+    if clock_rows:
+        for s in (
+            await run(session, select(STOP).where(STOP.c.clock_id.in_([m["id"] for m in clock_rows])))
+        ).mappings():
+            stops[s["clock_id"]].append(s)
+    held: dict[int, list[clocks.Clock]] = defaultdict(list)
+    for m in clock_rows:
+        held[m["delegation_id"]].append(
+            clocks.Clock(
+                stage=Stage(m["stage"]),
+                court_code=m["court_code"],
+                budget_days=m["budget_days"],
+                unit=clocks.Unit(m["unit"]),
+                started_at=m["started_at"],
+                policy_version=m["policy_version"],
+                anchor_date=m["anchor_date"],
+                extra_days=m["extra_days"],
+                stops=tuple(
+                    clocks.Stop(s["stopped_at"], s["reason"], s["resumed_at"], s["approved_by"], s["document_id"])
+                    for s in sorted(stops[m["id"]], key=lambda s: (s["stopped_at"], s["id"]))
+                ),
+                closed_at=m["closed_at"],
+            )
+        )
+    notes: dict[int, list[Supervision]] = defaultdict(list)
+    for n in (
+        await run(
+            session,
+            select(NOTICE.c.delegation_id, NOTICE.c.to_court, NOTICE.c.issued_at, NOTICE.c.ack_seconds).where(
+                NOTICE.c.delegation_id.in_(ids), NOTICE.c.kind == SUPERVISE
+            ),
+        )
+    ).mappings():
+        notes[n["delegation_id"]].append(Supervision(n["to_court"], n["issued_at"], n["ack_seconds"]))
+    return {i: Inputs(m, steps[i], held[i], notes[i]) for i, m in matters.items()}
+
+
+def _fact_values(matter: Matter, fact: Fact, city_of: Callable[[str], str | None]) -> dict[str, Any]:
+    return {
+        "delegation_id": matter.id,
+        "kind": fact.kind,
+        "day": fact.day,
+        "court": fact.court,
+        "city": city_of(fact.court) or "",
+        "requesting_court": matter.requesting,
+        "assisting_court": matter.assisting,
+        "matter_type": matter.matter_type,
+        **fact.measures.as_dict(),
+    }
+
+
+DAILY_KEY = ("day", "court")
+PAIR_KEY = ("month", "court", "requesting_court", "assisting_court")
+TYPE_KEY = ("month", "court", "matter_type")
+
+
+def _sum_rows(
+    rows: Iterable[dict[str, Any]], sign: int, key: tuple[str, ...], into: dict[tuple[Any, ...], tuple[str, Measures]]
+) -> None:
+    for values in rows:
+        k = tuple(values["day"].replace(day=1) if name == "month" else values[name] for name in key)
+        measures = Measures(*(values[m] for m in MEASURES))
+        city, current = into.get(k, (values["city"], Measures()))
+        into[k] = (city, current + measures if sign > 0 else current - measures)
+
+
+async def _upsert(
+    session: AsyncSession, target: Table, key: tuple[str, ...], deltas: dict[tuple[Any, ...], tuple[str, Measures]]
+) -> None:
+    """Add the differences to the sums, in key order (concurrent transitions lock rows in the same order)."""
+    changes = [
+        {**dict(zip(key, k, strict=True)), "city": city, **d.as_dict()}
+        for k, (city, d) in sorted(deltas.items(), key=lambda kv: tuple(str(x) for x in kv[0]))
+        if not d.is_zero
+    ]
+    if not changes:
+        return
+    stmt = insert_for(session, target)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=[target.c[k] for k in key],
+        set_={m: target.c[m] + stmt.excluded[m] for m in MEASURES},
+    )
+    await run(session, upsert, changes)
+
+
+async def replace_facts(
+    session: AsyncSession,
+    facts: dict[int, tuple[Matter, list[Fact]]],
+    city_of: Callable[[str], str | None],
+) -> int:
+    """Write these matters' facts in place of their old ones and add the difference to the daily and monthly
+    sums (so the sums stay the sums of the facts without re-reading them)."""
+    if not facts:
+        return 0
+    ids = sorted(facts)
+    old = [dict(row) for row in (await run(session, select(FACT).where(FACT.c.delegation_id.in_(ids)))).mappings()]
+    new_rows = [_fact_values(matter, f, city_of) for matter, found in facts.values() for f in found]
+    await run(session, delete(FACT).where(FACT.c.delegation_id.in_(ids)))
+    if new_rows:
+        await run(session, insert(FACT), new_rows)
+    for target, key in ((DAILY, DAILY_KEY), (PAIR_MONTH, PAIR_KEY), (TYPE_MONTH, TYPE_KEY)):
+        deltas: dict[tuple[Any, ...], tuple[str, Measures]] = {}
+        _sum_rows(old, -1, key, deltas)
+        _sum_rows(new_rows, +1, key, deltas)
+        await _upsert(session, target, key, deltas)
+    return len(new_rows)
+
+
+def _month_start(session: AsyncSession, column: Any) -> Any:
+    """The first day of the column's month, as a date."""
+    if is_postgres(session):
+        return func.cast(func.date_trunc("month", column), Date)
+    return func.date(column, "start of month")
+
+
+async def rebuild_daily(session: AsyncSession) -> int:
+    """The daily sums and the monthly sums of pairs and types recomputed from the facts (the nightly
+    reconciliation's last step)."""
+    sums = [func.sum(FACT.c[m]).label(m) for m in MEASURES]
+    month = _month_start(session, FACT.c.day)
+    for target, key in ((DAILY, DAILY_KEY), (PAIR_MONTH, PAIR_KEY), (TYPE_MONTH, TYPE_KEY)):
+        await run(session, delete(target))
+        dims = [month if name == "month" else FACT.c[name] for name in key] + [FACT.c.city]
+        query = select(*dims, *sums).group_by(*dims)
+        await run(session, insert(target).from_select([*key, "city", *MEASURES], query))
+    return int((await run(session, select(func.count()).select_from(DAILY))).scalar_one())
+
+
+async def delegation_ids_after(session: AsyncSession, after: int, limit: int = BATCH) -> list[int]:
+    stmt = select(DELEGATION.c.id).where(DELEGATION.c.id > after, DELEGATION.c.submitted_at.is_not(None))
+    return [int(i) for i in (await run(session, stmt.order_by(DELEGATION.c.id).limit(limit))).scalars()]
+
+
+# ---------------------------------------------------------------- reads
+
+
+def _month(session: AsyncSession, column: Any) -> Any:
+    if is_postgres(session):
+        return func.to_char(column, literal_column("'YYYY-MM'"))
+    return func.strftime("%Y-%m", column)
+
+
+def scope_condition(table: Table, courts: Iterable[str] | None) -> ColumnElement[bool]:
+    if courts is None:
+        return true()
+    return table.c.court.in_(sorted(set(courts)))
+
+
+async def grouped(
+    session: AsyncSession,
+    start: date,
+    end: date,
+    courts: Iterable[str] | None,
+    by: Sequence[str],
+    *,
+    source: str = "daily",
+    monthly: bool = False,
+) -> list[tuple[tuple[Any, ...], Measures]]:
+    """Sums over [start, end) for the courts charged (None: all), grouped by `by` columns (and by month first
+    when `monthly`), read from the daily sums (courts and cities), the monthly sums of court pairs or matter
+    types (whole months: `start` and `end` are first days of months) or the facts (any other range)."""
+    target, column = {
+        "daily": (DAILY, "day"),
+        "pairs": (PAIR_MONTH, "month"),
+        "types": (TYPE_MONTH, "month"),
+        "facts": (FACT, "day"),
+    }[source]
+    keys: list[Any] = [target.c[b] for b in by]
+    if monthly:
+        keys.insert(0, _month(session, target.c[column]).label("month"))
+    sums = [func.coalesce(func.sum(target.c[m]), 0).label(m) for m in MEASURES]
+    stmt: Select[Any] = select(*keys, *sums).where(
+        target.c[column] >= start, target.c[column] < end, scope_condition(target, courts)
+    )
+    if keys:
+        stmt = stmt.group_by(*keys)
+    found: list[tuple[tuple[Any, ...], Measures]] = []
+    for row in (await run(session, stmt)).all():
+        n = len(keys)
+        found.append((tuple(row[:n]), Measures(*(int(v or 0) for v in row[n:]))))
+    return found
+
+
+@dataclass(frozen=True)
+class DrillFilter:
+    """The facts behind a figure: a drill (model.DRILLS), the courts charged, days [start, end), and
+    optionally a court pair or a matter type."""
+
+    kind: str
+    positive: str | None
+    zero: str | None
+    courts: tuple[str, ...] | None
+    start: date
+    end: date
+    requesting: str | None = None
+    assisting: str | None = None
+    matter_type: str | None = None
+
+
+def drill_ids(f: DrillFilter) -> Select[Any]:
+    """The ids of the matters behind a figure, as a subquery for a list's WHERE id IN (...)."""
+    conditions: list[ColumnElement[bool]] = [
+        FACT.c.kind == f.kind,
+        FACT.c.day >= f.start,
+        FACT.c.day < f.end,
+        scope_condition(FACT, f.courts),
+    ]
+    if f.positive:
+        conditions.append(FACT.c[f.positive] > 0)
+    if f.zero:
+        conditions.append(FACT.c[f.zero] == 0)
+    if f.requesting:
+        conditions.append(FACT.c.requesting_court == f.requesting)
+    if f.assisting:
+        conditions.append(FACT.c.assisting_court == f.assisting)
+    if f.matter_type:
+        conditions.append(FACT.c.matter_type == f.matter_type)
+    return select(FACT.c.delegation_id).where(and_(*conditions))
+
+
+@dataclass(frozen=True)
+class ReportRun:
+    period: str
+    ran_at: datetime
+    path: str | None
+    generated_by: str | None
+    summary: dict[str, Any]
+
+
+async def report_runs(session: AsyncSession, job: str) -> list[ReportRun]:
+    stmt = select(JOB.c.period, JOB.c.ran_at, JOB.c.path, JOB.c.generated_by, JOB.c.summary).where(JOB.c.job == job)
+    rows = (await run(session, stmt.order_by(JOB.c.period.desc()))).all()
+    return [ReportRun(r[0], r[1], r[2], r[3], r[4] or {}) for r in rows]
