@@ -63,6 +63,7 @@ TOUR = [
     Visit("yantai-center", "/work?view=all", "work-all-matters-center"),
     Visit("yantai-center", "/notices?kind=supervise", "notices-supervision"),
     Visit("regional", "/dashboard?city=yantai", "dashboard-regional-one-city"),
+    Visit("admin", "/admin/users", "admin-users-of-the-court"),
     Visit("officer", "/delegations/{draft}", "draft", OPEN_ALL),
     Visit("clerk", "/delegations/{submitted}", "to-sign-for-or-return", OPEN_ALL),
     Visit("officer", "/delegations/{returned}", "returned-for-correction", OPEN_ALL),
