@@ -71,7 +71,8 @@ def test_logs_are_json_lines_with_the_request_id() -> None:
             trace.request_id.reset(token)
         line = json.loads(stream.getvalue().strip().splitlines()[-1])
     finally:
-        root.handlers, _ = saved[0], root.setLevel(saved[1])
+        root.handlers = saved[0]
+        root.setLevel(saved[1])
     assert line["event"] == "database unavailable" and line["level"] == "warning"
     assert line["request_id"] == "req-0003-log" and line["route"] == "/api/v1/x" and line["logger"] == "jiaodong.api"
     assert line["timestamp"].endswith("Z")
