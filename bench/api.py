@@ -38,7 +38,7 @@ from delegation.accounts.passwords import hash_password
 from delegation.refdata.service import load_reference
 from delegation.store.db import make_engine, make_sessionmaker
 from delegation.store.tables import UserRow
-from jiaodong.cli import upgrade_database
+from jiaodong.cli.database import upgrade_database
 
 ADMIN_DSN = os.environ.get("JIAODONG_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 ROOT = Path(__file__).resolve().parent.parent

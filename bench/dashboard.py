@@ -36,7 +36,7 @@ from tqdm import tqdm
 from api.app import create_app
 from courts.registry import CourtRegistry
 from delegation.accounts.passwords import hash_password
-from jiaodong.cli import upgrade_database
+from jiaodong.cli.database import upgrade_database
 from jiaodong.settings import Settings
 
 ADMIN_DSN = os.environ.get("JIAODONG_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -41,7 +41,7 @@ from delegation.accounts import auth as auth_service
 from delegation.refdata.service import load_reference
 from delegation.store.db import make_engine, make_sessionmaker
 from delegation.store.tables import UserRow
-from jiaodong.cli import upgrade_database
+from jiaodong.cli.database import upgrade_database
 
 ADMIN_DSN = os.environ.get("JIAODONG_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,7 +160,7 @@ def start_server(url: str, data_dir: Path, port: int, log: Path) -> subprocess.P
     command = [
         sys.executable,
         "-c",
-        "from jiaodong.cli import main; main()",
+        "from jiaodong.cli.main import main; main()",
         "serve",
         "--no-flows",
         "--port",

@@ -35,7 +35,7 @@ from delegation.outbox.model import RetryPolicy
 from delegation.refdata.service import load_reference
 from delegation.sla import service as sla_service
 from delegation.store.db import make_engine, make_sessionmaker
-from jiaodong.cli import upgrade_database
+from jiaodong.cli.database import upgrade_database
 
 ADMIN_DSN = os.environ.get("JIAODONG_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 SH = ZoneInfo("Asia/Shanghai")

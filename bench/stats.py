@@ -48,7 +48,7 @@ from delegation.core.clocks import SHANGHAI
 from delegation.statistics.model import MEASURES
 from delegation.store.db import make_engine, make_sessionmaker
 from delegation.store.statistics import rebuild_daily
-from jiaodong.cli import upgrade_database
+from jiaodong.cli.database import upgrade_database
 from jiaodong.settings import Settings
 
 ADMIN_DSN = os.environ.get("JIAODONG_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")

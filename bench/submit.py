@@ -26,7 +26,7 @@ from delegation.core.states import Action
 from delegation.refdata.service import load_reference
 from delegation.store.db import make_engine, make_sessionmaker
 from delegation.store.tables import DocumentRow
-from jiaodong.cli import upgrade_database
+from jiaodong.cli.database import upgrade_database
 from tests.support import ALL_DOCUMENTS, act, file_draft, vehicle_inquiry_draft
 
 ADMIN_DSN = os.environ.get("JIAODONG_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")

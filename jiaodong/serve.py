@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jiaodong.cli_errors import UsageError
+from jiaodong.cli.errors import UsageError
 from jiaodong.settings import Settings, get_settings, insecure_start_reason
 from jiaodong.supervisor import RunnerSupervisor
 

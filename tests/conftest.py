@@ -36,7 +36,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def _migrate(url: str) -> None:
-    from jiaodong.cli import upgrade_database
+    from jiaodong.cli.database import upgrade_database
 
     upgrade_database(url)
 

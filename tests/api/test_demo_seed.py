@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.accounts import users as user_service
 from delegation.store.tables import ClockRow, DelegationRow
-from jiaodong import demo
+from jiaodong.demo import seeder as demo
 from tests.api.actors import at, password_hash
 
 

@@ -28,8 +28,8 @@ from delegation.accounts import auth as auth_service
 from delegation.accounts import users as user_service
 from delegation.refdata.service import load_reference
 from delegation.store.db import make_engine, make_sessionmaker
-from jiaodong import demo
-from jiaodong.cli import upgrade_database
+from jiaodong.cli.database import upgrade_database
+from jiaodong.demo import seeder as demo
 from tests.api.actors import password_hash
 from tests.databases import create_pg_database, pg_admin
 

@@ -28,8 +28,8 @@ import uvicorn
 from api.app import create_app
 from api.deps import get_now
 from delegation.core.clocks import SHANGHAI
-from jiaodong.cli import upgrade_database
-from jiaodong.demo import DEMO_PASSWORD, seed
+from jiaodong.cli.database import upgrade_database
+from jiaodong.demo.seeder import DEMO_PASSWORD, seed
 from jiaodong.settings import Settings
 from tests.e2e.accessibility import CHECKED, SERVED_APPS, write_report
 

@@ -20,7 +20,7 @@ from starlette.routing import Match
 
 from delegation.store.db import make_engine, make_sessionmaker
 from delegation.store.tables import DelegationRow, ExtensionRow
-from jiaodong.demo import DEMO_COURTS
+from jiaodong.demo.seeder import DEMO_COURTS
 from tests.e2e.accessibility import CHECKED, SERVED_APPS, audit, pinned_version
 from tests.e2e.conftest import LiveServer, run_async
 from tests.e2e.support import OPEN_ALL, Person

@@ -124,7 +124,7 @@ def postgres() -> Iterator[ThrowawayPostgres]:
 
 
 def jiaodong(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-c", "from jiaodong.cli import main; main()", *args]
+    argv = [sys.executable, "-c", "from jiaodong.cli.main import main; main()", *args]
     return subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
 
 
@@ -168,7 +168,8 @@ class Server:
 
 def start_server(env: dict[str, str], log: Path) -> Server:
     port = free_port()
-    argv = [sys.executable, "-c", "from jiaodong.cli import main; main()", "serve", "--no-flows", "--port", str(port)]
+    argv = [sys.executable, "-c", "from jiaodong.cli.main import main; main()"]
+    argv += ["serve", "--no-flows", "--port", str(port)]
     out = open(log, "ab")  # noqa: SIM115 (the child's log)
     process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     server = Server(process, f"http://127.0.0.1:{port}", log)

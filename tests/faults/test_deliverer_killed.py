@@ -60,7 +60,7 @@ class SlowReceiver:
 
 
 def _kill_mid_batch_then_rerun(env: dict[str, str], receiver: SlowReceiver) -> None:
-    argv = [sys.executable, "-c", "from jiaodong.cli import main; main()", "sla", "deliver"]
+    argv = [sys.executable, "-c", "from jiaodong.cli.main import main; main()", "sla", "deliver"]
     first = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while len(receiver.keys) < 10:

@@ -19,7 +19,7 @@ from sqlmodel import SQLModel
 
 import delegation.store.tables  # noqa: F401  (registers every table on SQLModel.metadata)
 from delegation.store.db import make_engine
-from jiaodong.cli import alembic_config
+from jiaodong.cli.database import alembic_config
 from tests.databases import create_pg_database, pg_admin
 
 # Objects only the migrations create, on purpose, with why.

@@ -28,7 +28,7 @@ from delegation.refdata.service import load_reference
 from delegation.store.context import Context
 from delegation.store.db import make_engine, make_sessionmaker
 from delegation.store.tables import ClockRow, DelegationRow, DocumentRow, EventRow
-from jiaodong.cli import upgrade_database
+from jiaodong.cli.database import upgrade_database
 from tests.sla_support import ACTORS, CLERK, OFFICER, add_users, at
 from tests.support import ALL_DOCUMENTS, vehicle_inquiry_draft
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from jiaodong.cli import run_cli
-from jiaodong.cli_errors import NOT_MIGRATED, explain
+from jiaodong.cli.errors import NOT_MIGRATED, explain
+from jiaodong.cli.main import run_cli
 from jiaodong.settings import DEV_SECRET_KEY, Settings, get_settings, insecure_start_reason
 
 

@@ -5,7 +5,6 @@ The scheduled flows do the same through Prefect; these commands are for operator
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 from collections.abc import Awaitable, Callable
@@ -21,7 +20,7 @@ from delegation.core.errors import DomainError
 from delegation.core.reference import Reference
 from delegation.outbox.model import Channel, OutboxStatus
 from delegation.refdata.service import load_reference
-from delegation.store.db import make_engine, make_sessionmaker
+from jiaodong.cli.sessions import in_session
 from jiaodong.settings import get_settings
 
 T = TypeVar("T")
@@ -46,18 +45,13 @@ def _moment(text: str | None) -> datetime:
 
 
 def _with(work: Callable[[AsyncSession, Reference], Awaitable[T]]) -> T:
-    async def main() -> T:
-        engine = make_engine(get_settings().resolved_database_url)
-        try:
-            async with make_sessionmaker(engine)() as session:
-                ref = await load_reference(session)
-                await session.rollback()
-                return await work(session, ref)
-        finally:
-            await engine.dispose()
+    async def with_reference(session: AsyncSession) -> T:
+        ref = await load_reference(session)
+        await session.rollback()
+        return await work(session, ref)
 
     try:
-        return asyncio.run(main())
+        return in_session(with_reference)
     except DomainError as exc:
         typer.echo(f"{exc.title_zh} / {exc.detail_en}", err=True)
         raise typer.Exit(2) from None

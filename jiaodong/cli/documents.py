@@ -56,9 +56,7 @@ def export(
         engine = make_engine(settings.resolved_database_url)
         try:
             async with make_sessionmaker(engine)() as session:
-                summary = await export_court(
-                    session, store_of(settings), court, out, "cli", datetime.now(UTC)
-                )
+                summary = await export_court(session, store_of(settings), court, out, "cli", datetime.now(UTC))
         finally:
             await engine.dispose()
         typer.echo(f"{summary.matters} matters, {summary.documents} documents -> {summary.path}")

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, TypeVar
 
 import typer
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.accounts import auth as auth_service
 from delegation.accounts.users import reset_password, set_active, upsert_user
 from delegation.core.access import UserRole
 from delegation.core.errors import DomainError, ValidationFailed
 from delegation.refdata.service import load_reference
-from delegation.store.db import make_engine, make_sessionmaker
-from jiaodong.settings import get_settings
+from jiaodong.cli.sessions import in_session
 
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer API tokens for other systems (scoped to the user's court).", no_args_is_help=True)
@@ -33,17 +32,11 @@ def register(app: typer.Typer) -> None:
 def _run(work: Callable[..., Awaitable[T]]) -> T:
     """Run `work(session, ref, now)` against the configured database; domain errors exit with status 1."""
 
-    async def main() -> T:
-        engine = make_engine(get_settings().resolved_database_url)
-        try:
-            async with make_sessionmaker(engine)() as session:
-                ref = await load_reference(session)
-                return await work(session, ref, datetime.now(UTC))
-        finally:
-            await engine.dispose()
+    async def with_reference(session: AsyncSession) -> T:
+        return await work(session, await load_reference(session), datetime.now(UTC))
 
     try:
-        return asyncio.run(main())
+        return in_session(with_reference)
     except ValidationFailed as exc:
         for error in exc.errors:
             typer.echo(f"{error.field}: {error.message_zh} / {error.message_en}", err=True)

@@ -12,7 +12,7 @@ from delegation.accounts import auth as auth_service
 from delegation.accounts import users as user_service
 from delegation.accounts.auth import NotAuthenticated
 from delegation.store.db import make_engine, make_sessionmaker
-from jiaodong.cli import app
+from jiaodong.cli.main import app
 from jiaodong.settings import get_settings
 from tests.api.actors import at, password_hash
 from tests.databases import empty_all_tables

@@ -2,38 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from courts.registry import CourtOverride, CourtOverrideError
 from delegation.core.errors import ValidationFailed
 from delegation.refdata.service import load_reference, store_court_override, store_policy
-from delegation.store.db import make_engine, make_sessionmaker
-from jiaodong.settings import get_settings
+from jiaodong.cli.sessions import in_session
 
-T = TypeVar("T")
 courts_app = typer.Typer(
     help="Correct, add or retire courts (kept as dated overrides over the shipped list).", no_args_is_help=True
 )
 policy_app = typer.Typer(help="Matter catalogue and SLA policy versions.", no_args_is_help=True)
-
-
-def _with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    async def main() -> T:
-        engine = make_engine(get_settings().resolved_database_url)
-        try:
-            async with make_sessionmaker(engine)() as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(main())
 
 
 def _fail(message: str) -> typer.Exit:
@@ -43,7 +26,7 @@ def _fail(message: str) -> typer.Exit:
 
 def _store(override: CourtOverride, note: str) -> None:
     try:
-        _with_session(lambda s: store_court_override(s, override, "cli", datetime.now(UTC), note))
+        in_session(lambda s: store_court_override(s, override, "cli", datetime.now(UTC), note))
     except (CourtOverrideError, ValueError) as exc:
         raise _fail(f"无法保存 / not saved: {exc}") from None
     typer.echo(f"saved: {override.code} effective {override.effective_from}")
@@ -128,7 +111,7 @@ def retire(code: str, effective: Effective = None, note: str = "") -> None:
 @courts_app.command("show")
 def show(code: str) -> None:
     """Show a court as the registry resolves it today (shipped list plus overrides)."""
-    ref = _with_session(lambda s: load_reference(s, as_of=date.today()))  # noqa: DTZ011
+    ref = in_session(lambda s: load_reference(s, as_of=date.today()))  # noqa: DTZ011
     court = ref.registry.find(code)
     if court is None:
         raise _fail(f"未知法院代码 / unknown court code: {code}")
@@ -143,7 +126,7 @@ def load_policy(file: Path) -> None:
     except OSError as exc:
         raise _fail(f"无法读取文件 / cannot read {file}: {exc}") from None
     try:
-        policy = _with_session(lambda s: store_policy(s, text, "cli", datetime.now(UTC)))
+        policy = in_session(lambda s: store_policy(s, text, "cli", datetime.now(UTC)))
     except ValidationFailed as exc:
         raise _fail("\n".join(f"{e.field}: {e.message_zh} / {e.message_en}" for e in exc.errors)) from None
     typer.echo(f"stored policy version {policy.version}, effective {policy.effective_from}")

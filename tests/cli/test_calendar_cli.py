@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from courts.calendar import WorkingCalendar
 from courts.schedules import YearSchedule, load_shipped_schedules
-from jiaodong import calendar_cli
-from jiaodong.calendar_cli import calendar_app
+from jiaodong.cli import calendar as calendar_cli
+from jiaodong.cli.calendar import calendar_app
 
 runner = CliRunner()
 

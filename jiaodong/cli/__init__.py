@@ -1,0 +1,1 @@
+"""The `jiaodong` command line: one module per command group, assembled in `jiaodong.cli.main`."""
