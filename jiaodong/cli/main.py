@@ -9,9 +9,9 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from jiaodong.cli import admin, calendar, documents, i18n, ops, sla, users
+from jiaodong.cli import admin, calendar, documents, ops, sla, users
 from jiaodong.cli.database import db_app
-from jiaodong.cli.docs import docs_app
+from jiaodong.cli.docs import docs_app, i18n_app
 from jiaodong.cli.errors import run_guarded
 from jiaodong.settings import get_settings
 
@@ -25,7 +25,7 @@ app.add_typer(calendar.calendar_app, name="calendar")
 app.add_typer(admin.courts_app, name="court")
 app.add_typer(admin.policy_app, name="policy")
 app.add_typer(sla.sla_app, name="sla")
-app.add_typer(i18n.i18n_app, name="i18n")
+app.add_typer(i18n_app, name="i18n")
 app.add_typer(ops.ops_app, name="ops")
 app.add_typer(documents.documents_app, name="documents")
 app.command("export")(documents.export)
