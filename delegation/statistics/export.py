@@ -1,8 +1,8 @@
-"""Lists as files people open in Excel: .xlsx (openpyxl in write-only mode: Chinese headers, the header row
-frozen, column widths, dates as dates) and CSV (UTF-8 with BOM, so Excel detects the encoding).
+"""Lists as files people open in Excel: .xlsx (Chinese headers, the header row frozen, column widths, dates
+as dates) and CSV (UTF-8 with BOM, so Excel detects the encoding).
 
 Rows come in as an async iterator and go out as they come: the CSV as a stream of chunks, the workbook
-through openpyxl's write-only sheet into a temporary file, so neither ever holds all rows in memory."""
+through XlsxWriter's constant-memory sheet into a temporary file, so neither ever holds all rows in memory."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import io
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from delegation.core.clocks import SHANGHAI
@@ -76,42 +77,45 @@ NUMBER_FORMAT = {
 async def write_xlsx(
     path: Path, title: str, columns: Sequence[Column], rows: AsyncIterable[Sequence[object]], notes: Sequence[str] = ()
 ) -> int:
-    """Write the rows to an .xlsx at `path` (write-only: rows go to disk as they come); returns the row count."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+    """Write the rows to an .xlsx at `path`; returns the row count.
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
-    sheet.freeze_panes = "A2"
-    for i, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = column.width
-    bold = Font(bold=True)
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.header)
-        cell.font = bold
-        cell.alignment = Alignment(vertical="center")
-        header.append(cell)
-    sheet.append(header)
-    formats = [NUMBER_FORMAT.get(c.kind) for c in columns]
-    count = 0
-    async for row in rows:
-        cells: list[object] = []
-        for value, number_format in zip(row, formats, strict=False):
-            if number_format and value is not None:
-                cell = WriteOnlyCell(sheet, value=_cell(value))
-                cell.number_format = number_format
-                cells.append(cell)
-            else:
-                cells.append(_cell(value))
-        sheet.append(cells)
-        count += 1
-    if notes:
-        about = book.create_sheet("说明")
-        about.column_dimensions["A"].width = 100
-        for line in notes:
-            about.append([line])
-    book.save(str(path))
+    XlsxWriter in constant-memory mode: each row goes to the sheet's XML on disk as it comes, so memory stays
+    flat, and it writes 100,000 rows about 2.5 times faster than openpyxl's write-only mode (bench/stats.py),
+    which the 10-second target for a 100,000-row export needs. Files are read back with openpyxl in the tests."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+    try:
+        sheet = book.add_worksheet(title[:31])
+        sheet.freeze_panes(1, 0)
+        for i, column in enumerate(columns):
+            sheet.set_column(i, i, column.width)
+        bold = book.add_format({"bold": True, "valign": "vcenter"})
+        sheet.write_row(0, 0, [c.header for c in columns], bold)
+        formats = [
+            book.add_format({"num_format": NUMBER_FORMAT[c.kind]}) if c.kind in NUMBER_FORMAT else None for c in columns
+        ]
+        count = 0
+        async for row in rows:
+            count += 1
+            for i, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    sheet.write_string(count, i, value)
+                elif isinstance(value, datetime | date):
+                    sheet.write_datetime(count, i, _cell(value), formats[i])
+                elif isinstance(value, bool):
+                    sheet.write_boolean(count, i, value)
+                elif isinstance(value, int | float | Decimal):
+                    sheet.write_number(count, i, float(value), formats[i])
+                else:
+                    sheet.write_string(count, i, _text(value))
+        if notes:
+            about = book.add_worksheet("说明")
+            about.set_column(0, 0, 100)
+            for line_number, line in enumerate(notes):
+                about.write_string(line_number, 0, line)
+    finally:
+        book.close()
     return count
