@@ -49,6 +49,12 @@ class Metrics:
         self.outbox_oldest = Gauge(
             "jiaodong_outbox_oldest_pending_age_seconds", "Age of the oldest undelivered row", ["channel"], registry=r
         )
+        self.paused_receivers = Gauge(
+            "jiaodong_outbox_receiver_paused",
+            "1 while sends to this receiver are paused by its circuit breaker (jiaodong sla resume ends it)",
+            ["receiver"],
+            registry=r,
+        )
         self.due_rungs = Gauge("jiaodong_sla_due_rungs_unfired", "Clock rungs due but not yet fired", registry=r)
         self.rung_lag = Gauge(
             "jiaodong_sla_oldest_due_rung_lag_seconds", "How late the oldest unfired due rung is", registry=r
@@ -147,6 +153,9 @@ def install(app: FastAPI, runtime: Any) -> Metrics:
         metrics.outbox_oldest.clear()
         for channel, age in figures.outbox.oldest_pending_seconds.items():
             metrics.outbox_oldest.labels(channel).set(age)
+        metrics.paused_receivers.clear()
+        for receiver in figures.outbox.paused_receivers:
+            metrics.paused_receivers.labels(receiver).set(1)
         metrics.due_rungs.set(figures.due_rungs_unfired)
         metrics.rung_lag.set(figures.oldest_due_rung_lag_seconds)
         metrics.notices.clear()

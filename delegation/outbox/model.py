@@ -318,3 +318,48 @@ def idempotency_key(outbox_id: int) -> str:
     """The same for every try of one outbox row: a receiver drops a repeat it has seen (after a deliverer
     died mid-send, the row is sent again)."""
     return f"jiaodong-outbox-{outbox_id}"
+
+
+# ---------------------------------------------------------------- circuit breaker per receiver
+
+BREAKER_CHANNELS: tuple[Channel, ...] = (Channel.WEBHOOK, Channel.APPRISE)  # sends to other systems' hosts
+
+
+@dataclass(frozen=True)
+class CircuitPolicy:
+    """When a receiver (a court system's webhook host, a chat service) fails `failures_to_open` sends in a row,
+    sends to it pause for `cool_down`; its rows wait, untouched and without using up their retries. After the
+    cool-down one send at a time probes it: a success closes the circuit, a failure pauses it again."""
+
+    failures_to_open: int = 5
+    cool_down: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Circuit:
+    receiver: str
+    failures: int = 0  # consecutive failed sends
+    open_until: datetime | None = None
+    last_error: str | None = None
+
+    def is_open(self, now: datetime) -> bool:
+        """Paused: no send goes to this receiver before `open_until`."""
+        return self.open_until is not None and now < self.open_until
+
+    def is_probing(self, now: datetime, policy: CircuitPolicy) -> bool:
+        """Half-open: the cool-down is over but the failures that opened it are not yet undone by a success."""
+        return self.failures >= policy.failures_to_open and not self.is_open(now)
+
+
+def after_send(circuit: Circuit, error: str | None, now: datetime, policy: CircuitPolicy) -> Circuit:
+    """The circuit after one send to its receiver finished (error None: it succeeded)."""
+    if error is None:
+        return Circuit(circuit.receiver)
+    failures = circuit.failures + 1
+    open_until = now + policy.cool_down if failures >= policy.failures_to_open else circuit.open_until
+    return Circuit(circuit.receiver, failures, open_until, error)
+
+
+def resumed(circuit: Circuit) -> Circuit:
+    """An operator's resume: closed, failures forgotten."""
+    return Circuit(circuit.receiver)

@@ -10,15 +10,16 @@ sent a second time, except Prefect events, which carry a stable id and are simpl
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Integer, String, bindparam, func, update
+from sqlalchemy import Integer, String, and_, bindparam, func, not_, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import RowMapping
 from sqlmodel import col, select
@@ -30,8 +31,11 @@ from delegation.core.errors import FieldError, PermissionDenied, ValidationFaile
 from delegation.core.reference import Reference
 from delegation.outbox.intents import transition_intent
 from delegation.outbox.model import (
+    BREAKER_CHANNELS,
     SUBSCRIPTION_CHANNELS,
     Channel,
+    Circuit,
+    CircuitPolicy,
     DeliveryError,
     Directory,
     Intent,
@@ -41,18 +45,29 @@ from delegation.outbox.model import (
     RetryPolicy,
     Subscription,
     Topic,
+    after_send,
     deliveries,
     event_id_for,
     recipients,
+    resumed,
 )
 from delegation.store import rows
-from delegation.store.sql import dialect, run, table
-from delegation.store.tables import DelegationRow, InboxRow, NoticeRow, OutboxRow, SubscriptionRow, UserRow
+from delegation.store.sql import dialect, insert_for, run, table
+from delegation.store.tables import (
+    DelegationRow,
+    InboxRow,
+    NoticeRow,
+    OutboxRow,
+    ReceiverCircuitRow,
+    SubscriptionRow,
+    UserRow,
+)
 
 Send = Callable[[Message], Awaitable[None]]
 
 
 OUTBOX = table(OutboxRow)
+_log = logging.getLogger(__name__)
 INBOX = table(InboxRow)
 NOTICE = table(NoticeRow)
 
@@ -175,18 +190,34 @@ class DeliveryReport:
     failed: int = 0
     interrupted: int = 0
     skipped: int = 0
+    paused: int = 0  # claimed for a receiver whose circuit opened meanwhile: back to pending, no try counted
+
+
+def _to_receiver(receiver: str) -> Any:
+    """Rows whose target is at `receiver` (scheme://host:port, as receiver_of gives it)."""
+    return and_(
+        OUTBOX.c.channel.in_([c.value for c in BREAKER_CHANNELS]),
+        or_(OUTBOX.c.target == receiver, OUTBOX.c.target.startswith(receiver + "/", autoescape=True)),
+    )
 
 
 async def _claim(
-    session: AsyncSession, now: datetime, limit: int, channels: Iterable[Channel], token: str
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    channels: Iterable[Channel],
+    token: str,
+    paused: Iterable[str] = (),
 ) -> list[RowMapping]:
-    """Mark up to `limit` due rows as ours in one statement; the caller commits (or keeps the transaction)."""
+    """Mark up to `limit` due rows as ours in one statement; the caller commits (or keeps the transaction).
+    Rows to a `paused` receiver (its circuit is open) are left alone."""
     due = (
         core_select(OUTBOX.c.id)
         .where(
             OUTBOX.c.status == OutboxStatus.PENDING.value,
             OUTBOX.c.next_attempt_at <= now,
             OUTBOX.c.channel.in_([c.value for c in channels]),
+            *(not_(_to_receiver(r)) for r in paused),
         )
         .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
         .limit(limit)
@@ -334,12 +365,16 @@ async def renew_claim(session: AsyncSession, token: str, at: datetime) -> None:
 
 
 async def claim(
-    session: AsyncSession, now: datetime, limit: int, channels: Iterable[Channel] | None = None
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    channels: Iterable[Channel] | None = None,
+    paused: Iterable[str] = (),
 ) -> list[Message]:
     """Claim due deliveries and commit the claim; each message carries its subscription's signing secret."""
     token = uuid.uuid4().hex
     wanted = [c for c in (channels or Channel) if c is not Channel.FANOUT]
-    rows = await _claim(session, now, limit, wanted, token)
+    rows = await _claim(session, now, limit, wanted, token, paused)
     secrets: dict[int, str | None] = {}
     sub_ids = {r["subscription_id"] for r in rows if r["subscription_id"] is not None}
     if sub_ids:
@@ -374,12 +409,18 @@ async def _record(
     now: datetime,
     retry: RetryPolicy,
     outcomes: Sequence[tuple[int, str | None, int, str | None]],
+    paused_until: Mapping[int, datetime] | None = None,
 ) -> tuple[int, int, int]:
-    """(id, claim token or None, attempts, error or None) -> rows updated as sent / to retry / failed."""
+    """(id, claim token or None, attempts, error or None) -> rows updated as sent / to retry / failed.
+    A row in `paused_until` was not sent (its receiver's circuit is open): pending again from that moment,
+    its claim's try not counted."""
     sent, retrying, failed = [], [], []
+    paused_until = paused_until or {}
     for ident, token, attempts, error in outcomes:
         key = {"b_id": ident, "b_token": token, "b_attempts": attempts}
-        if error is None:
+        if ident in paused_until:
+            retrying.append({**key, "b_attempts": attempts - 1, "b_error": error, "b_next": paused_until[ident]})
+        elif error is None:
             sent.append(key)
         elif retry.gives_up(attempts):
             failed.append({**key, "b_error": error})
@@ -431,15 +472,64 @@ async def record_outcomes(
     now: datetime,
     retry: RetryPolicy,
     outcomes: Sequence[tuple[Message, BaseException | None]],
+    paused_until: Mapping[int, datetime] | None = None,
 ) -> tuple[int, int, int]:
     counts = await _record(
         session,
         now,
         retry,
         [(m.id, m.claim_token, m.attempts, None if e is None else _error_text(e)) for m, e in outcomes],
+        paused_until,
     )
     await session.commit()
     return counts
+
+
+class ReceiverPaused(Exception):
+    """Not sent: the receiver's circuit opened (the row waits; its try is not counted)."""
+
+
+CIRCUITS = table(ReceiverCircuitRow)
+
+
+async def load_circuits(session: AsyncSession) -> dict[str, Circuit]:
+    """Every receiver with failures or a pause on record."""
+    found = await run(session, core_select(CIRCUITS))
+    return {
+        r["receiver"]: Circuit(r["receiver"], r["failures"], r["open_until"], r["last_error"]) for r in found.mappings()
+    }
+
+
+async def save_circuits(session: AsyncSession, circuits: Iterable[Circuit], now: datetime) -> None:
+    """Write these circuits (insert or replace); the caller commits."""
+    values = [
+        {
+            "receiver": c.receiver,
+            "failures": c.failures,
+            "open_until": c.open_until,
+            "last_error": c.last_error,
+            "updated_at": now,
+        }
+        for c in circuits
+    ]
+    if not values:
+        return
+    stmt = insert_for(session, CIRCUITS)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[CIRCUITS.c.receiver],
+        set_={k: stmt.excluded[k] for k in ("failures", "open_until", "last_error", "updated_at")},
+    )
+    await run(session, stmt, values)
+
+
+async def resume_receiver(session: AsyncSession, receiver: str, now: datetime) -> bool:
+    """An operator resumes sends to a paused receiver at once; False when it has no circuit on record."""
+    circuit = (await load_circuits(session)).get(receiver)
+    if circuit is None:
+        return False
+    await save_circuits(session, [resumed(circuit)], now)
+    await session.commit()
+    return True
 
 
 def receiver_of(message: Message) -> str:
@@ -463,6 +553,7 @@ async def deliver(
     max_batches: int = 25,
     skip: Iterable[Channel] = (),
     per_receiver: int = 2,
+    breaker: CircuitPolicy | None = None,
 ) -> DeliveryReport:
     """Drain the outbox: expand intents, release the claims of dead deliverers, mark rows of `skip` channels
     skipped, then claim, send and record up to `limit` * `max_batches` rows (the next run goes on).
@@ -470,7 +561,10 @@ async def deliver(
     A claim is one round of `concurrency` sends, renewed while they run: when this process dies, only the
     rows in flight are held, and only for the lease; every row not yet tried stays pending for the next run.
     At most `per_receiver` sends go to one receiver at a time (a court system's webhook host, the SMTP server),
-    so one court's backlog neither floods its endpoint nor takes every slot of the round.
+    so one court's backlog neither floods its endpoint nor takes every slot of the round. A receiver that
+    fails `breaker.failures_to_open` sends in a row is paused for the cool-down (its rows wait without using
+    up their retries), then probed one send at a time; `jiaodong sla circuits` shows it, `jiaodong sla resume`
+    ends the pause at once.
     """
     retry = retry or RetryPolicy()
     report = DeliveryReport()
@@ -480,18 +574,46 @@ async def deliver(
     if skip:
         report.skipped = await skip_channels(session, skip, "no Prefect server configured; not sent")
     wanted = [c for c in (channels or Channel) if c not in skip]
+    breaker = breaker or CircuitPolicy()
+    circuits = await load_circuits(session)
+    await session.commit()
+    changed: set[str] = set()
     gate = asyncio.Semaphore(concurrency)
     receivers: dict[str, asyncio.Semaphore] = {}
     started = time.monotonic()
 
+    def clock() -> datetime:
+        return now + timedelta(seconds=time.monotonic() - started)
+
+    def slots(receiver: str, at: datetime) -> asyncio.Semaphore:
+        if receiver not in receivers:
+            circuit = circuits.get(receiver)
+            probing = circuit is not None and circuit.is_probing(at, breaker)
+            receivers[receiver] = asyncio.Semaphore(1 if probing else per_receiver)  # a probe is one send
+        return receivers[receiver]
+
     async def one(message: Message) -> tuple[Message, BaseException | None]:
-        receiver = receivers.setdefault(receiver_of(message), asyncio.Semaphore(per_receiver))
-        async with receiver, gate:
+        receiver = receiver_of(message)
+        guarded = message.channel in BREAKER_CHANNELS
+        async with slots(receiver, clock()), gate:
+            if guarded and (circuit := circuits.get(receiver)) is not None and circuit.is_open(clock()):
+                return message, ReceiverPaused(f"receiver paused until {circuit.open_until:%Y-%m-%d %H:%M} UTC")
             try:
                 await send(message)
-                return message, None
+                error: BaseException | None = None
             except Exception as exc:  # any failure is recorded on the row, never raised past it
-                return message, exc
+                error = exc
+        if guarded:
+            before = circuits.get(receiver, Circuit(receiver))
+            after = after_send(before, None if error is None else _error_text(error), clock(), breaker)
+            if after != before:
+                circuits[receiver] = after
+                changed.add(receiver)
+                if after.is_open(clock()) and not before.is_open(clock()):
+                    _log.warning(
+                        "receiver %s paused until %s after %d failed sends", receiver, after.open_until, after.failures
+                    )
+        return message, error
 
     async def renewing(token: str, done: asyncio.Event) -> None:
         interval = max(0.05, retry.lease_seconds / 3)
@@ -505,8 +627,9 @@ async def deliver(
     round_size = max(1, min(concurrency, limit))
     while report.claimed < budget:
         # Claimed "now" as this run's clock reads it: a long run's later claims are not born stale.
-        current = now + timedelta(seconds=time.monotonic() - started)
-        messages = await claim(session, current, min(round_size, budget - report.claimed), wanted)
+        current = clock()
+        paused = [r for r, c in circuits.items() if c.is_open(current)]
+        messages = await claim(session, current, min(round_size, budget - report.claimed), wanted, paused)
         report.claimed += len(messages)
         if not messages:
             break
@@ -517,7 +640,14 @@ async def deliver(
         finally:
             done.set()
             await heartbeat
-        sent, retrying, failed = await record_outcomes(session, now, retry, outcomes)
+        waiting = {
+            m.id: circuits[receiver_of(m)].open_until or current for m, e in outcomes if isinstance(e, ReceiverPaused)
+        }
+        await save_circuits(session, [circuits[r] for r in changed], clock())
+        changed.clear()
+        sent, retrying, failed = await record_outcomes(session, now, retry, outcomes, waiting)
+        report.paused += len(waiting)
+        retrying -= len(waiting)
         report.sent += sent
         report.retrying += retrying
         report.failed += failed

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.store.sql import run, table
-from delegation.store.tables import ClockRow, LoginAttemptRow, NoticeRow, OutboxRow
+from delegation.store.tables import ClockRow, LoginAttemptRow, NoticeRow, OutboxRow, ReceiverCircuitRow
 
 LOGIN_FAILURE_WINDOW = timedelta(hours=1)
 
@@ -19,6 +19,7 @@ LOGIN_FAILURE_WINDOW = timedelta(hours=1)
 class OutboxFigures:
     rows: dict[tuple[str, str], int] = field(default_factory=dict)  # (channel, status) -> count
     oldest_pending_seconds: dict[str, float] = field(default_factory=dict)  # channel -> age of its oldest
+    paused_receivers: tuple[str, ...] = ()  # receivers whose circuit breaker is open now
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,14 @@ async def _outbox(session: AsyncSession, now: datetime) -> OutboxFigures:
         .where(outbox.c.status.in_(("pending", "sending")))
         .group_by(outbox.c.channel),
     )
+    circuit = table(ReceiverCircuitRow)
+    paused = await run(
+        session, select(circuit.c.receiver).where(circuit.c.open_until > now).order_by(circuit.c.receiver)
+    )
     return OutboxFigures(
         rows={(channel, status): int(n) for channel, status, n in counts},
         oldest_pending_seconds={channel: _age(at, now) for channel, at in oldest},
+        paused_receivers=tuple(paused.scalars()),
     )
 
 

@@ -149,8 +149,9 @@ def recompute(
 def outbox(
     status: Annotated[str, typer.Option(help="pending, sending, sent, failed or skipped")] = "failed",
 ) -> None:
-    """Counts per status, the stuck rows (claimed by a deliverer that stopped renewing its claim), and the
-    newest rows with STATUS (failed by default) with their last error."""
+    """Counts per status, the receivers with failed sends (paused ones with the time their pause ends), the stuck
+    rows (claimed by a deliverer that stopped renewing its claim), and the newest rows with STATUS (failed by
+    default) with their last error."""
     from delegation.outbox import service as outbox_service
     from flows.runtime import retry_policy
 
@@ -178,6 +179,10 @@ def outbox(
         now = datetime.now(UTC)
         return {
             "counts": await outbox_service.counts_by_status(session),
+            "receivers": [
+                {**asdict(c), "paused": c.is_open(now)}
+                for c in sorted((await outbox_service.load_circuits(session)).values(), key=lambda c: c.receiver)
+            ],
             "stuck": listed(await outbox_service.stuck_rows(session, now, retry_policy())),
             "rows": listed(await outbox_service.rows_with_status(session, wanted)),
         }
@@ -211,6 +216,19 @@ def requeue(
     typer.echo(f"requeued {len(outbox_ids) - len(missing)}")
     if missing:
         raise typer.Exit(1)
+
+
+@sla_app.command("resume")
+def resume(
+    receiver: Annotated[str, typer.Argument(help="as `jiaodong sla outbox` lists it, e.g. https://court.example:8443")],
+) -> None:
+    """End the pause of a receiver whose sends kept failing (its circuit breaker): its rows go out again now."""
+    from delegation.outbox import service as outbox_service
+
+    if not _with(lambda s, _r: outbox_service.resume_receiver(s, receiver, datetime.now(UTC))):
+        typer.echo(f"no failed sends on record for {receiver}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"resumed {receiver}")
 
 
 @sla_app.command("subscribe")

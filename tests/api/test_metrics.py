@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
+from delegation.outbox import service as outbox_service
+from delegation.outbox.model import Circuit
 from jiaodong.settings import Settings
 from tests.api.actors import PASSWORD, Api
 from tests.api.support import file_matter, ok
@@ -21,6 +24,7 @@ SERIES = {
     "jiaodong_sla_oldest_due_rung_lag_seconds",
     "jiaodong_notices",
     "jiaodong_login_failures_last_hour",
+    "jiaodong_outbox_receiver_paused",
 }
 
 
@@ -54,6 +58,19 @@ async def test_metrics_show_requests_by_route_outbox_backlog_due_rungs_and_faile
     assert got[("jiaodong_sla_oldest_due_rung_lag_seconds", ())] > 24 * 3600
     assert got[("jiaodong_login_failures_last_hour", ())] == 0  # the failure was at the real time, not 03-10
     assert "张三" not in text and "鲁0202" not in text
+
+
+async def test_metrics_show_each_receiver_paused_by_its_circuit_breaker_until_the_pause_ends(api: Api) -> None:
+    now = api.clock.now
+    paused = Circuit("https://court.example:8443", failures=5, open_until=now + timedelta(minutes=15))
+    over = Circuit("https://other.example", failures=5, open_until=now - timedelta(minutes=1))
+    async with api.sessions() as session:
+        await outbox_service.save_circuits(session, [paused, over], now)
+        await session.commit()
+    async with api.client() as anonymous:
+        got = samples((await anonymous.get("/metrics")).text)
+    paused_series = {dict(labels)["receiver"] for (name, labels) in got if name == "jiaodong_outbox_receiver_paused"}
+    assert paused_series == {"https://court.example:8443"}
 
 
 async def test_metrics_count_failed_logins_within_the_hour(api: Api) -> None:

@@ -24,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from delegation.core.reference import Reference
 from delegation.core.states import Action
 from delegation.outbox import service as outbox_service
-from delegation.outbox.model import Channel, Message, RetryPolicy, verify
+from delegation.outbox.model import Channel, CircuitPolicy, Message, RetryPolicy, verify
 from delegation.refdata.service import load_reference
 from delegation.sla import service as sla_service
 from delegation.store.tables import InboxRow, OutboxRow
@@ -379,3 +379,56 @@ async def test_one_receiver_gets_at_most_two_sends_at_once_while_others_are_serv
     assert report.sent == 16 and report.failed == 0
     assert most == {"127.0.0.1:9": 2, "127.0.0.2:9": 2}  # never more than two at one receiver
     assert most_overall == 4  # both receivers served at the same time
+
+
+async def test_a_receiver_that_keeps_failing_is_paused_then_probed_while_the_others_are_served(
+    session: AsyncSession, ref: Reference
+) -> None:
+    broken, healthy = "http://127.0.0.1:9", "http://127.0.0.2:9"
+    await _subscribe(session, ref, "webhook", f"{broken}/down-court", ["transition"])
+    await _subscribe(session, ref, "webhook", f"{healthy}/court", ["transition"])
+    for n in range(1, 7):
+        await filed(session, ref, at("2026-03-02"), n=n)
+    calls: list[str] = []
+    down = True
+
+    async def send(message: Message) -> None:
+        receiver = outbox_service.receiver_of(message)
+        calls.append(receiver)
+        if receiver == broken and down:
+            raise ConnectionError("connection refused")
+
+    breaker = CircuitPolicy(failures_to_open=3, cool_down=timedelta(minutes=15))
+
+    async def deliver(moment: str) -> outbox_service.DeliveryReport:
+        return await outbox_service.deliver(
+            session, ref, at("2026-03-02", moment), send, FAST, channels=NO_EVENTS, per_receiver=1, breaker=breaker
+        )
+
+    first = await deliver("10:01")
+    assert calls.count(broken) == 3 and calls.count(healthy) == 6  # paused after the third failure in a row
+    assert first.sent == 6 and first.paused == 3 and first.retrying == 3 and first.failed == 0
+    rows = [r for r in await _rows(session, "webhook") if r.target.startswith(broken)]
+    assert sorted(r.attempts for r in rows) == [0, 0, 0, 1, 1, 1]  # the paused ones used up no try
+    assert all(r.status == "pending" for r in rows)
+    circuit = (await outbox_service.load_circuits(session))[broken]
+    assert circuit.failures == 3 and circuit.last_error == "ConnectionError: connection refused"
+    assert circuit.open_until is not None and circuit.is_open(at("2026-03-02", "10:15"))
+
+    calls.clear()
+    await deliver("10:10")  # within the cool-down: nothing goes to it, however due its rows are
+    assert broken not in calls
+
+    calls.clear()
+    probe = await deliver("10:20")  # cool-down over: one probe, it fails, paused again
+    assert calls.count(broken) == 1 and probe.paused >= 1
+    assert (await outbox_service.load_circuits(session))[broken].is_open(at("2026-03-02", "10:30"))
+
+    calls.clear()
+    down = False
+    assert await outbox_service.resume_receiver(session, broken, at("2026-03-02", "10:21"))
+    assert not await outbox_service.resume_receiver(session, "http://never.example", at("2026-03-02", "10:21"))
+    await deliver("12:00")  # resumed by the operator, the receiver is back: everything arrives
+    assert calls.count(broken) == 6
+    assert {r.status for r in await _rows(session, "webhook")} == {"sent"}
+    assert (await outbox_service.load_circuits(session))[broken].failures == 0

@@ -24,6 +24,7 @@ from delegation.store.tables.sla import (
     NoticeCounterRow,
     NoticeRow,
     OutboxRow,
+    ReceiverCircuitRow,
     RecomputeRequestRow,
     SubscriptionRow,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "NoticeRow",
     "OutboxRow",
     "PolicyDocumentRow",
+    "ReceiverCircuitRow",
     "RecomputeRequestRow",
     "StatDailyRow",
     "StatFactRow",

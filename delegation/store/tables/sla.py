@@ -160,3 +160,15 @@ class RecomputeRequestRow(SQLModel, table=True):
     run_after: datetime = _ts()
     done_at: datetime | None = _ts(nullable=True)
     result: dict[str, Any] = _json()
+
+
+class ReceiverCircuitRow(SQLModel, table=True):
+    """The circuit breaker of one receiver (a webhook or chat host): consecutive failed sends, and until when
+    sends to it are paused. No row means closed with no failures."""
+
+    __tablename__ = "receiver_circuit"
+    receiver: str = Field(primary_key=True, max_length=300)
+    failures: int = 0
+    open_until: datetime | None = _ts(nullable=True)
+    last_error: str | None = Field(default=None, max_length=2000)
+    updated_at: datetime = _ts()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,14 +16,18 @@ from delegation.outbox.intents import transition_intent
 from delegation.outbox.model import (
     Audience,
     Channel,
+    Circuit,
+    CircuitPolicy,
     Directory,
     Intent,
     Person,
     RetryPolicy,
     Subscription,
+    after_send,
     canonical_json,
     deliveries,
     recipients,
+    resumed,
     sign,
     verify,
 )
@@ -140,3 +144,43 @@ def test_rows_are_due_again_after_their_backoff() -> None:
     start = datetime(2026, 3, 2, 10, tzinfo=SHANGHAI)
     policy = RetryPolicy(base_seconds=30)
     assert start + policy.delay(1) == start + timedelta(seconds=30)
+
+
+# ---------------------------------------------------------------- circuit breaker
+
+T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+BREAKER = CircuitPolicy(failures_to_open=3, cool_down=timedelta(minutes=15))
+
+
+def _failed(times: int, circuit: Circuit | None = None) -> Circuit:
+    circuit = circuit or Circuit("https://court.example")
+    for n in range(times):
+        circuit = after_send(circuit, f"HTTP 500 #{n + 1}", T0, BREAKER)
+    return circuit
+
+
+def test_a_receiver_is_paused_after_the_set_number_of_failures_in_a_row() -> None:
+    assert not _failed(2).is_open(T0)
+    paused = _failed(3)
+    assert paused.is_open(T0) and paused.open_until == T0 + timedelta(minutes=15)
+    assert paused.last_error == "HTTP 500 #3" and paused.failures == 3
+
+
+def test_a_success_forgets_the_failures_before_it() -> None:
+    circuit = after_send(_failed(2), None, T0, BREAKER)
+    assert circuit == Circuit("https://court.example")
+    assert not _failed(2, circuit).is_open(T0)  # counting starts again
+
+
+def test_after_the_cool_down_one_failed_probe_pauses_it_again_and_one_success_closes_it() -> None:
+    later = T0 + timedelta(minutes=15)
+    paused = _failed(3)
+    assert not paused.is_open(later) and paused.is_probing(later, BREAKER)
+    again = after_send(paused, "timeout", later, BREAKER)
+    assert again.is_open(later) and again.open_until == later + timedelta(minutes=15)
+    closed = after_send(paused, None, later, BREAKER)
+    assert not closed.is_probing(later, BREAKER) and closed.failures == 0
+
+
+def test_an_operators_resume_closes_the_circuit_at_once() -> None:
+    assert not resumed(_failed(3)).is_open(T0) and resumed(_failed(3)).failures == 0
