@@ -158,9 +158,7 @@ class Topology:
         env.pop("PREFECT_API_URL")
         env.update(
             PREFECT_HOME=str(self.work / "prefect-server"),
-            PREFECT_SERVER_DATABASE_CONNECTION_URL=(
-                f"postgresql+asyncpg://postgres@127.0.0.1:{self.pg_port}/prefect"
-            ),
+            PREFECT_SERVER_DATABASE_CONNECTION_URL=(f"postgresql+asyncpg://postgres@127.0.0.1:{self.pg_port}/prefect"),
             PREFECT_SERVER_API_AUTH_STRING=AUTH,
         )
         self.start(
@@ -188,8 +186,22 @@ class Topology:
         cert, key = self.work / "cert.pem", self.work / "key.pem"
         self.run(
             [
-                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert),
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=DNS:localhost",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
             ]
         )
         upstreams = " ".join(f"127.0.0.1:{p}" for p in self.replica_ports)
@@ -249,7 +261,12 @@ def walkthrough(top: Topology, cert: Path) -> None:
     env = dict(top.env, CURL_CA_BUNDLE=str(cert))
     done = subprocess.run(  # noqa: S603
         [shutil.which("bash") or "/bin/bash", "-euo", "pipefail", "-c", script],
-        env=env, cwd=workdir, capture_output=True, text=True, timeout=120, check=False,
+        env=env,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     got = done.stdout.strip().splitlines()
     if done.returncode != 0 or [shape(x) for x in got] != [shape(x) for x in expected]:
@@ -327,8 +344,19 @@ def main() -> None:
         for i in (1, 2):
             top.start(
                 f"worker-{i}",
-                [str(BIN / "prefect"), "worker", "start", "--pool", "jiaodong-process", "--type", "process",
-                 "--limit", "2", "--name", f"worker-{i}"],
+                [
+                    str(BIN / "prefect"),
+                    "worker",
+                    "start",
+                    "--pool",
+                    "jiaodong-process",
+                    "--type",
+                    "process",
+                    "--limit",
+                    "2",
+                    "--name",
+                    f"worker-{i}",
+                ],
             )
         top.replicas()
         cert = top.proxy()

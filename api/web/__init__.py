@@ -119,7 +119,12 @@ async def _http(request: Request, exc: Exception) -> Response:
     return await error_page(request, exc.status_code, code)
 
 
-async def _invalid(request: Request, _exc: Exception) -> Response:
+async def _invalid(request: Request, exc: Exception) -> Response:
+    """A page address that names nothing (/delegations/abc, an id out of range) is 404 like any unknown
+    address; a bad query or form value is 400."""
+    assert isinstance(exc, RequestValidationError)
+    if any(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
+        return await error_page(request, 404, "not_found")
     return await error_page(request, 400, "validation_failed")
 
 

@@ -166,6 +166,17 @@ class Helpers:
     def unit(self, code: str | None) -> str:
         return self._label(labels.UNIT, code)
 
+    def elapsed(self, seconds: int) -> str:
+        """A time taken in the reader's language: 1天2小时0分钟, or 1 d 2 h 0 min."""
+        hours, rest = divmod(max(0, seconds), 3600)
+        days, hours = divmod(hours, 24)
+        parts = [
+            self._("%(n)d d", n=days) if days else "",
+            self._("%(n)d h", n=hours) if hours else "",
+            self._("%(n)d min", n=rest // 60),
+        ]
+        return ("" if self.zh() else " ").join(p for p in parts if p)
+
     def stop_reason(self, code: str | None) -> str:
         return self._label(labels.STOP_REASON, code)
 

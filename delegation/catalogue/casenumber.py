@@ -234,14 +234,31 @@ def parse_case_number(
 
 
 def check_requester_owns(
-    case_number: CaseNumber | str, requesting_court_code: str, *, field: str = "case_number"
+    case_number: CaseNumber | str,
+    requesting_court_code: str,
+    *,
+    field: str = "case_number",
+    courts: CourtLookup | None = None,
 ) -> None:
-    """A requester delegates work of its own cases only: the case number's court must be the requester."""
+    """A requester delegates work of its own cases only: the case number's court must be the requester.
+    The refusal names the courts (by `courts`, else by code) so a clerk sees whose case it is."""
     number = case_number if isinstance(case_number, CaseNumber) else parse_case_number(case_number, field=field)
     own = normalize_court_code(requesting_court_code) or requesting_court_code
     if number.court_code != own:
+        theirs, theirs_en = _court_name(courts, number.court_code)
+        ours, ours_en = _court_name(courts, own)
         raise _fail(
             field,
-            f"案号{number.canonical}属于法院“{number.court_code}”，不是本院（{own}）的案件",
-            f"Case {number.canonical} belongs to court '{number.court_code}', not to the requesting court '{own}'",
+            f"案号{number.canonical}是{theirs}的案件，不是本院（{ours}）的案件",
+            f"Case {number.canonical} belongs to {theirs_en}, not to the requesting court {ours_en}",
         )
+
+
+def _court_name(courts: CourtLookup | None, code: str) -> tuple[str, str]:
+    """A court's name with its code, in Chinese and English (山东省烟台市芝罘区人民法院（鲁0602）), or the
+    code alone if it is unknown."""
+    court = courts.find(code) if courts is not None else None
+    name, name_en = getattr(court, "name", None), getattr(court, "name_en", None)
+    if not name:
+        return f"“{code}”", f"'{code}'"
+    return f"{name}（{code}）", f"{name_en or name} ({code})"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -38,6 +38,7 @@ __all__ = [
     "DocumentKind",
     "FieldKind",
     "FieldProblem",
+    "document_labels",
 ]
 
 
@@ -91,6 +92,16 @@ DOCUMENT_KINDS: Mapping[str, DocumentKind] = MappingProxyType(
         )
     }
 )
+
+
+def document_labels(codes: Iterable[str]) -> tuple[str, str]:
+    """The names of document kinds as people read them (Chinese joined with 、, English with commas);
+    an unknown code is shown as it is."""
+    kinds = [(code, DOCUMENT_KINDS.get(code)) for code in codes]
+    zh = "、".join(k.label_zh if k else code for code, k in kinds)
+    en = ", ".join(k.label_en if k else code for code, k in kinds)
+    return zh, en
+
 
 # A list of records (e.g. several flats); its items have their own fields. Structural, so no normalizer.
 LIST_KIND = "list"

@@ -288,6 +288,29 @@ class PolicyVersion(Model):
         # Most specific wins: the matter's own override, then its group's, then the stage default.
         return matter.sla.get(stage) or self._groups[matter.group].sla.get(stage) or self.stages.of(stage).budget()
 
+    def past_scheduled_date(self, matter: MatterType, values: Mapping[str, object], today: date) -> list[FieldError]:
+        """A matter whose period counts from the agreed date (from: scheduled_date) cannot be filed with a
+        date already past: its period would start before the assisting court has even seen it. The same
+        rule as agreeing the date after signing for (handling.rules.schedule)."""
+        if not any(self._resolve(matter, s).starts_from == "scheduled_date" for s in self._stages_of(matter)):
+            return []
+        day = values.get("scheduled_date")
+        if isinstance(day, str):
+            try:
+                day = date.fromisoformat(day)
+            except ValueError:
+                return []
+        if not isinstance(day, date) or day >= today:
+            return []
+        spec = matter.field_map["scheduled_date"]
+        return [
+            FieldError(
+                "fields.scheduled_date",
+                f"{spec.label_zh}不能早于今天",
+                f"{spec.label_en} cannot be in the past.",
+            )
+        ]
+
     def stages_for(self, matter_code: str) -> tuple[StageName, ...]:
         """The stages a matter of this type goes through (plan only for on-site assistance)."""
         return self._stages_of(self.matter(matter_code))

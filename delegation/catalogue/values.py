@@ -109,6 +109,7 @@ def validate_parties_with(policy: PartyPolicy, parties: object, courts: CourtLoo
     out: list[dict[str, object]] = []
     for i, party in enumerate(parties):
         prefix = f"parties[{i}]."
+        first_error = len(errors)
         values = validate_record(
             policy.fields, policy.require_one_of, party, prefix, errors, courts, reserved=frozenset({"role"})
         )
@@ -126,6 +127,7 @@ def validate_parties_with(policy: PartyPolicy, parties: object, courts: CourtLoo
             )
         else:
             counts[role] += 1
+        errors[first_error:] = [_of_party(e, i, policy, role, party) for e in errors[first_error:]]
         out.append({"role": role, **values})
     for r in policy.roles:
         if counts[r.code] < r.min_count:
@@ -139,6 +141,18 @@ def validate_parties_with(policy: PartyPolicy, parties: object, courts: CourtLoo
     if errors:
         raise ValidationFailed(errors)
     return out
+
+
+def _of_party(error: FieldError, index: int, policy: PartyPolicy, role: str | None, party: object) -> FieldError:
+    """The error of one party's field, saying which party: 第2名当事人（被执行人 张三）：身份证号码…"""
+    spec = next((r for r in policy.roles if r.code == role), None)
+    name = party.get("name") if isinstance(party, Mapping) else None
+    name = name.strip()[:40] if isinstance(name, str) else ""
+    zh_what = " ".join(x for x in (spec.name_zh if spec else "", name) if x)
+    en_what = " ".join(x for x in (spec.name_en if spec else "", name) if x)
+    zh = f"第{index + 1}名当事人" + (f"（{zh_what}）" if zh_what else "")
+    en = f"Party {index + 1}" + (f" ({en_what})" if en_what else "")
+    return FieldError(error.field, f"{zh}：{error.message_zh}", f"{en}: {error.message_en}")
 
 
 def mask_record(specs: Sequence[FieldSpec], values: Mapping[str, object]) -> dict[str, object]:

@@ -55,13 +55,17 @@ async def export_court(
 ) -> ExportSummary:
     delegation = table(DelegationRow)
     matters = (
-        await run(
-            session,
-            select(delegation)
-            .where(or_(delegation.c.requesting_court == court_code, delegation.c.assisting_court == court_code))
-            .order_by(delegation.c.id),
+        (
+            await run(
+                session,
+                select(delegation)
+                .where(or_(delegation.c.requesting_court == court_code, delegation.c.assisting_court == court_code))
+                .order_by(delegation.c.id),
+            )
         )
-    ).mappings().all()
+        .mappings()
+        .all()
+    )
     ids = [m["id"] for m in matters]
     related: dict[str, dict[int, list[dict[str, Any]]]] = {}
     for name, model in RELATED.items():

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from enum import Enum, auto
 from typing import Any, TypeVar
 
+from delegation.catalogue.fields import document_labels
 from delegation.catalogue.policy import PolicyVersion, missing_documents
 from delegation.core import clocks
 from delegation.core.access import Actor, command_center_covers
@@ -111,12 +112,8 @@ def submit(f: Facts, _command: c.Command) -> Step:
 
 def resubmit(f: Facts, _command: c.Command) -> Step:
     missing = missing_documents(f.policy.matter(f.row.matter_type), list(f.document_kinds))
-    _needs(
-        not missing,
-        "documents",
-        "缺少必需的法律文书：" + "、".join(missing),
-        "Required documents missing: " + ", ".join(missing),
-    )
+    zh, en = document_labels(missing)
+    _needs(not missing, "documents", f"缺少必需的法律文书：{zh}", f"Required documents missing: {en}")
     return Step()
 
 

@@ -96,12 +96,14 @@ def _validate_draft(ref: Reference, actor: Actor, data: DraftInput, now: datetim
     values: dict[str, Any] = {}
     try:
         case_number = parse_case_number(data.case_number, courts=ref.registry, max_year=clocks.local_day(now).year)
-        check_requester_owns(case_number, actor.court_code)
+        check_requester_owns(case_number, actor.court_code, courts=ref.registry)
         values["case_number"] = case_number.canonical
     except ValidationFailed as exc:
         errors.extend(exc.errors)
     assisting = ref.registry.find(data.assisting_court)
-    if assisting is None or not assisting.active or not assisting.takes_matters:
+    if not data.assisting_court.strip():
+        errors.append(FieldError("assisting_court", "请选择受托法院", "Choose the assisting court."))
+    elif assisting is None or not assisting.active or not assisting.takes_matters:
         errors.append(FieldError("assisting_court", "受托法院不存在或已撤销", "Unknown or retired assisting court."))
     elif assisting.code == actor.court_code:
         errors.append(FieldError("assisting_court", "不能委托本院办理", "A court cannot delegate to itself."))
@@ -113,6 +115,7 @@ def _validate_draft(ref: Reference, actor: Actor, data: DraftInput, now: datetim
         raise ValidationFailed(errors + exc.errors) from None
     try:
         values["fields"] = validate_matter_fields(matter, data.fields)
+        errors.extend(policy.past_scheduled_date(matter, values["fields"], clocks.local_day(now)))
     except ValidationFailed as exc:
         # Matter fields live under "fields" in the request; name them by their path there.
         errors.extend(

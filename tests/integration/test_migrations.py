@@ -90,5 +90,3 @@ def test_every_migration_downgrades_and_upgrades_again(fresh_url: str) -> None:
     command.upgrade(config, "head")
     assert asyncio.run(_table_names(fresh_url)) == tables
     assert asyncio.run(_differences(fresh_url)) == []
-
-

@@ -94,7 +94,7 @@ async def test_a_party_row_carries_its_own_error_and_the_summary_links_to_it(api
         page = response.text
         row = _tag(page, "f-parties-1")
         assert "has-error" in row and 'aria-describedby="f-parties-1-err1"' in row and "aria-invalid" not in row
-        assert re.search(r'id="f-parties-1-err1">请选择当事人身份', page)
+        assert re.search(r'id="f-parties-1-err1">第2名当事人[^<]*：请选择当事人身份', page)
         assert 'href="#f-parties-1"' in page  # the summary links to the row
         assert re.search(r'id="f-parties-err1">至少需要1名被执行人', page) and 'href="#f-parties"' in page
         assert_wired(page)

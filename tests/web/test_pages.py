@@ -264,7 +264,7 @@ async def test_actions_show_their_errors_in_their_form_and_a_stale_page_gets_the
             f"/delegations/{ident}/act/assign_handler",
             data={"csrf_token": token, "version": version, "handler": "王法官"},
         )
-        assert stale.status_code == 409 and "记录已被他人修改" in stale.text
+        assert stale.status_code == 409 and "您已在另一窗口中办理了该事项" in stale.text and "签收" in stale.text
         assert "已签收" in stale.text  # the page shows the state as it is now
 
 

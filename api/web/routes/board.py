@@ -8,11 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse, Response
+from markupsafe import Markup
 
 from api.web import forms
 from api.web.context import Page
 from api.web.routes.delegation import done_text, problem_text
-from api.web.templating import DOCUMENT_LOCALE, Helpers, render_document
+from api.web.templating import DOCUMENT_LOCALE, Helpers, render_document, render_template
 from api.web.views import DetailModel, detail_model, field_lines, notice_document, party_lines
 from delegation.catalogue.casenumber import check_requester_owns, parse_case_number
 from delegation.core import clocks
@@ -22,7 +23,7 @@ from delegation.core.states import Action
 from delegation.filing import reveal as reveal_service
 from delegation.notices import model as notice_model
 from delegation.notices import service as notice_service
-from delegation.notices.model import KIND_LABEL, NoticeKind, elapsed_text
+from delegation.notices.model import KIND_LABEL, NoticeKind
 from delegation.reading import dashboard as dashboard_service
 from delegation.reading import worklists as worklist_service
 
@@ -110,7 +111,7 @@ async def _notice_page(
         status_code,
         item=item,
         may_acknowledge=n.requires_ack and n.acknowledged_at is None and _may_acknowledge(ctx, n.to_court),
-        elapsed=elapsed_text(n.ack_seconds or 0) if n.ack_seconds is not None else "",
+        elapsed=ctx.h.elapsed(n.ack_seconds) if n.ack_seconds is not None else "",
         message=message,
         notice=notice,
         reply=reply,
@@ -171,7 +172,13 @@ async def print_letter(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2*
         )
         unmasked = True
     return await _print_page(
-        ctx, "print/letter.html", m=model, row=model.row, unmasked=unmasked, contacts=_contacts(model, unmasked)
+        ctx,
+        "print/letter.html",
+        f"/delegations/{delegation_id}",
+        m=model,
+        row=model.row,
+        unmasked=unmasked,
+        contacts=_contacts(model, unmasked),
     )
 
 
@@ -180,7 +187,13 @@ async def print_receipt(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2
     model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, zh=True)
     completed = next((e for e in reversed(model.view.events) if e.action == Action.COMPLETE.value), None)
     return await _print_page(
-        ctx, "print/receipt.html", m=model, row=model.row, completed=completed, contacts=_contacts(model)
+        ctx,
+        "print/receipt.html",
+        f"/delegations/{delegation_id}",
+        m=model,
+        row=model.row,
+        completed=completed,
+        contacts=_contacts(model),
     )
 
 
@@ -204,12 +217,14 @@ async def print_notice(ctx: Page, notice_id: Annotated[int, Path(ge=1, le=2**31 
     heading = [Helpers(DOCUMENT_LOCALE, ctx.ref, ctx.now).notice_kind(n.kind), KIND_LABEL.get(NoticeKind(n.kind), "")]
     doc = notice_document(n.body, [*heading, n.number or ""])
     names = await worklist_service.display_names(ctx.session, [n.acknowledged_by or ""])
-    return await _print_page(ctx, "print/notice.html", item=item, doc=doc, names=names)
+    return await _print_page(ctx, "print/notice.html", f"/notices/{notice_id}", item=item, doc=doc, names=names)
 
 
-async def _print_page(ctx: Page, template: str, **context: object) -> Response:
-    """Printable documents are rendered in Chinese (official documents), with the Chinese helpers."""
-    html = render_document(template, ctx.ref, ctx.now, **context)
+async def _print_page(ctx: Page, template: str, back: str, **context: object) -> Response:
+    """Printable documents are rendered in Chinese (official documents), with the Chinese helpers; the
+    toolbar above the sheet is the reader's, in the reader's language."""
+    toolbar = render_template(ctx.locale, "print/_toolbar.html", {"back": back})
+    html = render_document(template, ctx.ref, ctx.now, toolbar=Markup(toolbar), **context)  # noqa: S704 (autoescaped)
     return Response(html, media_type="text/html; charset=utf-8")
 
 
@@ -222,7 +237,7 @@ async def check_case_number(ctx: Page, value: Annotated[str, Query(max_length=64
     try:
         number = parse_case_number(value, courts=ctx.ref.registry, max_year=clocks.local_day(ctx.now).year)
         if ctx.actor.court_code:
-            check_requester_owns(number, ctx.actor.court_code)
+            check_requester_owns(number, ctx.actor.court_code, courts=ctx.ref.registry)
     except ValidationFailed as exc:
         return JSONResponse({"ok": False, "messages": [ctx.h.error(e) for e in exc.errors]})
     return JSONResponse({"ok": True, "canonical": number.canonical, "messages": []})

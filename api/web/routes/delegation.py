@@ -29,6 +29,7 @@ from delegation.handling.commands import decode
 from delegation.handling.rules import RECEIPT_KIND, RESULT_OUTCOMES, RETURN_REASONS
 from delegation.handling.service import perform
 from delegation.notices import service as notice_service
+from delegation.store.tables import EventRow
 
 router = APIRouter(include_in_schema=False)
 
@@ -67,12 +68,21 @@ async def detail_page(
     notice: str = "",
     revealed: dict[str, object] | None = None,
     rejected: list[str] | None = None,
+    seen_version: int | None = None,
 ) -> Response:
     model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, ctx.h.zh())
     state = form_state or FormState("")
     shown = [*model.actions, *(name for name, on in _other_forms(model) if on)]
     if state.action.startswith("reveal:"):
         shown.append(state.action)
+    error_items = formerrors.summary(state, shown) if message else []
+    changes = _changes_since(model, seen_version) if message else []
+    if changes:
+        if all(e.actor == ctx.actor.username for e in changes):
+            message = ctx._("You have already acted on this matter in another window. It now shows its current state:")
+        else:
+            message = ctx._("Someone else has just acted on this matter. The page now shows its current state:")
+        error_items = [("s-timeline", _change_line(ctx, model, e)) for e in changes]
     letter = ""
     if model.row.status == Status.DRAFT.value:  # the 委托函 to check before submitting, as it will print
         letter = render_document("print/_letter_body.html", ctx.ref, ctx.now, m=model, row=model.row)
@@ -84,7 +94,7 @@ async def detail_page(
         letter=Markup(letter),  # noqa: S704 (rendered by the autoescaping document template)
         form_state=state,
         fe=formerrors,
-        error_items=formerrors.summary(state, shown) if message else [],
+        error_items=error_items,
         message=message,
         notice=notice,
         revealed=revealed or {},
@@ -93,6 +103,27 @@ async def detail_page(
         outcomes=list(RESULT_OUTCOMES),
         forms=forms,
     )
+
+
+def _changes_since(model: DetailModel, seen_version: int | None) -> list[EventRow]:
+    """What changed the matter since the version the user's page showed: each accepted action (and each
+    edit of a draft) raised the version by one and wrote one transition event, so they are the last
+    (current - seen) of them."""
+    if seen_version is None or seen_version >= model.row.version:
+        return []
+    acted = [e for e in model.view.events if e.kind == "transition" and e.action != "create"]
+    return acted[-(model.row.version - seen_version) :]
+
+
+def _change_line(ctx: WebContext, model: DetailModel, e: EventRow) -> FieldError:
+    """One change in a line: when, who (and their court), what, and the state it moved the matter to."""
+    who = model.names.get(e.actor, e.actor) if e.actor != "system" else ctx._("System")
+    court = f" · {ctx.h.court(e.actor_court)}" if e.actor_court else ""
+    colon, (opening, closing) = ("：", "（）") if ctx.h.zh() else (": ", (" (", ")"))
+    text = f"{ctx.h.datetime(e.at)} {who}{court}{colon}{ctx.h.event(e.action)}"
+    if e.from_status and e.to_status and e.from_status != e.to_status:
+        text += f"{opening}{ctx.h.status(e.from_status)} → {ctx.h.status(e.to_status)}{closing}"
+    return FieldError("", text, text)
 
 
 @router.get("/delegations/{delegation_id}")
@@ -107,9 +138,13 @@ async def show(
     )
 
 
-async def _refused(ctx: WebContext, delegation_id: int, exc: DomainError, state: FormState) -> Response:
+async def _refused(
+    ctx: WebContext, delegation_id: int, exc: DomainError, state: FormState, seen_version: int | None = None
+) -> Response:
     """The matter's page again (also for a form sent from the dashboard: the same form is there), with the
-    errors next to the fields of the form that was sent and the reason at the top."""
+    errors next to the fields of the form that was sent and the reason at the top: "correct the marked
+    fields" only when an error is next to a field; when the matter moved on since the user's page was
+    loaded (`seen_version`), what the others did."""
     status_code = {"validation_failed": 422, "permission_denied": 403, "not_found": 404}.get(exc.code, 409)
     if exc.code == "not_found":
         raise exc
@@ -119,7 +154,11 @@ async def _refused(ctx: WebContext, delegation_id: int, exc: DomainError, state:
         status_code = 413 if exc.code == "payload_too_large" else 415
         state.errors = {"file": [FieldError("file", exc.title_zh, ctx._(labels.PROBLEM[exc.code]))]}
     message = problem_text(ctx, exc)
-    return await detail_page(ctx, delegation_id, status_code=status_code, form_state=state, message=message)
+    if isinstance(exc, ValidationFailed) and not any(formerrors.place(state.action, e.field) for e in exc.errors):
+        message = ctx._("This could not be done:")
+    return await detail_page(
+        ctx, delegation_id, status_code=status_code, form_state=state, message=message, seen_version=seen_version
+    )
 
 
 def _back(form: Any, delegation_id: int) -> str:
@@ -147,7 +186,7 @@ async def act(ctx: Page, delegation_id: DelegationId, action: Annotated[str, Pat
             await _upload(ctx, delegation_id, RECEIPT_KIND, receipt)
         await perform(ctx.domain, delegation_id, chosen, version, decode(chosen, data))
     except DomainError as exc:
-        return await _refused(ctx, delegation_id, exc, state)
+        return await _refused(ctx, delegation_id, exc, state, seen_version=version)
     return ctx.redirect(_back(form, delegation_id), ok=chosen.value)
 
 

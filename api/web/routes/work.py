@@ -85,6 +85,11 @@ class WorkParams:
     stat_assisting: str | None
 
 
+def default_sort(view: str) -> str:
+    """What waits on us opens most urgent first (as its heading says); the other lists newest first."""
+    return "due" if view == "waiting" else "newest"
+
+
 def work_params(
     view: Annotated[str | None, Query(max_length=10)] = None,
     stage: Annotated[str | None, Query(max_length=12)] = None,
@@ -99,7 +104,7 @@ def work_params(
     provisional: Annotated[str | None, Query(max_length=3)] = None,
     due_before: Annotated[str | None, Query(max_length=10)] = None,
     q: Text = None,
-    sort: Annotated[str, Query(max_length=10)] = "newest",
+    sort: Annotated[str, Query(max_length=10)] = "",
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     drill: Annotated[str | None, Query(max_length=20)] = None,
     period: Annotated[str | None, Query(max_length=30)] = None,
@@ -186,7 +191,7 @@ def work_query(ctx: Page, p: WorkParams) -> tuple[WorkQuery, dict[str, str]]:
         soon_until=dashboard_service.soon_until(ctx.ref, ctx.now),
         filters=filters,
         facts=facts,
-        sort=p.sort if p.sort in worklist_service.SORTS else "newest",
+        sort=p.sort if p.sort in worklist_service.SORTS else default_sort(chosen),
         page=p.page,
     )
     params = {

@@ -171,3 +171,14 @@ def test_any_rendering_parses_to_itself(n: CaseNumber, blanks: list[str], ascii_
     left, right = ("(", ")") if ascii_brackets else ("（", "）")
     text = f"{pad}{left}{n.year}{right}{pad}{n.court_code}{pad}{n.case_type}{n.serial}{pad}号{pad}"
     assert parse_case_number(text) == n
+
+
+def test_another_courts_case_number_is_named_by_the_courts_names() -> None:
+    registry = pytest.importorskip("courts.registry").CourtRegistry.shipped()
+    with pytest.raises(ValidationFailed) as info:
+        check_requester_owns("（2026）鲁0602执1号", "鲁0202", courts=registry)
+    [e] = info.value.errors
+    assert e.message_zh == (
+        "案号（2026）鲁0602执1号是烟台市芝罘区人民法院（鲁0602）的案件，不是本院（青岛市市南区人民法院（鲁0202））的案件"
+    )
+    assert "(鲁0602)" in e.message_en and "Zhifu" in e.message_en

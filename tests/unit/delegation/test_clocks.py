@@ -80,8 +80,9 @@ def test_calendar_day_periods_roll_to_the_next_working_day(cal: WorkingCalendar)
 
 
 def test_anchor_date_counts_from_the_agreed_on_site_date(cal: WorkingCalendar) -> None:
-    clock = clocks.start_clock(Stage.EXECUTION, "鲁0602", 2, Unit.WORKING, at("2026-03-02"), "v",
-                               anchor_date=date(2026, 3, 13))
+    clock = clocks.start_clock(
+        Stage.EXECUTION, "鲁0602", 2, Unit.WORKING, at("2026-03-02"), "v", anchor_date=date(2026, 3, 13)
+    )
     due = clocks.due(clock, cal)
     assert due is not None and due.day == date(2026, 3, 17)
 

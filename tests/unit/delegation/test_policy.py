@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from delegation.catalogue.fields import DOCUMENT_KINDS, FIELD_KINDS, LIST_KIND
+from delegation.catalogue.fields import DOCUMENT_KINDS, FIELD_KINDS, LIST_KIND, document_labels
 from delegation.catalogue.policy import (
     STAGES,
     FieldSpec,
@@ -410,6 +410,35 @@ def test_missing_documents(policy: PolicyVersion) -> None:
         "officer_credentials",
     ]
     assert missing_documents(m, m.required_documents) == []
+
+
+def test_a_partys_errors_say_which_party_by_number_role_and_name(policy: PolicyVersion) -> None:
+    with pytest.raises(ValidationFailed) as info:
+        validate_parties(policy, [APPLICANT, {**DEBTOR, "name": "张三", "id_number": "110105194912310021"}])
+    [e] = info.value.errors
+    assert e.field == "parties[1].id_number"
+    assert e.message_zh.startswith("第2名当事人（被执行人 张三）：") and e.message_en.startswith("Party 2 (")
+    with pytest.raises(ValidationFailed) as info:
+        validate_parties(policy, [APPLICANT, DEBTOR, {"role": "witness", "party_type": "natural_person"}])
+    assert all(e.message_zh.startswith("第3名当事人：") for e in info.value.errors if e.field.startswith("parties[2]"))
+
+
+def test_missing_documents_are_named_as_people_read_them() -> None:
+    assert document_labels(["enforcement_ruling", "officer_credentials"]) == (
+        "执行裁定书、工作证/执行公务证",
+        "Enforcement ruling, Officers' credentials",
+    )
+    assert document_labels(["no_such_kind"]) == ("no_such_kind", "no_such_kind")
+
+
+def test_a_date_the_period_counts_from_cannot_be_in_the_past(policy: PolicyVersion) -> None:
+    today = datetime(2026, 3, 2).date()
+    eviction = policy.matter("forced_eviction")
+    [e] = policy.past_scheduled_date(eviction, {"scheduled_date": "2026-03-01"}, today)
+    assert e.field == "fields.scheduled_date" and e.message_zh == "拟执行日期不能早于今天"
+    assert policy.past_scheduled_date(eviction, {"scheduled_date": "2026-03-02"}, today) == []
+    # A matter whose periods count from their stage's start has no such date to check.
+    assert policy.past_scheduled_date(policy.matter("vehicle_inquiry"), {"scheduled_date": "2000-01-01"}, today) == []
 
 
 # ---- personal data ---------------------------------------------------------------------------------------

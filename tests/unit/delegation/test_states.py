@@ -81,8 +81,9 @@ def test_only_onsite_matters_are_scheduled() -> None:
 
 
 def test_return_pauses_sign_for_and_resubmit_resumes_it() -> None:
-    returned = check_transition(Status.SUBMITTED, Action.RETURN_FOR_CORRECTION, Mechanism.MATTER_DELEGATION,
-                                {Role.ASSISTING})
+    returned = check_transition(
+        Status.SUBMITTED, Action.RETURN_FOR_CORRECTION, Mechanism.MATTER_DELEGATION, {Role.ASSISTING}
+    )
     assert returned.clock.pause and returned.clock.start
     resubmitted = check_transition(Status.RETURNED, Action.RESUBMIT, Mechanism.MATTER_DELEGATION, {Role.REQUESTER})
     assert resubmitted.clock.resume == returned.clock.pause
