@@ -42,11 +42,15 @@ def run(coro_factory: Callable[[], Awaitable[T]]) -> T:
 
 
 @app.command("seed-demo")
-def seed_demo() -> None:
+def seed_demo(
+    url: Annotated[
+        str, typer.Option(help="Where the service is served, for the examples printed (scripts/serve passes it).")
+    ] = "http://127.0.0.1:8000",
+) -> None:
     """Load demo users for every city and role (idempotent) and print how to log in."""
     from jiaodong.demo.seeder import seed
 
-    lines = run(lambda: seed(get_settings().resolved_database_url))
+    lines = run(lambda: seed(get_settings().resolved_database_url, base_url=url))
     for line in lines:
         typer.echo(line)
 

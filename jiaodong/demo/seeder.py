@@ -228,8 +228,14 @@ async def _run_scenario(session: Any, ref: Reference, store: BlobStore, now: dat
     return True
 
 
-async def seed(database_url: str, now: datetime | None = None, data_dir: Path | None = None) -> list[str]:
-    """Demo users and demo delegations (both idempotent); returns the lines to print."""
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+
+async def seed(
+    database_url: str, now: datetime | None = None, data_dir: Path | None = None, base_url: str = DEFAULT_URL
+) -> list[str]:
+    """Demo users and demo delegations (both idempotent); returns the lines to print, whose examples use
+    `base_url`, the address the service is (about to be) served at."""
     from jiaodong.settings import get_settings
 
     now = now or datetime.now(UTC)
@@ -264,12 +270,14 @@ async def seed(database_url: str, now: datetime | None = None, data_dir: Path | 
     finally:
         await engine.dispose()
     names = ", ".join(u[0] for u in demo_users())
+    base = base_url.rstrip("/")
     return [
         f"demo users: {created} created, {len(demo_users()) - created} already present",
         f"demo delegations: {filed} filed, {total - filed} already present",
         f"log in as any of: {names}",
         f"password for every demo user: {DEMO_PASSWORD}",
+        f"open {base}/ in a browser, or",
         "e.g. curl -c jar -H 'content-type: application/json' "
-        f'-d \'{{"username":"zhifu-clerk","password":"{DEMO_PASSWORD}"}}\' http://127.0.0.1:8000/api/v1/auth/login',
-        "     curl -b jar 'http://127.0.0.1:8000/api/v1/delegations?box=inbox'",
+        f'-d \'{{"username":"zhifu-clerk","password":"{DEMO_PASSWORD}"}}\' {base}/api/v1/auth/login',
+        f"     curl -b jar '{base}/api/v1/delegations?box=inbox'",
     ]

@@ -25,8 +25,11 @@ async def test_seed_demo_files_thirty_delegations_in_varied_states_once(
 ) -> None:
     monkeypatch.setattr(user_service, "hash_password", lambda _password: password_hash())  # argon2 is slow
     now = at("2026-11-30", "16:00")
-    lines = await demo.seed(database_url, now=now, data_dir=tmp_path)
+    lines = await demo.seed(database_url, now=now, data_dir=tmp_path, base_url="http://127.0.0.1:8123")
     assert lines[0] == "demo users: 17 created, 0 already present"
+    assert "open http://127.0.0.1:8123/ in a browser, or" in lines
+    assert any("http://127.0.0.1:8123/api/v1/auth/login" in line for line in lines)
+    assert not any(":8000" in line for line in lines)  # the examples use the address served
     assert lines[1] == "demo delegations: 31 filed, 0 already present"
     assert any("password for every demo user" in line for line in lines)
     again = await demo.seed(database_url, now=now, data_dir=tmp_path)
