@@ -1,5 +1,6 @@
 """monthly-report (first working day, 07:00 Asia/Shanghai): the month before, per court and court pair,
-as an .xlsx under <data folder>/reports, recorded in job_run. Scheduled daily; acts on the first working day."""
+as an .xlsx in the document store (reports/ beside documents/: the data folder or S3), recorded in job_run.
+Scheduled daily; acts on the first working day."""
 
 from __future__ import annotations
 
@@ -17,13 +18,7 @@ from flows import runtime
 
 @task(name="save-report", retries=3, retry_delay_seconds=5, cache_policy=NO_CACHE)
 async def save_report(filename: str, data: bytes) -> str:
-    folder = runtime.reports_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / filename
-    partial = target.with_suffix(".partial")
-    partial.write_bytes(data)
-    partial.replace(target)  # atomic: a reader never sees half a workbook
-    return str(target)
+    return await report_service.store_report(runtime.blob_store(), filename, data)
 
 
 @flow(name="monthly-report", retries=1, retry_delay_seconds=60, log_prints=False)

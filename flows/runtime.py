@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.core.reference import Reference
 from delegation.outbox.model import RetryPolicy
 from delegation.refdata.service import load_reference
+from delegation.store.blobs import BlobStore, make_blob_store
 from delegation.store.db import make_engine, make_sessionmaker
 from jiaodong.settings import Settings, get_settings
 
@@ -46,8 +46,10 @@ def retry_policy(s: Settings | None = None) -> RetryPolicy:
     )
 
 
-def reports_dir(s: Settings | None = None) -> Path:
-    return ((s or settings()).data_dir / "reports").resolve()
+def blob_store(s: Settings | None = None) -> BlobStore:
+    """The document store (local folder or S3) as configured: documents/ and reports/ live in it."""
+    s = s or settings()
+    return make_blob_store(s.storage, s.data_dir, s.s3_bucket, s.s3_endpoint_url, s.s3_region)
 
 
 @asynccontextmanager

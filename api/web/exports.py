@@ -65,7 +65,7 @@ def work_row(zh: Helpers, item: Listed) -> list[object]:
     ]
 
 
-def _disposition(name: str) -> str:
+def attachment(name: str) -> str:
     ascii_name = name.encode("ascii", "ignore").decode() or "export"
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
@@ -83,7 +83,7 @@ async def respond(
         return StreamingResponse(
             csv_chunks(columns, rows),
             media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": _disposition(f"{name}.csv"), "cache-control": "no-store"},
+            headers={"content-disposition": attachment(f"{name}.csv"), "cache-control": "no-store"},
         )
     handle, temp = tempfile.mkstemp(suffix=".xlsx", prefix="jiaodong-export-")
     os.close(handle)
@@ -96,10 +96,6 @@ async def respond(
     return FileResponse(
         path,
         media_type=XLSX,
-        headers={"content-disposition": _disposition(f"{name}.xlsx"), "cache-control": "no-store"},
+        headers={"content-disposition": attachment(f"{name}.xlsx"), "cache-control": "no-store"},
         background=BackgroundTask(path.unlink, missing_ok=True),
     )
-
-
-def file_response(path: Path, name: str) -> FileResponse:
-    return FileResponse(path, media_type=XLSX, headers={"content-disposition": _disposition(name)})

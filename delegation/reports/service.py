@@ -3,6 +3,8 @@ and notices, metrics from delegation.reports.model, an .xlsx saved through the c
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -23,6 +25,7 @@ from delegation.reports import kpis
 from delegation.reports import model as reports
 from delegation.reports.digest import claim_job
 from delegation.sla.service import stops_and_fired
+from delegation.store.blobs import BlobStore
 from delegation.store.rows import clock_of
 from delegation.store.sql import run, table
 from delegation.store.tables import ClockRow, DelegationRow, EventRow, JobRunRow, NoticeRow
@@ -35,7 +38,22 @@ JOB = table(JobRunRow)
 ANSWERS = ("sign_for", "return_for_correction", "decline")
 JOB_NAME = "monthly_report"
 
-Save = Callable[[str, bytes], Awaitable[str]]
+Save = Callable[[str, bytes], Awaitable[str]]  # (file name, workbook) -> where it was kept
+REPORTS_PREFIX = "reports/"  # reports sit in the document store beside documents/, under their own prefix
+
+
+def report_key(filename: str, data: bytes) -> str:
+    """The store key of a report: its name with the workbook's digest. Stored objects are immutable, so a report
+    made again is a new object, and a link to an earlier one never changes under a reader."""
+    stem, dot, suffix = filename.rpartition(".")
+    return f"{REPORTS_PREFIX}{stem or suffix}-{hashlib.sha256(data).hexdigest()[:12]}{dot}{suffix if stem else ''}"
+
+
+async def store_report(store: BlobStore, filename: str, data: bytes) -> str:
+    """Keep a report's workbook in the document store (the local folder or S3); returns its key."""
+    key = report_key(filename, data)
+    await asyncio.to_thread(store.put, key, data)
+    return key
 
 
 @dataclass

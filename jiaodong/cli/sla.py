@@ -102,15 +102,12 @@ def digest(at: At = None) -> None:
 
 @sla_app.command("report")
 def report(month: Annotated[str, typer.Argument(help="YYYY-MM")], at: At = None) -> None:
-    """Make the monthly report of MONTH now (.xlsx under <data folder>/reports)."""
+    """Make the monthly report of MONTH now (.xlsx in the document store, under reports/)."""
     from delegation.reports import service as report_service
-    from flows.runtime import reports_dir
+    from flows.runtime import blob_store
 
     async def save(name: str, data: bytes) -> str:
-        folder = reports_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
-        return str(folder / name)
+        return await report_service.store_report(blob_store(), name, data)
 
     _print(asdict(_with(lambda s, r: report_service.monthly_report(s, r, _moment(at), save, month=month))))
 

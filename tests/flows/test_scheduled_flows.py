@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -29,18 +30,18 @@ async def test_the_digest_flow_skips_days_off_and_sends_once_on_a_working_day(
     assert {i.username for i in await session.exec(select(InboxRow))} == {"zhifu-clerk", "yantai-center"}
 
 
-async def test_the_monthly_report_flow_keeps_the_workbook_in_the_data_folder(
+async def test_the_monthly_report_flow_keeps_the_workbook_in_the_document_store(
     flow_env: Path, session: AsyncSession
 ) -> None:
     await add_users(session)
     await filed(session, await load_reference(session), at("2026-02-02"))
     assert (await monthly_report(now=at("2026-03-03", "07:00")))["ran"] is False  # 03-02 was the first working day
     result = await monthly_report(now=at("2026-03-02", "07:00"))
-    path = flow_env / "reports" / "monthly-report-2026-02.xlsx"
-    assert result["ran"] and result["path"] == str(path.resolve())
-    assert load_workbook(path).sheetnames[0] == "按法院"
+    key = result["path"]
+    assert result["ran"] and re.fullmatch(r"reports/monthly-report-2026-02-[0-9a-f]{12}\.xlsx", key)
+    assert load_workbook(flow_env / key).sheetnames[0] == "按法院"  # the local store: files under the data folder
     [run] = list(await session.exec(select(JobRunRow)))
-    assert run.period == "2026-02" and run.path == str(path.resolve())
+    assert run.period == "2026-02" and run.path == key
 
 
 async def test_the_nightly_reconciliation_flow_recomputes_the_statistics_facts(

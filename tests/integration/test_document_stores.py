@@ -20,6 +20,7 @@ import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
+from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -34,6 +35,7 @@ from delegation.store.tables import AccessLogRow
 from jiaodong.settings import Settings
 from tests.api.actors import Clock, add_users
 from tests.api.support import draft_body, ok
+from tests.web.support import login
 
 BUCKET = "jiaodong-documents"
 SCAN = b"%PDF-1.4\n" + bytes(range(256)) * 600 + b"\n%%EOF\n"  # ~150 kB: several chunks
@@ -198,3 +200,18 @@ async def test_one_courts_matters_export_with_their_documents_and_are_logged(ser
         assert matter["parties"][1]["id_number"]  # in full: the archive is the court's own record
         assert archive.read(matter["documents"][0]["storage_key"]) == SCAN
     assert [(row.delegation_id, row.target) for row in logged] == [(ident, "export:鲁0202")]
+
+
+async def test_a_monthly_report_made_again_is_kept_in_the_store_and_downloaded_whole(served: Served) -> None:
+    await _upload(served.client)
+    transport = httpx.ASGITransport(app=served.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as center:
+        csrf = await login(center, "yantai-center")
+        made = await center.post("/stats/reports/2026-02", data={"csrf_token": csrf})
+        assert made.status_code == 303, made.text[:300]
+        download = await center.get("/stats/reports/2026-02.xlsx")
+        assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
+        assert load_workbook(io.BytesIO(download.content)).sheetnames[0] == "按法院"
+        assert (await center.get("/stats/reports/2025-12.xlsx")).status_code == 404  # never made
+    [key] = [k for k in served.store.keys("reports/") if "2026-02" in k]
+    assert b"".join(served.store.chunks(key)) == download.content

@@ -6,20 +6,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path as FilePath
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import anyio
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.concurrency import iterate_in_threadpool
 
 from api.web import exports, labels
 from api.web.context import Page
 from api.web.templating import DOCUMENT_LOCALE, Helpers
 from delegation.core.clocks import local_day
-from delegation.core.errors import FieldError, ValidationFailed
+from delegation.core.errors import FieldError, NotFound, ValidationFailed
 from delegation.reading import dashboard as dashboard_service
+from delegation.reports import service as report_service
 from delegation.statistics import model, monthly
 from delegation.statistics import service as statistics_service
 from delegation.statistics.export import Column
@@ -384,36 +385,30 @@ async def export_notices(
 @router.get("/stats/reports/{month}.xlsx")
 async def report_file(ctx: Page, month: Annotated[str, Path(pattern=r"^\d{4}-\d{2}$")]) -> Response:
     statistics_service.scope_of(ctx.ref, ctx.actor)
-    folder = (ctx.runtime.settings.data_dir / "reports").resolve()
-    found = await monthly.monthly_report_path(ctx.session, month)
-    if found is None:
-        return await _not_found(ctx)
-    path = FilePath(found)
-    if folder not in path.parents or not await anyio.Path(path).is_file():
-        return await _not_found(ctx)
-    return exports.file_response(path, f"胶东五市委托执行月报-{month}.xlsx")
+    key = await monthly.monthly_report_path(ctx.session, month)
+    store = ctx.runtime.store
+    if key is None or not key.startswith(report_service.REPORTS_PREFIX) or not await anyio.to_thread.run_sync(
+        store.exists, key
+    ):
+        raise NotFound(f"No monthly report of {month}.", title_zh=f"{month} 的月报尚未生成")
+    return StreamingResponse(
+        iterate_in_threadpool(store.chunks(key)),
+        media_type=exports.XLSX,
+        headers={"content-disposition": exports.attachment(f"胶东五市委托执行月报-{month}.xlsx")},
+    )
 
 
 @router.post("/stats/reports/{month}")
 async def regenerate_report(ctx: Page, month: Annotated[str, Path(pattern=r"^\d{4}-\d{2}$")]) -> Response:
     """A command center (or the coordinator) makes a closed month's report again."""
     await ctx.form()
-    folder = (ctx.runtime.settings.data_dir / "reports").resolve()
+    store = ctx.runtime.store
 
     async def save(name: str, data: bytes) -> str:
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / name
-        partial = target.with_suffix(".partial")
-        partial.write_bytes(data)
-        partial.replace(target)
-        return str(target)
+        return await report_service.store_report(store, name, data)
 
     await monthly.regenerate_report(ctx.session, ctx.ref, ctx.actor, ctx.now, month, save)
     return ctx.redirect("/stats", period=month, ok="report_regenerated")
-
-
-async def _not_found(ctx: Page) -> Response:
-    return await ctx.render("pages/error.html", 404, title=ctx._("Not found"), detail=ctx._("No such report."))
 
 
 # ---------------------------------------------------------------- 大屏
