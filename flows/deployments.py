@@ -9,6 +9,7 @@ instead of piling up behind the one still running (the next minute's run picks u
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,14 +85,15 @@ def flow_of(spec: DeploymentSpec) -> Any:
     return getattr(importlib.import_module(spec.module), spec.function)
 
 
-def _options(spec: DeploymentSpec) -> dict[str, Any]:
-    """to_deployment arguments: cron in Asia/Shanghai, module-path entrypoints (runs do not depend on the cwd)."""
+def _options(spec: DeploymentSpec, name_suffix: str = "") -> dict[str, Any]:
+    """to_deployment arguments: cron in Asia/Shanghai, module-path entrypoints (runs do not depend on the cwd).
+    `name_suffix` names served deployments apart from the work pool's (see `served_name_suffix`)."""
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.schedules import Cron
     from prefect.types.entrypoint import EntrypointType
 
     options: dict[str, Any] = {
-        "name": spec.name,
+        "name": spec.name + name_suffix,
         "schedules": [Cron(spec.cron, timezone=TIMEZONE)],
         "description": spec.description,
         "tags": list(TAGS),
@@ -105,18 +107,28 @@ def _options(spec: DeploymentSpec) -> dict[str, Any]:
     return options
 
 
-def build_deployments() -> list[Any]:
+def served_name_suffix(remote_api_url: str | None, host: str) -> str:
+    """Deployments served by `jiaodong serve` on a Prefect server it did not start (--register-deployments) are
+    named `<name>-served-<host>`: registering them under the work pool's names would replace the production
+    deployments (their entrypoints, schedules and pool). On its own embedded server the names stay plain."""
+    if not remote_api_url:
+        return ""
+    label = re.sub(r"[^a-z0-9-]+", "-", host.lower()).strip("-") or "host"
+    return f"-served-{label}"
+
+
+def build_deployments(name_suffix: str = "") -> list[Any]:
     """RunnerDeployments for `serve` (from synchronous code)."""
-    return [flow_of(spec).to_deployment(**_options(spec)) for spec in DEPLOYMENTS]
+    return [flow_of(spec).to_deployment(**_options(spec, name_suffix)) for spec in DEPLOYMENTS]
 
 
-async def abuild_deployments() -> list[Any]:
+async def abuild_deployments(name_suffix: str = "") -> list[Any]:
     """The same, from async code (where Prefect's to_deployment would hand back coroutines)."""
-    return [await flow_of(spec).ato_deployment(**_options(spec)) for spec in DEPLOYMENTS]
+    return [await flow_of(spec).ato_deployment(**_options(spec, name_suffix)) for spec in DEPLOYMENTS]
 
 
-def serve_all(limit: int | None = 4) -> None:
+def serve_all(limit: int | None = 4, name_suffix: str = "") -> None:
     """Serve every deployment from this process until interrupted (Ctrl-C / SIGTERM)."""
     from prefect import serve
 
-    serve(*build_deployments(), limit=limit, pause_on_shutdown=False, print_starting_message=True)
+    serve(*build_deployments(name_suffix), limit=limit, pause_on_shutdown=False, print_starting_message=True)

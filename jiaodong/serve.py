@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flows.deployments import served_name_suffix
 from jiaodong.cli.errors import UsageError
 from jiaodong.settings import Settings, get_settings, insecure_start_reason
 from jiaodong.supervisor import RunnerSupervisor
@@ -148,8 +149,12 @@ def make_folders(settings: Settings) -> None:
         folder.resolve().mkdir(parents=True, exist_ok=True)
 
 
-def supervise_runner(settings: Settings, api_url: str) -> RunnerSupervisor:
+SERVED_SUFFIX_VARIABLE = "JIAODONG_SERVED_DEPLOYMENT_SUFFIX"  # parent -> runner child
+
+
+def supervise_runner(settings: Settings, api_url: str, name_suffix: str = "") -> RunnerSupervisor:
     env = prefect_environment(settings, api_url)
+    env[SERVED_SUFFIX_VARIABLE] = name_suffix
     log = (settings.data_dir / "prefect" / "runner.log").resolve()
     supervisor = RunnerSupervisor(
         api_url=api_url,
@@ -205,7 +210,11 @@ def run(
         flows = False
     try:
         if flows:
-            supervisor = supervise_runner(settings, start_prefect(settings, children))
+            remote = os.environ.get("PREFECT_API_URL")
+            suffix = served_name_suffix(remote, socket.gethostname())
+            if suffix:
+                say(f"serving the deployments on {remote} as <name>{suffix} (the work pool's keep their names)")
+            supervisor = supervise_runner(settings, start_prefect(settings, children), suffix)
         # Behind a TLS proxy, X-Forwarded-Proto from the trusted proxies makes request.url https, and with it
         # the session cookie Secure.
         from jiaodong.logs import configure as configure_logs
@@ -239,7 +248,7 @@ def runner_main() -> None:
 
     signal.signal(signal.SIGTERM, _interrupt)
     with contextlib.suppress(KeyboardInterrupt):
-        serve_all()
+        serve_all(name_suffix=os.environ.get(SERVED_SUFFIX_VARIABLE, ""))
 
 
 if __name__ == "__main__":  # pragma: no cover - child process entry point

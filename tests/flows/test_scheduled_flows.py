@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.refdata.service import load_reference
 from delegation.store.tables import InboxRow, JobRunRow, StatFactRow
-from flows.deployments import DEPLOYMENTS, TIMEZONE, abuild_deployments, flow_of
+from flows.deployments import DEPLOYMENTS, TIMEZONE, abuild_deployments, build_deployments, flow_of
 from flows.digest import daily_digest
 from flows.monthly_report import monthly_report
 from flows.statistics import reconcile_statistics
@@ -111,3 +111,9 @@ def test_every_deployment_is_an_async_flow_named_like_it() -> None:
     for spec in DEPLOYMENTS:
         flow = flow_of(spec)
         assert flow.name == spec.name and flow.isasync
+
+
+def test_deployments_served_under_a_suffix_never_take_the_work_pools_names() -> None:
+    names = [d.name for d in build_deployments("-served-api-1")]
+    assert names == [f"{spec.name}-served-api-1" for spec in DEPLOYMENTS]
+    assert [d.name for d in build_deployments()] == [spec.name for spec in DEPLOYMENTS]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from flows.deployments import DEPLOYMENTS, TIMEZONE, WORK_POOL
+from flows.deployments import DEPLOYMENTS, TIMEZONE, WORK_POOL, served_name_suffix
 from jiaodong.serve import free_port, prefect_environment, remote_registration_refused
 from jiaodong.settings import Settings
 
@@ -52,3 +52,8 @@ def test_serve_never_registers_its_deployments_on_a_remote_prefect_unless_told_t
     assert refused and "--register-deployments" in refused and "prefect.internal" in refused
     assert remote_registration_refused(remote, register_deployments=True) is None
     assert remote_registration_refused({}, register_deployments=False) is None  # its own embedded server
+
+
+def test_deployments_served_on_a_remote_prefect_are_named_apart_from_the_work_pools() -> None:
+    assert served_name_suffix(None, "api-1") == ""  # its own embedded server: the plain names
+    assert served_name_suffix("https://prefect.internal/api", "API_1.court.local") == "-served-api-1-court-local"
