@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.web import labels
 from api.web.context import CsrfRejected, LoginRequired, WebContext
 from api.web.i18n import LANG_COOKIE, compile_all, pick_locale
-from api.web.routes import admin, auth, board, delegation, filing, stats, work
+from api.web.routes import admin, auth, board, delegation, filing, inbox, stats, work
 from api.web.security import PageSecurityHeaders
 from api.web.templating import Helpers, render_template
 from delegation.core.errors import DomainError
@@ -134,7 +134,16 @@ def is_page_path(path: str) -> bool:
 
 def install(app: FastAPI) -> None:
     compile_all()
-    routers = (auth.router, work.router, filing.router, delegation.router, stats.router, board.router, admin.router)
+    routers = (
+        auth.router,
+        work.router,
+        filing.router,
+        delegation.router,
+        stats.router,
+        board.router,
+        admin.router,
+        inbox.router,
+    )
     for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -33,6 +33,7 @@ from delegation.core.access import Actor, UserRole
 from delegation.core.errors import DomainError
 from delegation.core.reference import Reference
 from delegation.reading import dashboard as dashboard_service
+from delegation.reading import inbox as inbox_service
 from delegation.store.context import Context
 
 LOGIN_CSRF_COOKIE = "jd_login_csrf"
@@ -143,6 +144,8 @@ class WebContext:
     async def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         principal = self.principal
         court = self.ref.registry.find(principal.actor.court_code or "") if principal else None
+        # The top bar's badge: this user's unread inbox items (kept current by app.js polling its tag).
+        inbox = await inbox_service.unread_state(self.session, principal.actor.username) if principal else None
         values = {
             "h": self.h,
             "request": self.request,
@@ -151,6 +154,7 @@ class WebContext:
             "court": court,
             "csrf_token": principal.csrf_token if principal else "",
             "nav": await self.nav(),
+            "inbox": inbox,
             "path": self.request.url.path,
             "current_url": _current_url(self.request),
             "message": "",

@@ -83,6 +83,7 @@ STAGE: dict[str, str] = {
 ROLE: dict[str, str] = {
     "requesting_officer": N_("Officer in charge (requesting)"),
     "assisting_clerk": N_("Clerk (assisting)"),
+    "handler": N_("Handler"),
     "command_center": N_("Enforcement command center"),
     "regional_coordinator": N_("Five-city coordinator"),
     "admin": N_("Administrator"),
@@ -159,6 +160,16 @@ WAITING_STAGE: dict[str, str] = {
     "correct": N_("To correct"),
     "do": N_("To do"),
     "confirm": N_("To confirm"),
+}
+
+# What an inbox item is about (its topic), for the 消息中心's filters and rows.
+INBOX_TOPIC: dict[str, str] = {
+    "transition": N_("The other court acted"),
+    "message": N_("Messages"),
+    "notice": N_("Reminders and supervision"),
+    "acknowledgement": N_("Acknowledgements"),
+    "assignment": N_("Assigned to me"),
+    "digest": N_("Daily summaries"),
 }
 
 VIEW: dict[str, str] = {

@@ -101,6 +101,9 @@ class Helpers:
     def notice_kind(self, code: str | None) -> str:
         return self._label(labels.NOTICE_KIND, code)
 
+    def inbox_topic(self, code: str | None) -> str:
+        return self._label(labels.INBOX_TOPIC, code)
+
     def outcome(self, code: str | None) -> str:
         return self._label(labels.OUTCOME, code)
 

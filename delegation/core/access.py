@@ -21,6 +21,9 @@ from delegation.core.states import TRANSITIONS, Action, Role
 class UserRole(StrEnum):
     REQUESTING_OFFICER = "requesting_officer"  # 承办人 of a requesting court
     ASSISTING_CLERK = "assisting_clerk"  # clerk or officer of an assisting court
+    # 承办人 of an assisting court: a matter signed for there may be assigned to them (a flag: what they may
+    # do on a matter still comes from their other roles, usually assisting_clerk).
+    HANDLER = "handler"
     COMMAND_CENTER = "command_center"  # 执行指挥中心 of a city (user's court: the intermediate court)
     REGIONAL_COORDINATOR = "regional_coordinator"
     ADMIN = "admin"

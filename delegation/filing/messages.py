@@ -11,6 +11,8 @@ from delegation.core.access import Actor, Operation
 from delegation.core.errors import FieldError, PermissionDenied, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.core.states import Status
+from delegation.outbox import service as outbox_service
+from delegation.outbox.intents import message_intent
 from delegation.reading.delegations import load_authorized, roles_label
 from delegation.store.tables import EventRow
 
@@ -58,5 +60,17 @@ async def post_message(
         data={"to_court": to_court},
     )
     session.add(event)
+    intent = message_intent(
+        ref,
+        delegation_id=row.id,
+        number=row.number,
+        case_number=row.case_number,
+        requesting_court=row.requesting_court,
+        assisting_court=row.assisting_court,
+        actor_court=actor.court_code,
+        at=now,
+        text=body,
+    )
+    outbox_service.enqueue(session, intent, now)  # the other court's inbox, with the message
     await session.commit()
     return event

@@ -246,3 +246,87 @@ def digest_intent(
         courts=courts,
         data=data,
     )
+
+
+def message_intent(
+    ref: Reference,
+    *,
+    delegation_id: int,
+    number: str,
+    case_number: str,
+    requesting_court: str,
+    assisting_court: str,
+    actor_court: str | None,
+    at: datetime,
+    text: str,
+) -> Intent:
+    """A message from one court of the matter to the other: the other court's people read it in their inbox.
+    Webhooks and events say only that a message came (its text may name people)."""
+    from_requester = actor_court == requesting_court
+    to_court = assisting_court if from_requester else requesting_court
+    role = UserRole.ASSISTING_CLERK if from_requester else UserRole.REQUESTING_OFFICER
+    body = texts.render(
+        "message",
+        number=number,
+        case_number=case_number,
+        actor_court_name=court_name(ref, actor_court) if actor_court else "",
+        text=text,
+    )
+    return Intent(
+        topic=Topic.MESSAGE.value,
+        event="jiaodong.delegation.message",
+        subject=f"{number} 新消息：{court_name(ref, actor_court) if actor_court else ''}"[:200],
+        body=body,
+        occurred_at=iso(at),
+        audiences=(Audience(role.value, court=to_court),),
+        courts=(to_court,),
+        delegation_id=delegation_id,
+        delegation_number=number,
+        resource={"jiaodong.requesting-court": requesting_court, "jiaodong.assisting-court": assisting_court},
+        related=(_court_related(to_court, "recipient-court"),),
+        data={"number": number, "from_court": actor_court, "to_court": to_court, "at": iso(at)},
+    )
+
+
+def assignment_intents(
+    ref: Reference,
+    *,
+    delegation_id: int,
+    number: str,
+    case_number: str,
+    requesting_court: str,
+    assisting_court: str,
+    handler: str,
+    handler_name: str,
+    previous_handler: str | None,
+    at: datetime,
+    comment: str,
+) -> list[Intent]:
+    """A matter assigned to a handler (a user): the handler is told, and so is the handler it was taken from.
+    In-app only (no court subscription gets these: the transition's own intent already tells the courts)."""
+    found: list[Intent] = []
+    common = {
+        "number": number,
+        "case_number": case_number,
+        "court_name": court_name(ref, assisting_court),
+        "requesting_court_name": court_name(ref, requesting_court),
+        "new_handler_name": handler_name,
+        "comment": comment,
+    }
+    for username, assigned in ((handler, True), (previous_handler, False)):
+        if not username or (not assigned and username == handler):
+            continue
+        found.append(
+            Intent(
+                topic=Topic.ASSIGNMENT.value,
+                event="jiaodong.delegation.assigned" if assigned else "jiaodong.delegation.unassigned",
+                subject=(f"{number} 指定您承办" if assigned else f"{number} 已改派他人承办")[:200],
+                body=texts.render("assignment", assigned=assigned, **common),
+                occurred_at=iso(at),
+                audiences=(Audience(UserRole.HANDLER.value, court=assisting_court, username=username),),
+                delegation_id=delegation_id,
+                resource={"jiaodong.assisting-court": assisting_court},
+                data={"number": number, "assisting_court": assisting_court, "assigned": assigned},
+            )
+        )
+    return found

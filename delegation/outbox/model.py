@@ -43,6 +43,8 @@ class Topic(StrEnum):
     NOTICE = "notice"
     ACKNOWLEDGEMENT = "acknowledgement"
     DIGEST = "digest"
+    MESSAGE = "message"  # one court wrote to the other in a matter
+    ASSIGNMENT = "assignment"  # a matter assigned to (or taken from) one handler
 
 
 EVENT_NAMESPACE = uuid.UUID("6f1c2d4e-8a53-4c1b-9f0e-3d2b7a9c5e11")
@@ -71,11 +73,13 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class Audience:
-    """Users who get an in-app item: by court and role, by city and role, or everybody with a role."""
+    """Users who get an in-app item: by court and role, by city and role, everybody with a role, or one user
+    by name (a handler), if that user is active and still holds the role."""
 
     role: str
     court: str | None = None
     city: str | None = None
+    username: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,10 @@ class Intent:
             "subject": self.subject,
             "body": self.body,
             "occurred_at": self.occurred_at,
-            "audiences": [{"role": a.role, "court": a.court, "city": a.city} for a in self.audiences],
+            "audiences": [
+                {"role": a.role, "court": a.court, "city": a.city, **({"username": a.username} if a.username else {})}
+                for a in self.audiences
+            ],
             "courts": list(self.courts),
             "delegation_id": self.delegation_id,
             "delegation_number": self.delegation_number,
@@ -152,9 +159,11 @@ class Directory:
     ) -> None:
         self._by_court: dict[str, list[Person]] = defaultdict(list)
         self._by_city: dict[str, list[Person]] = defaultdict(list)
+        self._by_name: dict[str, Person] = {}
         self._all: list[Person] = []
         for person in people:
             self._all.append(person)
+            self._by_name[person.username] = person
             self._by_court[person.court_code].append(person)
             city = city_of(person.court_code)
             if city is not None:
@@ -164,7 +173,12 @@ class Directory:
             self._subscriptions[sub.court_code].append(sub)
 
     def users(self, audience: Audience) -> list[str]:
-        if audience.court is not None:
+        pool: Iterable[Person]
+        if audience.username is not None:
+            named = self._by_name.get(audience.username)
+            here = named is not None and audience.court in (None, named.court_code)
+            pool = [named] if named is not None and here else []
+        elif audience.court is not None:
             pool = self._by_court.get(audience.court, [])
         elif audience.city is not None:
             pool = self._by_city.get(audience.city, [])

@@ -36,6 +36,7 @@ NOT_PAGES = {
     "/stats/export.{fmt}": "a statistics table as .xlsx or CSV",
     "/stats/reports/{month}.xlsx": "a monthly report's workbook",
     "/wall/data.json": "JSON the wall screen's script polls every minute",
+    "/inbox/{item_id}/open": "marks an inbox item read and redirects to its matter or notice",
 }
 LANGUAGES = {"zh_CN", "en"}
 
@@ -56,6 +57,8 @@ TOUR = [
     Visit("shinan-officer", "/work?view=outbox", "work-sent-by-us"),
     Visit("shinan-officer", "/work?view=all&sort=due&lateness=due_soon", "work-all-due-soon"),
     Visit("shinan-officer", "/notices?pending=1", "notices-to-acknowledge"),
+    Visit("shinan-officer", "/inbox", "inbox-message-center"),
+    Visit("zhifu-clerk", "/inbox?unread=1&topic=transition", "inbox-unread-filtered"),
     Visit("shinan-officer", "/delegations/new?matter_type=real_estate_seal", "new-form-with-a-list-field"),
     Visit("shinan-officer", "/delegations/2147483000", "not-found"),
     Visit("zhifu-clerk", "/work", "work-waiting-on-us"),

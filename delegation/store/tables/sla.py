@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from delegation.store.tables.columns import _json, _json_list, _ts
@@ -73,10 +73,19 @@ class InboxRow(SQLModel, table=True):
     """One in-app notification for one user."""
 
     __tablename__ = "inbox_item"
-    __table_args__ = (Index("ix_inbox_user", "username", "id"),)
+    __table_args__ = (
+        Index("ix_inbox_user", "username", "id"),
+        # The badge's unread count, polled by every open page (migration 0008).
+        Index(
+            "ix_inbox_unread",
+            "username",
+            postgresql_where=text("read_at IS NULL"),
+            sqlite_where=text("read_at IS NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64)
-    topic: str = Field(max_length=32)  # transition | notice | acknowledgement | digest
+    topic: str = Field(max_length=32)  # transition | notice | acknowledgement | digest | message | assignment
     delegation_id: int | None = Field(default=None, foreign_key="delegation.id")
     notice_id: int | None = Field(default=None, foreign_key="notice.id")
     title: str = Field(max_length=200)

@@ -222,6 +222,38 @@
     });
   }
 
+  /* ---------------------------------------------------------------- the inbox badge, kept current
+   * Every 30 s while the page is visible (and at once when it becomes visible again) the unread state is
+   * asked for with If-None-Match: while nothing changed the answer is an empty 304. On the inbox page a
+   * line offers to show what arrived. */
+  var inboxLink = document.querySelector("[data-inbox-poll]");
+  if (inboxLink && window.fetch) {
+    var inboxTag = inboxLink.getAttribute("data-inbox-tag") || "";
+    var countEl = inboxLink.querySelector("[data-inbox-count]");
+    var labelEl = inboxLink.querySelector("[data-inbox-label]");
+    var fresh = document.getElementById("inbox-fresh");
+    var pollInbox = function () {
+      if (document.visibilityState === "hidden") { return; }
+      fetch(inboxLink.getAttribute("data-inbox-poll"), {
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { Accept: "application/json", "If-None-Match": inboxTag }
+      }).then(function (r) {
+        if (r.status !== 200) { return null; }
+        inboxTag = r.headers.get("ETag") || inboxTag;
+        return r.json();
+      }).then(function (state) {
+        if (!state) { return; }
+        countEl.textContent = String(state.unread);
+        countEl.hidden = state.unread === 0;
+        if (labelEl) { labelEl.textContent = labelEl.getAttribute("data-inbox-label").replace("{n}", String(state.unread)); }
+        if (fresh && state.latest_id > Number(fresh.getAttribute("data-latest") || 0)) { fresh.hidden = false; }
+      }).catch(function () { /* the next poll tries again */ });
+    };
+    setInterval(pollInbox, 30000);
+    document.addEventListener("visibilitychange", pollInbox);
+  }
+
   /* ---------------------------------------------------------------- confirmations, printing, focus */
   document.addEventListener("submit", function (event) {
     var submitter = event.submitter;
