@@ -15,6 +15,7 @@ from sqlmodel import select
 from delegation.store.tables import AccessLogRow, DocumentRow, EventRow
 from tests.api.actors import FOREIGN, PASSWORD, Api
 from tests.api.support import PDF, act, draft_body, file_matter, ok, upload
+from tests.api.test_inbox import deliver
 
 REVEAL_REASON = "核对身份信息"
 
@@ -35,6 +36,8 @@ BODIES: dict[str, Any] = {
     "request_rework": {"comment": "结果不完整"},
     "withdraw": {"comment": "撤回"},
 }
+# Operations on the caller's own inbox; an {item_id} is an item of the matter's assisting clerk.
+INBOX_BODIES = {"mark_inbox_read"}
 NO_BODY = {
     "submit",
     "sign_for",
@@ -63,6 +66,9 @@ NO_BODY = {
     "list_calendar_years",
     "list_policy_versions",
     "get_policy_version",
+    "list_inbox",
+    "inbox_unread",
+    "get_inbox_item",
 }
 SPECIAL = {"login", "create_delegation", "upload_document"}
 
@@ -97,6 +103,9 @@ async def _call(
     if operation == "upload_document":
         files = {"file": ("scan.pdf", io.BytesIO(PDF), "application/pdf")}
         return await client.post(url, data={"kind": "other"}, files=files, headers=headers)
+    if operation == "mark_inbox_read":
+        body = {"ids": [values["item_id"]]}
+        return await client.request(method, url, json=body, params=params, headers=headers)
     body = BODIES.get(operation, {} if method in ("POST", "PUT") and "delegation_id" in path else None)
     return await client.request(method, url, json=body, params=params, headers=headers)
 
@@ -114,6 +123,8 @@ async def test_every_route_and_every_role_of_a_foreign_court_sees_nothing_of_a_m
         )
         detail = ok(await officer.get(f"/api/v1/delegations/{ident}"))
         foreign_document = detail["documents"][0]["id"]
+        await deliver(api)  # the clerk's inbox now holds the officer's message
+        clerk_item = ok(await clerk.get("/api/v1/inbox"))["items"][0]["id"]
     async with api.client("kuiwen-officer") as own:
         own_draft = ok(await own.post("/api/v1/delegations", json=draft_body(case_number="（2026）鲁0705执1号")), 201)
         await upload(own, own_draft["id"], "other")
@@ -138,7 +149,8 @@ async def test_every_route_and_every_role_of_a_foreign_court_sees_nothing_of_a_m
 
     routes = _paths(api)
     covered = {op["operationId"] for _path, _method, op in routes}
-    assert covered <= set(BODIES) | NO_BODY | SPECIAL, covered - (set(BODIES) | NO_BODY | SPECIAL)
+    known = set(BODIES) | set(INBOX_BODIES) | NO_BODY | SPECIAL
+    assert covered <= known, covered - known
     targets = [
         {"delegation_id": ident, "document_id": foreign_document},
         {"delegation_id": own_draft["id"], "document_id": foreign_document},  # a foreign document under own id
@@ -154,6 +166,7 @@ async def test_every_route_and_every_role_of_a_foreign_court_sees_nothing_of_a_m
                         "code": "vehicle_inquiry" if "matter-types" in path else "鲁0705",
                         "day": "2026-03-02",
                         "version": "2025-01-01",
+                        "item_id": clerk_item,
                     }
                     response = await _call(client, user, method, path, op, values, matter["version"])
                     where = f"{user} {method} {path} -> {response.status_code}"
@@ -161,8 +174,10 @@ async def test_every_route_and_every_role_of_a_foreign_court_sees_nothing_of_a_m
                     if "{delegation_id}" in path and target["delegation_id"] == ident:
                         assert response.status_code == 404, where
                         assert response.json()["code"] == "not_found", where
-                    if "{document_id}" in path:
+                    if "{document_id}" in path or "{item_id}" in path:
                         assert response.status_code == 404, where
+                    if op["operationId"] == "mark_inbox_read":
+                        assert ok(response)["marked"] == 0, where
                     for secret in secrets:
                         assert secret not in response.text, f"{where} leaks {secret}"
                     checked += 1
@@ -179,6 +194,8 @@ async def test_every_route_and_every_role_of_a_foreign_court_sees_nothing_of_a_m
     # Nothing happened to the matter: no event, no access-log row, no document (the own draft got one upload
     # per user that may upload to it).
     assert after[0] == before[0] and after[1] == before[1]
+    async with api.client("zhifu-clerk") as clerk:
+        assert ok(await clerk.get(f"/api/v1/inbox/items/{clerk_item}"))["unread"] is True
     async with api.client("shinan-officer") as officer:
         unchanged = ok(await officer.get(f"/api/v1/delegations/{ident}"))
         assert unchanged["version"] == matter["version"] and unchanged["status"] == "accepted"
