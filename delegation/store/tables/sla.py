@@ -75,7 +75,7 @@ class InboxRow(SQLModel, table=True):
     __tablename__ = "inbox_item"
     __table_args__ = (
         Index("ix_inbox_user", "username", "id"),
-        # The badge's unread count, polled by every open page (migration 0008).
+        # The badge's unread count, polled by every open page (migration 0009).
         Index(
             "ix_inbox_unread",
             "username",
