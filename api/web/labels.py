@@ -63,6 +63,7 @@ EVENT: dict[str, str] = {
     "withdraw": N_("Withdrawn"),
     "expire_correction": N_("Not corrected in time: deemed withdrawn"),
     "upload_document": N_("Document uploaded"),
+    "remove_document": N_("Document replaced in the draft"),
     "message": N_("Message"),
     "notice_reminder": N_("Deadline reminder"),
     "notice_urge": N_("Urging notice (催办)"),
@@ -188,6 +189,7 @@ SORT: dict[str, str] = {
 # Done-messages after a form (?ok=<code>); actions use their event label.
 DONE: dict[str, str] = {
     "draft_saved": N_("The draft is saved. Check the preview of the letter, then submit it."),
+    "draft_edited": N_("The changes are saved. Check the preview of the letter, then submit the draft."),
     "uploaded": N_("The document is uploaded."),
     "message_sent": N_("The message is sent."),
     "notice_issued": N_("The notice is issued."),

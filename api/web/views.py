@@ -95,6 +95,8 @@ class DetailModel:
     asset_defaults: list[str]
     upload_kinds: list[str]
     today: date
+    can_edit: bool = False  # a draft, by its requesting court: the form to change it
+    unmasked: bool = False  # the draft's author sees what they typed (issue 11), with nothing to reveal
 
     @property
     def row(self) -> DelegationRow:
@@ -288,12 +290,19 @@ async def detail_model(
     kinds = [d.kind for d in view.documents]
     closed = row.status in CLOSED
     can_upload = not closed and _allowed(actor, Operation.UPLOAD_DOCUMENT, row, ref)
+    draft = row.status == Status.DRAFT.value
+    can_edit = draft and _allowed(actor, Operation.EDIT_DRAFT, row, ref)
+    # The author of a draft typed its values: they see them as typed, and there is nothing to reveal.
+    unmasked = can_edit and row.created_by == actor.username
+    shown_fields, shown_parties = (row.fields, row.parties) if unmasked else (view.masked.fields, view.masked.parties)
+    if unmasked:
+        revealable = set()
     return DetailModel(
         view=view,
         policy=policy,
         matter=matter,
-        fields=field_lines(matter, view.masked.fields, revealable, may_reveal),
-        parties=party_lines(policy, view.masked.parties, revealable, may_reveal),
+        fields=field_lines(matter, dict(shown_fields), revealable, may_reveal),
+        parties=party_lines(policy, [dict(p) for p in shown_parties], revealable, may_reveal),
         actions=usable_actions(ref, actor, view, policy, running, pending),
         pending_extension=pending,
         notices=notices,
@@ -312,6 +321,8 @@ async def detail_model(
         asset_defaults=asset_defaults(matter, (matter.name_zh, matter.name_en), zh, view.masked.fields),
         upload_kinds=list(DOCUMENT_KINDS),
         today=local_day(now),
+        can_edit=can_edit,
+        unmasked=unmasked,
     )
 
 

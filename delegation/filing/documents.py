@@ -88,6 +88,68 @@ class Upload:
     content: bytes
 
 
+@dataclass(frozen=True)
+class Staged:
+    """A checked scan already in the document store, not yet recorded on a delegation: what a filing form
+    keeps of the files it was sent when it comes back with errors, to attach once the draft is saved."""
+
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    storage_key: str
+
+
+def _check_file(item: Upload, max_bytes: int) -> tuple[str, str]:
+    if item.kind not in DOCUMENT_KINDS:
+        raise ValidationFailed([FieldError("kind", "材料类型无效", f"kind must be one of {', '.join(DOCUMENT_KINDS)}")])
+    if len(item.content) > max_bytes:
+        raise DocumentTooLarge(f"The file is larger than the limit of {max_bytes} bytes.", limit=max_bytes)
+    if not item.content:
+        raise ValidationFailed([FieldError("file", "文件为空", "The file is empty.")])
+    return detect_type(item.content)
+
+
+async def stage(item: Upload, store: BlobStore, max_bytes: int) -> Staged:
+    """Check a scan (kind, size, type) and put it in the document store, for a delegation not saved yet.
+    Content-addressed, so staging the same scan again stores nothing new; a staged file never attached is
+    an unreferenced blob, harmless (jiaodong documents verify lists it)."""
+    mime, ext = _check_file(item, max_bytes)
+    sha256 = hashlib.sha256(item.content).hexdigest()
+    key = storage_key(sha256, ext)
+    await asyncio.to_thread(store.put, key, item.content)
+    return Staged(item.kind, sanitize_filename(item.filename, ext), mime, len(item.content), sha256, key)
+
+
+async def _may_add(session: AsyncSession, ref: Reference, actor: Actor, delegation_id: int) -> None:
+    """Who may add a document to the matter now (404, 403, or the matter closed)."""
+    # Held in a variable: the session's identity map is weak, and record_document looks the row up again.
+    _row = await load_authorized(session, ref, actor, delegation_id, Operation.UPLOAD_DOCUMENT)
+    await service.may_add_document(session, ref, actor, delegation_id)
+
+
+async def _has_room(session: AsyncSession, delegation_id: int, size: int, limits: MatterLimits) -> None:
+    """Whether the matter holds fewer documents than its limit and has room for `size` more bytes."""
+    count, total = await repository.document_totals(session, delegation_id)
+    if count >= limits.documents:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "file",
+                    f"每件委托最多上传{limits.documents}份文书",
+                    f"A delegation holds at most {limits.documents} documents.",
+                )
+            ]
+        )
+    if total + size > limits.bytes:
+        raise DocumentTooLarge(
+            f"The delegation's documents would exceed {limits.bytes} bytes in all.",
+            title_zh="该委托的文书总量已达上限",
+            limit=limits.bytes,
+        )
+
+
 async def upload(
     session: AsyncSession,
     ref: Reference,
@@ -102,48 +164,49 @@ async def upload(
     """Store a scan and record it. Every check (who, the matter's state, kind, size, type, the matter's
     totals) comes before the file is written: a refused upload leaves nothing on disk."""
     limits = limits or MatterLimits()
-    # Held in a variable: the session's identity map is weak, and record_document looks the row up again.
-    _row = await load_authorized(session, ref, actor, delegation_id, Operation.UPLOAD_DOCUMENT)
-    await service.may_add_document(session, ref, actor, delegation_id)
-    if item.kind not in DOCUMENT_KINDS:
-        raise ValidationFailed([FieldError("kind", "材料类型无效", f"kind must be one of {', '.join(DOCUMENT_KINDS)}")])
-    if len(item.content) > max_bytes:
-        raise DocumentTooLarge(f"The file is larger than the limit of {max_bytes} bytes.", limit=max_bytes)
-    if not item.content:
-        raise ValidationFailed([FieldError("file", "文件为空", "The file is empty.")])
-    count, total = await repository.document_totals(session, delegation_id)
-    if count >= limits.documents:
+    await _may_add(session, ref, actor, delegation_id)
+    _check_file(item, max_bytes)
+    await _has_room(session, delegation_id, len(item.content), limits)
+    staged = await stage(item, store, max_bytes)
+    return await _record(session, ref, actor, now, delegation_id, staged)
+
+
+async def attach(
+    session: AsyncSession,
+    ref: Reference,
+    actor: Actor,
+    now: datetime,
+    delegation_id: int,
+    staged: Staged,
+    store: BlobStore,
+    limits: MatterLimits | None = None,
+) -> DocumentRow:
+    """Record a staged scan on a delegation, with the checks of an upload (who, state, totals), once its
+    file is confirmed to be in the store."""
+    await _may_add(session, ref, actor, delegation_id)
+    await _has_room(session, delegation_id, staged.size, limits or MatterLimits())
+    if staged.kind not in DOCUMENT_KINDS or not await asyncio.to_thread(store.exists, staged.storage_key):
         raise ValidationFailed(
-            [
-                FieldError(
-                    "file",
-                    f"每件委托最多上传{limits.documents}份文书",
-                    f"A delegation holds at most {limits.documents} documents.",
-                )
-            ]
+            [FieldError("file", "文件已失效，请重新选择", "The kept file is gone; choose it again.")]
         )
-    if total + len(item.content) > limits.bytes:
-        raise DocumentTooLarge(
-            f"The delegation's documents would exceed {limits.bytes} bytes in all.",
-            title_zh="该委托的文书总量已达上限",
-            limit=limits.bytes,
-        )
-    mime, ext = detect_type(item.content)
-    sha256 = hashlib.sha256(item.content).hexdigest()
-    key = storage_key(sha256, ext)
-    await asyncio.to_thread(store.put, key, item.content)
+    return await _record(session, ref, actor, now, delegation_id, staged)
+
+
+async def _record(
+    session: AsyncSession, ref: Reference, actor: Actor, now: datetime, delegation_id: int, staged: Staged
+) -> DocumentRow:
     return await service.record_document(
         session,
         ref,
         actor,
         now,
         delegation_id,
-        kind=item.kind,
-        filename=sanitize_filename(item.filename, ext),
-        content_type=mime,
-        size=len(item.content),
-        sha256=sha256,
-        storage_key=key,
+        kind=staged.kind,
+        filename=staged.filename,
+        content_type=staged.content_type,
+        size=staged.size,
+        sha256=staged.sha256,
+        storage_key=staged.storage_key,
     )
 
 

@@ -239,6 +239,20 @@ async def _replay(session: AsyncSession, actor: Actor, key: str, digest: str) ->
 
 async def update_draft(ctx: Context, delegation_id: int, expected_version: int, data: DraftInput) -> DelegationRow:
     session, ref, actor, now = ctx.session, ctx.ref, ctx.actor, ctx.now
+    row, roles = await _own_draft(ctx, delegation_id)
+    values = _validate_draft(ref, actor, data, now)
+    number = row.number
+    if not await repository.compare_and_set(session, row, expected_version, {"updated_at": now, **values}):
+        await session.rollback()
+        raise Conflict(f"Delegation {number} was changed by someone else; reload it.")
+    await rows.insert_events(session, [_event(row, actor, roles, "edit", now, Status.DRAFT.value, Status.DRAFT.value)])
+    await _commit(session)
+    return row
+
+
+async def _own_draft(ctx: Context, delegation_id: int) -> tuple[DelegationRow, frozenset[Role]]:
+    """The draft, if the actor's court requested it and may edit it; the actor's parts in it."""
+    session, ref, actor = ctx.session, ctx.ref, ctx.actor
     row = await _load_visible(session, ref, actor, delegation_id)
     what = f"Delegation {delegation_id}"
     enforce(authorize(actor, Operation.EDIT_DRAFT, _parties(row), ref.city_of), what, Operation.EDIT_DRAFT)
@@ -248,14 +262,31 @@ async def update_draft(ctx: Context, delegation_id: int, expected_version: int, 
             "Only the requesting court can edit a delegation, and only while it is a draft.",
             title_zh="只有委托法院可以修改草稿",
         )
-    values = _validate_draft(ref, actor, data, now)
-    number = row.number
-    if not await repository.compare_and_set(session, row, expected_version, {"updated_at": now, **values}):
-        await session.rollback()
-        raise Conflict(f"Delegation {number} was changed by someone else; reload it.")
-    await rows.insert_events(session, [_event(row, actor, roles, "edit", now, Status.DRAFT.value, Status.DRAFT.value)])
-    await _commit(session)
-    return row
+    return row, roles
+
+
+async def remove_draft_document(ctx: Context, delegation_id: int, document_id: int) -> DocumentRow:
+    """Take a scan off a draft (it is being replaced): nobody outside the requesting court has seen a draft,
+    so its documents may go; once submitted, documents are only ever added. The removal is on the timeline."""
+    row, roles = await _own_draft(ctx, delegation_id)
+    removed = await repository.delete_document(ctx.session, delegation_id, document_id)
+    if removed is None:
+        raise NotFound(f"Document {document_id} not found on delegation {delegation_id}.")
+    event = _event(
+        row,
+        ctx.actor,
+        roles,
+        "remove_document",
+        ctx.now,
+        row.status,
+        row.status,
+        removed.filename,
+        kind="document",
+        data={"kind": removed.kind, "sha256": removed.sha256},
+    )
+    await rows.insert_events(ctx.session, [event])
+    await _commit(ctx.session)
+    return removed
 
 
 async def may_add_document(

@@ -128,6 +128,15 @@ async def create_fingerprint(session: AsyncSession, delegation_id: int) -> str |
     return value if isinstance(value, str) else None
 
 
+async def delete_document(session: AsyncSession, delegation_id: int, document_id: int) -> DocumentRow | None:
+    """Remove one document row of a delegation (a draft's replaced scan); the removed row, or None."""
+    stmt = select(DocumentRow).where(DocumentRow.id == document_id, DocumentRow.delegation_id == delegation_id)
+    found = (await session.exec(stmt)).first()
+    if found is not None:
+        await session.delete(found)
+    return found
+
+
 async def document_totals(session: AsyncSession, delegation_id: int) -> tuple[int, int]:
     """How many documents a delegation holds and their bytes in all."""
     stmt = select(func.count(), func.coalesce(func.sum(DocumentRow.size), 0)).where(

@@ -68,6 +68,7 @@ TOUR = [
     Visit("regional", "/dashboard?city=yantai", "dashboard-regional-one-city"),
     Visit("admin", "/admin/users", "admin-users-of-the-court"),
     Visit("officer", "/delegations/{draft}", "draft", OPEN_ALL),
+    Visit("officer", "/delegations/{draft}/edit", "edit-draft"),
     Visit("clerk", "/delegations/{submitted}", "to-sign-for-or-return", OPEN_ALL),
     Visit("officer", "/delegations/{returned}", "returned-for-correction", OPEN_ALL),
     Visit("center", "/delegations/{declined}", "declined-to-redirect", OPEN_ALL),
