@@ -22,7 +22,7 @@ TAGS = ("jiaodong",)
 class DeploymentSpec:
     name: str
     entrypoint: str  # module path of the flow function: package.module.function
-    cron: str
+    cron: str | None  # None: started on demand (run_deployment), never on a schedule
     description: str
     parameters: dict[str, Any] = field(default_factory=dict)
     # At most this many runs at once; a run over the limit is cancelled (None: no limit).
@@ -78,6 +78,19 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
         "01:30 nightly: recompute every matter's statistics facts (open breaches grow daily), rebuild the daily sums.",
         concurrency_limit=1,
     ),
+    DeploymentSpec(
+        "network-dispatch",
+        "flows.network.network_dispatch",
+        "* * * * *",
+        "Every minute: queue new matters for auto-accepting registry connectors; start a network-control run per job.",
+        concurrency_limit=1,
+    ),
+    DeploymentSpec(
+        "network-control",
+        "flows.network.network_control",
+        None,
+        "On demand, one run per matter and act (named by the matter number): 网络查控 from sign-for to 办结.",
+    ),
 )
 
 
@@ -94,7 +107,7 @@ def _options(spec: DeploymentSpec, name_suffix: str = "") -> dict[str, Any]:
 
     options: dict[str, Any] = {
         "name": spec.name + name_suffix,
-        "schedules": [Cron(spec.cron, timezone=TIMEZONE)],
+        "schedules": [Cron(spec.cron, timezone=TIMEZONE)] if spec.cron else [],
         "description": spec.description,
         "tags": list(TAGS),
         "parameters": dict(spec.parameters),
@@ -127,8 +140,9 @@ async def abuild_deployments(name_suffix: str = "") -> list[Any]:
     return [await flow_of(spec).ato_deployment(**_options(spec, name_suffix)) for spec in DEPLOYMENTS]
 
 
-def serve_all(limit: int | None = 4, name_suffix: str = "") -> None:
-    """Serve every deployment from this process until interrupted (Ctrl-C / SIGTERM)."""
+def serve_all(limit: int | None = 8, name_suffix: str = "") -> None:
+    """Serve every deployment from this process until interrupted (Ctrl-C / SIGTERM). Eight runs at once: the
+    network-control runs wait for registries (minutes at most) beside the every-minute jobs."""
     from prefect import serve
 
     serve(*build_deployments(name_suffix), limit=limit, pause_on_shutdown=False, print_starting_message=True)

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     outbox_backoff_max_seconds: float = 3600.0
     outbox_lease_seconds: float = 60.0  # a deliverer renews its claim every third of this while it sends
     sla_batch_size: int = 500
+    # 网络查控 (docs/network.md): where registries post their asynchronous answers (this app's
+    # /api/v1/network/callbacks); unset: no callbacks, pending answers are fetched by polling.
+    network_callback_url: str | None = None
+    network_poll_seconds: float = 3.0
 
     @property
     def resolved_database_url(self) -> str:

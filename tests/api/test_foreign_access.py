@@ -69,6 +69,10 @@ NO_BODY = {
     "list_inbox",
     "inbox_unread",
     "get_inbox_item",
+    "registry_callback",
+    "list_network_connectors",
+    "get_matter_network",
+    "hand_to_network",
 }
 SPECIAL = {"login", "create_delegation", "upload_document"}
 

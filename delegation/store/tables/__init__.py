@@ -18,6 +18,7 @@ from delegation.store.tables.core import (
     UserRow,
     clock_from_row,
 )
+from delegation.store.tables.network import ConnectorRow, NetworkJobRow, NetworkQueryRow
 from delegation.store.tables.sla import (
     InboxRow,
     JobRunRow,
@@ -38,6 +39,7 @@ __all__ = [
     "ClockRow",
     "ClockRungRow",
     "ClockStopRow",
+    "ConnectorRow",
     "CourtOverrideRow",
     "DelegationRow",
     "DocumentRow",
@@ -46,6 +48,8 @@ __all__ = [
     "InboxRow",
     "JobRunRow",
     "LoginAttemptRow",
+    "NetworkJobRow",
+    "NetworkQueryRow",
     "NoticeCounterRow",
     "NoticeRow",
     "OutboxRow",

@@ -20,7 +20,7 @@ def test_prefect_yaml_declares_exactly_the_deployments_the_embedded_runner_serve
     for d, spec in zip(declared, DEPLOYMENTS, strict=True):
         assert d["entrypoint"] == spec.entrypoint
         assert (ROOT / (spec.module.replace(".", "/") + ".py")).is_file()
-        assert d["schedules"] == [{"cron": spec.cron, "timezone": TIMEZONE}]
+        assert d["schedules"] == ([{"cron": spec.cron, "timezone": TIMEZONE}] if spec.cron else [])
         assert d["work_pool"]["name"] == WORK_POOL and d["description"] == spec.description
         assert d["parameters"] == spec.parameters
         if spec.concurrency_limit is None:

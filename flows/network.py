@@ -1,0 +1,228 @@
+"""网络查控 as Prefect flows.
+
+network-dispatch (every minute): queue the new matters that auto-accepting connectors cover, then start one
+`network-control` flow run per runnable job (queued, in the registry's business hours; or held by a run that
+died, its lease over), named by the matter number and the act.
+
+network-control (one run per matter and act): sign for the matter as the assisting court's network actor
+when the connector allows it (or the clerk clicked 网络办理), send each asset to the registry (one task run per
+asset, at most `max_in_flight` at a time per registry and `rate_per_minute`, both Prefect global concurrency
+limits), wait for the answers (synchronous, or posted to our callback route, or fetched by polling: a task
+retried every few seconds up to the connector's answer time-out, so no process waits longer than that), then
+record the per-asset results, the 网络查控回执 and 办结 through the service layer. What no registry answered
+goes back to the clerks with the reason on the timeline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from datetime import datetime
+from typing import Any
+
+import httpx
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.concurrency.asyncio import concurrency, rate_limit
+from prefect.context import get_run_context
+
+from delegation.core.errors import DomainError
+from delegation.network import service as network
+from delegation.network.adapters import Link, RegistryProblem, adapter_for
+from delegation.store.blobs import BlobStore, make_blob_store
+from delegation.store.context import Context
+from flows import runtime
+
+DEPLOYMENT = "network-control/network-control"
+SEND_RETRY_DELAYS: list[float] = [2.0, 8.0]  # a time-out or registry error: the same request again after these
+_LIMITS_ENSURED: set[tuple[int, int, int]] = set()
+
+
+class AnswersPending(Exception):
+    """Some registry has not answered yet: the waiting task is retried after the poll interval."""
+
+
+def control_deployment() -> str:
+    """network-control's deployment beside this dispatcher's: `jiaodong serve` on a remote Prefect names its
+    deployments <name>-served-<host> (flows/deployments.py), and the dispatcher starts its own sibling."""
+    from prefect.runtime import deployment
+
+    suffix = str(deployment.name or "network-dispatch").removeprefix("network-dispatch")
+    return DEPLOYMENT + suffix
+
+
+def blob_store() -> BlobStore:
+    s = runtime.settings()
+    return make_blob_store(s.storage, s.data_dir, s.s3_bucket, s.s3_endpoint_url, s.s3_region)
+
+
+def limit_names(job: network.Job) -> tuple[str, str]:
+    return f"registry-{job.connector_id}", f"registry-{job.connector_id}-rate"
+
+
+async def ensure_limits(job: network.Job) -> None:
+    """The connector's concurrency and rate limits as Prefect global concurrency limits (once per process)."""
+    key = (job.connector_id, job.connector.max_in_flight, job.connector.rate_per_minute)
+    if key in _LIMITS_ENSURED:
+        return
+    from prefect.client.orchestration import get_client
+
+    in_flight, rate = limit_names(job)
+    async with get_client() as client:
+        await client.upsert_global_concurrency_limit_by_name(in_flight, job.connector.max_in_flight)
+        await client.upsert_global_concurrency_limit_by_name(
+            rate, job.connector.rate_per_minute, slot_decay_per_second=job.connector.rate_per_minute / 60
+        )
+    _LIMITS_ENSURED.add(key)
+
+
+def link_of(job: network.Job) -> Link:
+    c = job.connector
+    return Link(c.endpoint, network.resolve_secret(c.secret_ref), c.request_timeout_seconds)
+
+
+@task(
+    name="send-to-registry",
+    retries=2,
+    cache_policy=NO_CACHE,
+    task_run_name="{query.request_id}",
+)
+async def send_asset(job: network.Job, query: network.Query, callback_url: str | None, now: datetime | None) -> str:
+    """Send one asset; a synchronous answer is recorded at once. A time-out or a registry error raises (Prefect
+    retries it; the registry sees the same request id); a refusal or a forged answer is final."""
+    async with runtime.database() as (session, ref):
+        request = await network.build_request(session, ref, job, query, callback_url)
+        in_flight, rate = limit_names(job)
+        await rate_limit(rate)
+        async with concurrency(in_flight, occupy=1), httpx.AsyncClient() as client:
+            await network.record_sent(session, job, query, runtime.moment(now))
+            try:
+                answer = await adapter_for(job.registry).send(client, link_of(job), request)
+            except RegistryProblem as problem:
+                if problem.retryable:
+                    raise
+                await network.record_failure(session, job, query, problem.code, str(problem), runtime.moment(now))
+                return problem.code
+        if answer.status == "answered":
+            return await network.record_answer(session, answer, "sync", runtime.moment(now))
+        return "pending"
+
+
+@task(name="await-answers", cache_policy=NO_CACHE, task_run_name="answers of {job.number}")
+async def await_answers(job: network.Job, now: datetime | None) -> int:
+    """Done when every query has its answer or has failed; else fetch the pending ones (the callback may be
+    lost) and raise AnswersPending, which Prefect retries after the poll interval."""
+    async with runtime.database() as (session, _ref):
+        await network.renew_lease(session, job.id, runtime.moment(now), job.connector.answer_timeout_seconds + 120)
+        waiting = [q for q in await network.queries_of(session, job.id) if q.status in ("planned", "sent")]
+        if waiting:
+            async with httpx.AsyncClient() as client:
+                for query in waiting:
+                    try:
+                        answer = await adapter_for(job.registry).fetch(client, link_of(job), query.request_id)
+                    except RegistryProblem:
+                        continue  # asked again at the next poll
+                    if answer.status == "answered":
+                        await network.record_answer(session, answer, "poll", runtime.moment(now))
+            waiting = [q for q in await network.queries_of(session, job.id) if q.status in ("planned", "sent")]
+        if waiting:
+            raise AnswersPending(f"{len(waiting)} answer(s) pending")
+    return 0
+
+
+async def _time_out(job: network.Job, now: datetime | None) -> None:
+    async with runtime.database() as (session, _ref):
+        for query in await network.queries_of(session, job.id):
+            if query.status in ("planned", "sent"):
+                seconds = job.connector.answer_timeout_seconds
+                await network.record_failure(
+                    session, job, query, "timeout", f"no answer in {seconds} s", runtime.moment(now)
+                )
+
+
+def _run_id() -> str:
+    try:
+        return str(get_run_context().flow_run.id)  # type: ignore[union-attr]
+    except Exception:  # outside a flow run (a direct call in a script)
+        return "local"
+
+
+@flow(name="network-control", flow_run_name="{matter}-{act}", retries=1, retry_delay_seconds=10, log_prints=False)
+async def network_control(
+    job_id: int,
+    matter: str = "",  # noqa: ARG001 - names the run (flow_run_name)
+    act: str = "",  # noqa: ARG001 - names the run (flow_run_name)
+    now: datetime | None = None,
+    poll_seconds: float | None = None,
+) -> dict[str, Any]:
+    """One matter's network handling, from sign-for to 办结 (or the hand-back to the clerks)."""
+    log = get_run_logger()
+    settings = runtime.settings()
+    poll = poll_seconds if poll_seconds is not None else settings.network_poll_seconds
+    async with runtime.database() as (session, ref):
+        job = await network.load_job(session, job_id)
+        lease = job.connector.answer_timeout_seconds + 120
+        if not await network.claim(session, job_id, runtime.moment(now), lease, _run_id()):
+            log.info("job %s of %s is held by another run or finished", job_id, job.number)
+            return {"job": job_id, "status": "skipped"}
+        ctx = Context(session, ref, network.network_actor(job.assisting_court), runtime.moment(now))
+        try:
+            await network.accept(ctx, job)
+            planned = await network.plan(session, ref, job)
+        except DomainError as exc:
+            await network.hand_back(ctx, job, f"无法网络办理：{exc}")
+            return {"job": job_id, "status": "handed_back", "reason": str(exc)}
+    if planned == 0:
+        async with runtime.database() as (session, ref):
+            await network.hand_back(
+                Context(session, ref, ctx.actor, runtime.moment(now)), job, "委托中没有可发往登记机关的财产或被执行人"
+            )
+        return {"job": job_id, "status": "handed_back"}
+    await ensure_limits(job)
+    async with runtime.database() as (session, _ref):
+        queries = [q for q in await network.queries_of(session, job_id) if q.status in ("planned", "sent")]
+    callback = settings.network_callback_url
+    sender = send_asset.with_options(retries=len(SEND_RETRY_DELAYS), retry_delay_seconds=SEND_RETRY_DELAYS)
+    sends: list[Any] = [sender(job, q, callback, now, return_state=True) for q in queries]
+    states: list[Any] = await asyncio.gather(*sends)
+    for query, state in zip(queries, states, strict=True):
+        if state.is_failed():
+            problem = state.result(raise_on_failure=False)
+            code = problem.code if isinstance(problem, RegistryProblem) else "error"
+            async with runtime.database() as (session, _ref):
+                await network.record_failure(session, job, query, code, str(problem), runtime.moment(now))
+    tries = max(1, math.ceil(job.connector.answer_timeout_seconds / max(poll, 0.1)))
+    waiting: Any = await_answers.with_options(retries=tries, retry_delay_seconds=poll)(job, now, return_state=True)
+    waited = await waiting
+    if waited.is_failed():
+        await _time_out(job, now)
+    async with runtime.database() as (session, ref):
+        ctx = Context(session, ref, network.network_actor(job.assisting_court), runtime.moment(now))
+        finished = await network.finish(ctx, job, blob_store())
+    log.info("%s: %s (%d result(s)) %s", job.number, finished.status, finished.results, finished.reason)
+    return {"job": job_id, "status": finished.status, "results": finished.results, "reason": finished.reason}
+
+
+@flow(name="network-dispatch", retries=0, log_prints=False)
+async def network_dispatch(now: datetime | None = None, limit: int = 100) -> dict[str, Any]:
+    """Queue new auto-accepted matters and start a network-control run for each runnable job."""
+    from prefect.deployments import run_deployment
+
+    at = runtime.moment(now)
+    async with runtime.database() as (session, ref):
+        queued = await network.queue_new_matters(session, at, limit)
+        runnable = await network.runnable_jobs(session, ref, at, limit)
+        jobs = [await network.load_job(session, job_id) for job_id in runnable]
+        for job in jobs:
+            await network.mark_dispatched(session, job.id, at)
+    for job in jobs:
+        started: Any = run_deployment(
+            control_deployment(),
+            parameters={"job_id": job.id, "matter": job.number, "act": job.action.value},
+            timeout=0,
+            flow_run_name=f"{job.number}-{job.action.value}",
+            tags=["jiaodong", "network", f"registry:{job.registry.value}"],
+        )
+        await started
+    get_run_logger().info("network: %d matter(s) queued, %d run(s) started", queued, len(jobs))
+    return {"queued": queued, "started": len(jobs)}
