@@ -14,7 +14,7 @@ from api.deps import Ctx, CurrentActor, Now, Session
 from delegation.core.access import Operation, UserRole
 from delegation.core.errors import PermissionDenied
 from delegation.network import service as network
-from delegation.network.model import REGISTRY_LABELS, SIGNATURE_HEADER, RegistryKind
+from delegation.network.model import REGISTRY_LABELS, SIGNATURE_HEADER, AssetAnswer, RegistryKind
 from delegation.reading.delegations import load_authorized
 
 router = APIRouter(prefix="/api/v1", tags=["network"])
@@ -69,6 +69,7 @@ class JobOut(BaseModel):
     responses={200: {"description": "A duplicate answer, already recorded: nothing changed."}},
 )
 async def registry_callback(
+    answer: AssetAnswer,  # noqa: ARG001 - declared for the schema; verified and read from the signed bytes
     request: Request,
     session: Session,
     now: Now,
@@ -76,12 +77,7 @@ async def registry_callback(
 ) -> Response:
     """A registry's asynchronous answer (jiaodong-registry/1), signed with the connector's HMAC secret."""
     body = await request.body()
-    try:
-        outcome = await network.receive_callback(session, body, signature, now)
-    except network.CallbackRefused as refused:
-        return JSONResponse(
-            {"title": "callback refused", "status": refused.status, "detail": str(refused)}, refused.status
-        )
+    outcome = await network.receive_callback(session, body, signature, now)
     if outcome in ("duplicate", "pending"):
         return JSONResponse({"status": outcome}, 200)
     return Response(status_code=204)

@@ -23,6 +23,7 @@ from sqlalchemy import and_, case, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from delegation.accounts.auth import NotAuthenticated
 from delegation.catalogue.policy import PolicyVersion
 from delegation.core.access import Actor, Parties, UserRole, acting_roles
 from delegation.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
@@ -859,38 +860,45 @@ async def handling_modes(session: AsyncSession, delegation_ids: Sequence[int]) -
 # ---------------------------------------------------------------- callbacks
 
 
-class CallbackRefused(Exception):
-    """A callback we do not accept: `status` is the HTTP status the registry gets back."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
+def _not_an_answer() -> ValidationFailed:
+    return ValidationFailed(
+        [FieldError("body", "不是jiaodong-registry/1协议的答复", "Not an answer of the jiaodong-registry/1 protocol.")]
+    )
 
 
 async def receive_callback(session: AsyncSession, body: bytes, signature: str | None, now: datetime) -> str:
-    """A registry's asynchronous answer: verified with the secret of the connector the request went through,
-    then recorded once ('recorded'; a repeat is 'duplicate')."""
+    """A registry's asynchronous answer: matched to the request it answers (404 if we sent none), verified
+    with the secret of the connector that request went through (401), read (422), then recorded once
+    ('recorded'; a repeat is 'duplicate')."""
+    import json
+
     from delegation.network.adapters import check_signature
 
     try:
-        answer = AssetAnswer.model_validate_json(body)
-    except ValueError as exc:
-        raise CallbackRefused(422, "not an answer of the jiaodong-registry/1 protocol") from exc
+        request_id = json.loads(body).get("request_id")
+    except (ValueError, AttributeError) as exc:
+        raise _not_an_answer() from exc
+    if not isinstance(request_id, str):
+        raise _not_an_answer()
     found = await session.exec(
         select(ConnectorRow)
         .join(NetworkJobRow, col(NetworkJobRow.connector_id) == col(ConnectorRow.id))
         .join(NetworkQueryRow, col(NetworkQueryRow.job_id) == col(NetworkJobRow.id))
-        .where(NetworkQueryRow.request_id == answer.request_id)
+        .where(NetworkQueryRow.request_id == request_id)
     )
     connector = found.first()
     secret_ref = connector.secret_ref if connector is not None else None
     await session.rollback()
     if secret_ref is None:
-        raise CallbackRefused(404, "no request with this id was sent")
+        raise NotFound("No request with this id was sent.", title_zh="没有发出过该编号的查控请求")
     try:
         secret = resolve_secret(secret_ref)
     except SecretUnavailable as exc:
-        raise CallbackRefused(503, "the connector's secret is not available") from exc
+        raise NotAuthenticated("The connector's secret is not configured here: the answer cannot be verified.") from exc
     if not check_signature(secret, signature, body):
-        raise CallbackRefused(401, "bad or expired signature")
+        raise NotAuthenticated("Bad or expired signature.", title_zh="回调签名无效或已过期")
+    try:
+        answer = AssetAnswer.model_validate_json(body)
+    except ValueError as exc:
+        raise _not_an_answer() from exc
     return await record_answer(session, answer, "callback", now)
