@@ -1,8 +1,10 @@
 """网络查控 as Prefect flows.
 
-network-dispatch (every minute): queue the new matters that auto-accepting connectors cover, then start one
-`network-control` flow run per runnable job (queued, in the registry's business hours; or held by a run that
-died, its lease over), named by the matter number and the act.
+network-dispatch (every minute, watching for about a minute, every 5 s): queue the new matters that
+auto-accepting connectors cover, then run one `network-control` flow run per runnable job (queued, in the
+registry's business hours; or held by a run that died, its lease over) as its child, named by the matter number
+and the act. An operator can also start one job by hand through the network-control deployment
+(`prefect deployment run network-control/network-control -p job_id=7`).
 
 network-control (one run per matter and act): sign for the matter as the assisting court's network actor
 when the connector allows it (or the clerk clicked 网络办理), send each asset to the registry (one task run per
@@ -33,22 +35,12 @@ from delegation.store.blobs import BlobStore, make_blob_store
 from delegation.store.context import Context
 from flows import runtime
 
-DEPLOYMENT = "network-control/network-control"
 SEND_RETRY_DELAYS: list[float] = [2.0, 8.0]  # a time-out or registry error: the same request again after these
 _LIMITS_ENSURED: set[tuple[int, int, int]] = set()
 
 
 class AnswersPending(Exception):
     """Some registry has not answered yet: the waiting task is retried after the poll interval."""
-
-
-def control_deployment() -> str:
-    """network-control's deployment beside this dispatcher's: `jiaodong serve` on a remote Prefect names its
-    deployments <name>-served-<host> (flows/deployments.py), and the dispatcher starts its own sibling."""
-    from prefect.runtime import deployment
-
-    suffix = str(deployment.name or "network-dispatch").removeprefix("network-dispatch")
-    return DEPLOYMENT + suffix
 
 
 def blob_store() -> BlobStore:
@@ -204,25 +196,45 @@ async def network_control(
 
 
 @flow(name="network-dispatch", retries=0, log_prints=False)
-async def network_dispatch(now: datetime | None = None, limit: int = 100) -> dict[str, Any]:
-    """Queue new auto-accepted matters and start a network-control run for each runnable job."""
-    from prefect.deployments import run_deployment
+async def network_dispatch(
+    now: datetime | None = None,
+    limit: int = 100,
+    watch_seconds: float = 55.0,
+    every_seconds: float = 5.0,
+    max_runs: int = 20,
+) -> dict[str, Any]:
+    """For about a minute (the next minute's run takes over), every few seconds: queue the new matters that
+    auto-accepting connectors cover and run network-control for each runnable job, as a child flow run in this
+    process (no scheduling round trip, no process start per matter: a matter filed now is with its registry in
+    seconds). Waits for its runs before it ends; a run it could not finish (this process died) is taken over
+    by a later dispatch when its lease runs out."""
+    log = get_run_logger()
+    deadline = asyncio.get_running_loop().time() + watch_seconds
+    slots = asyncio.Semaphore(max_runs)
+    running: dict[int, asyncio.Task[Any]] = {}
+    queued = started = 0
 
-    at = runtime.moment(now)
-    async with runtime.database() as (session, ref):
-        queued = await network.queue_new_matters(session, at, limit)
-        runnable = await network.runnable_jobs(session, ref, at, limit)
-        jobs = [await network.load_job(session, job_id) for job_id in runnable]
+    async def run_job(job: network.Job) -> Any:
+        async with slots:
+            return await network_control(job.id, matter=job.number, act=job.action.value, now=now)
+
+    while True:
+        at = runtime.moment(now)
+        async with runtime.database() as (session, ref):
+            queued += await network.queue_new_matters(session, at, limit)
+            runnable = [j for j in await network.runnable_jobs(session, ref, at, limit) if j not in running]
+            jobs = [await network.load_job(session, job_id) for job_id in runnable]
+            for job in jobs:
+                await network.mark_dispatched(session, job.id, at)
         for job in jobs:
-            await network.mark_dispatched(session, job.id, at)
-    for job in jobs:
-        started: Any = run_deployment(
-            control_deployment(),
-            parameters={"job_id": job.id, "matter": job.number, "act": job.action.value},
-            timeout=0,
-            flow_run_name=f"{job.number}-{job.action.value}",
-            tags=["jiaodong", "network", f"registry:{job.registry.value}"],
-        )
-        await started
-    get_run_logger().info("network: %d matter(s) queued, %d run(s) started", queued, len(jobs))
-    return {"queued": queued, "started": len(jobs)}
+            running[job.id] = asyncio.create_task(run_job(job))
+            started += 1
+        if asyncio.get_running_loop().time() >= deadline:
+            break
+        await asyncio.sleep(every_seconds)
+    results = await asyncio.gather(*running.values(), return_exceptions=True)
+    failed = [r for r in results if isinstance(r, BaseException)]
+    for problem in failed:
+        log.error("a network-control run failed: %r", problem)
+    log.info("network: %d matter(s) queued, %d run(s), %d failed", queued, started, len(failed))
+    return {"queued": queued, "started": started, "failed": len(failed)}

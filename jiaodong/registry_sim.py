@@ -352,3 +352,15 @@ def serve(host: str, port: int, secret: str, behaviour: Behaviour | None = None)
     if host not in ("127.0.0.1", "::1", "localhost"):
         raise ValueError("the registry simulator listens on loopback only")
     uvicorn.run(create_sim_app(secret, behaviour), host=host, port=port, log_level="warning")
+
+
+if __name__ == "__main__":  # pragma: no cover - the child process `jiaodong serve` starts
+    import argparse
+    import os
+
+    parser = argparse.ArgumentParser(description="the registry simulator (docs/network.md)")
+    parser.add_argument("--port", type=int, default=8765)
+    secret = os.environ.get("JIAODONG_REGISTRY_SIM_SECRET", "")
+    if len(secret) < 16:
+        raise SystemExit("set JIAODONG_REGISTRY_SIM_SECRET (16+ characters)")
+    serve("127.0.0.1", parser.parse_args().port, secret)

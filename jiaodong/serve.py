@@ -24,6 +24,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flows.deployments import served_name_suffix
@@ -184,8 +185,47 @@ def remote_registration_refused(environ: dict[str, str], register_deployments: b
     return None
 
 
+def start_registry_sim(settings: Settings, children: Children, web_port: int) -> str:
+    """The embedded default's registries (docs/network.md): the simulator on a free loopback port with a fresh
+    shared secret, the demo courts' connectors pointed at it, and registry callbacks to this web app."""
+    import asyncio
+    import secrets
+
+    from delegation.store.db import make_engine, make_sessionmaker
+    from jiaodong.demo.connectors import SECRET_ENV, configure
+
+    os.environ.setdefault(SECRET_ENV, secrets.token_urlsafe(32))  # children inherit it; never written to disk
+    os.environ.setdefault("JIAODONG_NETWORK_CALLBACK_URL", f"http://127.0.0.1:{web_port}/api/v1/network/callbacks")
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log = (settings.data_dir / "registry-sim.log").resolve()
+    children.start(
+        "registry simulator",
+        [sys.executable, "-m", "jiaodong.registry_sim", "--port", str(port)],
+        dict(os.environ),
+        log,
+    )
+
+    async def configure_connectors() -> int:
+        engine = make_engine(settings.resolved_database_url)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                return await configure(session, base_url, datetime.now(UTC))
+        finally:
+            await engine.dispose()
+
+    count = asyncio.run(configure_connectors())
+    say(f"registry simulator on {base_url} (log in {log}); {count} demo connectors point at it")
+    return base_url
+
+
 def run(
-    host: str, port: int, flows: bool = True, insecure_dev: bool = False, register_deployments: bool = False
+    host: str,
+    port: int,
+    flows: bool = True,
+    insecure_dev: bool = False,
+    register_deployments: bool = False,
+    registry_sim: bool | None = None,
 ) -> None:
     import uvicorn
 
@@ -208,7 +248,11 @@ def run(
     if refused:
         say(f"serving the web app only: {refused}")
         flows = False
+    if registry_sim is None:  # the embedded default: SQLite, its own Prefect, the flows
+        registry_sim = flows and settings.database_url is None and not os.environ.get("PREFECT_API_URL")
     try:
+        if registry_sim:
+            start_registry_sim(settings, children, port)
         if flows:
             remote = os.environ.get("PREFECT_API_URL")
             suffix = served_name_suffix(remote, socket.gethostname())

@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from jiaodong.cli import admin, calendar, documents, ops, sla, users
+from jiaodong.cli import admin, calendar, documents, network, ops, sla, users
 from jiaodong.cli.database import db_app
 from jiaodong.cli.docs import docs_app, i18n_app
 from jiaodong.cli.errors import run_guarded
@@ -30,6 +30,7 @@ app.add_typer(ops.ops_app, name="ops")
 app.add_typer(documents.documents_app, name="documents")
 app.command("export")(documents.export)
 users.register(app)  # jiaodong user add, jiaodong token create|list|revoke
+network.register(app)  # jiaodong connectors list|set|load|enable|disable, jiaodong registry-sim
 
 T = TypeVar("T")
 
@@ -66,11 +67,22 @@ def serve(
     register_deployments: Annotated[
         bool, typer.Option(help="With PREFECT_API_URL set: register and serve the deployments on that server.")
     ] = False,
+    registry_sim: Annotated[
+        bool | None,
+        typer.Option(help="Start the registry simulator and point the demo connectors at it (default: embedded only)."),
+    ] = None,
 ) -> None:
     """Serve the web app and the API, with the Prefect server and the scheduled flows (jiaodong/serve.py)."""
     from jiaodong.serve import run as serve_everything
 
-    serve_everything(host, port, flows=flows, insecure_dev=insecure_dev, register_deployments=register_deployments)
+    serve_everything(
+        host,
+        port,
+        flows=flows,
+        insecure_dev=insecure_dev,
+        register_deployments=register_deployments,
+        registry_sim=registry_sim,
+    )
 
 
 def _wire_calendar_to_database() -> None:
