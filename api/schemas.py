@@ -270,8 +270,16 @@ class DraftIn(In):
     assisting_court: CourtCode
     matter_type: Code
     summary: Annotated[str, Field(max_length=2000), _LINES, AfterValidator(_multi_line)] = ""
-    fields: JsonObject = Field(default_factory=dict, description="The matter type's fields (see /matter-types).")
-    parties: JsonList = Field(default_factory=list, description="Applicants and debtors, each with a role.")
+    fields: JsonObject = Field(
+        default_factory=dict,
+        description="The matter type's fields: described by /matter-types/{code}, as JSON Schema by "
+        "/matter-types/{code}/fields.schema.json.",
+    )
+    parties: JsonList = Field(
+        default_factory=list,
+        description="Applicants and debtors, each with a role: described by /party-fields, as JSON Schema by "
+        "/party-fields/schema.json.",
+    )
 
     def to_domain(self) -> service.DraftInput:
         return service.DraftInput(

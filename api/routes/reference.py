@@ -8,6 +8,7 @@ from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import JSONResponse
 
 from api.deps import CurrentActor, Now, Ref
 from api.schemas import (
@@ -28,6 +29,7 @@ from api.schemas import (
 )
 from courts.calendar import DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR
 from courts.registry import Court, CourtLevel
+from delegation.catalogue import jsonschema
 from delegation.catalogue.fields import DOCUMENT_KINDS
 from delegation.catalogue.policy import FieldSpec, MatterType, PolicyVersion
 from delegation.core.access import Operation, authorize, enforce
@@ -42,6 +44,7 @@ async def may_read_reference(actor: CurrentActor) -> None:
     enforce(authorize(actor, Operation.READ_REFERENCE), "Reference data", Operation.READ_REFERENCE)
 
 
+SCHEMA_MEDIA_TYPE = "application/schema+json"
 router = APIRouter(prefix="/api/v1", tags=["reference"], dependencies=[Depends(may_read_reference)])
 
 T = TypeVar("T")
@@ -226,6 +229,46 @@ async def get_matter_type(
     except ValidationFailed:
         raise NotFound(f"No matter type {code!r} in policy {policy.version}.", title_zh="事项类型不存在") from None
     return matter_out(policy, matter)
+
+
+@router.get(
+    "/matter-types/{code}/fields.schema.json",
+    operation_id="get_matter_type_fields_schema",
+    summary="JSON Schema (2020-12) of a matter type's `fields`, to check a filing before sending it",
+    response_class=JSONResponse,
+    responses={200: {"content": {SCHEMA_MEDIA_TYPE: {"schema": {"type": "object"}}}}},
+)
+async def get_matter_type_fields_schema(
+    code: Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$")],
+    ref: Ref,
+    _actor: CurrentActor,
+    now: Now,
+    policy_version: PolicyParam = None,
+) -> JSONResponse:
+    policy = _policy(ref, policy_version, now)
+    try:
+        matter = policy.matter(code)
+    except ValidationFailed:
+        raise NotFound(f"No matter type {code!r} in policy {policy.version}.", title_zh="事项类型不存在") from None
+    body = jsonschema.object_schema(matter.fields, matter.require_one_of)
+    schema_id = f"urn:jiaodong:policy:{policy.version}:matter-type:{code}:fields"
+    return JSONResponse(jsonschema.document(schema_id, matter.name_zh, body), media_type=SCHEMA_MEDIA_TYPE)
+
+
+@router.get(
+    "/party-fields/schema.json",
+    operation_id="get_parties_schema",
+    summary="JSON Schema (2020-12) of a filing's `parties`",
+    response_class=JSONResponse,
+    responses={200: {"content": {SCHEMA_MEDIA_TYPE: {"schema": {"type": "object"}}}}},
+)
+async def get_parties_schema(
+    ref: Ref, _actor: CurrentActor, now: Now, policy_version: PolicyParam = None
+) -> JSONResponse:
+    policy = _policy(ref, policy_version, now)
+    schema_id = f"urn:jiaodong:policy:{policy.version}:parties"
+    body = jsonschema.parties_schema(policy.party_fields)
+    return JSONResponse(jsonschema.document(schema_id, "当事人", body), media_type=SCHEMA_MEDIA_TYPE)
 
 
 @router.get("/party-fields", operation_id="get_party_fields", summary="The fields every party of a matter has")
