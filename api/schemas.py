@@ -296,9 +296,35 @@ class CommentIn(In):
     comment: Comment = ""
 
 
+# What a return flags for correction: case_number, summary, fields.<name>, parties[i].<name>, document.<kind>.
+FlaggedPath = Annotated[
+    str,
+    Field(
+        max_length=100,
+        pattern=r"^(case_number|summary|fields\.[a-z_][a-z0-9_]{0,63}|parties\[\d{1,2}\]\.[a-z_][a-z0-9_]{0,63}"
+        r"|document\.[a-z_]{1,40})$",
+    ),
+]
+
+
 class ReturnIn(In):
     reason_code: ReturnReason
     comment: Comment
+    flagged: list[FlaggedPath] = Field(
+        default_factory=list,
+        max_length=50,
+        description="The fields and documents the requesting court is to correct; only these may change "
+        "when it resubmits (document.<kind>: a document to add).",
+    )
+
+
+class ResubmitIn(In):
+    comment: Comment = Field("", description="The reply to the reason for the return, shown to the assisting court.")
+    changes: Annotated[dict[FlaggedPath, Any], Field(max_length=50), AfterValidator(_clean_json)] = Field(
+        default_factory=dict,
+        description="New values of flagged fields, by path (a whole matter field, or one value of a party); "
+        "checked as at filing.",
+    )
 
 
 class DeclineIn(In):

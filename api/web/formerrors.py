@@ -40,7 +40,9 @@ SHOWN_AT: dict[tuple[str, str], str] = {
     ("complete", "documents"): "document.receipt",
     ("complete", "file"): "document.receipt",
 }
-PREFIX = {"upload": "up", "message": "msg", "notice": "n"}
+PREFIX = {"upload": "up", "message": "msg", "notice": "n", "resubmit": "f"}
+# The correction form's inputs are the flagged ones (named as the filing form names them, with its ids).
+CORRECTION_INPUTS = ("case_number", "summary", "fields.", "parties[", "document.", "comment")
 
 
 def _slug(name: str) -> str:
@@ -66,6 +68,8 @@ def form_id(form: str) -> str:
 def place(form: str, field: str) -> str:
     """The input of `form` an error at `field` is shown next to, or "" for the top of the form."""
     kind = "reveal" if form.startswith("reveal:") else form
+    if kind == "resubmit":
+        return field if field.startswith(CORRECTION_INPUTS) else ""
     name = SHOWN_AT.get((kind, field), field)
     return name if name in FORM_INPUTS.get(kind, ()) else ""
 

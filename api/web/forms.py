@@ -254,7 +254,10 @@ def action_from_form(form: FormData) -> tuple[dict[str, Any], list[FieldError], 
         "days": _int(values.get("days"), "days", errors),
         "extension_id": _int(values.get("extension_id"), "extension_id", errors),
         "new_court": text("new_court") or "",
+        # a return's checkboxes: what the requesting court is to correct (several inputs of one name)
+        "flagged": [v for v in form.getlist("flagged") if isinstance(v, str)][:50],
     }
+    values["flagged"] = data["flagged"]
     return data, errors, values
 
 
@@ -270,6 +273,28 @@ def errors_by_field(errors: Iterable[FieldError]) -> dict[str, list[FieldError]]
     for e in errors:
         out.setdefault(e.field, []).append(e)
     return out
+
+
+def correction_changes(
+    form: FormData, inputs: Iterable[tuple[str, FieldSpec | None, object]]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A correction form's new values of the flagged inputs (path -> value, for the resubmission's
+    `changes`), and the values to show again (nested, and each flagged path as sent). Personal data is not
+    shown in the form, so a blank there means "unchanged"."""
+    values = nest(form.multi_items())
+    changes: dict[str, Any] = {}
+    for path, spec, _current in inputs:
+        if spec is not None and is_list(spec):
+            posted_rows = (values.get("fields") or {}).get(spec.name)
+            changes[path] = [r for r in (posted_rows if isinstance(posted_rows, list) else []) if not _blank(r)]
+            continue
+        raw = form.get(path)
+        posted = raw.strip() if isinstance(raw, str) else ""
+        values[path] = posted
+        if spec is not None and spec.is_pii and not posted:
+            continue
+        changes[path] = posted
+    return changes, values
 
 
 # ---------------------------------------------------------------- where the filing form shows an error

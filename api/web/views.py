@@ -26,6 +26,7 @@ from delegation.core.clocks import local_day
 from delegation.core.errors import FieldError
 from delegation.core.reference import Reference
 from delegation.core.states import Action, Status
+from delegation.handling import corrections
 from delegation.handling.rules import RECEIPT_KIND
 from delegation.notices import model as notice_model
 from delegation.notices import service as notice_service
@@ -96,6 +97,8 @@ class DetailModel:
     upload_kinds: list[str]
     today: date
     can_edit: bool = False  # a draft, by its requesting court: the form to change it
+    last_return: EventRow | None = None  # the return for correction the matter is (or was last) in
+    last_resubmit: EventRow | None = None  # the answer to it, with the requesting court's reply
     unmasked: bool = False  # the draft's author sees what they typed (issue 11), with nothing to reveal
 
     @property
@@ -115,6 +118,38 @@ class DetailModel:
         """The kinds of document the requesting court enclosed (for its letter)."""
         row = self.row
         return list(dict.fromkeys(d.kind for d in self.view.documents if d.uploaded_court == row.requesting_court))
+
+    @property
+    def flagged(self) -> list[str]:
+        """What the last return flagged for correction (paths; see delegation.handling.corrections)."""
+        return list(self.last_return.data.get("flagged") or []) if self.last_return is not None else []
+
+    @property
+    def correction_inputs(self) -> list[tuple[str, FieldSpec | None, object]]:
+        """The flagged values the requesting court may correct: (path, spec or None for case number and
+        summary, current value unless it is personal data, which is typed again rather than shown)."""
+        row = self.row
+        out: list[tuple[str, FieldSpec | None, object]] = []
+        for path in corrections.editable(self.flagged):
+            if path in ("case_number", "summary"):
+                out.append((path, None, getattr(row, path)))
+            elif path.startswith("fields."):
+                spec = self.matter.field_map.get(path.removeprefix("fields."))
+                if spec is not None:
+                    value = row.fields.get(spec.name)
+                    out.append((path, spec, None if spec.is_pii else value))
+            else:
+                index, _, name = path.removeprefix("parties[").partition("].")
+                spec = next((f for f in self.policy.party_fields.fields if f.name == name), None)
+                if spec is not None and index.isdigit() and int(index) < len(row.parties):
+                    value = row.parties[int(index)].get(name)
+                    out.append((path, spec, None if spec.is_pii else value))
+        return out
+
+    @property
+    def correction_documents(self) -> list[str]:
+        """The document kinds the last return asked for."""
+        return [p.removeprefix("document.") for p in self.flagged if p.startswith("document.")]
 
     def party_names(self, role: str) -> list[str]:
         """The names of the parties in one role (names are not masked: they identify the case)."""
@@ -323,7 +358,52 @@ async def detail_model(
         today=local_day(now),
         can_edit=can_edit,
         unmasked=unmasked,
+        last_return=_last(view.events, Action.RETURN_FOR_CORRECTION),
+        last_resubmit=_last(view.events, Action.RESUBMIT),
     )
+
+
+def _last(events: Sequence[EventRow], action: Action) -> EventRow | None:
+    return next((e for e in reversed(events) if e.action == action.value), None)
+
+
+def path_label(h: Any, model: DetailModel, path: str, short: bool = False) -> str:
+    """What a flagged path names, as people read it: 案号, 车辆信息, 第2名当事人（被执行人）：身份证号码,
+    执行裁定书; `short`: without the party (under a heading that names it)."""
+    if path == "case_number":
+        return str(h._("Case number"))
+    if path == "summary":
+        return str(h._("What is asked (summary)"))
+    if path.startswith("document."):
+        return str(h.doc_kind(path.removeprefix("document.")))
+    if path.startswith("fields."):
+        spec = model.matter.field_map.get(path.removeprefix("fields."))
+        return str(h.spec_label(spec)) if spec is not None else path
+    index, _, name = path.removeprefix("parties[").partition("].")
+    party = model.parties[int(index)] if index.isdigit() and int(index) < len(model.parties) else None
+    spec = next((f for f in model.policy.party_fields.fields if f.name == name), None)
+    if party is None or spec is None:
+        return path
+    if short:
+        return str(h.spec_label(spec))
+    role = party.role_label_zh if h.zh() else party.role_label_en
+    return str(h._("Party %(n)d (%(role)s): %(field)s", n=party.index + 1, role=role, field=h.spec_label(spec)))
+
+
+def flag_groups(model: DetailModel) -> list[tuple[str, list[str]]]:
+    """The paths a return may flag on this matter, grouped as the matter's page shows them:
+    the case, the matter's fields, each party, the documents."""
+    paths = corrections.flaggable(model.policy, model.matter, len(model.row.parties))
+    groups: list[tuple[str, list[str]]] = [
+        ("case", [p for p in paths if p in ("case_number", "summary") or p.startswith("fields.")])
+    ]
+    for i in range(len(model.row.parties)):
+        groups.append((f"party:{i}", [p for p in paths if p.startswith(f"parties[{i}].")]))
+    # The matter's required kinds first, then any other a requesting court encloses (not the 回执, which is
+    # the assisting court's own).
+    kinds = dict.fromkeys([*model.matter.required_documents, *(k for k in DOCUMENT_KINDS if k != RECEIPT_KIND)])
+    groups.append(("documents", [f"document.{k}" for k in kinds]))
+    return groups
 
 
 @dataclass(frozen=True)

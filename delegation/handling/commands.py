@@ -4,7 +4,7 @@ plain values (an API body, a web form, a demo scenario) to the command of an act
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -20,7 +20,21 @@ class Plain:
 
 @dataclass(frozen=True)
 class Return:
+    """Return for correction: the reason, what to correct, and the fields and documents flagged for the
+    requesting court to correct (paths: case_number, summary, fields.<name>, parties[i].<name>,
+    document.<kind>); only flagged fields may change with the resubmission."""
+
     reason_code: str | None = None
+    comment: str = ""
+    flagged: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Resubmit:
+    """Resubmit after correction: the new values of flagged fields (by path), and the reply to the reason
+    (the comment), which the assisting court reads with the matter."""
+
+    changes: Mapping[str, Any] = field(default_factory=dict)
     comment: str = ""
 
 
@@ -70,10 +84,13 @@ class DecideExtension:
     comment: str = ""
 
 
-Command = Plain | Return | Redirect | AssignHandler | Schedule | RecordResult | RequestExtension | DecideExtension
+Command = (
+    Plain | Return | Resubmit | Redirect | AssignHandler | Schedule | RecordResult | RequestExtension | DecideExtension
+)
 
 COMMAND_OF: dict[Action, type[Command]] = {
     Action.RETURN_FOR_CORRECTION: Return,
+    Action.RESUBMIT: Resubmit,
     Action.REDIRECT: Redirect,
     Action.ASSIGN_HANDLER: AssignHandler,
     Action.SCHEDULE: Schedule,
@@ -107,7 +124,14 @@ def decode(action: Action, values: Mapping[str, Any] | None = None) -> Command:
     kind = command_type(action)
     comment = _text(v.get("comment"))
     if kind is Return:
-        return Return(_optional_text(v.get("reason_code")), comment)
+        flagged = v.get("flagged") or ()
+        paths = (
+            tuple(dict.fromkeys(p for p in flagged if isinstance(p, str))) if isinstance(flagged, list | tuple) else ()
+        )
+        return Return(_optional_text(v.get("reason_code")), comment, paths)
+    if kind is Resubmit:
+        changes = v.get("changes")
+        return Resubmit(dict(changes) if isinstance(changes, Mapping) else {}, comment)
     if kind is Redirect:
         return Redirect(_text(v.get("new_court")), comment)
     if kind is AssignHandler:

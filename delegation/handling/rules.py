@@ -21,7 +21,16 @@ from delegation.core.errors import FieldError, PermissionDenied, ValidationFaile
 from delegation.core.reference import Reference
 from delegation.core.states import Action, Stage, Status
 from delegation.handling import commands as c
-from delegation.store.tables import AssetResultRow, ClockRow, ClockStopRow, DelegationRow, DocumentRow, ExtensionRow
+from delegation.handling import corrections
+from delegation.store.tables import (
+    AssetResultRow,
+    ClockRow,
+    ClockStopRow,
+    DelegationRow,
+    DocumentRow,
+    EventRow,
+    ExtensionRow,
+)
 
 RETURN_REASONS: dict[str, str] = {
     "missing_documents": "法律文书不全",
@@ -43,6 +52,7 @@ class Need(Enum):
     DOCUMENTS = auto()
     EXTENSIONS = auto()
     CLOCKS = auto()
+    LAST_RETURN = auto()  # the last return for correction (its flagged fields and documents)
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,7 @@ class Facts:
     document_kinds: Sequence[str] = ()
     documents: Sequence[DocumentRow] = ()
     extensions: Sequence[ExtensionRow] = ()
+    last_return: EventRow | None = None
 
 
 @dataclass(frozen=True)
@@ -104,21 +115,55 @@ def _reason(command: c.Command, zh: str = "请写明理由") -> None:
 # ---------------------------------------------------------------- the rules
 
 
-def submit(f: Facts, _command: c.Command) -> Step:
-    step = resubmit(f, _command)
-    step.columns["submitted_at"] = f.now
-    return step
-
-
-def resubmit(f: Facts, _command: c.Command) -> Step:
+def _documents_complete(f: Facts) -> None:
     missing = missing_documents(f.policy.matter(f.row.matter_type), list(f.document_kinds))
     zh, en = document_labels(missing)
     _needs(not missing, "documents", f"缺少必需的法律文书：{zh}", f"Required documents missing: {en}")
-    return Step()
 
 
-def return_for_correction(_f: Facts, command: c.Command) -> Step:
+def submit(f: Facts, _command: c.Command) -> Step:
+    _documents_complete(f)
+    return Step(columns={"submitted_at": f.now})
+
+
+def resubmit(f: Facts, command: c.Command) -> Step:
+    """补正后重新提交: the flagged fields changed as the command says (checked as at filing), the documents
+    flagged or required present, and the reply recorded with what changed."""
+    cmd = _as(command, c.Resubmit)
+    row = f.row
+    flagged = list(f.last_return.data.get("flagged") or []) if f.last_return is not None else []
+    current = {"case_number": row.case_number, "summary": row.summary, "fields": row.fields, "parties": row.parties}
+    corrected = corrections.apply(
+        f.policy,
+        f.policy.matter(row.matter_type),
+        current,
+        flagged,
+        cmd.changes,
+        requesting_court=row.requesting_court,
+        courts=f.ref.registry,
+        today=clocks.local_day(f.now),
+    )
+    _documents_complete(f)
+    asked = [p.removeprefix("document.") for p in flagged if p.startswith("document.")]
+    since = f.last_return.at if f.last_return is not None else None
+    added = {d.kind for d in f.documents if since is None or d.uploaded_at >= since}
+    still = [k for k in asked if k not in added]
+    zh, en = document_labels(still)
+    _needs(not still, "documents", f"请上传受托法院要求补正的文书：{zh}", f"Upload the documents asked for: {en}")
+    columns = dict(corrected.columns)
+    if "case_number" in columns or "parties" in columns:
+        names = (str(p.get("name", "")) for p in columns.get("parties", row.parties))
+        columns["search_text"] = " ".join([columns.get("case_number", row.case_number), *names])[:2000]
+    data: dict[str, Any] = {"changed": corrected.changed}
+    if cmd.comment.strip():
+        data["reply"] = True  # the reply itself is the event's comment
+    return Step(columns=columns, data=data)
+
+
+def return_for_correction(f: Facts, command: c.Command) -> Step:
     cmd = _as(command, c.Return)
+    matter = f.policy.matter(f.row.matter_type)
+    flagged = corrections.check_flagged(cmd.flagged, corrections.flaggable(f.policy, matter, len(f.row.parties)))
     _needs(
         cmd.reason_code in RETURN_REASONS,
         "reason_code",
@@ -126,7 +171,7 @@ def return_for_correction(_f: Facts, command: c.Command) -> Step:
         f"reason_code must be one of {', '.join(RETURN_REASONS)}",
     )
     _needs(bool(cmd.comment.strip()), "comment", "请写明需要补正的内容", "Say what must be corrected.")
-    return Step(data={"reason_code": cmd.reason_code})
+    return Step(data={"reason_code": cmd.reason_code, "flagged": flagged})
 
 
 def with_reason(_f: Facts, command: c.Command) -> Step:
@@ -311,7 +356,7 @@ class Rule:
 
 RULES: dict[Action, Rule] = {
     Action.SUBMIT: Rule(submit, frozenset({Need.DOCUMENT_KINDS})),
-    Action.RESUBMIT: Rule(resubmit, frozenset({Need.DOCUMENT_KINDS})),
+    Action.RESUBMIT: Rule(resubmit, frozenset({Need.DOCUMENT_KINDS, Need.DOCUMENTS, Need.LAST_RETURN})),
     Action.RETURN_FOR_CORRECTION: Rule(return_for_correction),
     Action.DECLINE: Rule(with_reason),
     Action.REQUEST_REWORK: Rule(with_reason),

@@ -424,6 +424,11 @@ async def _facts(ctx: Context, row: DelegationRow, needs: set[Need] | frozenset[
         document_kinds=await repository.document_kinds(session, ident) if Need.DOCUMENT_KINDS in needs else (),
         documents=await repository.documents_of(session, ident) if Need.DOCUMENTS in needs else (),
         extensions=await repository.extensions_of(session, ident) if Need.EXTENSIONS in needs else (),
+        last_return=(
+            await repository.last_event(session, ident, Action.RETURN_FOR_CORRECTION.value)
+            if Need.LAST_RETURN in needs
+            else None
+        ),
     )
 
 

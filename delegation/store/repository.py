@@ -91,6 +91,17 @@ async def events_of(session: AsyncSession, delegation_id: int) -> Sequence[Event
     return list(await session.exec(stmt))
 
 
+async def last_event(session: AsyncSession, delegation_id: int, action: str) -> EventRow | None:
+    """The delegation's latest event of one action (the last return for correction), or None."""
+    stmt = (
+        select(EventRow)
+        .where(EventRow.delegation_id == delegation_id, EventRow.action == action)
+        .order_by(col(EventRow.id).desc())
+        .limit(1)
+    )
+    return (await session.exec(stmt)).first()
+
+
 async def documents_of(session: AsyncSession, delegation_id: int) -> Sequence[DocumentRow]:
     stmt = select(DocumentRow).where(DocumentRow.delegation_id == delegation_id).order_by(DocumentRow.id)  # type: ignore[arg-type]
     return list(await session.exec(stmt))

@@ -18,14 +18,14 @@ from starlette.datastructures import UploadFile
 from api.web import formerrors, forms, labels
 from api.web.context import Page, WebContext, safe_next
 from api.web.templating import render_document
-from api.web.views import DetailModel, FormState, detail_model
+from api.web.views import DetailModel, FormState, detail_model, flag_groups, path_label
 from delegation.catalogue.fields import DOCUMENT_KINDS
 from delegation.core.errors import DomainError, FieldError, NotFound, ValidationFailed
 from delegation.core.states import Action, Status
 from delegation.filing import documents as document_service
 from delegation.filing import messages as message_service
 from delegation.filing import reveal as pii_service
-from delegation.handling.commands import decode
+from delegation.handling.commands import Resubmit, decode
 from delegation.handling.rules import RECEIPT_KIND, RESULT_OUTCOMES, RETURN_REASONS
 from delegation.handling.service import perform
 from delegation.notices import service as notice_service
@@ -100,6 +100,11 @@ async def detail_page(
         revealed=revealed or {},
         rejected=[k for k in rejected or [] if k in DOCUMENT_KINDS],
         return_reasons=list(RETURN_REASONS),
+        flag_groups=flag_groups(model) if Action.RETURN_FOR_CORRECTION.value in model.actions else [],
+        path_label=lambda path, short=False: path_label(ctx.h, model, path, short),
+        correction_errors=forms.errors_by_field(e for es in state.errors.values() for e in es)
+        if state.action == Action.RESUBMIT.value
+        else {},
         outcomes=list(RESULT_OUTCOMES),
         forms=forms,
     )
@@ -188,6 +193,29 @@ async def act(ctx: Page, delegation_id: DelegationId, action: Annotated[str, Pat
     except DomainError as exc:
         return await _refused(ctx, delegation_id, exc, state, seen_version=version)
     return ctx.redirect(_back(form, delegation_id), ok=chosen.value)
+
+
+@router.post("/delegations/{delegation_id}/correct")
+async def correct(ctx: Page, delegation_id: DelegationId) -> Response:
+    """补正后重新提交: the flagged fields as corrected, the documents asked for, and the reply to the reason,
+    in one form; the documents are added first (each kept even if the resubmission is then refused)."""
+    form = await ctx.form()
+    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, ctx.h.zh())
+    changes, values = forms.correction_changes(form, model.correction_inputs)
+    comment = str(form.get("comment") or "")
+    state = FormState(Action.RESUBMIT.value, values)
+    version = forms.version_of(form)
+    if version is None:
+        problem = FieldError("version", "页面已过期，请刷新后重试", "Reload the page and try again.")
+        return await _refused(ctx, delegation_id, ValidationFailed([problem]), state)
+    try:
+        for kind, upload in forms.uploads(form):
+            if kind in model.correction_documents or kind == "correction":
+                await _upload(ctx, delegation_id, kind, upload)
+        await perform(ctx.domain, delegation_id, Action.RESUBMIT, version, Resubmit(changes, comment))
+    except DomainError as exc:
+        return await _refused(ctx, delegation_id, exc, state, seen_version=version)
+    return ctx.redirect(f"/delegations/{delegation_id}", ok=Action.RESUBMIT.value)
 
 
 async def _upload(ctx: WebContext, delegation_id: int, kind: str, upload: UploadFile) -> None:

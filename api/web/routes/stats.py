@@ -387,8 +387,10 @@ async def report_file(ctx: Page, month: Annotated[str, Path(pattern=r"^\d{4}-\d{
     statistics_service.scope_of(ctx.ref, ctx.actor)
     key = await monthly.monthly_report_path(ctx.session, month)
     store = ctx.runtime.store
-    if key is None or not key.startswith(report_service.REPORTS_PREFIX) or not await anyio.to_thread.run_sync(
-        store.exists, key
+    if (
+        key is None
+        or not key.startswith(report_service.REPORTS_PREFIX)
+        or not await anyio.to_thread.run_sync(store.exists, key)
     ):
         raise NotFound(f"No monthly report of {month}.", title_zh=f"{month} 的月报尚未生成")
     return StreamingResponse(
