@@ -336,9 +336,29 @@ class RedirectIn(In):
     comment: Comment = ""
 
 
+HandlerName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=100,
+        description="The username of one of the assisting court's handlers (GET /api/v1/handlers), or a display "
+        "name only one of them has. A court that has registered no handler may still give a name in plain text.",
+    ),
+    _ONE_LINE,
+    AfterValidator(_single_line),
+]
+
+
 class AssignHandlerIn(In):
-    handler: Annotated[str, Field(min_length=1, max_length=100), _ONE_LINE, AfterValidator(_single_line)]
+    handler: HandlerName
     comment: Comment = ""
+
+
+class SignForIn(In):
+    comment: Comment = ""
+    handler: HandlerName | None = Field(
+        default=None, description="Assign this handler in the same step (签收 and 指定承办人: both or neither)."
+    )
 
 
 class ScheduleIn(In):
@@ -414,7 +434,10 @@ class DelegationOut(Out):
     version: int = Field(description="Also the ETag; send it back in If-Match with every change.")
     policy_version: str
     summary: str
-    handler: str | None
+    handler: str | None = Field(description="The handler's name as shown and printed.")
+    handler_username: str | None = Field(
+        description="The handler as a user of the assisting court (null: none yet, or named in plain text)."
+    )
     scheduled_date: date | None
     created_by: str
     created_at: Instant
@@ -668,6 +691,7 @@ def _base(item: Listed) -> dict[str, Any]:
         "policy_version": row.policy_version,
         "summary": row.summary,
         "handler": row.handler,
+        "handler_username": row.handler_username,
         "scheduled_date": row.scheduled_date,
         "created_by": row.created_by,
         "created_at": row.created_at,

@@ -28,6 +28,7 @@ from api.schemas import (
     ResubmitIn,
     ReturnIn,
     ScheduleIn,
+    SignForIn,
     delegation_out,
 )
 from delegation.core.errors import Conflict, TransitionNotAllowed
@@ -56,7 +57,9 @@ class ActionRoute:
 
 ACTION_ROUTES: tuple[ActionRoute, ...] = (
     ActionRoute(Action.SUBMIT, "submit", CommentIn, "Submit a draft (requesting court; documents required)"),
-    ActionRoute(Action.SIGN_FOR, "sign-for", CommentIn, "Sign for a submitted matter (assisting court)"),
+    ActionRoute(
+        Action.SIGN_FOR, "sign-for", SignForIn, "Sign for a submitted matter, optionally assigning the handler"
+    ),
     ActionRoute(Action.RETURN_FOR_CORRECTION, "return", ReturnIn, "Return for correction with a reason"),
     ActionRoute(Action.RESUBMIT, "resubmit", ResubmitIn, "Resubmit a corrected matter (requesting court)"),
     ActionRoute(Action.DECLINE, "decline", DeclineIn, "Decline: not this court's jurisdiction"),

@@ -1,5 +1,6 @@
 """The caller's inbox (消息中心) for court systems and the pages' badge: items, the unread state (cheap to
-poll: ETag and 304), marking read."""
+poll: ETag and 304), marking read; and the court's handlers, to whom its matters are assigned (they are
+told in their inbox)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pydantic import Field
 
 from api.deps import CurrentActor, Now, Session
 from api.schemas import In, Instant, Out, PageOut
+from delegation.accounts.handlers import my_court_handlers
 from delegation.reading import delegations as query_service
 from delegation.reading import inbox as inbox_service
 
@@ -165,3 +167,21 @@ async def mark_inbox_read(body: MarkIdsIn | MarkUpToIn, session: Session, actor:
         marked = await inbox_service.mark_read(session, actor.username, now, up_to=body.up_to)
     state = await inbox_service.unread_state(session, actor.username)
     return MarkedOut(marked=marked, unread=state.unread, latest_id=state.latest)
+
+
+class HandlerOut(Out):
+    username: str = Field(description="Send it as `handler` when signing for or assigning.")
+    display_name: str
+
+
+@router.get(
+    "/handlers",
+    operation_id="list_handlers",
+    summary="The handlers (承办人) of the caller's court: whom a matter signed for here may be assigned to",
+    response_model=list[HandlerOut],
+    tags=["handlers"],
+)
+async def list_handlers(session: Session, actor: CurrentActor) -> list[HandlerOut]:
+    return [
+        HandlerOut(username=h.username, display_name=h.display_name) for h in await my_court_handlers(session, actor)
+    ]

@@ -127,8 +127,11 @@ class WebContext:
         items: list[NavItem] = []
         if actor.roles & {UserRole.COMMAND_CENTER, UserRole.REGIONAL_COORDINATOR}:
             items.append(NavItem("/dashboard", self._("Command center"), path.startswith("/dashboard")))
+        mine = path == "/work" and self.request.query_params.get("view") == "mine"
         if actor.roles & {UserRole.REQUESTING_OFFICER, UserRole.ASSISTING_CLERK}:
-            items.append(NavItem("/work", self._("My court's work"), path == "/work"))
+            items.append(NavItem("/work", self._("My court's work"), path == "/work" and not mine))
+        if UserRole.HANDLER in actor.roles:
+            items.append(NavItem("/work?view=mine", self._("Handled by me"), mine))
         else:
             items.append(NavItem("/work?view=all", self._("All matters"), path == "/work"))
         if UserRole.REQUESTING_OFFICER in actor.roles:

@@ -175,6 +175,7 @@ INBOX_TOPIC: dict[str, str] = {
 
 VIEW: dict[str, str] = {
     "waiting": N_("Waiting on us"),
+    "mine": N_("Handled by me"),
     "outbox": N_("Sent by us"),
     "inbox": N_("Assisted by us"),
     "all": N_("All matters"),

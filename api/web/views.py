@@ -18,6 +18,8 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from courts.registry import Court
+from delegation.accounts import handlers as handler_service
+from delegation.accounts.handlers import Handler
 from delegation.catalogue.fields import DOCUMENT_KINDS, LIST_KIND
 from delegation.catalogue.policy import FieldSpec, MatterType, PolicyVersion, missing_documents
 from delegation.core import clocks
@@ -93,6 +95,7 @@ class DetailModel:
     can_supervise: bool  # the superior court of the holder (执行工作若干问题的规定 第74条)
     running: ClockView | None
     redirect_courts: list[Court]
+    handlers: list[Handler]  # the assisting court's handlers, when this user may sign for or assign
     asset_defaults: list[str]
     upload_kinds: list[str]
     today: date
@@ -332,13 +335,16 @@ async def detail_model(
     shown_fields, shown_parties = (row.fields, row.parties) if unmasked else (view.masked.fields, view.masked.parties)
     if unmasked:
         revealable = set()
+    actions = usable_actions(ref, actor, view, policy, running, pending)
+    assigns = {"sign_for", "assign_handler", "first_handler"} & set(actions)
+    handlers = await handler_service.handlers_of(session, row.assisting_court) if assigns else []
     return DetailModel(
         view=view,
         policy=policy,
         matter=matter,
         fields=field_lines(matter, dict(shown_fields), revealable, may_reveal),
         parties=party_lines(policy, [dict(p) for p in shown_parties], revealable, may_reveal),
-        actions=usable_actions(ref, actor, view, policy, running, pending),
+        actions=actions,
         pending_extension=pending,
         notices=notices,
         names=names,
@@ -353,6 +359,7 @@ async def detail_model(
         can_supervise=running is not None and _may_supervise(ref, actor, running.clock.court_code),
         running=running,
         redirect_courts=redirect_courts(ref, row),
+        handlers=handlers,
         asset_defaults=asset_defaults(matter, (matter.name_zh, matter.name_en), zh, view.masked.fields),
         upload_kinds=list(DOCUMENT_KINDS),
         today=local_day(now),

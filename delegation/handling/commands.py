@@ -46,8 +46,18 @@ class Redirect:
 
 @dataclass(frozen=True)
 class AssignHandler:
+    """handler: the username (or the display name) of a handler of the assisting court."""
+
     handler: str = ""
     comment: str = ""
+
+
+@dataclass(frozen=True)
+class SignFor:
+    """签收, and optionally assign the handler in the same step (handler: as in AssignHandler)."""
+
+    comment: str = ""
+    handler: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,10 +95,20 @@ class DecideExtension:
 
 
 Command = (
-    Plain | Return | Resubmit | Redirect | AssignHandler | Schedule | RecordResult | RequestExtension | DecideExtension
+    Plain
+    | SignFor
+    | Return
+    | Resubmit
+    | Redirect
+    | AssignHandler
+    | Schedule
+    | RecordResult
+    | RequestExtension
+    | DecideExtension
 )
 
 COMMAND_OF: dict[Action, type[Command]] = {
+    Action.SIGN_FOR: SignFor,
     Action.RETURN_FOR_CORRECTION: Return,
     Action.RESUBMIT: Resubmit,
     Action.REDIRECT: Redirect,
@@ -136,6 +156,8 @@ def decode(action: Action, values: Mapping[str, Any] | None = None) -> Command:
         return Redirect(_text(v.get("new_court")), comment)
     if kind is AssignHandler:
         return AssignHandler(_text(v.get("handler")), comment)
+    if kind is SignFor:
+        return SignFor(comment, _text(v.get("handler")).strip())
     if kind is Schedule:
         day = v.get("scheduled_date")
         return Schedule(day if isinstance(day, date) else None, comment)
@@ -154,3 +176,11 @@ def decode(action: Action, values: Mapping[str, Any] | None = None) -> Command:
     if kind is DecideExtension:
         return DecideExtension(_int(v.get("extension_id")), _int(v.get("days")), comment)
     return Plain(comment)
+
+
+def follow_ups(action: Action, command: Command) -> list[tuple[Action, Command]]:
+    """Actions a command asks to take right after its own, in the same transaction: 签收 with a handler named
+    assigns that handler (two events, one commit: both or neither)."""
+    if action is Action.SIGN_FOR and isinstance(command, SignFor) and command.handler:
+        return [(Action.ASSIGN_HANDLER, AssignHandler(command.handler))]
+    return []

@@ -30,6 +30,7 @@ from delegation.store.tables import (
     DocumentRow,
     EventRow,
     ExtensionRow,
+    UserRow,
 )
 
 RETURN_REASONS: dict[str, str] = {
@@ -53,6 +54,7 @@ class Need(Enum):
     EXTENSIONS = auto()
     CLOCKS = auto()
     LAST_RETURN = auto()  # the last return for correction (its flagged fields and documents)
+    HANDLERS = auto()
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class Facts:
     documents: Sequence[DocumentRow] = ()
     extensions: Sequence[ExtensionRow] = ()
     last_return: EventRow | None = None
+    handlers: Sequence[UserRow] = ()  # the assisting court's active users holding the handler role
 
 
 @dataclass(frozen=True)
@@ -209,10 +212,46 @@ def redirect(f: Facts, command: c.Command) -> Step:
     )
 
 
-def assign_handler(_f: Facts, command: c.Command) -> Step:
-    handler = _as(command, c.AssignHandler).handler.strip()
-    _needs(0 < len(handler) <= 100, "handler", "请填写承办人", "Name the handler.")
-    return Step(columns={"handler": handler}, data={"handler": handler})
+def _handler_named(handlers: Sequence[UserRow], value: str) -> UserRow | None:
+    """The handler a clerk named: by username, else by a display name no other handler of the court shares."""
+    by_username = [h for h in handlers if h.username == value]
+    if by_username:
+        return by_username[0]
+    by_name = [h for h in handlers if h.display_name == value]
+    return by_name[0] if len(by_name) == 1 else None
+
+
+def assign_handler(f: Facts, command: c.Command) -> Step:
+    """The handler is one of the assisting court's handlers (users with the handler role). A court that has
+    registered none yet may still name its handler in plain text, as before handlers were users; once it has
+    registered one, only its handlers can be chosen."""
+    value = _as(command, c.AssignHandler).handler.strip()
+    if f.handlers:
+        _needs(0 < len(value) <= 100, "handler", "请选择承办人", "Choose the handler.")
+    else:
+        _needs(0 < len(value) <= 100, "handler", "请填写承办人", "Name the handler.")
+    previous = {"previous_handler": f.row.handler_username} if f.row.handler_username else {}
+    if not f.handlers:
+        return Step(columns={"handler": value, "handler_username": None}, data={"handler": value, **previous})
+    chosen = _handler_named(f.handlers, value)
+    names = "、".join(f"{h.display_name}（{h.username}）" for h in f.handlers)
+    _needs(
+        chosen is not None,
+        "handler",
+        f"承办人须为本院登记的承办人之一：{names}",
+        "Choose one of the court's handlers: " + ", ".join(h.username for h in f.handlers),
+    )
+    assert chosen is not None
+    _needs(
+        chosen.username != f.row.handler_username,
+        "handler",
+        f"本事项已由{chosen.display_name}承办",
+        f"{chosen.username} already handles this matter.",
+    )
+    return Step(
+        columns={"handler": chosen.display_name, "handler_username": chosen.username},
+        data={"handler": chosen.display_name, "handler_username": chosen.username, **previous},
+    )
 
 
 def schedule(f: Facts, command: c.Command) -> Step:
@@ -362,7 +401,7 @@ RULES: dict[Action, Rule] = {
     Action.REQUEST_REWORK: Rule(with_reason),
     Action.WITHDRAW: Rule(withdraw),
     Action.REDIRECT: Rule(redirect),
-    Action.ASSIGN_HANDLER: Rule(assign_handler),
+    Action.ASSIGN_HANDLER: Rule(assign_handler, frozenset({Need.HANDLERS})),
     Action.SCHEDULE: Rule(schedule),
     Action.RECORD_RESULT: Rule(record_result),
     Action.COMPLETE: Rule(complete, frozenset({Need.DOCUMENTS})),

@@ -33,7 +33,7 @@ from delegation.core.states import (
     Transition,
     check_transition,
 )
-from delegation.handling.commands import Command, decode
+from delegation.handling.commands import Command, decode, follow_ups
 from delegation.handling.rules import ClockRows, Decision, Facts, Need, Step, rule_of
 from delegation.outbox import service as outbox_service
 from delegation.statistics import service as statistics_service
@@ -362,9 +362,25 @@ async def perform(
 ) -> DelegationRow:
     """Carry out one action of the state machine as one transaction: load the row once, authorize, check the
     transition and the action's rule (pure, on facts loaded once), write the row, clocks, event and the
-    outbox rows, commit; or change nothing."""
-    session, ref, actor, now = ctx.session, ctx.ref, ctx.actor, ctx.now
+    outbox rows, commit; or change nothing. A command may ask for follow-up actions (签收 naming the
+    handler assigns them): each is checked on the state the previous one left, and all commit together."""
     command = command if command is not None else decode(action)
+    row = await _perform(ctx, delegation_id, action, expected_version, command)
+    try:
+        for next_action, next_command in follow_ups(action, command):
+            row = await _perform(ctx, delegation_id, next_action, row.version, next_command)
+    except BaseException:
+        await ctx.session.rollback()  # the first action's writes go too: both or neither
+        raise
+    await _commit(ctx.session)
+    return row
+
+
+async def _perform(
+    ctx: Context, delegation_id: int, action: Action, expected_version: int, command: Command
+) -> DelegationRow:
+    """One action's checks and writes in the caller's transaction (perform commits)."""
+    session, ref, actor, now = ctx.session, ctx.ref, ctx.actor, ctx.now
     row = await repository.get_delegation(session, delegation_id)
     if row is None:
         raise NotFound(f"Delegation {delegation_id} not found.")
@@ -407,7 +423,6 @@ async def perform(
     await rows.insert_events(session, [event])
     await outbox_service.enqueue_transition(session, ref, row, event, now)  # notifications commit with the change
     await statistics_service.refresh(session, ref, [delegation_id], now)  # the matter's facts commit with it too
-    await _commit(session)
     return row
 
 
@@ -429,6 +444,7 @@ async def _facts(ctx: Context, row: DelegationRow, needs: set[Need] | frozenset[
             if Need.LAST_RETURN in needs
             else None
         ),
+        handlers=await repository.handlers_of(session, row.assisting_court) if Need.HANDLERS in needs else (),
     )
 
 

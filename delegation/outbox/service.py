@@ -29,7 +29,8 @@ from delegation.core import trace
 from delegation.core.access import Actor, UserRole, command_center_covers
 from delegation.core.errors import FieldError, PermissionDenied, ValidationFailed
 from delegation.core.reference import Reference
-from delegation.outbox.intents import transition_intent
+from delegation.core.states import Action
+from delegation.outbox.intents import assignment_intents, transition_intent
 from delegation.outbox.model import (
     BREAKER_CHANNELS,
     SUBSCRIPTION_CHANNELS,
@@ -103,10 +104,12 @@ async def enqueue_many(session: AsyncSession, intents: Sequence[Intent], now: da
 async def enqueue_transition(
     session: AsyncSession, ref: Reference, row: DelegationRow, event: rows.Event, now: datetime
 ) -> None:
-    """Called by perform before its commit: the transition's notifications and Prefect event."""
+    """Called by perform before its commit: the transition's notifications and Prefect event, and for an
+    assignment the notices to the handler (and to the handler it was taken from)."""
     await enqueue_many(
         session,
         [
+            *_assignment(ref, row, event),
             transition_intent(
                 ref,
                 delegation_id=row.id or 0,
@@ -122,9 +125,29 @@ async def enqueue_transition(
                 at=event.at,
                 comment=event.comment,
                 data=dict(event.data),
-            )
+            ),
         ],
         now,
+    )
+
+
+def _assignment(ref: Reference, row: DelegationRow, event: rows.Event) -> list[Intent]:
+    data = event.data
+    handler, previous = data.get("handler_username"), data.get("previous_handler")
+    if event.action != Action.ASSIGN_HANDLER or not isinstance(handler, str):
+        return []
+    return assignment_intents(
+        ref,
+        delegation_id=row.id or 0,
+        number=row.number,
+        case_number=row.case_number,
+        requesting_court=row.requesting_court,
+        assisting_court=row.assisting_court,
+        handler=handler,
+        handler_name=str(data.get("handler") or handler),
+        previous_handler=previous if isinstance(previous, str) else None,
+        at=event.at,
+        comment=event.comment,
     )
 
 
@@ -140,6 +163,13 @@ async def load_directory(session: AsyncSession, ref: Reference) -> Directory:
     )
 
 
+def _occurred(intent: Intent, fallback: datetime) -> datetime:
+    try:
+        return datetime.fromisoformat(intent.occurred_at)
+    except ValueError:
+        return fallback
+
+
 async def write_intents(
     session: AsyncSession, directory: Directory, now: datetime, items: Sequence[tuple[Intent, uuid.UUID]]
 ) -> tuple[int, int]:
@@ -147,13 +177,14 @@ async def write_intents(
     inbox: list[rows.Inbox] = []
     outbox: list[rows.Outbox] = []
     for intent, event_id in items:
+        happened = _occurred(intent, now)
         inbox.extend(
             rows.Inbox(
                 username=username,
                 topic=intent.topic,
                 title=intent.subject,
                 body=intent.body,
-                now=now,
+                now=happened,  # the reader sees when it happened, not when the deliverer got to it
                 delegation_id=intent.delegation_id,
                 notice_id=intent.notice_id,
             )

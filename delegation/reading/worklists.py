@@ -56,7 +56,7 @@ WAITING_STAGES: dict[str, tuple[Side, tuple[str, ...]]] = {
     "do": (Side.ASSISTING, (Status.ACCEPTED.value, Status.IN_PROGRESS.value, Status.SCHEDULED.value)),
     "confirm": (Side.REQUESTING, (Status.COMPLETED.value,)),
 }
-VIEWS = ("waiting", "outbox", "inbox", "all")
+VIEWS = ("waiting", "mine", "outbox", "inbox", "all")
 SORTS = ("newest", "oldest", "due")
 LATENESS = ("overdue", "due_soon")
 MAX_PER_PAGE = 100
@@ -64,7 +64,8 @@ MAX_PER_PAGE = 100
 
 @dataclass(frozen=True)
 class WorkQuery:
-    view: str = "waiting"  # waiting on my court | outbox (we asked) | inbox (we assist) | all I may see
+    # waiting on my court | mine (I am the handler: 我承办的) | outbox (we asked) | inbox (we assist) | all I may see
+    view: str = "waiting"
     stage: str | None = None  # waiting: sign_for | correct | do | confirm
     holders: tuple[str, ...] = ()  # the courts holding the ball (a dashboard drill-down)
     lateness: str | None = None  # overdue | due_soon (the holder's running clock)
@@ -166,6 +167,8 @@ def conditions_of(ref: Reference, actor: Actor, now: datetime, q: WorkQuery) -> 
     conditions = query_service._conditions(ref, actor, replace(q.filters, box=box, cursor=None), now)
     if q.view == "waiting":
         conditions.append(waiting_condition(actor, q.stage))
+    if q.view == "mine":
+        conditions.append(col(DelegationRow.handler_username) == actor.username)
     if q.holders:
         conditions.append(holder_condition(q.holders, q.filters.statuses))
     if q.lateness is not None:

@@ -162,3 +162,14 @@ async def users_of_courts(session: AsyncSession, courts: Sequence[str]) -> list[
         select(UserRow).where(col(UserRow.court_code).in_(list(courts))).order_by(UserRow.court_code, UserRow.username)
     )
     return list(await session.exec(stmt))
+
+
+async def handlers_of(session: AsyncSession, court_code: str) -> list[UserRow]:
+    """The court's active users holding the handler role, by display name (JSON roles: filtered here, a
+    court has a handful of users)."""
+    stmt = (
+        select(UserRow)
+        .where(UserRow.court_code == court_code, col(UserRow.active).is_(True))
+        .order_by(UserRow.display_name, UserRow.username)
+    )
+    return [u for u in await session.exec(stmt) if "handler" in (u.roles or [])]

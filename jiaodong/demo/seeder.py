@@ -70,6 +70,10 @@ def demo_users() -> list[tuple[str, str, str, list[str]]]:
     for prefix, basic, intermediate, city in DEMO_COURTS:
         users.append((f"{prefix}-officer", f"{prefix} 承办人", basic, [UserRole.REQUESTING_OFFICER.value]))
         users.append((f"{prefix}-clerk", f"{prefix} 受托书记员", basic, [UserRole.ASSISTING_CLERK.value]))
+        # Two handlers (承办人) per court, whom its clerk assigns matters to (they act as clerks too).
+        handler = [UserRole.ASSISTING_CLERK.value, UserRole.HANDLER.value]
+        users.append((f"{prefix}-wang", "王法官", basic, handler))
+        users.append((f"{prefix}-li", "李法官", basic, handler))
         users.append((f"{city}-center", f"{city} 执行指挥中心", intermediate, [UserRole.COMMAND_CENTER.value]))
     users.append(("regional", "五市协调员", "鲁02", [UserRole.REGIONAL_COORDINATOR.value]))
     users.append(("admin", "系统管理员", "鲁02", [UserRole.ADMIN.value]))

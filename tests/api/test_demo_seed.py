@@ -26,7 +26,7 @@ async def test_seed_demo_files_thirty_delegations_in_varied_states_once(
     monkeypatch.setattr(user_service, "hash_password", lambda _password: password_hash())  # argon2 is slow
     now = at("2026-11-30", "16:00")
     lines = await demo.seed(database_url, now=now, data_dir=tmp_path, base_url="http://127.0.0.1:8123")
-    assert lines[0] == "demo users: 17 created, 0 already present"
+    assert lines[0] == "demo users: 27 created, 0 already present"  # 2 handlers (王法官, 李法官) per court
     assert "open http://127.0.0.1:8123/ in a browser, or" in lines
     assert any("http://127.0.0.1:8123/api/v1/auth/login" in line for line in lines)
     assert not any(":8000" in line for line in lines)  # the examples use the address served
@@ -58,3 +58,7 @@ async def test_seed_demo_files_thirty_delegations_in_varied_states_once(
     assert len(overdue) >= 5
     assert any(c.due_provisional for c in open_clocks)  # a deadline in 2027, whose schedule is not confirmed
     assert list((tmp_path / "documents").rglob("*.pdf"))
+    # Every assigned demo matter is handled by one of its assisting court's handlers (users).
+    assigned = [r for r in rows if r.handler is not None]
+    assert assigned
+    assert all(r.handler_username and r.handler_username.endswith(("-wang", "-li")) for r in assigned)

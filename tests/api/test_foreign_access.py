@@ -73,6 +73,7 @@ NO_BODY = {
     "list_network_connectors",
     "get_matter_network",
     "hand_to_network",
+    "list_handlers",
 }
 SPECIAL = {"login", "create_delegation", "upload_document"}
 

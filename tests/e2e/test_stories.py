@@ -16,6 +16,8 @@ from typing import Any
 from delegation.core.access import Actor, UserRole
 from delegation.core.states import Action
 from delegation.filing import documents as document_service
+from delegation.outbox import service as outbox_service
+from delegation.outbox.model import RetryPolicy
 from delegation.refdata.service import load_reference
 from delegation.store.blobs import LocalBlobStore
 from delegation.store.db import make_engine, make_sessionmaker
@@ -147,20 +149,33 @@ def test_story_1_file_sign_for_schedule_complete_confirm(browser: Any, live_serv
     clerk.shot("08-clerk-to-sign-for")
     row.get_by_role("link").first.click()
     clerk.check("to-sign-for")
+    # 签收 and 指定承办人 in one step: the handler is chosen from the court's handlers.
+    cp.select_option("#a-sign_for-handler", label="王法官")
+    clerk.shot("40-sign-for-with-handler", full_page=False)
     cp.get_by_role("button", name="签收").click()
     cp.wait_for_url(f"**/delegations/{ident}?ok=sign_for")
     assert cp.locator(".alert.success").inner_text() == "操作成功：已签收"
+    assert cp.locator(".pill.status-in_progress").first.is_visible()
     clerk.check("signed-for")
 
-    # Assign the handler; an empty name is refused next to the field, the summary at the top has the focus.
+    # Reassigning: an empty choice is refused next to the field, the summary at the top has the focus.
     open_action(cp, "指定承办人").get_by_role("button", name="指定承办人").click()
-    assert "请填写承办人" in open_action(cp, "指定承办人").inner_text()
+    assert "请选择承办人" in open_action(cp, "指定承办人").inner_text()
     clerk.assert_error_summary_focused()
     assert cp.get_attribute("#a-assign_handler-handler", "aria-invalid") == "true"
     clerk.check("assign-handler-refused")
-    cp.fill("#a-assign_handler-handler", "王法官")
-    open_action(cp, "指定承办人").get_by_role("button", name="指定承办人").click()
-    cp.wait_for_url(f"**/delegations/{ident}?ok=assign_handler")
+
+    # The handler finds the matter under 我承办的 (and was told in the message center).
+    run_async(lambda: _deliver(live_server))
+    handler = Person.open(browser, live_server, "zhifu-wang")
+    handler.login(expect_home="/work")
+    handler.page.get_by_role("navigation", name="主菜单").get_by_role("link", name="我承办的").click()
+    handler.page.wait_for_url("**/work?view=mine")
+    assert "（2026）鲁0202执200号" in handler.page.locator("table.list").inner_text()
+    assert handler.page.locator("[data-inbox-count]").inner_text() != "0"
+    handler.shot("41-handler-mine")
+    handler.assert_clean()
+    handler.close()
 
     clock.set("2026-03-04", "10:00")
     clerk.visit(f"/delegations/{ident}")
@@ -194,14 +209,28 @@ def test_story_1_file_sign_for_schedule_complete_confirm(browser: Any, live_serv
     clerk.assert_clean()
     clerk.close()
 
-    # The officer comes back days later: the session has expired, so log in again.
+    # The officer comes back days later: the session has expired, so log in again; the badge in the top bar
+    # counts what the other court did meanwhile.
     clock.set("2026-03-16", "09:00")
+    run_async(lambda: _deliver(live_server))
     officer.goto(f"/delegations/{ident}")
     assert "/login" in page.url and "expired=1" in page.url
     assert "会话已过期" in page.inner_text("main")
     officer.shot("12-session-expired")
     officer.login()
     page.wait_for_url(f"**/delegations/{ident}")
+    unread = int(page.locator("[data-inbox-count]").inner_text())
+    assert unread >= 4  # signed for, handler assigned, scheduled, result recorded, completed
+    officer.shot("42-inbox-badge", full_page=False)
+    page.locator("a.inbox-link").click()
+    page.wait_for_url("**/inbox")
+    assert page.locator("[data-testid=inbox-item]").count() == unread
+    assert "已签收" in page.inner_text("main") and "办结" in page.inner_text("main")
+    officer.shot("43-inbox")
+    page.get_by_role("button", name="全部标为已读").click()
+    page.wait_for_url("**/inbox?ok=read")
+    assert page.locator("[data-inbox-count]").is_hidden()
+    officer.goto(f"/delegations/{ident}")
 
     # Reveal one masked value: a dialog asks for the reason; the value replaces the mask.
     masked = page.locator('[data-value-for="parties[1].id_number"]')
@@ -230,6 +259,17 @@ def test_story_1_file_sign_for_schedule_complete_confirm(browser: Any, live_serv
     officer.shot("15-print-letter")
     officer.assert_clean()
     officer.close()
+
+
+async def _deliver(server: LiveServer) -> int:
+    """What the deliver-notifications flow does every minute: the committed notifications into inboxes."""
+    engine = make_engine(server.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            ref = await load_reference(session)
+            return await outbox_service.expand_fanouts(session, ref, server.clock.now, RetryPolicy())
+    finally:
+        await engine.dispose()
 
 
 async def _file_overdue_matter(server: LiveServer) -> int:

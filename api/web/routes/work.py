@@ -86,8 +86,9 @@ class WorkParams:
 
 
 def default_sort(view: str) -> str:
-    """What waits on us opens most urgent first (as its heading says); the other lists newest first."""
-    return "due" if view == "waiting" else "newest"
+    """What waits on us and what I handle open most urgent first (as their headings say); the others newest
+    first."""
+    return "due" if view in ("waiting", "mine") else "newest"
 
 
 def work_params(
@@ -139,6 +140,11 @@ def work_params(
 
 
 Params = Annotated[WorkParams, Depends(work_params)]
+
+
+def handles(ctx: Page) -> bool:
+    """A handler (承办人) has a list of the matters assigned to them: 我承办的."""
+    return UserRole.HANDLER in ctx.actor.roles
 
 
 def works_cases(ctx: Page) -> bool:
@@ -226,7 +232,7 @@ async def work(ctx: Page, p: Params) -> Response:
     result = await worklist_service.work_list(ctx.session, ctx.ref, actor, ctx.now, query)
     counts = await worklist_service.waiting_counts(ctx.session, actor) if works_cases(ctx) else {}
     policy = ctx.ref.policies.in_force(ctx.now)
-    views = [v for v in worklist_service.VIEWS if works_cases(ctx) or v == "all"]
+    views = [v for v in worklist_service.VIEWS if (works_cases(ctx) or v == "all") and (v != "mine" or handles(ctx))]
     export = urlencode({k: v for k, v in params.items() if v})
     return await ctx.render(
         "pages/work.html",

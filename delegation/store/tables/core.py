@@ -70,6 +70,7 @@ class DelegationRow(SQLModel, table=True):
         Index("ix_delegation_assisting_status", "assisting_court", "status", "id"),
         Index("ix_delegation_requesting_status", "requesting_court", "status", "id"),
         Index("ix_delegation_status_id", "status", "id"),
+        Index("ix_delegation_handler", "handler_username", "id"),  # 我承办的 (migration 0011)
     )
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=32, unique=True)  # platform number, e.g. JD2026-000123
@@ -84,7 +85,8 @@ class DelegationRow(SQLModel, table=True):
     fields: dict[str, Any] = _json()
     parties: list[dict[str, Any]] = _json_list()
     search_text: str = Field(default="", max_length=2000)  # 案号 and party names, for free-text filters
-    handler: str | None = Field(default=None, max_length=100)
+    handler: str | None = Field(default=None, max_length=100)  # the handler's name as shown and printed
+    handler_username: str | None = Field(default=None, max_length=64)  # the handler as a user (item 3 of issue 11)
     scheduled_date: date | None = None
     created_by: str = Field(max_length=64)
     idempotency_key: str | None = Field(default=None, max_length=128)
