@@ -74,6 +74,8 @@ NO_BODY = {
     "get_matter_network",
     "hand_to_network",
     "list_handlers",
+    "get_matter_type_fields_schema",
+    "get_parties_schema",
 }
 SPECIAL = {"login", "create_delegation", "upload_document"}
 
