@@ -4,6 +4,8 @@ what the per-asset results say (two flats sealed, one not found: 部分办结, n
 
 from __future__ import annotations
 
+import struct
+import zlib
 from typing import Any
 
 from sqlmodel import select
@@ -105,5 +107,100 @@ def test_the_printed_letter_and_receipt_of_a_matter_delegation(browser: Any, liv
     assert "回执" in receipt and "部分事项未能办结" in receipt and "已办理完毕" not in receipt
     assert "登记机构无此不动产权证记录" in receipt and "承办人：王法官" in receipt
     clerk.shot("26-print-receipt-matter")
+    clerk.assert_clean()
+    clerk.close()
+
+
+def _real_pdf(text: str) -> bytes:
+    """A one-page PDF a viewer can draw (the scans above are only enough for the type check)."""
+    stream = f"BT /F1 24 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>",
+        b"<</Length %d>>stream\n" % len(stream) + stream + b"\nendstream",
+        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _real_png() -> bytes:
+    """A 40x20 grey PNG."""
+    width, height = 40, 20
+    raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+async def _with_scans(server: LiveServer) -> tuple[int, int, int]:
+    """A submitted 车辆查询 whose 委托函 is a real PDF and whose other documents include a PNG scan."""
+    engine = make_engine(server.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            ref = await load_reference(session)
+            now = server.clock.now
+            draft = vehicle_inquiry_draft(case_number="（2026）鲁0202执401号")
+            row = await file_draft(session, ref, OFFICER, now, draft)
+            assert row.id is not None
+            store = LocalBlobStore(server.data_dir)
+            scans = {
+                "letter_of_delegation": ("委托函.pdf", _real_pdf("JIAODONG LETTER OF DELEGATION")),
+                "assistance_notice": ("协助执行通知书.png", _real_png()),
+                "officer_credentials": ("工作证.pdf", PDF),
+            }
+            ids = {}
+            for kind, (name, content) in scans.items():
+                item = document_service.Upload(kind, name, content)
+                stored = await document_service.upload(session, ref, OFFICER, now, row.id, item, store, 10_000_000)
+                ids[kind] = int(stored.id or 0)
+            await act(session, ref, OFFICER, now, row.id, Action.SUBMIT, row.version)
+            return int(row.id), ids["letter_of_delegation"], ids["assistance_notice"]
+    finally:
+        await engine.dispose()
+
+
+async def _views_logged(server: LiveServer, ident: int) -> list[tuple[str, str]]:
+    engine = make_engine(server.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            rows = await session.exec(select(AccessLogRow).where(AccessLogRow.delegation_id == ident))
+            return [(r.actor, r.target) for r in rows if r.kind == "download"]
+    finally:
+        await engine.dispose()
+
+
+def test_a_scan_is_previewed_in_the_page_and_each_view_is_logged(browser: Any, live_server: LiveServer) -> None:
+    ident, letter_id, image_id = run_async(lambda: _with_scans(live_server))
+    clerk = Person.open(browser, live_server, "zhifu-clerk")
+    clerk.login()
+    page = clerk.page
+    clerk.goto(f"/delegations/{ident}")
+    page.get_by_role("link", name="委托函.pdf", exact=True).click()
+    page.wait_for_url(f"**/delegations/{ident}/documents/{letter_id}/preview")
+    viewer = page.locator("[data-pdf-src]")
+    viewer.and_(page.locator("[data-rendered='1']")).wait_for()
+    assert page.locator("canvas.pdf-page").count() == 1
+    assert "共1页" in page.inner_text("[data-pdf-status]")
+    assert page.locator("canvas.pdf-page").evaluate("c => c.width") > 500  # drawn at the page's size
+    clerk.shot("40-document-preview")
+    clerk.goto(f"/delegations/{ident}/documents/{image_id}/preview")
+    image = page.locator(".image-preview img")
+    image.wait_for()
+    assert image.evaluate("img => img.complete && img.naturalWidth") == 40
+    clerk.check("document-preview-image")
+    logged = run_async(lambda: _views_logged(live_server, ident))
+    assert {("zhifu-clerk", f"document:{letter_id}"), ("zhifu-clerk", f"document:{image_id}")} <= set(logged)
     clerk.assert_clean()
     clerk.close()

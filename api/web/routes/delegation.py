@@ -228,6 +228,23 @@ async def _upload(ctx: WebContext, delegation_id: int, kind: str, upload: Upload
     )
 
 
+@router.get("/delegations/{delegation_id}/documents/{document_id}/preview")
+async def preview(
+    ctx: Page, delegation_id: DelegationId, document_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> Response:
+    """A scan shown in the page: a PDF drawn by the vendored PDF.js, an image inline; the file comes from
+    the same download address as the link (every fetch of it logged), so viewing is logged like a
+    download."""
+    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, ctx.h.zh())
+    document = next((d for d in model.view.documents if d.id == document_id), None)
+    if document is None:
+        raise NotFound(f"Document {document_id} not found on delegation {delegation_id}.")
+    src = f"/api/v1/delegations/{delegation_id}/documents/{document_id}/content"
+    page = await ctx.render("pages/preview.html", m=model, row=model.row, d=document, src=src)
+    page.headers["Cache-Control"] = "no-store"
+    return page
+
+
 @router.post("/delegations/{delegation_id}/documents")
 async def upload_document(ctx: Page, delegation_id: DelegationId) -> Response:
     form = await ctx.form()
