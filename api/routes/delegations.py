@@ -89,7 +89,14 @@ async def list_delegations(
     ] = None,
     overdue: Annotated[bool | None, Query(description="The running clock's due time has passed.")] = None,
     provisional: Annotated[bool | None, Query(description="An open clock's due date is provisional.")] = None,
-    q: Annotated[Line | None, Query(max_length=100, description="案号 (or part of it) or a party's name.")] = None,
+    q: Annotated[
+        Line | None,
+        Query(
+            max_length=100,
+            description="The platform number (JD2026-0000032, or part of it), the 案号 (any width, or part of it), "
+            "a party's name, or the handler (name or username).",
+        ),
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> dict[str, Any]:

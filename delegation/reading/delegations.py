@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -318,14 +319,38 @@ def _conditions(ref: Reference, actor: Actor, q: DelegationQuery, now: datetime)
         provisional = _open_clock(col(ClockRow.due_provisional).is_(True))
         conditions.append(provisional if q.provisional else not_(provisional))
     if q.text:
-        text = q.text.strip()
-        try:
-            number = parse_case_number(text).canonical
-        except ValidationFailed:
-            number = None
-        match = col(d.search_text).ilike(_like(text), escape="\\")
-        conditions.append(or_(col(d.case_number) == number, match) if number else match)
+        conditions.append(text_condition(q.text))
     return conditions
+
+
+def text_variants(text: str) -> list[str]:
+    """What one search box text may be written as: as typed, in half width (ＪＤ２０２６ -> JD2026), and with
+    the full-width brackets 案号 are stored with ((2026)鲁0202执1号 -> （2026）鲁0202执1号)."""
+    typed = text.strip()
+    narrow = unicodedata.normalize("NFKC", typed)
+    bracketed = narrow.replace("(", "（").replace(")", "）").replace("〔", "（").replace("〕", "）")
+    return list(dict.fromkeys(v for v in (typed, narrow, bracketed) if v))
+
+
+def text_condition(text: str) -> ColumnElement[bool]:
+    """The search box: the platform number (JD2026-0000032, or part of it), the 案号 (any width, or part of it),
+    a party's name, or the handler (name or username)."""
+    d = DelegationRow
+    variants = text_variants(text)
+    try:
+        number: str | None = parse_case_number(variants[-1]).canonical
+    except ValidationFailed:
+        number = None
+    parts: list[ColumnElement[bool]] = [col(d.case_number) == number] if number else []
+    for variant in variants:
+        pattern = _like(variant)
+        parts += [
+            col(d.search_text).ilike(pattern, escape="\\"),
+            col(d.number).ilike(pattern, escape="\\"),
+            col(d.handler).ilike(pattern, escape="\\"),
+        ]
+    parts.append(col(d.handler_username) == variants[-1])
+    return or_(*parts)
 
 
 # A list item needs neither the matter's fields nor its parties: not decoding their JSON halves the cost.

@@ -257,6 +257,16 @@ def test_story_1_file_sign_for_schedule_complete_confirm(browser: Any, live_serv
     officer.shot("14-confirmed")
     officer.goto(f"/print/delegations/{ident}/letter")
     officer.shot("15-print-letter")
+
+    # Weeks later, the number printed on the letter is all the officer has at hand: search by it.
+    number = page.locator("article.letter").inner_text().split("JD", 1)[1].split()[0].rstrip("）)")
+    officer.goto("/work?view=all")
+    page.fill("#q", f"jd{number}".lower())
+    page.get_by_role("button", name="筛选").click()
+    page.wait_for_url("**/work?*q=*")
+    rows = page.locator("table.list tbody tr")
+    assert rows.count() == 1 and "（2026）鲁0202执200号" in rows.first.inner_text()
+    officer.shot("44-search-by-number")
     officer.assert_clean()
     officer.close()
 
