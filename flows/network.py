@@ -183,11 +183,14 @@ async def network_control(
             code = problem.code if isinstance(problem, RegistryProblem) else "error"
             async with runtime.database() as (session, _ref):
                 await network.record_failure(session, job, query, code, str(problem), runtime.moment(now))
-    tries = max(1, math.ceil(job.connector.answer_timeout_seconds / max(poll, 0.1)))
-    waiting: Any = await_answers.with_options(retries=tries, retry_delay_seconds=poll)(job, now, return_state=True)
-    waited = await waiting
-    if waited.is_failed():
-        await _time_out(job, now)
+    async with runtime.database() as (session, _ref):
+        pending = [q for q in await network.queries_of(session, job_id) if q.status in ("planned", "sent")]
+    if pending:  # most registries answer at once: only an asynchronous answer needs the waiting task
+        tries = max(1, math.ceil(job.connector.answer_timeout_seconds / max(poll, 0.1)))
+        waiting: Any = await_answers.with_options(retries=tries, retry_delay_seconds=poll)(job, now, return_state=True)
+        waited = await waiting
+        if waited.is_failed():
+            await _time_out(job, now)
     async with runtime.database() as (session, ref):
         ctx = Context(session, ref, network.network_actor(job.assisting_court), runtime.moment(now))
         finished = await network.finish(ctx, job, blob_store())
@@ -212,27 +215,37 @@ async def network_dispatch(
     deadline = asyncio.get_running_loop().time() + watch_seconds
     slots = asyncio.Semaphore(max_runs)
     running: dict[int, asyncio.Task[Any]] = {}
+    tasks: list[asyncio.Task[Any]] = []
     queued = started = 0
 
     async def run_job(job: network.Job) -> Any:
         async with slots:
-            return await network_control(job.id, matter=job.number, act=job.action.value, now=now)
+            try:
+                return await network_control(job.id, matter=job.number, act=job.action.value, now=now)
+            except Exception:
+                # The run itself failed (Prefect or the database away): free the job for the next pass at once
+                # rather than after its lease; its queries and answers so far are kept.
+                async with runtime.database() as (session, _ref):
+                    await network.release(session, job.id)
+                raise
 
     while True:
         at = runtime.moment(now)
         async with runtime.database() as (session, ref):
             queued += await network.queue_new_matters(session, at, limit)
-            runnable = [j for j in await network.runnable_jobs(session, ref, at, limit) if j not in running]
+            busy = {j for j, task in running.items() if not task.done()}
+            runnable = [j for j in await network.runnable_jobs(session, ref, at, limit) if j not in busy]
             jobs = [await network.load_job(session, job_id) for job_id in runnable]
             for job in jobs:
                 await network.mark_dispatched(session, job.id, at)
         for job in jobs:
             running[job.id] = asyncio.create_task(run_job(job))
+            tasks.append(running[job.id])
             started += 1
         if asyncio.get_running_loop().time() >= deadline:
             break
         await asyncio.sleep(every_seconds)
-    results = await asyncio.gather(*running.values(), return_exceptions=True)
+    results = await asyncio.gather(*tasks, return_exceptions=True)
     failed = [r for r in results if isinstance(r, BaseException)]
     for problem in failed:
         log.error("a network-control run failed: %r", problem)

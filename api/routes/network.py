@@ -3,10 +3,10 @@ administrators, and a matter's network handling (status; the assisting clerk's o
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -14,7 +14,7 @@ from api.deps import Ctx, CurrentActor, Now, Session
 from delegation.core.access import Operation, UserRole
 from delegation.core.errors import PermissionDenied
 from delegation.network import service as network
-from delegation.network.model import REGISTRY_LABELS, SIGNATURE_HEADER, AssetAnswer, RegistryKind
+from delegation.network.model import REGISTRY_LABELS, SHANGHAI, SIGNATURE_HEADER, AssetAnswer, RegistryKind
 from delegation.reading.delegations import load_authorized
 
 router = APIRouter(prefix="/api/v1", tags=["network"])
@@ -55,6 +55,17 @@ class MatterNetworkOut(BaseModel):
     connector: str | None
     reason: str
     queries: list[QueryOut]
+
+
+class FiguresOut(BaseModel):
+    court: str
+    registry: str
+    completed: int
+    by_network: int
+    network_share: float | None
+    network_hours: float | None
+    manual_hours: float | None
+    failures: dict[str, int]
 
 
 class JobOut(BaseModel):
@@ -144,3 +155,30 @@ async def hand_to_network(delegation_id: int, ctx: Ctx) -> JobOut:
     """网络办理: the assisting clerk hands the matter to the court's registry connector (one click)."""
     await load_authorized(ctx.session, ctx.ref, ctx.actor, delegation_id, Operation.VIEW)
     return JobOut(job_id=await network.request_by_clerk(ctx, delegation_id))
+
+
+@router.get("/network/statistics", response_model=list[FiguresOut], operation_id="get_network_statistics")
+async def network_statistics(
+    session: Session,
+    actor: CurrentActor,
+    since: Annotated[date, Query(description="First day (Asia/Shanghai), e.g. 2026-12-01.")],
+    until: Annotated[date, Query(description="Day after the last, e.g. 2027-01-01.")],
+) -> list[FiguresOut]:
+    """网络查控 per assisting court and registry: 查控 matters completed, the share by network, the mean hours from
+    submission to result by network and by hand, and the hand-backs by cause."""
+    _may_see_connectors(actor)
+    start = datetime.combine(since, time(), SHANGHAI)
+    end = datetime.combine(until, time(), SHANGHAI)
+    return [
+        FiguresOut(
+            court=f.court,
+            registry=f.registry,
+            completed=f.completed,
+            by_network=f.by_network,
+            network_share=f.network_share,
+            network_hours=f.network_hours,
+            manual_hours=f.manual_hours,
+            failures=f.failures,
+        )
+        for f in await network.network_figures(session, start, end)
+    ]

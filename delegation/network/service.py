@@ -35,6 +35,7 @@ from delegation.handling.service import perform
 from delegation.network.model import (
     ACTION_LABELS,
     FINAL_CODES,
+    MATTER_ROUTES,
     REGISTRY_LABELS,
     SHANGHAI,
     AnswerCode,
@@ -417,6 +418,13 @@ async def claim(session: AsyncSession, job_id: int, now: datetime, lease_seconds
     )
     await session.commit()
     return bool(result.rowcount)
+
+
+async def release(session: AsyncSession, job_id: int) -> None:
+    """A run that failed lets go of its job: the next dispatch takes it over without waiting for the lease."""
+    jobs = table(NetworkJobRow)
+    await run(session, update(jobs).where(jobs.c.id == job_id, jobs.c.status.in_(OPEN_JOB)).values(lease_until=None))
+    await session.commit()
 
 
 async def renew_lease(session: AsyncSession, job_id: int, now: datetime, lease_seconds: float) -> None:
@@ -902,3 +910,88 @@ async def receive_callback(session: AsyncSession, body: bytes, signature: str | 
     except ValueError as exc:
         raise _not_an_answer() from exc
     return await record_answer(session, answer, "callback", now)
+
+
+# ---------------------------------------------------------------- statistics
+
+
+@dataclass(frozen=True)
+class NetworkFigures:
+    """One court's 查控 matters completed in a period, by network and by hand, for one registry kind."""
+
+    court: str
+    registry: str
+    completed: int
+    by_network: int
+    network_hours: float | None  # mean hours from submission to result (办结), by network
+    manual_hours: float | None  # the same, by hand
+    failures: dict[str, int]  # hand-backs by cause: timeout, error, refused, closed, bad_signature, not_answered
+
+    @property
+    def network_share(self) -> float | None:
+        return self.by_network / self.completed if self.completed else None
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 2) if values else None
+
+
+async def network_figures(session: AsyncSession, since: datetime, until: datetime) -> list[NetworkFigures]:
+    """Per assisting court and registry kind: the 查控 matters completed in [since, until) (their 办结 event),
+    how many by network, the mean time from submission to result each way, and the hand-backs by cause."""
+    from delegation.store.tables import EventRow
+
+    routed = sorted(MATTER_ROUTES)
+    completions = await session.exec(
+        select(DelegationRow, EventRow.at)
+        .join(EventRow, col(EventRow.delegation_id) == col(DelegationRow.id))
+        .where(
+            EventRow.action == Action.COMPLETE.value,
+            col(EventRow.at) >= since,
+            col(EventRow.at) < until,
+            col(DelegationRow.matter_type).in_(routed),
+        )
+    )
+    done = [(m.id or 0, m.assisting_court, m.matter_type, m.submitted_at, at) for m, at in completions]
+    modes = await handling_modes(session, [d[0] for d in done])
+    jobs = await session.exec(
+        select(NetworkJobRow, DelegationRow.assisting_court)
+        .join(DelegationRow, col(DelegationRow.id) == col(NetworkJobRow.delegation_id))
+        .where(
+            NetworkJobRow.status == "handed_back",
+            col(NetworkJobRow.finished_at) >= since,
+            col(NetworkJobRow.finished_at) < until,
+        )
+    )
+    failures: dict[tuple[str, str], dict[str, int]] = {}
+    for job, court in jobs:
+        codes = await session.exec(
+            select(NetworkQueryRow.answer_code).where(
+                NetworkQueryRow.job_id == job.id, NetworkQueryRow.status == "failed"
+            )
+        )
+        bucket = failures.setdefault((court, job.registry_kind), {})
+        for code in list(codes) or ["not_answered"]:
+            bucket[code or "not_answered"] = bucket.get(code or "not_answered", 0) + 1
+    groups: dict[tuple[str, str], list[tuple[bool, float | None]]] = {}
+    for ident, court, matter_type, submitted, at in done:
+        kind = MATTER_ROUTES[matter_type][0].value
+        hours = (at - submitted).total_seconds() / 3600 if submitted else None
+        groups.setdefault((court, kind), []).append((modes.get(ident) == "network", hours))
+    keys = sorted(set(groups) | set(failures))
+    out = []
+    for court, kind in keys:
+        rows = groups.get((court, kind), [])
+        out.append(
+            NetworkFigures(
+                court=court,
+                registry=kind,
+                completed=len(rows),
+                by_network=sum(1 for net, _h in rows if net),
+                network_hours=_mean([h for net, h in rows if net and h is not None]),
+                manual_hours=_mean([h for net, h in rows if not net and h is not None]),
+                failures=failures.get((court, kind), {}),
+            )
+        )
+    await session.rollback()
+    return out

@@ -76,6 +76,7 @@ NO_BODY = {
     "list_handlers",
     "get_matter_type_fields_schema",
     "get_parties_schema",
+    "get_network_statistics",
 }
 SPECIAL = {"login", "create_delegation", "upload_document"}
 
@@ -102,6 +103,7 @@ async def _call(
         "suggest_court": {"division_code": "370602"},
         "get_due_date": {"trigger": "2026-03-02", "days": 2},
         "list_access_logs": {"delegation_id": values["delegation_id"]},
+        "get_network_statistics": {"since": "2026-01-01", "until": "2027-01-01"},
     }.get(operation)
     if operation == "login":
         return await client.post(url, json={"username": user, "password": PASSWORD})

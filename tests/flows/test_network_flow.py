@@ -110,6 +110,9 @@ async def test_an_inquiry_goes_from_submission_to_completion_by_network(
     logs = list(await session.exec(select(AccessLogRow).where(AccessLogRow.kind == "registry_query")))
     assert len(logs) == 2 and {log.delegation_id for log in logs} == {matter.id}
     assert any("答复" in log.reason and "found" in log.reason for log in logs)
+    [figures] = await network.network_figures(session, datetime(2026, 1, 1, tzinfo=UTC), datetime.now(UTC))
+    assert (figures.completed, figures.by_network, figures.network_share) == (1, 1, 1.0)
+    assert figures.network_hours is not None and figures.manual_hours is None
     # A second run of the same job does nothing: the job is done.
     assert (await network_control(job_id, matter=matter.number, act="inquire"))["status"] == "skipped"
 
@@ -170,6 +173,13 @@ async def test_what_no_registry_answers_goes_back_to_the_clerks_with_the_reason(
     job = await session.get(NetworkJobRow, job_id)
     assert job is not None and job.status == "handed_back" and "鲁F45678" in job.reason
     assert (await network.handling_modes(session, [matter.id])) == {matter.id: "handed_back"}
+    [figures] = await network.network_figures(session, datetime(2026, 1, 1, tzinfo=UTC), datetime.now(UTC))
+    assert (figures.court, figures.registry, figures.completed, figures.failures) == (
+        "鲁0602",
+        "vehicle",
+        0,
+        {"error": 1},
+    )
 
 
 async def test_dispatch_queues_only_matters_submitted_after_the_connector(
