@@ -156,6 +156,21 @@ STOP_REASON: dict[str, str] = {
     "return_for_correction": N_("Returned for correction: waiting on the requesting court"),
 }
 
+# Who holds the ball and what they must do next, by status (%(court)s: the court that holds it).
+NEXT_STEP: dict[str, str] = {
+    "draft": N_("Waiting for %(court)s to submit"),
+    "submitted": N_("Waiting for %(court)s to sign for"),
+    "returned": N_("Waiting for %(court)s to correct and resubmit"),
+    "declined": N_("Waiting for the command center to redirect"),
+    "accepted": N_("Waiting for %(court)s to do the work"),
+    "in_progress": N_("Waiting for %(court)s to do the work"),
+    "scheduled": N_("Waiting for %(court)s to act on the agreed date"),
+    "completed": N_("Waiting for %(court)s to confirm the result"),
+    "confirmed": N_("Closed: the result is confirmed"),
+    "withdrawn": N_("Closed: withdrawn"),
+}
+HELD_BY_REQUESTER = frozenset({"draft", "returned", "completed"})
+
 WAITING_STAGE: dict[str, str] = {
     "sign_for": N_("To sign for"),
     "correct": N_("To correct"),

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.web import labels
 from courts.registry import Court
 from delegation.accounts import handlers as handler_service
 from delegation.accounts.handlers import Handler
@@ -395,6 +396,27 @@ def path_label(h: Any, model: DetailModel, path: str, short: bool = False) -> st
         return str(h.spec_label(spec))
     role = party.role_label_zh if h.zh() else party.role_label_en
     return str(h._("Party %(n)d (%(role)s): %(field)s", n=party.index + 1, role=role, field=h.spec_label(spec)))
+
+
+def next_step(h: Any, model: DetailModel) -> str:
+    """One line: who holds the ball, what they must do next and by when (待受托法院签收 · 剩余1个工作日),
+    with what is pending on the side (an extension to decide, the 催办/督办 already issued)."""
+    row = model.row
+    court = row.requesting_court if row.status in labels.HELD_BY_REQUESTER else row.assisting_court
+    parts = [str(h._(labels.NEXT_STEP.get(row.status, "%(court)s"), court=h.court(court)))]
+    if model.running is not None:
+        badge = h.clock_badge(model.running)
+        parts.append(badge.text)
+        if badge.due:
+            parts.append(str(h._("due %(day)s", day=badge.due)))
+    if model.pending_extension is not None:
+        days = model.pending_extension.days
+        parts.append(str(h._("an extension of %(days)d working days waits for the command center", days=days)))
+    for kind in ("urge", "supervise"):
+        count = sum(1 for n in model.notices if n.kind == kind)
+        if count:
+            parts.append(str(h._("%(kind)s issued %(n)d times", kind=h.notice_kind(kind), n=count)))
+    return " · ".join(parts)
 
 
 def flag_groups(model: DetailModel) -> list[tuple[str, list[str]]]:

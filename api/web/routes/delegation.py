@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 from api.web import formerrors, forms, labels
 from api.web.context import Page, WebContext, safe_next
 from api.web.templating import render_document
-from api.web.views import DetailModel, FormState, detail_model, flag_groups, path_label
+from api.web.views import DetailModel, FormState, detail_model, flag_groups, next_step, path_label
 from delegation.catalogue.fields import DOCUMENT_KINDS
 from delegation.core.errors import DomainError, FieldError, NotFound, ValidationFailed
 from delegation.core.states import Action, Status
@@ -102,6 +102,7 @@ async def detail_page(
         return_reasons=list(RETURN_REASONS),
         flag_groups=flag_groups(model) if Action.RETURN_FOR_CORRECTION.value in model.actions else [],
         path_label=lambda path, short=False: path_label(ctx.h, model, path, short),
+        next_step=next_step(ctx.h, model),
         correction_errors=forms.errors_by_field(e for es in state.errors.values() for e in es)
         if state.action == Action.RESUBMIT.value
         else {},
