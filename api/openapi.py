@@ -53,6 +53,8 @@ VERSIONED = frozenset(
         "confirm",
         "request_rework",
         "withdraw",
+        "report_progress",
+        "request_superior_order",
     }
 )
 

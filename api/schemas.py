@@ -27,7 +27,7 @@ from pydantic import (
 from courts.calendar import YearStatus
 from courts.registry import CourtLevel
 from delegation.core.access import UserRole
-from delegation.core.clocks import SHANGHAI, Rung, RunningClock, Unit
+from delegation.core.clocks import SHANGHAI, Rung, RunningClock, StatutoryView, Unit
 from delegation.core.states import Action, Mechanism, Role, Stage, Status
 from delegation.handling import service
 from delegation.reading import delegations as query_service
@@ -141,8 +141,18 @@ class ReturnReason(StrEnum):
     MISSING_DOCUMENTS = "missing_documents"
     UNCLEAR_TARGET = "unclear_target"
     WRONG_DOCUMENTS = "wrong_documents"
-    NOT_EXECUTABLE = "not_executable"
     OTHER = "other"
+
+
+class ServiceMethod(StrEnum):
+    """民诉法 第八十七条 to 第九十五条."""
+
+    DIRECT = "direct"
+    LODGED = "lodged"
+    ELECTRONIC = "electronic"
+    POST = "post"
+    FORWARDED = "forwarded"
+    PUBLIC_NOTICE = "public_notice"
 
 
 class Outcome(StrEnum):
@@ -352,6 +362,21 @@ HandlerName = Annotated[
 class AssignHandlerIn(In):
     handler: HandlerName
     comment: Comment = ""
+    first_step: Annotated[str, Field(max_length=1000), _LINES, AfterValidator(_multi_line)] = Field(
+        "", description="The first enforcement step taken; with it, execution has started (民诉法 第二百四十条)."
+    )
+    phone: Annotated[str, Field(max_length=32), _ONE_LINE, AfterValidator(_single_line)] = Field(
+        "", description="The handler's 联系电话, printed on the court's documents."
+    )
+
+
+class ProgressReportIn(In):
+    comment: Annotated[str, Field(min_length=1, max_length=4000), _LINES, AfterValidator(_multi_line)] = Field(
+        description="执行情况函复: what was done, what remains, when it should be finished."
+    )
+    document_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = Field(
+        None, description="The signed letter, a document the assisting court uploaded to this matter."
+    )
 
 
 class SignForIn(In):
@@ -370,6 +395,11 @@ class AssetResultIn(In):
     asset: Annotated[str, Field(min_length=1, max_length=200), _ONE_LINE, AfterValidator(_single_line)]
     outcome: Outcome
     note: Annotated[str, Field(max_length=2000), _LINES, AfterValidator(_multi_line)] = ""
+    served_on: date | None = Field(None, description="Service of documents, when served: the day (送达回证).")
+    service_method: ServiceMethod | None = Field(None, description="Service of documents, when served: how.")
+    signed_by: Annotated[str, Field(max_length=100), _ONE_LINE, AfterValidator(_single_line)] = Field(
+        "", description="Service of documents: who signed for it (none for 留置/公告/邮寄/电子送达)."
+    )
 
 
 class RecordResultIn(In):
@@ -446,6 +476,28 @@ class DelegationOut(Out):
     my_roles: list[Role] = Field(description="The parts the caller plays on this delegation.")
     allowed_actions: list[Action] = Field(description="Actions the caller may take now.")
     clock: ClockSummaryOut | None = Field(description="The running clock: the open one due first.")
+    statutory_breach: bool = Field(
+        description="法定期限: a duty of 民诉法 第二百四十条 (start in 15 days, report in 30) is past its period."
+    )
+
+
+class StatutoryClockOut(Out):
+    """A statutory period of the assisting court (民诉法 第二百四十条), counted in days from receipt."""
+
+    id: int
+    duty: Literal["start", "report"]
+    seq: int = Field(description="1 for the first report period, 2 for the next (every 30 days while open), ...")
+    court_code: str
+    days: int
+    counted_from: date
+    due_date: date
+    provisional: bool
+    open: bool
+    met_at: Instant | None
+    closed_at: Instant | None
+    breached: bool
+    source: str = Field(description="The legal source, as the policy cites it.")
+    remedy_requested_at: Instant | None = Field(description="When the superior court was asked to order execution.")
 
 
 class ClockOut(Out):
@@ -513,6 +565,9 @@ class AssetResultOut(Out):
     asset: str
     outcome: Outcome
     note: str
+    served_on: date | None = Field(None, description="Service of documents: the day served (送达回证).")
+    service_method: ServiceMethod | None = None
+    signed_by: str | None = Field(None, description="Service of documents: who signed for it.")
     recorded_by: str
     recorded_at: Instant
 
@@ -522,6 +577,7 @@ class DelegationDetailOut(DelegationOut):
     parties: list[dict[str, Any]] = Field(description="Parties, personal data masked.")
     revealable_fields: list[str] = Field(description="Masked values the caller may reveal (POST .../reveal).")
     clocks: list[ClockOut]
+    statutory_clocks: list[StatutoryClockOut]
     documents: list[DocumentOut]
     extensions: list[ExtensionOut]
     results: list[AssetResultOut]
@@ -700,6 +756,7 @@ def _base(item: Listed) -> dict[str, Any]:
         "my_roles": sorted(r.value for r in item.roles),
         "allowed_actions": [a.value for a in item.allowed],
         "clock": clock_summary(item.clock),
+        "statutory_breach": item.statutory_breach,
     }
 
 
@@ -729,6 +786,26 @@ def clock_out(view: query_service.ClockView) -> ClockOut:
     )
 
 
+def statutory_out(view: StatutoryView) -> StatutoryClockOut:
+    clock = view.clock
+    return StatutoryClockOut(
+        id=view.id,
+        duty=clock.duty.value,
+        seq=clock.seq,
+        court_code=clock.court_code,
+        days=clock.days,
+        counted_from=clock.counted_from,
+        due_date=view.due.day,
+        provisional=view.due.provisional,
+        open=clock.is_open,
+        met_at=clock.met_at,
+        closed_at=clock.closed_at,
+        breached=view.breached,
+        source=view.source,
+        remedy_requested_at=view.remedy_requested_at,
+    )
+
+
 def document_out(row: DocumentRow) -> DocumentOut:
     return DocumentOut.model_validate(row)
 
@@ -744,6 +821,7 @@ def detail_out(view: DetailView) -> DelegationDetailOut:
         parties=view.masked.parties,
         revealable_fields=view.masked.revealable,
         clocks=[clock_out(c) for c in view.clocks],
+        statutory_clocks=[statutory_out(v) for v in view.statutory],
         documents=[document_out(d) for d in view.documents],
         extensions=[ExtensionOut.model_validate(e) for e in view.extensions if isinstance(e, ExtensionRow)],
         results=[AssetResultOut.model_validate(r) for r in view.results if isinstance(r, AssetResultRow)],

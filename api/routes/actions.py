@@ -22,6 +22,7 @@ from api.schemas import (
     DelegationOut,
     ExtensionDecisionIn,
     ExtensionRequestIn,
+    ProgressReportIn,
     ReasonIn,
     RecordResultIn,
     RedirectIn,
@@ -79,6 +80,18 @@ ACTION_ROUTES: tuple[ActionRoute, ...] = (
     ActionRoute(Action.CONFIRM, "confirm", CommentIn, "Confirm the result (requesting court)"),
     ActionRoute(Action.REQUEST_REWORK, "request-rework", ReasonIn, "Send the result back for rework"),
     ActionRoute(Action.WITHDRAW, "withdraw", CommentIn, "Withdraw (a reason is required once submitted)"),
+    ActionRoute(
+        Action.REPORT_PROGRESS,
+        "report-progress",
+        ProgressReportIn,
+        "执行情况函复: report the state of execution (assisting court; 民诉法 第二百四十条)",
+    ),
+    ActionRoute(
+        Action.REQUEST_SUPERIOR_ORDER,
+        "request-superior-order",
+        CommentIn,
+        "请求上级法院指令执行: ask the assisting court's superior court to order execution (requesting court)",
+    ),
 )
 
 

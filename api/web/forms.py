@@ -236,9 +236,16 @@ def action_from_form(form: FormData) -> tuple[dict[str, Any], list[FieldError], 
     rows = values.get("results") if isinstance(values.get("results"), list) else []
     assert isinstance(rows, list)
     results = [
-        {"asset": str(r.get("asset", "")), "outcome": str(r.get("outcome", "")), "note": str(r.get("note", ""))}
+        {
+            "asset": str(r.get("asset", "")),
+            "outcome": str(r.get("outcome", "")),
+            "note": str(r.get("note", "")),
+            "served_on": _date(r.get("served_on"), "results", errors),
+            "service_method": str(r.get("service_method", "")),
+            "signed_by": str(r.get("signed_by", "")),
+        }
         for r in rows
-        if isinstance(r, dict) and not _blank({k: v for k, v in r.items() if k != "outcome"})
+        if isinstance(r, dict) and not _blank({k: v for k, v in r.items() if k not in ("outcome", "service_method")})
     ]
 
     def text(name: str) -> str | None:
@@ -249,6 +256,8 @@ def action_from_form(form: FormData) -> tuple[dict[str, Any], list[FieldError], 
         "comment": text("comment") or "",
         "reason_code": text("reason_code"),
         "handler": text("handler") or "",
+        "first_step": text("first_step") or "",
+        "phone": text("phone") or "",
         "scheduled_date": _date(values.get("scheduled_date"), "scheduled_date", errors),
         "results": results,
         "days": _int(values.get("days"), "days", errors),

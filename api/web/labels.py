@@ -39,6 +39,18 @@ ACTION: dict[str, str] = {
     "request_rework": N_("Request rework"),
     "withdraw": N_("Withdraw the delegation"),
     "expire_correction": N_("Not corrected in time: deemed withdrawn"),
+    "report_progress": N_("Report the state of execution"),
+    "request_superior_order": N_("Ask the superior court to order execution"),
+}
+
+# How a document was served (民诉法 第八十七条 to 第九十五条), as the 送达回证 says.
+SERVICE_METHOD: dict[str, str] = {
+    "direct": N_("Served in person"),
+    "lodged": N_("Left at the residence"),
+    "electronic": N_("Served electronically"),
+    "post": N_("Served by post"),
+    "forwarded": N_("Served through the unit"),
+    "public_notice": N_("Served by public notice"),
 }
 
 # What happened, in the timeline.
@@ -71,6 +83,10 @@ EVENT: dict[str, str] = {
     "notice_escalate": N_("Escalated to the regional coordinator"),
     "acknowledge_notice": N_("Supervision notice acknowledged"),
     "recompute_due": N_("Deadline recomputed"),
+    "report_progress": N_("State of execution reported"),
+    "request_superior_order": N_("Superior court asked to order execution"),
+    "statutory_breach": N_("Statutory period expired"),
+    "supervise_drafted": N_("Supervision notice drafted for the superior court"),
 }
 
 STAGE: dict[str, str] = {
@@ -79,6 +95,7 @@ STAGE: dict[str, str] = {
     "plan": N_("Support plan"),
     "execution": N_("Execution"),
     "confirmation": N_("Confirmation"),
+    "redirect": N_("Redirect"),
 }
 
 ROLE: dict[str, str] = {
@@ -209,6 +226,7 @@ DONE: dict[str, str] = {
     "uploaded": N_("The document is uploaded."),
     "message_sent": N_("The message is sent."),
     "notice_issued": N_("The notice is issued."),
+    "supervision_issued": N_("The supervision notices are issued."),
     "acknowledged": N_("The supervision notice is acknowledged."),
 }
 

@@ -104,6 +104,9 @@ class Helpers:
     def inbox_topic(self, code: str | None) -> str:
         return self._label(labels.INBOX_TOPIC, code)
 
+    def service_method(self, code: str | None) -> str:
+        return self._label(labels.SERVICE_METHOD, code)
+
     def outcome(self, code: str | None) -> str:
         return self._label(labels.OUTCOME, code)
 
@@ -157,8 +160,22 @@ class Helpers:
     def onsite_closing(self) -> str:
         return letters.ONSITE_CLOSING
 
-    def contact_line(self, officer: str, contact: str = "", phone: str = "") -> str:
-        return letters.contact_line(officer, contact, phone)
+    def progress_title(self) -> str:
+        return letters.progress_title()
+
+    def progress_lead(self, row: Any, received: Day | Moment | None, seq: int) -> str:
+        """执行情况函复's first paragraph (民诉法 第二百四十条)."""
+        return letters.progress_lead(
+            matter=self.matter(row.policy_version, row.matter_type),
+            case_number=row.case_number,
+            received=self.doc_date(received) or "　　年　月　日",
+            seq=seq,
+        )
+
+    def contact_line(
+        self, officer: str, contact: str = "", phone: str = "", officer_phone: str = "", court: str = ""
+    ) -> str:
+        return letters.contact_line(officer, contact, phone, officer_phone, court)
 
     def parse_day(self, text: object) -> Day | None:
         try:

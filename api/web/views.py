@@ -25,12 +25,12 @@ from delegation.catalogue.fields import DOCUMENT_KINDS, LIST_KIND
 from delegation.catalogue.policy import FieldSpec, MatterType, PolicyVersion, missing_documents
 from delegation.core import clocks
 from delegation.core.access import Actor, Operation, Verdict, authorize, command_center_covers
-from delegation.core.clocks import local_day
+from delegation.core.clocks import Duty, local_day
 from delegation.core.errors import FieldError
 from delegation.core.reference import Reference
 from delegation.core.states import Action, Status
 from delegation.handling import corrections
-from delegation.handling.rules import RECEIPT_KIND
+from delegation.handling.rules import RECEIPT_KIND, RenewalRisk, renewal_risk
 from delegation.notices import model as notice_model
 from delegation.notices import service as notice_service
 from delegation.reading import delegations as query_service
@@ -97,6 +97,9 @@ class DetailModel:
     running: ClockView | None
     redirect_courts: list[Court]
     handlers: list[Handler]  # the assisting court's handlers, when this user may sign for or assign
+    superior_court: str | None  # the assisting court's superior (请求上级法院指令执行)
+    renewal: RenewalRisk | None  # a renewal's lapse: warned about when the margin is gone
+    service: bool  # results are served documents (送达回证: day, method, who signed)
     asset_defaults: list[str]
     upload_kinds: list[str]
     today: date
@@ -241,6 +244,15 @@ def usable_actions(
                 or used >= limits.max_requests
             ):
                 continue
+        if action is Action.REQUEST_SUPERIOR_ORDER and not any(
+            v.clock.duty is Duty.START
+            and v.clock.is_open
+            and v.breached
+            and v.clock.court_code == row.assisting_court
+            and v.remedy_requested_at is None
+            for v in view.statutory
+        ):
+            continue
         if action is Action.REDIRECT and not (
             command_center_covers(actor, row.assisting_court, ref.city_of)
             or command_center_covers(actor, row.requesting_court, ref.city_of)
@@ -265,6 +277,8 @@ _ORDER = (
     "complete",
     "assign_handler",
     "schedule",
+    "request_superior_order",
+    "report_progress",
     "request_extension",
     "request_rework",
     "return_for_correction",
@@ -289,6 +303,12 @@ def _allowed(actor: Actor, operation: Operation, row: DelegationRow, ref: Refere
 def _may_supervise(ref: Reference, actor: Actor, holder: str) -> bool:
     superior = notice_model.supervising_court(ref, holder)
     return superior is not None and notice_model.may_supervise(ref, actor, superior)
+
+
+def _superior(ref: Reference, court_code: str) -> str | None:
+    court = ref.registry.find(court_code)
+    superior = ref.registry.superior(court.code) if court is not None else None
+    return superior.code if superior is not None else None
 
 
 def redirect_courts(ref: Reference, row: DelegationRow) -> list[Court]:
@@ -361,6 +381,9 @@ async def detail_model(
         running=running,
         redirect_courts=redirect_courts(ref, row),
         handlers=handlers,
+        superior_court=_superior(ref, row.assisting_court),
+        service=policy.group(matter.group).service_of_documents,
+        renewal=None if closed else renewal_risk(policy, row.matter_type, row.fields, local_day(now), ref.calendar),
         asset_defaults=asset_defaults(matter, (matter.name_zh, matter.name_en), zh, view.masked.fields),
         upload_kinds=list(DOCUMENT_KINDS),
         today=local_day(now),

@@ -46,10 +46,12 @@ __all__ = [
     "PartyRole",
     "PolicyBook",
     "PolicyVersion",
+    "RenewalPolicy",
     "RungPolicy",
     "StageBudget",
     "StageDefault",
     "StageDefaults",
+    "StatutoryDuties",
     "load_shipped_policies",
     "mask_fields",
     "missing_documents",
@@ -61,18 +63,21 @@ __all__ = [
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-StageName = Literal["sign_for", "correction", "plan", "execution", "confirmation"]
-STAGES: tuple[StageName, ...] = ("sign_for", "correction", "plan", "execution", "confirmation")
+StageName = Literal["sign_for", "correction", "plan", "execution", "confirmation", "redirect"]
+STAGES: tuple[StageName, ...] = ("sign_for", "correction", "plan", "execution", "confirmation", "redirect")
 Mechanism = Literal["matter_delegation", "onsite_assistance"]
 Unit = Literal["working", "calendar"]
 
 
 class StageBudget(Model):
-    """A stage's time budget: N working or calendar days, counted from the stage start or the agreed date."""
+    """A stage's time budget: N working or calendar days, counted from the stage start, the agreed date, or
+    the receipt of the letter (the submission; 委托送达 counts from it, 民诉法解释 第一百三十四条); `source`
+    cites the rule or agreement the figure comes from."""
 
     days: int = Field(ge=1, le=365)
     unit: Unit
-    starts_from: Literal["stage_start", "scheduled_date"] = Field("stage_start", alias="from")
+    starts_from: Literal["stage_start", "scheduled_date", "receipt"] = Field("stage_start", alias="from")
+    source: str = Field("", max_length=300)
 
 
 class StageDefault(StageBudget):
@@ -82,7 +87,7 @@ class StageDefault(StageBudget):
     mechanisms: tuple[Mechanism, ...] | None = None  # None: every mechanism
 
     def budget(self) -> StageBudget:
-        return StageBudget(days=self.days, unit=self.unit, starts_from=self.starts_from)
+        return StageBudget(days=self.days, unit=self.unit, starts_from=self.starts_from, source=self.source)
 
 
 class StageDefaults(Model):
@@ -91,6 +96,8 @@ class StageDefaults(Model):
     plan: StageDefault
     execution: StageDefault
     confirmation: StageDefault
+    # A declined matter's redirect by the command center (versions without it get the product default).
+    redirect: StageDefault = StageDefault(days=2, unit="working", source="产品默认值：指挥中心2个工作日内指定移送")
 
     def of(self, stage: StageName) -> StageDefault:
         result: StageDefault = getattr(self, stage)
@@ -103,6 +110,9 @@ class RungPolicy(Model):
     due_soon_days_before: int = Field(ge=0, le=30)
     supervise_days_after: int = Field(ge=1, le=60)  # 督办
     supervise_requires_acknowledgement: bool = True
+    # False: the 督办 rung prepares a draft for the superior court's command center to issue (a court decides to
+    # issue a 督办 in its name); true: the sweep issues it at once.
+    supervise_auto_issue: bool = False
     # The deadline a 督办 sets, in working days from its issue (执行工作若干问题的规定 第74条 "限期执行";
     # the number is policy): the notice says 请于二〇二六年三月十二日前办结并书面回复.
     supervise_reply_working_days: int = Field(default=5, ge=1, le=60)
@@ -132,6 +142,29 @@ class ExtensionPolicy(Model):
     approver: Literal["command_center", "regional"] = "command_center"
 
 
+class StatutoryDuties(Model):
+    """The statutory backstops of a matter, counted in plain days from receipt of the 委托函 (on the platform:
+    submission) with the roll-forward of 民诉法 第八十五条, beside the policy clocks and never extended:
+    start within `start_days`, finish or report the state of execution within `report_days`, and report
+    again every `report_days` while the matter stays open. `applies: false` on a matter opts it out of
+    its group's duties."""
+
+    applies: bool = True
+    start_days: int = Field(default=15, ge=1, le=365)
+    report_days: int = Field(default=30, ge=1, le=365)
+    source: str = Field(min_length=1, max_length=300)
+
+
+class RenewalPolicy(Model):
+    """A renewal (续封/续冻) must be done before the existing seizure or freeze lapses (民诉法解释 第四百八十五条:
+    续行手续 before the period ends): the assisting court's clocks are due no later than `margin_working_days`
+    working days before the earliest `expiry_field` of the matter's assets."""
+
+    expiry_field: str = Field("expires_on", min_length=1, max_length=64)
+    margin_working_days: int = Field(default=5, ge=0, le=60)
+    source: str = Field(min_length=1, max_length=300)
+
+
 class MatterGroup(Model):
     """A family of matters (查控, investigation, service, on-site) sharing default deadlines."""
 
@@ -139,6 +172,9 @@ class MatterGroup(Model):
     name_zh: Label
     name_en: Label
     sla: dict[StageName, StageBudget] = Field(default_factory=dict)
+    statutory: StatutoryDuties | None = None
+    # Results are served documents: each records the 送达回证 (day, method, who signed).
+    service_of_documents: bool = False
 
 
 # ---- matters and parties ---------------------------------------------------------------------------------
@@ -155,6 +191,8 @@ class MatterType(Model):
     assets: str | None = None  # the list field whose items get one result each (several flats...)
     required_documents: tuple[str, ...]
     sla: dict[StageName, StageBudget] = Field(default_factory=dict)
+    statutory: StatutoryDuties | None = None
+    renewal: RenewalPolicy | None = None
 
     @field_validator("required_documents")
     @classmethod
@@ -185,6 +223,23 @@ class MatterType(Model):
     @cached_property
     def field_map(self) -> Mapping[str, FieldSpec]:
         return {f.name: f for f in self.fields}
+
+    def earliest_expiry(self, values: Mapping[str, object]) -> date | None:
+        """A renewal's earliest current expiry among its assets (or a top-level date field), None if none."""
+        if self.renewal is None:
+            return None
+        name = self.renewal.expiry_field
+        found: list[object] = [values.get(name)]
+        items = values.get(self.assets) if self.assets is not None else None
+        if isinstance(items, list):
+            found += [item.get(name) for item in items if isinstance(item, Mapping)]
+        days = []
+        for value in found:
+            try:
+                days.append(value if isinstance(value, date) else date.fromisoformat(str(value)))
+            except ValueError:
+                continue
+        return min(days, default=None)
 
 
 # ---- a policy version ------------------------------------------------------------------------------------
@@ -336,6 +391,12 @@ class PolicyVersion(Model):
                 ]
             )
         return self._resolve(matter, stage)
+
+    def statutory(self, matter_code: str) -> StatutoryDuties | None:
+        """The statutory duties a matter of this type triggers (its own, else its group's), None if none."""
+        matter = self.matter(matter_code)
+        duties = matter.statutory or self._groups[matter.group].statutory
+        return duties if duties is not None and duties.applies else None
 
     def on_expiry(self, stage: StageName) -> Literal["escalate", "withdraw"]:
         return self.stages.of(stage).on_expiry

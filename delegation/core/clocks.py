@@ -81,10 +81,12 @@ class Clock:
     started_at: datetime
     policy_version: str
     anchor_date: date | None = None  # counting starts from this day instead (on-site: the agreed date)
-    extra_days: int = 0  # approved extensions
+    extra_days: int = 0  # approved extensions in the clock's own unit
     stops: tuple[Stop, ...] = ()
     closed_at: datetime | None = None
     fired: frozenset[Rung] = field(default_factory=frozenset)
+    extra_working_days: int = 0  # approved working-day extensions of a plain-day clock, added after its period
+    latest_due: date | None = None  # the due day never falls after it (a renewal: before the seizure lapses)
 
     @property
     def is_open(self) -> bool:
@@ -123,11 +125,20 @@ def start_clock(
     now: datetime,
     policy_version: str,
     anchor_date: date | None = None,
+    latest_due: date | None = None,
 ) -> Clock:
     local_day(now)  # rejects naive datetimes early
     if budget_days < 0:
         raise ValueError("a clock's budget cannot be negative")
-    return Clock(stage, court_code, budget_days, unit, now, policy_version, anchor_date)
+    return Clock(stage, court_code, budget_days, unit, now, policy_version, anchor_date, latest_due=latest_due)
+
+
+def receipt_day(sign_for: Clock) -> date:
+    """The day the assisting court received the complete letter: its sign-for clock's start (submission or
+    redirect), or the last resumption after a correction (the corrected letter). Periods "from receipt"
+    (委托送达: 民诉法解释 第一百三十四条) count from it, not from the sign-for."""
+    moments = [sign_for.started_at, *(s.resumed_at for s in sign_for.stops if s.resumed_at is not None)]
+    return local_day(max(moments))
 
 
 def pause(
@@ -149,10 +160,16 @@ def close(clock: Clock, now: datetime) -> Clock:
     return clock if not clock.is_open else replace(clock, closed_at=now)
 
 
-def extend(clock: Clock, days: int) -> Clock:
+def extend(clock: Clock, days: int, unit: Unit = Unit.WORKING) -> Clock:
+    """Add an approved extension of `days` in `unit`. An extension counts in its own unit whatever the clock's:
+    ten working days added to a plain-day clock move its due day by ten working days, not ten plain days."""
     if days <= 0:
         raise ValueError("an extension must add at least one day")
-    return replace(clock, extra_days=clock.extra_days + days)
+    if unit is clock.unit:
+        return replace(clock, extra_days=clock.extra_days + days)
+    if unit is Unit.WORKING:
+        return replace(clock, extra_working_days=clock.extra_working_days + days)
+    raise ValueError("a working-day clock is extended in working days")
 
 
 def _span(calendar: Calendar, unit: Unit, start: date, end: date) -> int:
@@ -165,26 +182,48 @@ def _period_end(calendar: Calendar, unit: Unit, start: date, days: int) -> Deadl
     return calendar.calendar_period_end(start, days)
 
 
+def lapse_cap(expires_on: date, margin_working_days: int, calendar: Calendar) -> date:
+    """The last day to renew a seizure or freeze that lapses at the end of `expires_on`: that many working
+    days before it (民诉法解释 第四百八十五条: renewed before the period ends; the margin is policy)."""
+    if margin_working_days <= 0:
+        return expires_on
+    return calendar.add_working_days(expires_on, -margin_working_days).date
+
+
 def due(clock: Clock, calendar: Calendar) -> Due | None:
+    """The due time of the clock's period, never after its `latest_due` day (the earlier of the two)."""
+    found = _period_due(clock, calendar)
+    cap = clock.latest_due
+    if found is None or cap is None or found.day <= cap:
+        return found
+    return Due(cap, end_of_day(cap), calendar.is_provisional(cap))
+
+
+def _period_due(clock: Clock, calendar: Calendar) -> Due | None:
     """The due time, walking the stops: days used before a stop are spent; counting restarts after it.
 
     A clock already past due when it was stopped keeps that due time: a stop does not cure a breach.
+    Working-day extensions of a plain-day clock run after its plain-day period.
     """
     remaining = clock.budget_days + clock.extra_days
+    extra = clock.extra_working_days
     segment_start = clock.anchor_date or local_day(clock.started_at)
     for stop in clock.stops:
         used = _span(calendar, clock.unit, segment_start, local_day(stop.stopped_at))
         if used >= remaining:
-            return _due_from(calendar, clock.unit, segment_start, remaining)
+            return _due_from(calendar, clock.unit, segment_start, remaining, extra)
         remaining -= used
         if stop.resumed_at is None:
             return None
         segment_start = local_day(stop.resumed_at)
-    return _due_from(calendar, clock.unit, segment_start, remaining)
+    return _due_from(calendar, clock.unit, segment_start, remaining, extra)
 
 
-def _due_from(calendar: Calendar, unit: Unit, start: date, days: int) -> Due:
+def _due_from(calendar: Calendar, unit: Unit, start: date, days: int, extra_working: int = 0) -> Due:
     deadline = _period_end(calendar, unit, start, days)
+    if extra_working:
+        later = calendar.add_working_days(deadline.date, extra_working)
+        return Due(later.date, end_of_day(later.date), deadline.provisional or later.provisional)
     return Due(deadline.date, end_of_day(deadline.date), deadline.provisional)
 
 
@@ -352,3 +391,60 @@ def working_days_late(clock: Clock, now: datetime, calendar: Calendar) -> int:
 
 def fired(clock: Clock, rungs: Iterable[Rung]) -> Clock:
     return replace(clock, fired=clock.fired | frozenset(rungs))
+
+
+# ---------------------------------------------------------------- statutory backstops (民诉法 第二百四十条)
+
+
+class Duty(StrEnum):
+    """The assisting court's statutory duties once it has received the 委托函 (民诉法 第二百四十条)."""
+
+    START = "start"  # 十五日内开始执行
+    REPORT = "report"  # 三十日内未执行完毕的，将执行情况函告委托法院 (again every 30 days while open)
+
+
+@dataclass(frozen=True)
+class StatutoryClock:
+    """A statutory period beside the policy clocks: counted in plain days from `counted_from` (the day of
+    receipt, or of the last progress report), ended by the first act that meets the duty. Never paused and
+    never moved by a platform extension; it ends unmet (closed) only when the assisting court no longer holds
+    the matter (returned, declined, redirected, withdrawn)."""
+
+    duty: Duty
+    court_code: str  # the court bound by the duty: the assisting court that received the 委托函
+    days: int
+    counted_from: date
+    seq: int = 1  # the report duty repeats: 1st, 2nd, ... report
+    met_at: datetime | None = None
+    closed_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.met_at is None and self.closed_at is None
+
+
+def statutory_due(counted_from: date, days: int, calendar: Calendar) -> Due:
+    """The last day of a period of `days` days after `counted_from` (民诉法 第八十五条: the first day is not
+    counted; a last day that is a rest day or holiday moves to the next working day; a make-up workday is
+    not a rest day)."""
+    deadline = calendar.calendar_period_end(counted_from, days)
+    return Due(deadline.date, end_of_day(deadline.date), deadline.provisional)
+
+
+def statutory_breached(clock: StatutoryClock, due_at: datetime, now: datetime) -> bool:
+    """Unmet when the period ended: still open at its end, or met (or ended) only after it."""
+    ended = clock.met_at or clock.closed_at
+    return (ended if ended is not None else now) >= due_at
+
+
+@dataclass(frozen=True)
+class StatutoryView:
+    """A statutory clock as the pages and lists show it ("法定期限")."""
+
+    id: int
+    clock: StatutoryClock
+    due: Due
+    source: str  # the article cited, from the policy
+    breached: bool
+    days_left: int | None  # working days left (as `days_left`) while open and not yet due
+    remedy_requested_at: datetime | None = None

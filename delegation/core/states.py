@@ -47,6 +47,8 @@ class Action(StrEnum):
     REQUEST_REWORK = "request_rework"
     WITHDRAW = "withdraw"
     EXPIRE_CORRECTION = "expire_correction"  # 规定 第八条: not corrected in time counts as withdrawn
+    REPORT_PROGRESS = "report_progress"  # 执行情况函复 (民诉法 第二百四十条)
+    REQUEST_SUPERIOR_ORDER = "request_superior_order"  # 请求上级法院指令执行 (民诉法 第二百四十条)
 
 
 class Role(StrEnum):
@@ -72,11 +74,13 @@ class Stage(StrEnum):
     PLAN = "plan"
     EXECUTION = "execution"
     CONFIRMATION = "confirmation"
+    REDIRECT = "redirect"  # a declined matter waits for its command center to send it to the right court
 
 
 class Side(StrEnum):
     REQUESTING = "requesting"
     ASSISTING = "assisting"
+    COMMAND_CENTER = "command_center"  # of the assisting court's city (the intermediate court)
 
 
 STAGE_HOLDER: dict[Stage, Side] = {
@@ -85,6 +89,7 @@ STAGE_HOLDER: dict[Stage, Side] = {
     Stage.PLAN: Side.ASSISTING,
     Stage.EXECUTION: Side.ASSISTING,
     Stage.CONFIRMATION: Side.REQUESTING,
+    Stage.REDIRECT: Side.COMMAND_CENTER,
 }
 
 
@@ -118,6 +123,33 @@ class ClockEffect:
 
 
 NO_CLOCK = ClockEffect()
+
+
+@dataclass(frozen=True)
+class DutyEffect:
+    """What a transition does to the statutory duties of 民诉法 第二百四十条 (delegation.core.clocks.Duty),
+    applied in this order: end, begin, start met, report met, report again.
+
+    begin: the assisting court receives the 委托函 (submission, resubmission, redirect): both duties start.
+    end: it no longer holds the matter (returned, declined, redirected away, withdrawn, confirmed).
+    start_met: an act that starts execution (开始执行). report_met: a progress report or the result.
+    report_again: the duty to report starts anew from today (after a report, after rework)."""
+
+    begin: bool = False
+    end: bool = False
+    start_met: bool = False
+    report_met: bool = False
+    report_again: bool = False
+
+    def describe(self) -> str:
+        names = ("end", "begin", "start_met", "report_met", "report_again")
+        return ", ".join(n.replace("_", " ") for n in names if getattr(self, n)) or "none"
+
+
+NO_DUTY = DutyEffect()
+BEGIN = DutyEffect(begin=True)
+END = DutyEffect(end=True)
+STARTS = DutyEffect(start_met=True)
 BOTH: frozenset[Mechanism] = frozenset(Mechanism)
 DELEGATION_ONLY: frozenset[Mechanism] = frozenset({Mechanism.MATTER_DELEGATION})
 ONSITE_ONLY: frozenset[Mechanism] = frozenset({Mechanism.ONSITE_ASSISTANCE})
@@ -131,6 +163,7 @@ class Transition:
     next_state: Status
     clock: ClockEffect = NO_CLOCK
     mechanisms: frozenset[Mechanism] = BOTH
+    duties: DutyEffect = NO_DUTY
 
 
 def _rows(
@@ -140,10 +173,11 @@ def _rows(
     next_state: Status | None,
     clock: ClockEffect = NO_CLOCK,
     mechanisms: frozenset[Mechanism] = BOTH,
+    duties: DutyEffect = NO_DUTY,
 ) -> list[Transition]:
     """One row per state; next_state None means the state stays as it is."""
     return [
-        Transition(s, action, frozenset(roles), s if next_state is None else next_state, clock, mechanisms)
+        Transition(s, action, frozenset(roles), s if next_state is None else next_state, clock, mechanisms, duties)
         for s in states
     ]
 
@@ -153,7 +187,7 @@ WORKING = (Status.ACCEPTED, Status.IN_PROGRESS, Status.SCHEDULED)
 OPEN_BEFORE_DONE = (Status.SUBMITTED, Status.RETURNED, Status.DECLINED, *WORKING)
 
 TRANSITIONS: tuple[Transition, ...] = tuple(
-    _rows([Status.DRAFT], Action.SUBMIT, [R], Status.SUBMITTED, ClockEffect(start=(Stage.SIGN_FOR,)))
+    _rows([Status.DRAFT], Action.SUBMIT, [R], Status.SUBMITTED, ClockEffect(start=(Stage.SIGN_FOR,)), duties=BEGIN)
     + _rows([Status.DRAFT], Action.WITHDRAW, [R], Status.WITHDRAWN)
     + _rows(
         [Status.SUBMITTED],
@@ -177,6 +211,7 @@ TRANSITIONS: tuple[Transition, ...] = tuple(
         [A],
         Status.RETURNED,
         ClockEffect(pause=(Stage.SIGN_FOR,), start=(Stage.CORRECTION,)),
+        duties=END,
     )
     + _rows(
         [Status.RETURNED],
@@ -184,18 +219,38 @@ TRANSITIONS: tuple[Transition, ...] = tuple(
         [R],
         Status.SUBMITTED,
         ClockEffect(close=(Stage.CORRECTION,), resume=(Stage.SIGN_FOR,)),
+        duties=BEGIN,
     )
-    + _rows([Status.RETURNED], Action.EXPIRE_CORRECTION, [S], Status.WITHDRAWN, ClockEffect(close_all=True))
-    + _rows([Status.SUBMITTED], Action.DECLINE, [A], Status.DECLINED, ClockEffect(close=(Stage.SIGN_FOR,)))
+    + _rows([Status.RETURNED], Action.EXPIRE_CORRECTION, [S], Status.WITHDRAWN, ClockEffect(close_all=True), duties=END)
+    # Declined as not its jurisdiction: the command center of its city has a period to send it on.
     + _rows(
-        [Status.SUBMITTED, Status.DECLINED],
+        [Status.SUBMITTED],
+        Action.DECLINE,
+        [A],
+        Status.DECLINED,
+        ClockEffect(close=(Stage.SIGN_FOR,), start=(Stage.REDIRECT,)),
+        duties=END,
+    )
+    + _rows(
+        [Status.DECLINED],
         Action.REDIRECT,
         [C, G],
         Status.SUBMITTED,
-        ClockEffect(close=(Stage.SIGN_FOR,), start=(Stage.SIGN_FOR,)),
+        ClockEffect(close=(Stage.REDIRECT,), start=(Stage.SIGN_FOR,)),
+        duties=DutyEffect(begin=True, end=True),
     )
-    + _rows([Status.ACCEPTED], Action.ASSIGN_HANDLER, [A], Status.IN_PROGRESS)
-    + _rows([Status.IN_PROGRESS, Status.SCHEDULED], Action.ASSIGN_HANDLER, [A], None)  # reassign
+    # A matter nobody declined is redirected only by the regional coordinator (cross-city disputes).
+    + _rows(
+        [Status.SUBMITTED],
+        Action.REDIRECT,
+        [G],
+        Status.SUBMITTED,
+        ClockEffect(close=(Stage.SIGN_FOR,), start=(Stage.SIGN_FOR,)),
+        duties=DutyEffect(begin=True, end=True),
+    )
+    # Assigning a handler starts execution only with a first step recorded (the rule decides).
+    + _rows([Status.ACCEPTED], Action.ASSIGN_HANDLER, [A], Status.IN_PROGRESS, duties=STARTS)
+    + _rows([Status.IN_PROGRESS, Status.SCHEDULED], Action.ASSIGN_HANDLER, [A], None, duties=STARTS)  # reassign
     + _rows(
         [Status.IN_PROGRESS],
         Action.SCHEDULE,
@@ -203,6 +258,7 @@ TRANSITIONS: tuple[Transition, ...] = tuple(
         Status.SCHEDULED,
         ClockEffect(close=(Stage.PLAN,), start=(Stage.EXECUTION,)),
         ONSITE_ONLY,
+        STARTS,
     )
     + _rows(
         [Status.SCHEDULED],
@@ -212,8 +268,10 @@ TRANSITIONS: tuple[Transition, ...] = tuple(
         ClockEffect(close=(Stage.EXECUTION,), start=(Stage.EXECUTION,)),
         ONSITE_ONLY,
     )
-    + _rows([Status.IN_PROGRESS], Action.RECORD_RESULT, [A], None, mechanisms=DELEGATION_ONLY)
-    + _rows([Status.SCHEDULED], Action.RECORD_RESULT, [A], None, mechanisms=ONSITE_ONLY)
+    + _rows([Status.IN_PROGRESS], Action.RECORD_RESULT, [A], None, mechanisms=DELEGATION_ONLY, duties=STARTS)
+    + _rows([Status.SCHEDULED], Action.RECORD_RESULT, [A], None, mechanisms=ONSITE_ONLY, duties=STARTS)
+    + _rows(WORKING, Action.REPORT_PROGRESS, [A], None, duties=DutyEffect(report_met=True, report_again=True))
+    + _rows([Status.SUBMITTED, *WORKING], Action.REQUEST_SUPERIOR_ORDER, [R], None)
     + _rows(
         [Status.IN_PROGRESS],
         Action.COMPLETE,
@@ -221,6 +279,7 @@ TRANSITIONS: tuple[Transition, ...] = tuple(
         Status.COMPLETED,
         ClockEffect(close=(Stage.EXECUTION,), start=(Stage.CONFIRMATION,)),
         DELEGATION_ONLY,
+        DutyEffect(start_met=True, report_met=True),
     )
     + _rows(
         [Status.SCHEDULED],
@@ -229,18 +288,24 @@ TRANSITIONS: tuple[Transition, ...] = tuple(
         Status.COMPLETED,
         ClockEffect(close=(Stage.EXECUTION,), start=(Stage.CONFIRMATION,)),
         ONSITE_ONLY,
+        DutyEffect(start_met=True, report_met=True),
     )
     + _rows([Status.SUBMITTED, *WORKING], Action.REQUEST_EXTENSION, [A], None)
     + _rows([Status.RETURNED, Status.COMPLETED], Action.REQUEST_EXTENSION, [R], None)
     + _rows(
-        [Status.SUBMITTED, Status.RETURNED, *WORKING, Status.COMPLETED],
+        [Status.SUBMITTED, *WORKING, Status.COMPLETED],
         Action.APPROVE_EXTENSION,
         [C, G],
         None,
         ClockEffect(extend=True),
     )
-    + _rows([Status.SUBMITTED, Status.RETURNED, *WORKING, Status.COMPLETED], Action.REFUSE_EXTENSION, [C, G], None)
-    + _rows([Status.COMPLETED], Action.CONFIRM, [R], Status.CONFIRMED, ClockEffect(close=(Stage.CONFIRMATION,)))
+    + _rows([Status.SUBMITTED, *WORKING, Status.COMPLETED], Action.REFUSE_EXTENSION, [C, G], None)
+    # More time to correct (规定 第八条 by analogy): the assisting court or a command center accepts the reason.
+    + _rows([Status.RETURNED], Action.APPROVE_EXTENSION, [A, C, G], None, ClockEffect(extend=True))
+    + _rows([Status.RETURNED], Action.REFUSE_EXTENSION, [A, C, G], None)
+    + _rows(
+        [Status.COMPLETED], Action.CONFIRM, [R], Status.CONFIRMED, ClockEffect(close=(Stage.CONFIRMATION,)), duties=END
+    )
     + _rows(
         [Status.COMPLETED],
         Action.REQUEST_REWORK,
@@ -248,6 +313,7 @@ TRANSITIONS: tuple[Transition, ...] = tuple(
         Status.IN_PROGRESS,
         ClockEffect(close=(Stage.CONFIRMATION,), start=(Stage.EXECUTION,)),
         DELEGATION_ONLY,
+        DutyEffect(report_again=True),
     )
     + _rows(
         [Status.COMPLETED],
@@ -256,8 +322,9 @@ TRANSITIONS: tuple[Transition, ...] = tuple(
         Status.IN_PROGRESS,
         ClockEffect(close=(Stage.CONFIRMATION,), start=(Stage.PLAN,)),
         ONSITE_ONLY,
+        DutyEffect(report_again=True),
     )
-    + _rows(OPEN_BEFORE_DONE, Action.WITHDRAW, [R], Status.WITHDRAWN, ClockEffect(close_all=True))
+    + _rows(OPEN_BEFORE_DONE, Action.WITHDRAW, [R], Status.WITHDRAWN, ClockEffect(close_all=True), duties=END)
 )
 
 _INDEX: dict[tuple[Status, Action, Mechanism], Transition] = {
@@ -325,16 +392,25 @@ def render_markdown() -> str:
         "",
         "Generated from `delegation/core/states.py` by `jiaodong docs states`; do not edit by hand.",
         "",
-        "| state | action | roles | next state | clock effect | mechanisms |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| state | action | roles | next state | clock effect | statutory duties | mechanisms |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in TRANSITIONS:
         mechanisms = "both" if row.mechanisms == BOTH else ", ".join(sorted(m.value for m in row.mechanisms))
         roles = ", ".join(sorted(r.value for r in row.roles))
         lines.append(
-            f"| {row.state} | {row.action} | {roles} | {row.next_state} | {row.clock.describe()} | {mechanisms} |"
+            f"| {row.state} | {row.action} | {roles} | {row.next_state} | {row.clock.describe()} "
+            f"| {row.duties.describe()} | {mechanisms} |"
         )
     lines += ["", "Terminal states: " + ", ".join(sorted(s.value for s in TERMINAL)) + ".", ""]
     lines += ["Stage clocks and the side that holds the ball:", ""]
     lines += [f"- `{stage}`: {side}" for stage, side in STAGE_HOLDER.items()]
+    lines += [
+        "",
+        "Statutory duties (民诉法 第二百四十条), counted in plain days from receipt of the 委托函 beside the stage",
+        "clocks and never extended: `start` (开始执行 within 15 days) and `report` (finish, or report the state of",
+        "execution, within 30 days, and again every 30 days while the matter is open). `begin` starts both for the",
+        "assisting court, `end` ends the open ones unmet, `start met` / `report met` meet them, `report again` starts",
+        "the next report period from today. Periods are set per matter type in the policy.",
+    ]
     return "\n".join(lines) + "\n"

@@ -22,6 +22,8 @@ __all__ = [
     "letter_title",
     "onsite_opening",
     "overall",
+    "progress_lead",
+    "progress_title",
 ]
 
 ONSITE = "onsite_assistance"
@@ -97,9 +99,25 @@ def onsite_opening(
     )
 
 
-def contact_line(officer: str, contact: str = "", phone: str = "") -> str:
-    """承办人 (and the on-site contact and phone, where recorded) at the foot of a letter."""
-    parts = [f"承办人：{officer or '—'}"]
+def progress_title() -> str:
+    return "执行情况函"
+
+
+def progress_lead(*, matter: str, case_number: str, received: str, seq: int) -> str:
+    """执行情况函复's first paragraph (民诉法 第二百四十条: not done within thirty days of receipt, the assisting
+    court reports the state of execution; `seq` > 1 for the later reports, every thirty days while open)."""
+    again = f"（第{seq}次）" if seq > 1 else ""
+    return (
+        f"贵院委托我院办理的{matter}（案号{case_number}），我院于{received}收到委托函件，"
+        f"目前尚未办理完毕。根据《中华人民共和国民事诉讼法》第二百四十条的规定，现将执行情况函告{again}如下："
+    )
+
+
+def contact_line(officer: str, contact: str = "", phone: str = "", officer_phone: str = "", court: str = "") -> str:
+    """承办人 and their 联系电话 (and the on-site contact and phone, where recorded) at the foot of a letter;
+    `court` names the court when both courts' officers are listed."""
+    who = f"{court}承办人" if court else "承办人"
+    parts = [f"{who}：{officer or '—'}" + (f"（联系电话：{officer_phone}）" if officer_phone else "")]
     if contact:
         parts.append(f"现场联系人：{contact}")
     if phone:

@@ -46,10 +46,22 @@ class Redirect:
 
 @dataclass(frozen=True)
 class AssignHandler:
-    """handler: the username (or the display name) of a handler of the assisting court."""
+    """handler: the username (or the display name) of a handler of the assisting court; first_step: the first
+    enforcement step taken, with which assigning the handler starts execution (开始执行, 民诉法 第二百四十条)."""
 
     handler: str = ""
     comment: str = ""
+    first_step: str = ""
+    phone: str = ""  # the handler's 联系电话, printed on the court's documents
+
+
+@dataclass(frozen=True)
+class ReportProgress:
+    """执行情况函复: what was done, what remains, when it should be finished (the comment), with the signed
+    letter if one was uploaded (document_id of the assisting court's document on the matter)."""
+
+    comment: str = ""
+    document_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -68,9 +80,14 @@ class Schedule:
 
 @dataclass(frozen=True)
 class AssetResult:
+    """One asset's (or, for service, one recipient's) result; a served document adds the 送达回证's facts."""
+
     asset: str
     outcome: str
     note: str = ""
+    served_on: date | None = None
+    service_method: str = ""
+    signed_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,6 +122,7 @@ Command = (
     | RecordResult
     | RequestExtension
     | DecideExtension
+    | ReportProgress
 )
 
 COMMAND_OF: dict[Action, type[Command]] = {
@@ -118,6 +136,7 @@ COMMAND_OF: dict[Action, type[Command]] = {
     Action.REQUEST_EXTENSION: RequestExtension,
     Action.APPROVE_EXTENSION: DecideExtension,
     Action.REFUSE_EXTENSION: DecideExtension,
+    Action.REPORT_PROGRESS: ReportProgress,
 }
 
 
@@ -131,6 +150,15 @@ def _text(value: object) -> str:
 
 def _optional_text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _day(value: object) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
 
 
 def _int(value: object) -> int | None:
@@ -155,7 +183,7 @@ def decode(action: Action, values: Mapping[str, Any] | None = None) -> Command:
     if kind is Redirect:
         return Redirect(_text(v.get("new_court")), comment)
     if kind is AssignHandler:
-        return AssignHandler(_text(v.get("handler")), comment)
+        return AssignHandler(_text(v.get("handler")), comment, _text(v.get("first_step")), _text(v.get("phone")))
     if kind is SignFor:
         return SignFor(comment, _text(v.get("handler")).strip())
     if kind is Schedule:
@@ -166,7 +194,14 @@ def decode(action: Action, values: Mapping[str, Any] | None = None) -> Command:
         results = tuple(
             r
             if isinstance(r, AssetResult)
-            else AssetResult(_text(r.get("asset")), _text(r.get("outcome")), _text(r.get("note")))
+            else AssetResult(
+                _text(r.get("asset")),
+                _text(r.get("outcome")),
+                _text(r.get("note")),
+                _day(r.get("served_on")),
+                _text(r.get("service_method")),
+                _text(r.get("signed_by")),
+            )
             for r in rows
             if isinstance(r, AssetResult | Mapping)
         )
@@ -175,6 +210,8 @@ def decode(action: Action, values: Mapping[str, Any] | None = None) -> Command:
         return RequestExtension(_int(v.get("days")), comment)
     if kind is DecideExtension:
         return DecideExtension(_int(v.get("extension_id")), _int(v.get("days")), comment)
+    if kind is ReportProgress:
+        return ReportProgress(comment, _int(v.get("document_id")))
     return Plain(comment)
 
 

@@ -7,13 +7,14 @@ the facts it needs are declared in its entry and loaded once by `perform`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum, auto
 from typing import Any, TypeVar
 
-from delegation.catalogue.fields import document_labels
+from courts.registry import CourtLevel
+from delegation.catalogue.fields import FIELD_KINDS, NO_CONSTRAINTS, FieldProblem, document_labels
 from delegation.catalogue.policy import PolicyVersion, missing_documents
 from delegation.core import clocks
 from delegation.core.access import Actor, command_center_covers
@@ -30,18 +31,30 @@ from delegation.store.tables import (
     DocumentRow,
     EventRow,
     ExtensionRow,
+    StatutoryClockRow,
     UserRow,
 )
 
+# What the requesting court must correct. "The matter cannot be done" is not among them: the assisting court
+# may not refuse (民诉法 第二百四十条 "不得拒绝"; 规定 第二条 "应当积极予以协助"); a matter that cannot be
+# achieved is recorded as a result (not_found, failed) and answered.
 RETURN_REASONS: dict[str, str] = {
     "missing_documents": "法律文书不全",
     "unclear_target": "执行标的不明确",
     "wrong_documents": "文书内容有误",
-    "not_executable": "事项无法办理",
     "other": "其他",
 }
 RESULT_OUTCOMES: dict[str, str] = {"done": "已办结", "partial": "部分办结", "not_found": "未查到", "failed": "未能办理"}
 RECEIPT_KIND = "receipt"  # 回执
+# How a document was served (民诉法 第八十七条 to 第九十五条), as the 送达回证 records it.
+SERVICE_METHODS: dict[str, str] = {
+    "direct": "直接送达",
+    "lodged": "留置送达",
+    "electronic": "电子送达",
+    "post": "邮寄送达",
+    "forwarded": "转交送达",
+    "public_notice": "公告送达",
+}
 
 ClockRows = list[tuple[ClockRow, list[ClockStopRow], list[str]]]
 
@@ -55,6 +68,7 @@ class Need(Enum):
     CLOCKS = auto()
     LAST_RETURN = auto()  # the last return for correction (its flagged fields and documents)
     HANDLERS = auto()
+    DUTIES = auto()  # the statutory clocks (民诉法 第二百四十条)
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,7 @@ class Facts:
     extensions: Sequence[ExtensionRow] = ()
     last_return: EventRow | None = None
     handlers: Sequence[UserRow] = ()  # the assisting court's active users holding the handler role
+    duties: Sequence[StatutoryClockRow] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +110,8 @@ class Step:
     decision: Decision | None = None
     new_rows: list[AssetResultRow | ExtensionRow] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    starts_execution: bool = True  # whether the table's "start met" applies (assigning needs a first step)
+    remedy_duty: StatutoryClockRow | None = None  # the breached start duty a superior court is asked about
 
 
 T = TypeVar("T", bound=c.Command)
@@ -163,6 +180,28 @@ def resubmit(f: Facts, command: c.Command) -> Step:
     return Step(columns=columns, data=data)
 
 
+@dataclass(frozen=True)
+class RenewalRisk:
+    """A renewal (续封/续冻) whose seizure or freeze lapses soon: the earliest current expiry, the last day the
+    assisting court's clocks allow (its margin before it), and whether that day is already past."""
+
+    expires_on: date
+    last_day: date
+    margin_gone: bool
+
+
+def renewal_risk(
+    policy: PolicyVersion, matter_type: str, fields: Mapping[str, Any], today: date, calendar: clocks.Calendar
+) -> RenewalRisk | None:
+    """The lapse facts of a renewal matter, None for other matters (or without an expiry on file)."""
+    matter = policy.matter(matter_type)
+    expires = matter.earliest_expiry(fields)
+    if matter.renewal is None or expires is None:
+        return None
+    last = clocks.lapse_cap(expires, matter.renewal.margin_working_days, calendar)
+    return RenewalRisk(expires, last, margin_gone=last < today)
+
+
 def return_for_correction(f: Facts, command: c.Command) -> Step:
     cmd = _as(command, c.Return)
     matter = f.policy.matter(f.row.matter_type)
@@ -205,6 +244,13 @@ def redirect(f: Facts, command: c.Command) -> Step:
         f.actor, target.code, city_of
     ):
         raise PermissionDenied("A command center can only redirect matters of its own city.")
+    current = f.ref.registry.find(row.assisting_court)
+    _needs(
+        current is None or right_level(current.level, target.level),
+        "new_court",
+        "应移送至与原受托法院同级的法院（规定 第三条：财产所在地的同级人民法院；船舶等海事事项由海事法院办理）",
+        "Redirect to a court of the same level (规定 第三条), or to or from the maritime court.",
+    )
     return Step(
         columns={"assisting_court": target.code},
         clock_court={Stage.SIGN_FOR: target.code},
@@ -221,18 +267,41 @@ def _handler_named(handlers: Sequence[UserRow], value: str) -> UserRow | None:
     return by_name[0] if len(by_name) == 1 else None
 
 
+_BASIC_TIER = frozenset({CourtLevel.BASIC, CourtLevel.RAILWAY})
+_INTERMEDIATE_TIER = frozenset({CourtLevel.INTERMEDIATE, CourtLevel.MARITIME})
+
+
+def right_level(declined_by: CourtLevel, target: CourtLevel) -> bool:
+    """Whether a matter declined by a court of one level may go to a court of the other: the same level
+    (规定 第三条: the same-level court where the property is), or to or from the maritime court (ships and
+    maritime matters go to it). The high court and the railway intermediate court take no matters."""
+    if CourtLevel.MARITIME in (declined_by, target):
+        return target in _BASIC_TIER | _INTERMEDIATE_TIER
+    return any(declined_by in tier and target in tier for tier in (_BASIC_TIER, _INTERMEDIATE_TIER))
+
+
 def assign_handler(f: Facts, command: c.Command) -> Step:
     """The handler is one of the assisting court's handlers (users with the handler role). A court that has
     registered none yet may still name its handler in plain text, as before handlers were users; once it has
-    registered one, only its handlers can be chosen."""
-    value = _as(command, c.AssignHandler).handler.strip()
+    registered one, only its handlers can be chosen. With a first step recorded, execution has started
+    (开始执行, 民诉法 第二百四十条); the handler's 联系电话 (given, else on their account) goes on the documents."""
+    cmd = _as(command, c.AssignHandler)
+    value = cmd.handler.strip()
     if f.handlers:
         _needs(0 < len(value) <= 100, "handler", "请选择承办人", "Choose the handler.")
     else:
         _needs(0 < len(value) <= 100, "handler", "请填写承办人", "Name the handler.")
+    phone = _phone(cmd.phone)
+    first_step = cmd.first_step.strip()
+    _needs(len(first_step) <= 1000, "first_step", "已采取的执行措施过长（最多1000字）", "At most 1000 characters.")
+    steps = {"first_step": first_step} if first_step else {}
     previous = {"previous_handler": f.row.handler_username} if f.row.handler_username else {}
     if not f.handlers:
-        return Step(columns={"handler": value, "handler_username": None}, data={"handler": value, **previous})
+        return Step(
+            columns={"handler": value, "handler_username": None, **({"handler_phone": phone} if phone else {})},
+            data={"handler": value, **previous, **steps},
+            starts_execution=bool(first_step),
+        )
     chosen = _handler_named(f.handlers, value)
     names = "、".join(f"{h.display_name}（{h.username}）" for h in f.handlers)
     _needs(
@@ -248,9 +317,80 @@ def assign_handler(f: Facts, command: c.Command) -> Step:
         f"本事项已由{chosen.display_name}承办",
         f"{chosen.username} already handles this matter.",
     )
+    phone = phone or chosen.phone
     return Step(
-        columns={"handler": chosen.display_name, "handler_username": chosen.username},
-        data={"handler": chosen.display_name, "handler_username": chosen.username, **previous},
+        columns={
+            "handler": chosen.display_name,
+            "handler_username": chosen.username,
+            **({"handler_phone": phone} if phone else {}),
+        },
+        data={"handler": chosen.display_name, "handler_username": chosen.username, **previous, **steps},
+        starts_execution=bool(first_step),
+    )
+
+
+def _phone(text: str) -> str:
+    """A 联系电话 as the matter fields take it (mobile or landline), "" when none is given."""
+    if not text.strip():
+        return ""
+    try:
+        return str(FIELD_KINDS["phone"].normalize(text, NO_CONSTRAINTS))
+    except FieldProblem as problem:
+        raise ValidationFailed([FieldError("phone", problem.message_zh, problem.message_en)]) from None
+
+
+def report_progress(f: Facts, command: c.Command) -> Step:
+    """执行情况函复 (民诉法 第二百四十条): the state of execution in words, with the signed letter if uploaded."""
+    cmd = _as(command, c.ReportProgress)
+    _needs(
+        bool(cmd.comment.strip()),
+        "comment",
+        "请写明执行情况：已采取的措施、尚待办理的事项及预计办结时间",
+        "Say what was done, what remains and when it should be finished.",
+    )
+    data: dict[str, Any] = {}
+    if cmd.document_id is not None:
+        _needs(
+            any(d.id == cmd.document_id and d.uploaded_court == f.row.assisting_court for d in f.documents),
+            "document_id",
+            "所选文书不是本院在该委托中上传的文书",
+            "The document must be one the assisting court uploaded to this matter.",
+        )
+        data["document_id"] = cmd.document_id
+    return Step(data=data)
+
+
+def overdue_start_duty(duties: Sequence[StatutoryClockRow], court: str, now: datetime) -> StatutoryClockRow | None:
+    """The assisting court's unmet duty to start execution whose fifteen days have ended, if any."""
+    return next(
+        (d for d in duties if d.duty == clocks.Duty.START and d.is_open and d.court_code == court and now >= d.due_at),
+        None,
+    )
+
+
+def request_superior_order(f: Facts, _command: c.Command) -> Step:
+    """请求上级法院指令执行 (民诉法 第二百四十条): open to the requesting court once the assisting court has not
+    started within fifteen days of receipt; addressed to the assisting court's superior court."""
+    duty = overdue_start_duty(f.duties, f.row.assisting_court, f.now)
+    _needs(
+        duty is not None,
+        "duty",
+        "受托法院收到委托函件未满十五日或已开始执行，尚不能请求上级法院指令执行",
+        "Possible only once the assisting court has not started execution within 15 days of receipt.",
+    )
+    assert duty is not None
+    _needs(
+        duty.remedy_requested_at is None,
+        "duty",
+        "已就本次逾期请求过上级法院指令执行",
+        "The superior court was already asked about this delay.",
+    )
+    superior = f.ref.registry.superior(f.row.assisting_court)
+    _needs(superior is not None, "duty", "登记册中没有受托法院的上级法院", "The registry names no superior court.")
+    assert superior is not None
+    return Step(
+        remedy_duty=duty,
+        data={"superior_court": superior.code, "duty_due_at": duty.due_at.isoformat(), "source": duty.source},
     )
 
 
@@ -268,7 +408,7 @@ def schedule(f: Facts, command: c.Command) -> Step:
 def record_result(f: Facts, command: c.Command) -> Step:
     cmd = _as(command, c.RecordResult)
     _needs(bool(cmd.results), "results", "请至少填写一项财产的办理结果", "Record at least one asset result.")
-    step = Step(data={"results": [r.__dict__ for r in cmd.results]})
+    step = Step(data={"results": [_result_data(r) for r in cmd.results]})
     for result in cmd.results:
         _needs(
             result.outcome in RESULT_OUTCOMES and bool(result.asset.strip()),
@@ -276,17 +416,64 @@ def record_result(f: Facts, command: c.Command) -> Step:
             "每项结果须写明财产并选择办理结果",
             f"Each result needs an asset and one of {list(RESULT_OUTCOMES)}",
         )
+        served = _service_details(f, result)
         step.new_rows.append(
             AssetResultRow(
                 delegation_id=f.row.id or 0,
                 asset=result.asset.strip()[:200],
                 outcome=result.outcome,
                 note=result.note[:2000],
+                served_on=served[0],
+                service_method=served[1],
+                signed_by=served[2],
                 recorded_by=f.actor.username,
                 recorded_at=f.now,
             )
         )
     return step
+
+
+def _result_data(result: c.AssetResult) -> dict[str, Any]:
+    """A result as the timeline keeps it (JSON): the service details only when given."""
+    data: dict[str, Any] = {"asset": result.asset, "outcome": result.outcome, "note": result.note}
+    if result.served_on is not None:
+        data["served_on"] = result.served_on.isoformat()
+    if result.service_method:
+        data["service_method"] = result.service_method
+    if result.signed_by:
+        data["signed_by"] = result.signed_by
+    return data
+
+
+def _service_details(f: Facts, result: c.AssetResult) -> tuple[date | None, str | None, str | None]:
+    """A document served (service matters, outcome done or partial) records the 送达回证's facts: the day,
+    the method and who signed (or, for 留置/公告, the note says why no one did)."""
+    policy = f.policy
+    matter = policy.matter(f.row.matter_type)
+    if not policy.group(matter.group).service_of_documents or result.outcome not in ("done", "partial"):
+        return None, None, None
+    _needs(result.served_on is not None, "results", "请填写送达日期", "Give the day of service.")
+    assert result.served_on is not None
+    _needs(
+        result.served_on <= clocks.local_day(f.now),
+        "results",
+        "送达日期不能晚于今天",
+        "The day of service cannot be in the future.",
+    )
+    _needs(
+        result.service_method in SERVICE_METHODS,
+        "results",
+        "请选择送达方式",
+        f"service_method must be one of {', '.join(SERVICE_METHODS)}",
+    )
+    signed_by = result.signed_by.strip()[:100]
+    _needs(
+        bool(signed_by) or result.service_method in ("lodged", "public_notice", "post", "electronic"),
+        "results",
+        "直接送达或转交送达须写明签收人",
+        "Name who signed for it.",
+    )
+    return result.served_on, result.service_method, signed_by or None
 
 
 def complete(f: Facts, _command: c.Command) -> Step:
@@ -354,11 +541,7 @@ def decide_extension(f: Facts, command: c.Command, *, approve: bool) -> Step:
     extension = next((e for e in pending if cmd.extension_id in (None, e.id)), None)
     _needs(extension is not None, "extension_id", "没有待审批的延期申请", "No pending extension request.")
     assert extension is not None
-    if not command_center_covers(f.actor, extension.requested_court, f.ref.city_of):
-        raise PermissionDenied(
-            "Only the command center of the requesting court's city decides this extension.",
-            title_zh="只有申请法院所在市的执行指挥中心可以审批该延期",
-        )
+    _may_decide(f, extension)
     reason = cmd.comment.strip() or None
     if approve:
         days = cmd.days if cmd.days is not None else extension.days
@@ -369,10 +552,34 @@ def decide_extension(f: Facts, command: c.Command, *, approve: bool) -> Step:
             f"Approved days must be between 1 and {extension.days}.",
         )
         decision = Decision(extension, "approved", days, f.actor.username, f.now, reason)
-        return Step(extend_days=days, decision=decision, data={"extension_id": extension.id, "approved_days": days})
+        data = {"extension_id": extension.id, "approved_days": days, "unit": clocks.Unit.WORKING.value}
+        return Step(extend_days=days, decision=decision, data=data)
     _needs(bool(cmd.comment.strip()), "comment", "请写明不予批准的理由", "A reason is required.")
     decision = Decision(extension, "refused", extension.approved_days, f.actor.username, f.now, reason)
     return Step(decision=decision, data={"extension_id": extension.id, "approved_days": extension.approved_days})
+
+
+def _may_decide(f: Facts, extension: ExtensionRow) -> None:
+    """Who decides an extension: for a stage of the assisting court, the command center of its city; for the
+    requesting court's correction period (规定 第八条 by analogy), the assisting court that returned the matter
+    or the command center of either court's city."""
+    stage = next((c.stage for c, _stops, _fired in f.clocks if c.id == extension.clock_id), None)
+    covers = command_center_covers
+    if stage == Stage.CORRECTION:
+        row = f.row
+        if f.actor.court_code == row.assisting_court or any(
+            covers(f.actor, court, f.ref.city_of) for court in (row.assisting_court, row.requesting_court)
+        ):
+            return
+        raise PermissionDenied(
+            "Only the assisting court or a command center of either court decides more time to correct.",
+            title_zh="只有受托法院或双方所在市的执行指挥中心可以决定补正延期",
+        )
+    if not covers(f.actor, extension.requested_court, f.ref.city_of):
+        raise PermissionDenied(
+            "Only the command center of the requesting court's city decides this extension.",
+            title_zh="只有申请法院所在市的执行指挥中心可以审批该延期",
+        )
 
 
 def approve_extension(f: Facts, command: c.Command) -> Step:
@@ -406,8 +613,10 @@ RULES: dict[Action, Rule] = {
     Action.RECORD_RESULT: Rule(record_result),
     Action.COMPLETE: Rule(complete, frozenset({Need.DOCUMENTS})),
     Action.REQUEST_EXTENSION: Rule(request_extension, frozenset({Need.CLOCKS, Need.EXTENSIONS})),
-    Action.APPROVE_EXTENSION: Rule(approve_extension, frozenset({Need.EXTENSIONS})),
-    Action.REFUSE_EXTENSION: Rule(refuse_extension, frozenset({Need.EXTENSIONS})),
+    Action.APPROVE_EXTENSION: Rule(approve_extension, frozenset({Need.EXTENSIONS, Need.CLOCKS})),
+    Action.REFUSE_EXTENSION: Rule(refuse_extension, frozenset({Need.EXTENSIONS, Need.CLOCKS})),
+    Action.REPORT_PROGRESS: Rule(report_progress, frozenset({Need.DOCUMENTS})),
+    Action.REQUEST_SUPERIOR_ORDER: Rule(request_superior_order, frozenset({Need.DUTIES})),
 }
 
 

@@ -9,8 +9,9 @@ import dataclasses
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,7 @@ from delegation.core.access import Actor, Operation, Parties, acting_roles, auth
 from delegation.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.core.states import (
+    NO_DUTY,
     STAGE_HOLDER,
     Action,
     Mechanism,
@@ -39,7 +41,14 @@ from delegation.outbox import service as outbox_service
 from delegation.statistics import service as statistics_service
 from delegation.store import repository, rows
 from delegation.store.context import Context
-from delegation.store.tables import ClockRow, ClockStopRow, DelegationRow, DocumentRow, clock_from_row
+from delegation.store.tables import (
+    ClockRow,
+    ClockStopRow,
+    DelegationRow,
+    DocumentRow,
+    StatutoryClockRow,
+    clock_from_row,
+)
 
 
 @dataclass(frozen=True)
@@ -391,12 +400,14 @@ async def _perform(
     transition = check_transition(Status(row.status), action, Mechanism(row.mechanism), roles)
     if row.version != expected_version:
         raise Conflict(f"Delegation {row.number} was changed by someone else; reload it.", current_version=row.version)
-    holders = {
-        stage: (row.assisting_court if side is Side.ASSISTING else row.requesting_court)
-        for stage, side in STAGE_HOLDER.items()
-    }
+    holders = {stage: _holder(ref, row, side) for stage, side in STAGE_HOLDER.items()}
     rule = rule_of(action)
-    facts = await _facts(ctx, row, rule.needs | ({Need.CLOCKS} if _touches_clocks(transition) else set()))
+    needs = set(rule.needs)
+    if _touches_clocks(transition):
+        needs.add(Need.CLOCKS)
+    if transition.duties != NO_DUTY:
+        needs.add(Need.DUTIES)
+    facts = await _facts(ctx, row, needs)
     step = rule.check(facts, command)
     step.clock_court = holders | step.clock_court
     columns = {"status": transition.next_state.value, "updated_at": now, **step.columns}
@@ -405,6 +416,7 @@ async def _perform(
         await session.rollback()
         raise Conflict(f"Delegation {number} was changed by someone else; reload it.")
     await _apply_clocks(session, ref, row, transition, step, facts.clocks, now)
+    await _apply_duties(session, ref, row, transition, step, facts.duties, now)
     if step.decision is not None:
         _write_decision(session, step.decision)
     for new in step.new_rows:
@@ -445,6 +457,7 @@ async def _facts(ctx: Context, row: DelegationRow, needs: set[Need] | frozenset[
             else None
         ),
         handlers=await repository.handlers_of(session, row.assisting_court) if Need.HANDLERS in needs else (),
+        duties=await repository.statutory_clocks_of(session, ident) if Need.DUTIES in needs else (),
     )
 
 
@@ -472,6 +485,8 @@ async def _apply_clocks(
     now: datetime,
 ) -> None:
     effect = transition.clock
+    received = _receipt_day(clock_rows) if transition.action is Action.SIGN_FOR else None  # before it closes
+    lapse = renewal_cap(ref, row) if effect.start else None
     open_rows = {Stage(c.stage): (c, stops, fired) for c, stops, fired in clock_rows if c.closed_at is None}
     touched: dict[int, tuple[ClockRow, clocks.Clock]] = {}
 
@@ -515,7 +530,9 @@ async def _apply_clocks(
             if clock_row.id == step.decision.extension.clock_id and clock_row.closed_at is None:
                 found = domain(Stage(clock_row.stage))
                 if found:
-                    touched[found[0].id or 0] = (found[0], clocks.extend(found[1], step.extend_days))
+                    # Extensions are approved in working days (policy.extensions), whatever the clock's unit.
+                    extended = clocks.extend(found[1], step.extend_days, clocks.Unit.WORKING)
+                    touched[found[0].id or 0] = (found[0], extended)
     policy = ref.policies.in_force(now)
     rung_policy = ref.rung_policy(policy)
     for clock_row, clock in touched.values():
@@ -526,8 +543,11 @@ async def _apply_clocks(
     for stage in effect.start:
         budget = policy.budget(row.matter_type, stage)
         anchor = step.anchor if stage is Stage.EXECUTION and step.anchor is not None else None
+        if budget.starts_from == "receipt" and received is not None:
+            anchor = received  # e.g. 委托送达: ten days from receipt of the letter, not from the sign-for
+        cap = lapse if STAGE_HOLDER[stage] is Side.ASSISTING else None
         clock = clocks.start_clock(
-            stage, step.clock_court[stage], budget.days, clocks.Unit(budget.unit), now, policy.version, anchor
+            stage, step.clock_court[stage], budget.days, clocks.Unit(budget.unit), now, policy.version, anchor, cap
         )
         started.append(
             {
@@ -539,10 +559,40 @@ async def _apply_clocks(
                 "policy_version": policy.version,
                 "started_at": now,
                 "anchor_date": anchor,
+                "latest_due": cap,
                 **_derived_clock_columns(clock, ref, rung_policy),
             }
         )
     await repository.insert_rows(session, ClockRow, started)
+
+
+def _holder(ref: Reference, row: DelegationRow, side: Side) -> str:
+    """The court holding a stage's clock: one of the two courts, or the command center (intermediate court)
+    of the assisting court's city."""
+    if side is Side.REQUESTING:
+        return row.requesting_court
+    if side is Side.COMMAND_CENTER:
+        city = ref.city_of(row.assisting_court)
+        center = ref.registry.intermediate_of_city(city) if city is not None else None
+        return center.code if center is not None else row.assisting_court
+    return row.assisting_court
+
+
+def renewal_cap(ref: Reference, row: DelegationRow) -> date | None:
+    """A renewal's last day for the assisting court: the policy's margin before the earliest current expiry."""
+    matter = ref.policies.get(row.policy_version).matter(row.matter_type)
+    expires = matter.earliest_expiry(row.fields)
+    if matter.renewal is None or expires is None:
+        return None
+    return clocks.lapse_cap(expires, matter.renewal.margin_working_days, ref.calendar)
+
+
+def _receipt_day(clock_rows: ClockRows) -> date | None:
+    """The day of receipt of the letter being signed for: from its open sign-for clock (clocks.receipt_day)."""
+    for clock_row, stops, fired in clock_rows:
+        if clock_row.stage == Stage.SIGN_FOR and clock_row.closed_at is None:
+            return clocks.receipt_day(clock_from_row(clock_row, stops, fired))
+    return None
 
 
 def _derived_clock_columns(clock: clocks.Clock, ref: Reference, rung_policy: clocks.RungPolicy) -> dict[str, Any]:
@@ -551,9 +601,122 @@ def _derived_clock_columns(clock: clocks.Clock, ref: Reference, rung_policy: clo
     return {
         "closed_at": clock.closed_at,
         "extra_days": clock.extra_days,
+        "extra_working_days": clock.extra_working_days,
         "paused": clock.is_paused,
         "due_at": derived.due_at,
         "due_provisional": derived.provisional,
         "next_rung": derived.next_rung.value if derived.next_rung else None,
         "next_rung_at": derived.next_rung_at,
     }
+
+
+async def _apply_duties(
+    session: AsyncSession,
+    ref: Reference,
+    row: DelegationRow,
+    transition: Transition,
+    step: Step,
+    duties: Sequence[StatutoryClockRow],
+    now: datetime,
+) -> None:
+    """The statutory clocks of 民诉法 第二百四十条 as the transition table says (states.DutyEffect): end the open
+    ones, begin both for the assisting court, meet the start or report duty, start the next report period.
+    Extensions never reach them: their due time depends only on the day counted from and the calendar."""
+    effect = transition.duties
+    if step.remedy_duty is not None:
+        step.remedy_duty.remedy_requested_at = now
+        session.add(step.remedy_duty)
+    if effect == NO_DUTY:
+        return
+    court = row.assisting_court  # already the new court after a redirect (compare_and_set mirrors the row)
+    open_rows = [d for d in duties if d.is_open]
+
+    def settle(duty: StatutoryClockRow, *, met: bool) -> None:
+        duty.is_open = False
+        if met:
+            duty.met_at, duty.met_by = now, transition.action.value
+        else:
+            duty.closed_at = now
+        session.add(duty)
+
+    if effect.end:
+        for duty in open_rows:
+            settle(duty, met=False)
+        open_rows = []
+    new: list[StatutoryClockRow] = []
+    if effect.begin:
+        new += _begin_duties(ref, row, court, now, duties)
+    if effect.start_met and step.starts_execution:
+        for duty in open_rows:
+            if duty.duty == clocks.Duty.START and duty.court_code == court:
+                settle(duty, met=True)
+    if effect.report_met:
+        for duty in open_rows:
+            if duty.duty == clocks.Duty.REPORT and duty.court_code == court:
+                settle(duty, met=True)
+    if effect.report_again:
+        reports = [d for d in duties if d.duty == clocks.Duty.REPORT and d.court_code == court]
+        if reports and not any(d.is_open for d in reports):
+            last = reports[-1]
+            new.append(
+                _duty_row(
+                    ref,
+                    row,
+                    clocks.Duty.REPORT,
+                    court,
+                    last.days,
+                    last.source,
+                    last.policy_version,
+                    now,
+                    seq=max(d.seq for d in reports) + 1,
+                )
+            )
+    for duty in new:
+        session.add(duty)
+
+
+def _begin_duties(
+    ref: Reference, row: DelegationRow, court: str, now: datetime, earlier: Sequence[StatutoryClockRow]
+) -> list[StatutoryClockRow]:
+    """Both duties of the court receiving the 委托函 now, if the policy in force covers the matter type."""
+    policy = ref.policies.in_force(now)
+    try:
+        duties = policy.statutory(row.matter_type)
+    except ValidationFailed:  # a matter type the version in force no longer lists: its own version decides
+        duties = ref.policies.get(row.policy_version).statutory(row.matter_type)
+    if duties is None:
+        return []
+    seq = 1 + sum(1 for d in earlier if d.duty == clocks.Duty.REPORT)
+    return [
+        _duty_row(ref, row, clocks.Duty.START, court, duties.start_days, duties.source, policy.version, now),
+        _duty_row(ref, row, clocks.Duty.REPORT, court, duties.report_days, duties.source, policy.version, now, seq=seq),
+    ]
+
+
+def _duty_row(
+    ref: Reference,
+    row: DelegationRow,
+    duty: clocks.Duty,
+    court: str,
+    days: int,
+    source: str,
+    policy_version: str,
+    now: datetime,
+    *,
+    seq: int = 1,
+) -> StatutoryClockRow:
+    counted_from = clocks.local_day(now)
+    due = clocks.statutory_due(counted_from, days, ref.calendar)
+    return StatutoryClockRow(
+        delegation_id=row.id or 0,
+        duty=duty.value,
+        seq=seq,
+        court_code=court,
+        days=days,
+        counted_from=counted_from,
+        source=source,
+        policy_version=policy_version,
+        is_open=True,
+        due_at=due.at,
+        due_provisional=due.provisional,
+    )

@@ -55,6 +55,7 @@ STAGE_LABEL: dict[str, str] = {
     Stage.PLAN: "协助方案",
     Stage.EXECUTION: "办理",
     Stage.CONFIRMATION: "结果确认",
+    Stage.REDIRECT: "指定移送",
 }
 STATUS_LABEL: dict[str, str] = {
     Status.DRAFT: "草稿",
@@ -86,10 +87,13 @@ ACTION_LABEL: dict[str, str] = {
     Action.REQUEST_REWORK: "要求重新办理",
     Action.WITHDRAW: "撤回委托",
     Action.EXPIRE_CORRECTION: "逾期未补正，视为撤回委托",
+    Action.REPORT_PROGRESS: "执行情况函复",
+    Action.REQUEST_SUPERIOR_ORDER: "请求上级法院指令执行",
 }
 SIDE_ROLE: dict[Side, UserRole] = {
     Side.ASSISTING: UserRole.ASSISTING_CLERK,
     Side.REQUESTING: UserRole.REQUESTING_OFFICER,
+    Side.COMMAND_CENTER: UserRole.COMMAND_CENTER,
 }
 
 

@@ -23,12 +23,19 @@ from delegation.core.reference import Reference
 from delegation.core.states import Stage
 from delegation.notices import model as notices
 from delegation.notices.model import NoticeDraft, NoticeKind, Subject
-from delegation.outbox.intents import acknowledgement_intent, notice_intent
+from delegation.outbox.intents import acknowledgement_intent, notice_intent, supervision_draft_intent
 from delegation.outbox.service import enqueue, enqueue_many
 from delegation.statistics import service as statistics_service
 from delegation.store import repository, rows
 from delegation.store.sql import insert_for, run, table
-from delegation.store.tables import ClockRow, DelegationRow, NoticeCounterRow, NoticeRow, clock_from_row
+from delegation.store.tables import (
+    ClockRow,
+    DelegationRow,
+    NoticeCounterRow,
+    NoticeRow,
+    SupervisionDraftRow,
+    clock_from_row,
+)
 
 NOTICE = table(NoticeRow)
 COUNTER = table(NoticeCounterRow)
@@ -135,6 +142,120 @@ async def store_notices(
     intents = [notice_intent(ref, d, i, title) for d, i, (title, _) in zip(drafts, ids, rendered, strict=True)]
     await enqueue_many(session, intents, drafts[0].issued_at)
     return ids
+
+
+async def prepare_supervision_drafts(session: AsyncSession, ref: Reference, drafts: Sequence[NoticeDraft]) -> list[int]:
+    """Keep 督办 the sweep would issue as drafts for the superior court to issue (policy: not auto-issued):
+    a draft row, a timeline event and a notification to the issuing court's command center; unnumbered."""
+    ids: list[int] = []
+    for d in drafts:
+        s = d.subject
+        row = SupervisionDraftRow(
+            delegation_id=s.delegation_id,
+            clock_id=s.clock_id or 0,
+            issuing_court=d.issuing_court or "",
+            to_court=s.holder,
+            created_at=d.issued_at,
+        )
+        session.add(row)
+        await session.flush()
+        ids.append(row.id or 0)
+    events = [
+        rows.Event(
+            delegation_id=d.subject.delegation_id,
+            kind="notice",
+            action="supervise_drafted",
+            from_status=d.subject.status,
+            to_status=d.subject.status,
+            actor="system",
+            actor_court=None,
+            actor_role="system",
+            at=d.issued_at,
+            comment=f"督办通知草稿待{d.issuer_name}签发"[:4000],
+            data={"draft_id": i, "issuing_court": d.issuing_court, "to_court": d.subject.holder},
+        )
+        for d, i in zip(drafts, ids, strict=True)
+    ]
+    await rows.insert_events(session, events)
+    if drafts:
+        await enqueue_many(
+            session,
+            [supervision_draft_intent(ref, d, i) for d, i in zip(drafts, ids, strict=True)],
+            drafts[0].issued_at,
+        )
+    return ids
+
+
+async def pending_supervision_drafts(
+    session: AsyncSession, ref: Reference, actor: Actor, limit: int = 100
+) -> list[tuple[SupervisionDraftRow, DelegationRow]]:
+    """The drafts this user may issue (notices.may_supervise), oldest first."""
+    stmt = (
+        select(SupervisionDraftRow, DelegationRow)
+        .join(DelegationRow, col(DelegationRow.id) == col(SupervisionDraftRow.delegation_id))
+        .where(col(SupervisionDraftRow.issued_notice_id).is_(None), col(SupervisionDraftRow.discarded_at).is_(None))
+        .order_by(col(SupervisionDraftRow.created_at), col(SupervisionDraftRow.id))
+    )
+    found = [(d, r) for d, r in (await session.exec(stmt)).all() if notices.may_supervise(ref, actor, d.issuing_court)]
+    return found[:limit]
+
+
+async def issue_supervision_drafts(
+    session: AsyncSession, ref: Reference, actor: Actor, now: datetime, draft_ids: Sequence[int]
+) -> tuple[list[NoticeRow], int]:
+    """Issue prepared 督办 in the issuing court's name, one or a batch, in one transaction: each numbered,
+    stated with the deadline it sets as of today, sent and copied to the requesting court. A draft whose
+    clock has ended meanwhile is discarded instead. Returns the notices and how many were discarded."""
+    if not draft_ids:
+        raise ValidationFailed([FieldError("draft_ids", "请选择要签发的督办", "Choose the drafts to issue.")])
+    stmt = select(SupervisionDraftRow).where(col(SupervisionDraftRow.id).in_(sorted(set(draft_ids))))
+    chosen = list(await session.exec(stmt.order_by(col(SupervisionDraftRow.id))))
+    if len(chosen) != len(set(draft_ids)):
+        raise NotFound("Supervision draft not found.", title_zh="找不到该督办草稿")
+    for draft in chosen:
+        if not notices.may_supervise(ref, actor, draft.issuing_court):
+            raise PermissionDenied(
+                "Only the issuing court's command center (the regional coordinator for the high court) issues it.",
+                title_zh=f"督办以{notices.court_name(ref, draft.issuing_court)}名义发出，须由其执行指挥中心签发",
+            )
+        if draft.issued_notice_id is not None or draft.discarded_at is not None:
+            raise Conflict("This draft was issued or discarded already.", title_zh="该督办草稿已签发或已作废")
+    prepared: list[tuple[SupervisionDraftRow, NoticeDraft]] = []
+    discarded = 0
+    for draft in chosen:
+        row = await repository.get_delegation(session, draft.delegation_id)
+        clock_row = await session.get(ClockRow, draft.clock_id)
+        if row is None or clock_row is None or clock_row.closed_at is not None or clock_row.paused:
+            draft.discarded_at = now
+            session.add(draft)
+            discarded += 1
+            continue
+        [(_, stops, fired)] = [c for c in await repository.clocks_of(session, row.id or 0) if c[0].id == clock_row.id]
+        due = clocks.due(clock_from_row(clock_row, stops, fired), ref.calendar)
+        prepared.append(
+            (
+                draft,
+                notices.draft(
+                    ref,
+                    NoticeKind.SUPERVISE,
+                    subject_of(row, clock_row, due),
+                    now,
+                    rung=clocks.Rung.SUPERVISE,
+                    issued_by=actor.username,
+                    requires_ack=ref.policies.get(row.policy_version).rungs.supervise_requires_acknowledgement,
+                ),
+            )
+        )
+    role = "regional" if UserRole.REGIONAL_COORDINATOR in actor.roles else "command_center"
+    ids = await store_notices(session, ref, [d for _, d in prepared], actor_court=actor.court_code, actor_role=role)
+    for (draft, _d), notice_id in zip(prepared, ids, strict=True):
+        draft.issued_notice_id, draft.issued_by, draft.issued_at = notice_id, actor.username, now
+        session.add(draft)
+    await session.flush()
+    await statistics_service.refresh(session, ref, sorted({d.delegation_id for d, _ in prepared}), now)
+    await session.commit()
+    issued = [n for n in [await session.get(NoticeRow, i) for i in ids] if n is not None]
+    return issued, discarded
 
 
 def subject_of(row: DelegationRow, clock: ClockRow, due: clocks.Due | None) -> Subject:

@@ -38,6 +38,7 @@ PUBLIC_KEYS = (
     "to_court",
     "scheduled_date",
     "extension_id",
+    "superior_court",
 )
 
 
@@ -77,6 +78,15 @@ def transition_intent(
         city = ref.city_of(actor_court)
         if city is not None:
             audiences.append(Audience(UserRole.COMMAND_CENTER.value, city=city))
+    superior = data.get("superior_court") if action == Action.REQUEST_SUPERIOR_ORDER else None
+    if isinstance(superior, str):
+        # 请求上级法院指令执行 (民诉法 第二百四十条) is addressed to the assisting court's superior court: its
+        # command center, or the regional coordinator acting for the high court, which takes no matters.
+        audiences.append(Audience(UserRole.COMMAND_CENTER.value, court=superior))
+        found = ref.registry.find(superior)
+        if found is not None and not found.takes_matters:
+            audiences.append(Audience(UserRole.REGIONAL_COORDINATOR.value))
+        courts.append(superior)
     action_label = ACTION_LABEL.get(action, action)
     status_label = STATUS_LABEL.get(to_status or "", to_status or "")
     body = texts.render(
@@ -174,6 +184,43 @@ def notice_intent(ref: Reference, notice: NoticeDraft, notice_id: int, title: st
             "working_days_overdue": notice.working_days_overdue,
             "requires_ack": notice.requires_ack,
             "issued_by": notice.issued_by,
+        },
+    )
+
+
+def supervision_draft_intent(ref: Reference, notice: NoticeDraft, draft_id: int) -> Intent:
+    """A 督办 prepared by the sweep, waiting for the superior court's command center (or the regional
+    coordinator, for the high court) to issue it."""
+    s = notice.subject
+    issuer = notice.issuing_court or ""
+    audiences = [Audience(UserRole.COMMAND_CENTER.value, court=issuer)]
+    found = ref.registry.find(issuer) if issuer else None
+    if found is not None and not found.takes_matters:
+        audiences.append(Audience(UserRole.REGIONAL_COORDINATOR.value))
+    subject = f"督办待签发：{s.number} {court_name(ref, s.holder)}"[:200]
+    body = (
+        f"{court_name(ref, s.holder)}办理的委托事项 {s.number}（案号 {s.case_number}）已超期"
+        f"{notice.working_days_overdue}个工作日，已生成督办通知草稿，请以{court_name(ref, issuer)}名义审核签发。"
+    )
+    return Intent(
+        topic=Topic.NOTICE.value,
+        event="jiaodong.notice.supervise_drafted",
+        subject=subject,
+        body=body,
+        occurred_at=iso(notice.issued_at),
+        audiences=tuple(audiences),
+        courts=(issuer,) if issuer else (),
+        delegation_id=s.delegation_id,
+        delegation_number=s.number,
+        resource={"jiaodong.status": s.status, "jiaodong.holder-court": s.holder},
+        related=(_court_related(s.holder, "holder-court"),),
+        data={
+            "number": s.number,
+            "draft_id": draft_id,
+            "stage": s.stage.value,
+            "to_court": s.holder,
+            "issuing_court": issuer,
+            "working_days_overdue": notice.working_days_overdue,
         },
     )
 

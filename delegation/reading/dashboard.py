@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlmodel import col, select
@@ -25,7 +25,7 @@ from delegation.core.errors import NotFound, PermissionDenied
 from delegation.core.reference import Reference
 from delegation.core.states import Status
 from delegation.reading.worklists import ASSISTING_HELD, OPEN_STATUSES, REQUESTING_HELD
-from delegation.store.tables import ClockRow, DelegationRow, ExtensionRow, NoticeRow
+from delegation.store.tables import ClockRow, DelegationRow, ExtensionRow, NoticeRow, StatutoryClockRow
 
 WATCH_LIMIT = 20
 NOTICE_LIMIT = 20
@@ -75,6 +75,25 @@ class Watched:
 
 
 @dataclass(frozen=True)
+class StatutoryWatched:
+    """A matter whose assisting court is past a statutory period (法定期限, 民诉法 第二百四十条)."""
+
+    delegation: DelegationRow
+    duty: StatutoryClockRow
+    due_day: date
+
+
+@dataclass(frozen=True)
+class RenewalWatched:
+    """A renewal (续封/续冻) whose running clock ends at the last day before the seizure or freeze lapses."""
+
+    delegation: DelegationRow
+    clock: ClockRow
+    last_day: date
+    working_days_left: int
+
+
+@dataclass(frozen=True)
 class PendingExtension:
     extension: ExtensionRow
     delegation: DelegationRow
@@ -94,6 +113,9 @@ class Dashboard:
     escalations: list[NoticeRow]  # regional escalations (the coordinator's own)
     awaiting_acknowledgement: int
     soon_until: datetime
+    statutory: list[StatutoryWatched] = field(default_factory=list)  # the oldest few breaches
+    statutory_total: int = 0  # open duties of 民诉法 第二百四十条 past their period, held by covered courts
+    renewals: list[RenewalWatched] = field(default_factory=list)  # renewals whose seizure lapses soon
 
 
 # ---------------------------------------------------------------- scope
@@ -234,7 +256,67 @@ async def dashboard(session: AsyncSession, ref: Reference, actor: Actor, now: da
         escalations=await escalations(session) if regional else [],
         awaiting_acknowledgement=await awaiting_acknowledgement(session, None if regional else centers),
         soon_until=until,
+        statutory=await statutory_breaches(session, codes, now),
+        renewals=await renewals_at_risk(session, ref, codes, now),
+        statutory_total=await statutory_breach_count(session, codes, now),
     )
+
+
+RENEWAL_WATCH_WORKING_DAYS = 5
+
+
+async def renewals_at_risk(
+    session: AsyncSession, ref: Reference, codes: Sequence[str], now: datetime, limit: int = WATCH_LIMIT
+) -> list[RenewalWatched]:
+    """Open renewals held by the covered courts whose last day before the lapse (clocks.lapse_cap) is within
+    a week of working days, or past: the soonest first."""
+    horizon = ref.calendar.add_working_days(clocks.local_day(now), RENEWAL_WATCH_WORKING_DAYS).date
+    stmt = (
+        select(ClockRow, DelegationRow)
+        .join(DelegationRow, col(DelegationRow.id) == col(ClockRow.delegation_id))
+        .where(
+            col(ClockRow.closed_at).is_(None),
+            col(ClockRow.latest_due).is_not(None),
+            col(ClockRow.latest_due) <= horizon,
+            col(ClockRow.court_code).in_(codes),
+        )
+        .order_by(col(ClockRow.latest_due), col(ClockRow.id))
+        .limit(limit)
+    )
+    out = []
+    for clock, row in (await session.exec(stmt)).all():
+        assert clock.latest_due is not None
+        out.append(RenewalWatched(row, clock, clock.latest_due, clocks.days_left(clock.latest_due, now, ref.calendar)))
+    return out
+
+
+def _statutory_late(codes: Sequence[str], now: datetime) -> list[ColumnElement[bool]]:
+    """Open statutory duties past their period, of the given courts (ix_statutory_open_due)."""
+    return [
+        col(StatutoryClockRow.is_open).is_(True),
+        col(StatutoryClockRow.due_at) <= now,
+        col(StatutoryClockRow.court_code).in_(codes),
+    ]
+
+
+async def statutory_breach_count(session: AsyncSession, codes: Sequence[str], now: datetime) -> int:
+    stmt = select(func.count(func.distinct(StatutoryClockRow.delegation_id))).where(*_statutory_late(codes, now))
+    return int((await session.exec(stmt)).one())
+
+
+async def statutory_breaches(
+    session: AsyncSession, codes: Sequence[str], now: datetime, limit: int = WATCH_LIMIT
+) -> list[StatutoryWatched]:
+    """The longest-running statutory breaches first."""
+    stmt = (
+        select(StatutoryClockRow, DelegationRow)
+        .join(DelegationRow, col(DelegationRow.id) == col(StatutoryClockRow.delegation_id))
+        .where(*_statutory_late(codes, now))
+        .order_by(col(StatutoryClockRow.due_at), col(StatutoryClockRow.id))
+        .limit(limit)
+    )
+    found = (await session.exec(stmt)).all()
+    return [StatutoryWatched(row, duty, clocks.due_day_of(duty.due_at)) for duty, row in found]
 
 
 async def pending_extension_count(session: AsyncSession, codes: Sequence[str]) -> int:

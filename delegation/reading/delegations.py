@@ -40,7 +40,16 @@ from delegation.core.reference import Reference
 from delegation.core.states import TERMINAL, Action, Mechanism, Role, Status, allowed_actions
 from delegation.store import repository
 from delegation.store.context import Context
-from delegation.store.tables import AssetResultRow, ClockRow, DelegationRow, DocumentRow, EventRow, clock_from_row
+from delegation.store.tables import (
+    AssetResultRow,
+    ClockRow,
+    DelegationRow,
+    DocumentRow,
+    EventRow,
+    StatutoryClockRow,
+    clock_from_row,
+    statutory_from_row,
+)
 
 T = TypeVar("T")
 MAX_PAGE = 100
@@ -193,6 +202,7 @@ class Listed:
     roles: frozenset[Role]
     allowed: list[Action]
     clock: RunningClock | None = None
+    statutory_breach: bool = False  # an open duty of 民诉法 第二百四十条 is past its period (法定期限)
 
 
 @dataclass(frozen=True)
@@ -243,6 +253,7 @@ class DetailView:
     extensions: Sequence[Any]
     results: Sequence[AssetResultRow]
     extra: dict[str, Any] = field(default_factory=dict)
+    statutory: list[clock_rules.StatutoryView] = field(default_factory=list)  # 法定期限 (民诉法 第二百四十条)
 
 
 def _courts_of_city(ref: Reference) -> Any:
@@ -366,9 +377,24 @@ def _allowed(status: Status, mechanism: Mechanism, roles: frozenset[Role]) -> tu
     return tuple(allowed_actions(status, mechanism, roles))
 
 
-def summarize(ref: Reference, actor: Actor, row: DelegationRow, clock: RunningClock | None = None) -> Listed:
+def summarize(
+    ref: Reference, actor: Actor, row: DelegationRow, clock: RunningClock | None = None, statutory_breach: bool = False
+) -> Listed:
     roles = roles_of(actor, row, ref)
-    return Listed(row, roles, list(_allowed(Status(row.status), Mechanism(row.mechanism), roles)), clock)
+    allowed = list(_allowed(Status(row.status), Mechanism(row.mechanism), roles))
+    return Listed(row, roles, allowed, clock, statutory_breach)
+
+
+async def statutory_breaches(session: AsyncSession, ids: Sequence[int], now: datetime) -> set[int]:
+    """The delegations among `ids` with an open statutory duty past its period (ix_statutory_open_due)."""
+    if not ids:
+        return set()
+    stmt = select(StatutoryClockRow.delegation_id).where(
+        col(StatutoryClockRow.delegation_id).in_(ids),
+        col(StatutoryClockRow.is_open).is_(True),
+        col(StatutoryClockRow.due_at) <= now,
+    )
+    return set(await session.exec(stmt))
 
 
 async def running_clocks(
@@ -407,8 +433,11 @@ async def list_delegations(
     )
     rows = list(await session.exec(stmt.limit(limit + 1)))
     page = _page(rows, limit, lambda r: r.id)
-    clocks = await running_clocks(session, ref, [r.id for r in page.items if r.id is not None], now)
-    return Page([summarize(ref, actor, r, clocks.get(r.id or 0)) for r in page.items], page.next_cursor)
+    ids = [r.id for r in page.items if r.id is not None]
+    clocks = await running_clocks(session, ref, ids, now)
+    late = await statutory_breaches(session, ids, now)
+    items = [summarize(ref, actor, r, clocks.get(r.id or 0), (r.id or 0) in late) for r in page.items]
+    return Page(items, page.next_cursor)
 
 
 # ---------------------------------------------------------------- one delegation
@@ -418,26 +447,57 @@ async def listed(session: AsyncSession, ref: Reference, actor: Actor, now: datet
     if row.status in CLOCKLESS:
         return summarize(ref, actor, row)
     clocks = await running_clocks(session, ref, [row.id or 0], now)
-    return summarize(ref, actor, row, clocks.get(row.id or 0))
+    late = await statutory_breaches(session, [row.id or 0], now)
+    return summarize(ref, actor, row, clocks.get(row.id or 0), bool(late))
 
 
 async def detail(session: AsyncSession, ref: Reference, actor: Actor, now: datetime, delegation_id: int) -> DetailView:
     row = await load_authorized(session, ref, actor, delegation_id, Operation.VIEW)
     roles = roles_of(actor, row, ref)
     views = await clock_views(session, ref, row, now)
+    statutory = await statutory_views(session, ref, row, now)
     results = await session.exec(
         select(AssetResultRow).where(AssetResultRow.delegation_id == delegation_id).order_by(col(AssetResultRow.id))
     )
     allowed = list(_allowed(Status(row.status), Mechanism(row.mechanism), roles))
     return DetailView(
-        listed=Listed(row, roles, allowed, running_clock(views, now, ref.calendar)),
+        listed=Listed(
+            row,
+            roles,
+            allowed,
+            running_clock(views, now, ref.calendar),
+            any(v.breached and v.clock.is_open for v in statutory),
+        ),
         masked=masked(ref, row),
         events=await repository.events_of(session, delegation_id),
         clocks=views,
         documents=await repository.documents_of(session, delegation_id),
         extensions=await repository.extensions_of(session, delegation_id),
         results=list(results),
+        statutory=statutory,
     )
+
+
+async def statutory_views(
+    session: AsyncSession, ref: Reference, row: DelegationRow, now: datetime
+) -> list[clock_rules.StatutoryView]:
+    """The statutory clocks of a delegation, oldest first, with their derived due day and breach."""
+    views = []
+    for duty in await repository.statutory_clocks_of(session, row.id or 0):
+        clock = statutory_from_row(duty)
+        due = clock_rules.statutory_due(clock.counted_from, clock.days, ref.calendar)
+        views.append(
+            clock_rules.StatutoryView(
+                id=duty.id or 0,
+                clock=clock,
+                due=due,
+                source=duty.source,
+                breached=clock_rules.statutory_breached(clock, due.at, now),
+                days_left=clock_rules.days_left(due.day, now, ref.calendar) if clock.is_open else None,
+                remedy_requested_at=duty.remedy_requested_at,
+            )
+        )
+    return views
 
 
 async def clock_views(session: AsyncSession, ref: Reference, row: DelegationRow, now: datetime) -> list[ClockView]:

@@ -204,8 +204,10 @@ async def work_list(session: AsyncSession, ref: Reference, actor: Actor, now: da
         stmt = stmt.order_by(col(d.id).desc())
     stmt = stmt.offset((page - 1) * per_page).limit(per_page)
     rows = list((await session.exec(stmt)).all())
-    clocks = await query_service.running_clocks(session, ref, [r.id for r in rows if r.id is not None], now)
-    items = [query_service.summarize(ref, actor, r, clocks.get(r.id or 0)) for r in rows]
+    ids = [r.id for r in rows if r.id is not None]
+    clocks = await query_service.running_clocks(session, ref, ids, now)
+    late = await query_service.statutory_breaches(session, ids, now)  # 法定期限, shown beside the policy clock
+    items = [query_service.summarize(ref, actor, r, clocks.get(r.id or 0), (r.id or 0) in late) for r in rows]
     return WorkPage(items, total, page, per_page)
 
 

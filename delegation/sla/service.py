@@ -34,8 +34,9 @@ from delegation.core.states import TERMINAL, Action, Stage
 from delegation.handling.commands import Plain
 from delegation.handling.service import perform
 from delegation.notices import model as notices
-from delegation.notices.model import KIND_OF_RUNG, STAGE_LABEL, NoticeDraft, Subject
-from delegation.notices.service import store_notices
+from delegation.notices.model import KIND_OF_RUNG, STAGE_LABEL, NoticeDraft, NoticeKind, Subject
+from delegation.notices.service import prepare_supervision_drafts, store_notices
+from delegation.sla import statutory
 from delegation.statistics import service as statistics_service
 from delegation.store.context import Context
 from delegation.store.rows import Event, clock_of, insert_events
@@ -48,7 +49,8 @@ RUNG = table(ClockRungRow)
 DELEGATION = table(DelegationRow)
 REQUEST = table(RecomputeRequestRow)
 
-EXPIRY_COMMENT = "补正期限届满未补正，依《最高人民法院关于委托执行若干问题的规定》第八条视为撤回委托"
+# 规定 第八条 is written for whole-case 委托执行; a 事项委托 opens no case (规定 第二条), so it applies by analogy.
+EXPIRY_COMMENT = "补正期限届满未补正，参照《最高人民法院关于委托执行若干问题的规定》第八条，视为撤回委托"
 _CHUNK = 1000  # rows per multi-row statement (well below both backends' parameter limits)
 
 
@@ -61,6 +63,8 @@ class SweepResult:
     already_fired: int = 0  # claimed by an overlapping or earlier sweep
     notices: int = 0
     withdrawn: int = 0
+    statutory_breaches: int = 0  # duties of 民诉法 第二百四十条 whose breach this sweep recorded
+    supervision_drafts: int = 0  # 督办 prepared for the superior court to issue
     deferred: int = 0  # expiries that met a concurrent change; the next sweep retries them
     fired: dict[str, int] = field(default_factory=dict)
     query_ms: list[float] = field(default_factory=list)
@@ -163,6 +167,10 @@ def _decide(m: RowMapping, clock: clocks.Clock, ref: Reference, now: datetime) -
     return _Due(m, clock, policy, due, False, current, times)
 
 
+def _auto_issues(ref: Reference, notice: NoticeDraft) -> bool:
+    return _policy(ref, notice.subject.policy_version, notice.issued_at).rungs.supervise_auto_issue
+
+
 def _withdraws(clock: clocks.Clock, policy: PolicyVersion) -> bool:
     return clock.stage is Stage.CORRECTION and policy.on_expiry("correction") == "withdraw"
 
@@ -219,11 +227,16 @@ async def _process_batch(
         if (next_rung, next_at) != (d.row["next_rung"], d.row["next_rung_at"]):
             moves.append({"b_id": d.row["id"], "b_rung": next_rung, "b_at": next_at})
         result.rungs_fired += len(mine)
-    await store_notices(session, ref, drafts)
+    # A 督办 is a court's act in its own name: unless the policy auto-issues, the rung prepares a draft for the
+    # superior court's command center to issue.
+    held = [d for d in drafts if d.kind is NoticeKind.SUPERVISE and not _auto_issues(ref, d)]
+    await store_notices(session, ref, [d for d in drafts if all(d is not h for h in held)])
+    await prepare_supervision_drafts(session, ref, held)
     await _move_clocks(session, moves)
     touched = sorted({d.row["delegation_id"] for d in decided if any((d.row["id"], r.value) in won for r in d.rungs)})
     await statistics_service.refresh(session, ref, touched, now)  # a breach began or a 督办 went out
-    result.notices += len(drafts)
+    result.notices += len(drafts) - len(held)
+    result.supervision_drafts += len(held)
     return [d for d in decided if d.expire]
 
 
@@ -255,11 +268,20 @@ async def _expire(session: AsyncSession, ref: Reference, now: datetime, d: _Due,
 
 
 async def sweep(session: AsyncSession, ref: Reference, now: datetime, batch_size: int = 500) -> SweepResult:
-    """Fire every rung due at `now`; nothing outside working hours (a due rung waits for the next one)."""
+    """Fire every rung due at `now` and record the statutory breaches; nothing outside working hours (a due
+    rung, or a breach's notification, waits for the next one)."""
     result = SweepResult()
     if not ref.calendar.is_working_moment(now):
         result.working_moment = False
         return result
+    await _sweep_rungs(session, ref, now, batch_size, result)
+    result.statutory_breaches = await statutory.record_breaches(session, ref, now, batch_size)
+    return result
+
+
+async def _sweep_rungs(
+    session: AsyncSession, ref: Reference, now: datetime, batch_size: int, result: SweepResult
+) -> SweepResult:
     postgres = is_postgres(session)
     seen: set[int] = set()
     while True:
@@ -291,6 +313,7 @@ class RecomputeResult:
     changed: int = 0
     moved: int = 0  # due time (or its provisional mark) changed; one timeline event each
     adopted_policy: int = 0
+    statutory_moved: int = 0  # statutory clocks whose due day moved with the calendar
     requests: list[int] = field(default_factory=list)
 
 
@@ -336,6 +359,7 @@ async def recompute_deadlines(
         rows = list((await run(session, stmt)).mappings())
         if not rows:
             await session.rollback()
+            result.statutory_moved = await statutory.recompute_due(session, ref)
             return result
         stops, fired = await stops_and_fired(session, [m["id"] for m in rows])
         updates: list[dict[str, Any]] = []

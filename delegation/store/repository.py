@@ -21,6 +21,7 @@ from delegation.store.tables import (
     EventRow,
     ExtensionRow,
     PolicyDocumentRow,
+    StatutoryClockRow,
     UserRow,
 )
 
@@ -84,6 +85,12 @@ async def clocks_of(session: AsyncSession, delegation_id: int) -> list[tuple[Clo
         for rung in await session.exec(select(ClockRungRow).where(col(ClockRungRow.clock_id).in_(ids))):
             fired[rung.clock_id].append(rung.rung)
     return [(c, stops[c.id], fired[c.id]) for c in clock_rows if c.id is not None]
+
+
+async def statutory_clocks_of(session: AsyncSession, delegation_id: int) -> list[StatutoryClockRow]:
+    """Every statutory clock of a delegation (民诉法 第二百四十条), oldest first."""
+    stmt = select(StatutoryClockRow).where(StatutoryClockRow.delegation_id == delegation_id)
+    return list(await session.exec(stmt.order_by(col(StatutoryClockRow.id))))
 
 
 async def events_of(session: AsyncSession, delegation_id: int) -> Sequence[EventRow]:

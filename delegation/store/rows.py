@@ -147,6 +147,8 @@ def clock_of(m: RowMapping, stops: Sequence[RowMapping], fired: Sequence[str]) -
         policy_version=m["policy_version"],
         anchor_date=m["anchor_date"],
         extra_days=m["extra_days"],
+        extra_working_days=m["extra_working_days"],
+        latest_due=m["latest_due"],
         stops=tuple(
             clocks.Stop(s["stopped_at"], s["reason"], s["resumed_at"], s["approved_by"], s["document_id"])
             for s in sorted(stops, key=lambda s: (s["stopped_at"], s["id"]))

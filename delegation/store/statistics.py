@@ -99,6 +99,8 @@ async def load_inputs(session: AsyncSession, ids: Sequence[int]) -> dict[int, In
                 policy_version=m["policy_version"],
                 anchor_date=m["anchor_date"],
                 extra_days=m["extra_days"],
+                extra_working_days=m["extra_working_days"],
+                latest_due=m["latest_due"],
                 stops=tuple(
                     clocks.Stop(s["stopped_at"], s["reason"], s["resumed_at"], s["approved_by"], s["document_id"])
                     for s in sorted(stops[m["id"]], key=lambda s: (s["stopped_at"], s["id"]))

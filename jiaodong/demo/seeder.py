@@ -112,8 +112,9 @@ class Scenario:
 
 
 def _dated(value: Any, dates: dict[str, date], as_text: bool) -> Any:
-    """Replace the placeholders ({one_week_ahead}, …) anywhere in a scenario's values: by ISO text in a draft's
-    fields (as a form sends them), by dates in an action's values (commands.decode takes parsed values)."""
+    """Replace the placeholders ({one_week_ahead}, …; {step_day}: the day the step is taken) anywhere in a
+    scenario's values: by ISO text in a draft's fields (as a form sends them), by dates in an action's values
+    (commands.decode takes parsed values)."""
     if isinstance(value, str) and value in dates:
         return dates[value].isoformat() if as_text else dates[value]
     if isinstance(value, dict):
@@ -227,7 +228,7 @@ async def _run_scenario(session: Any, ref: Reference, store: BlobStore, now: dat
         elif step.message is not None:
             await post_message(session, ref, actor, at, ident, step.message)
         elif step.action is not None:
-            command = decode(step.action, step.values)
+            command = decode(step.action, _dated(step.values, {"{step_day}": local_day(at)}, as_text=False))
             version = (await perform(ctx.acting(actor, at), ident, step.action, version, command)).version
     return True
 

@@ -101,7 +101,13 @@ async def test_reference_data_gives_courts_suggestions_matter_schemas_calendar_a
         }
         assert next(f for f in vehicles["item_fields"] if f["name"] == "plate")["personal_data"] is True
         assert seal["required_documents"][0]["code"] == "letter_of_delegation"
-        assert {s["stage"] for s in seal["stages"]} == {"sign_for", "correction", "execution", "confirmation"}
+        assert {s["stage"] for s in seal["stages"]} == {
+            "sign_for",
+            "correction",
+            "execution",
+            "confirmation",
+            "redirect",
+        }
         parties = ok(await client.get("/api/v1/party-fields"))
         assert [r["value"] for r in parties["roles"]] == ["applicant", "debtor"]
         assert len(ok(await client.get("/api/v1/document-kinds"))["items"]) == 9  # with the 公告 of a 强制腾迁

@@ -35,6 +35,8 @@ BODIES: dict[str, Any] = {
     "refuse_extension": {"comment": "不同意"},
     "request_rework": {"comment": "结果不完整"},
     "withdraw": {"comment": "撤回"},
+    "report_progress": {"comment": "正在办理"},
+    "request_superior_order": {},
 }
 # Operations on the caller's own inbox; an {item_id} is an item of the matter's assisting clerk.
 INBOX_BODIES = {"mark_inbox_read"}

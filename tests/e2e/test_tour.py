@@ -77,6 +77,8 @@ TOUR = [
     Visit("center", "/delegations/{extension}", "extension-to-decide", OPEN_ALL),
     Visit("officer", "/delegations/{completed}", "completed-to-confirm", OPEN_ALL),
     Visit("officer", "/delegations/{withdrawn}", "withdrawn"),
+    Visit("clerk", "/print/delegations/{in_progress}/progress", "print-progress-report"),
+    Visit("clerk", "/print/delegations/{completed}/service-return", "print-proof-of-service"),
 ]
 
 

@@ -261,7 +261,8 @@ async def test_foreign_courts_cannot_see_or_act(session: AsyncSession, ref: Refe
         with pytest.raises(NotFound):
             await act(session, ref, stranger, at("2026-03-02"), row.id or 0, Action.SIGN_FOR, row.version)
     detail = await query_service.detail(session, ref, YANTAI_CENTER, at("2026-03-02"), row.id or 0)
-    assert Action.REDIRECT in detail.listed.allowed and Action.SIGN_FOR not in detail.listed.allowed
+    # A command center sees it but redirects only a declined matter (the regional coordinator any).
+    assert Action.REDIRECT not in detail.listed.allowed and Action.SIGN_FOR not in detail.listed.allowed
 
 
 async def test_decline_then_redirect_restarts_sign_for_at_the_new_court(session: AsyncSession, ref: Reference) -> None:
@@ -276,7 +277,8 @@ async def test_decline_then_redirect_restarts_sign_for_at_the_new_court(session:
         row.version,
         **dict(comment="车辆登记地在福山区"),
     )
-    assert await open_clocks(session, row) == []
+    [waiting] = await open_clocks(session, row)  # the command center of 烟台 has a period to redirect it
+    assert (waiting.stage, waiting.court_code) == ("redirect", "鲁06")
     with pytest.raises(PermissionDenied):
         await act(
             session,

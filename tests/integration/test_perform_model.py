@@ -195,6 +195,9 @@ class PerformModel(RuleBasedStateMachine):
             for clock in open_clocks:
                 side = STAGE_HOLDER[Stage(clock.stage)]
                 holder = row.assisting_court if side is Side.ASSISTING else row.requesting_court
+                if side is Side.COMMAND_CENTER:  # a declined matter waits on its city's command center
+                    center = self.ref.registry.intermediate_of_city(self.ref.city_of(row.assisting_court) or "")
+                    holder = center.code if center else row.assisting_court
                 assert clock.court_code == holder, f"{clock.stage} clock held by {clock.court_code}, not {holder}"
 
         self.run(check())

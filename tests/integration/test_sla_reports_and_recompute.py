@@ -120,7 +120,8 @@ async def test_the_monthly_report_measures_each_court_and_is_kept_as_a_workbook(
     assert zhifu.mean_working_days == (5 + 13) / 2
     # Per matter: the returned one (sign-for late), the late one (sign-for and execution late: once).
     assert zhifu.overdue == 2 and zhifu.supervisions == 1 and zhifu.mean_ack_hours == 2.0
-    assert lines[("鲁0202",)].overdue == 2  # the unanswered correction and a confirmation left waiting
+    # A confirmation left waiting; the correction (returned 03-06) has thirty days, to 04-07, so is not late yet.
+    assert lines[("鲁0202",)].overdue == 1
     assert report.return_reasons == {("鲁0602", "missing_documents"): 1}
     # Sign-for late by (03-04, 03-06] twice, execution late by (03-17, 03-25]: 2 + 2 + 6.
     assert zhifu.overdue_days == 10

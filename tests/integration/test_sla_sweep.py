@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.core.reference import Reference
 from delegation.core.states import Action, Status
+from delegation.notices import service as notice_service
 from delegation.outbox import service as outbox_service
 from delegation.outbox.model import RetryPolicy
 from delegation.reading import delegations as query_service
@@ -39,7 +40,7 @@ async def test_each_rung_fires_once_in_working_hours_as_the_days_pass(session: A
         "2026-03-03 15:00": [],
         "2026-03-05 09:00": ["urge"],
         "2026-03-07 10:00": [],  # Saturday: the 督办 rung (03-06 24:00) waits for Monday
-        "2026-03-09 08:30": ["supervise"],
+        "2026-03-09 08:30": [],  # the 督办 rung prepares a draft for 烟台中院 to issue (policy: not auto-issued)
         "2026-03-09 08:31": [],
         "2026-03-12 08:30": ["escalate"],
         "2026-03-20 10:00": [],
@@ -49,7 +50,17 @@ async def test_each_rung_fires_once_in_working_hours_as_the_days_pass(session: A
         result = await sla_service.sweep(session, ref, at(*moment.split()))
         fresh = (await notices(session))[before:]
         assert [n.kind for n in fresh] == kinds, moment
-        assert result.rungs_fired == len(kinds)
+        assert result.rungs_fired == len(kinds) + result.supervision_drafts
+        if moment == "2026-03-09 08:30":
+            assert result.supervision_drafts == 1
+            # The superior court's command center issues it, in its name, as of the day it decides to.
+            [(draft, _)] = await notice_service.pending_supervision_drafts(session, ref, YANTAI_CENTER)
+            assert draft.issuing_court == "鲁06" and draft.to_court == "鲁0602"
+            assert await notice_service.pending_supervision_drafts(session, ref, OFFICER) == []
+            [issued], discarded = await notice_service.issue_supervision_drafts(
+                session, ref, YANTAI_CENTER, at("2026-03-09", "09:00"), [draft.id or 0]
+            )
+            assert discarded == 0 and issued.kind == "supervise" and issued.rung == "supervise"
     urge, supervise = (await notices(session))[1:3]
     assert urge.number == "烟台催〔2026〕1号" and urge.to_court == "鲁0602" and urge.cc_court == "鲁06"
     assert (
@@ -63,7 +74,13 @@ async def test_each_rung_fires_once_in_working_hours_as_the_days_pass(session: A
     assert clock.next_rung is None and clock.next_rung_at is None
     assert await count(session, ClockRungRow) == 4
     timeline = [e.action for e in await session.exec(select(EventRow).where(EventRow.kind == "notice"))]
-    assert timeline == ["notice_reminder", "notice_urge", "notice_supervise", "notice_escalate"]
+    assert timeline == [
+        "notice_reminder",
+        "notice_urge",
+        "supervise_drafted",
+        "notice_supervise",
+        "notice_escalate",
+    ]
 
 
 async def test_rungs_missed_while_the_engine_was_down_fire_together_in_order(
@@ -71,8 +88,8 @@ async def test_rungs_missed_while_the_engine_was_down_fire_together_in_order(
 ) -> None:
     await filed(session, ref, at("2026-03-02"))
     result = await sla_service.sweep(session, ref, at("2026-03-10", "09:00"))
-    assert [n.kind for n in await notices(session)] == ["reminder", "urge", "supervise"]
-    assert result.fired == {"due_soon": 1, "overdue": 1, "supervise": 1}
+    assert [n.kind for n in await notices(session)] == ["reminder", "urge"]  # and the 督办 as a draft
+    assert result.fired == {"due_soon": 1, "overdue": 1, "supervise": 1} and result.supervision_drafts == 1
     [clock] = list(await session.exec(select(ClockRow)))
     assert clock.next_rung == "escalate" and clock.next_rung_at == at("2026-03-12", "08:30")
 
@@ -151,9 +168,14 @@ async def test_overlapping_sweeps_share_the_work_without_doubling_a_rung(
     fired = await asyncio.gather(one(), one(), one())
     assert sum(fired) == 30 * 3
     async with sessions() as session:
-        assert await count(session, ClockRungRow) == 90 and await count(session, NoticeRow) == 90
-        seqs = sorted(n.seq or 0 for n in await notices(session) if n.kind == "supervise")
-        assert seqs == list(range(1, 31))
+        # Reminders and 催办 go out; each 督办 waits as a draft for 烟台中院 to issue, once.
+        assert await count(session, ClockRungRow) == 90 and await count(session, NoticeRow) == 60
+        drafts = await notice_service.pending_supervision_drafts(session, ref, YANTAI_CENTER)
+        assert len(drafts) == 30
+        issued, _ = await notice_service.issue_supervision_drafts(
+            session, ref, YANTAI_CENTER, at("2026-03-10", "10:00"), [d.id or 0 for d, _row in drafts]
+        )
+        assert sorted(n.seq or 0 for n in issued) == list(range(1, 31))
 
 
 async def test_an_unanswered_return_is_withdrawn_when_the_correction_period_ends(
@@ -170,19 +192,20 @@ async def test_an_unanswered_return_is_withdrawn_when_the_correction_period_ends
         row.version,
         **dict(reason_code="missing_documents", comment="缺少执行裁定书"),
     )
-    await sla_service.sweep(session, ref, at("2026-03-13", "08:30"))  # one working day left of ten
+    # Thirty days (规定 第八条 by analogy) from Mon 03-02: the last day is Wed 04-01.
+    await sla_service.sweep(session, ref, at("2026-03-31", "08:30"))  # one working day left
     [reminder] = await notices(session)
-    assert reminder.to_court == "鲁0202" and "视为撤回委托" in reminder.body
-    assert (await sla_service.sweep(session, ref, at("2026-03-16", "17:00"))).withdrawn == 0
-    result = await sla_service.sweep(session, ref, at("2026-03-17", "08:30"))
+    assert reminder.to_court == "鲁0202" and "视为撤回委托" in reminder.body and "参照" in reminder.body
+    assert (await sla_service.sweep(session, ref, at("2026-04-01", "17:00"))).withdrawn == 0
+    result = await sla_service.sweep(session, ref, at("2026-04-02", "08:30"))
     assert result.withdrawn == 1
-    detail = await query_service.detail(session, ref, OFFICER, at("2026-03-17", "09:00"), row.id or 0)
+    detail = await query_service.detail(session, ref, OFFICER, at("2026-04-02", "09:00"), row.id or 0)
     assert detail.listed.row.status == Status.WITHDRAWN
     assert all(not c.clock.is_open for c in detail.clocks)
     expiry = [e for e in detail.events if e.action == "expire_correction"]
     assert len(expiry) == 1 and expiry[0].actor == "system" and "第八条" in expiry[0].comment
     assert [n.kind for n in await notices(session)] == ["reminder"]  # expiry is the transition, not a 催办
-    assert (await sla_service.sweep(session, ref, at("2026-03-30", "09:00"))).rungs_fired == 0
+    assert (await sla_service.sweep(session, ref, at("2026-04-15", "09:00"))).rungs_fired == 0
 
 
 async def test_an_approved_extension_moves_the_next_rung(session: AsyncSession, ref: Reference) -> None:

@@ -15,6 +15,7 @@ from api.web.context import Page
 from api.web.routes.delegation import done_text, problem_text
 from api.web.templating import DOCUMENT_LOCALE, Helpers, render_document, render_template
 from api.web.views import DetailModel, detail_model, field_lines, notice_document, party_lines
+from delegation.accounts import users as user_service
 from delegation.catalogue.casenumber import check_requester_owns, parse_case_number
 from delegation.core import clocks
 from delegation.core.access import UserRole
@@ -36,23 +37,48 @@ async def dashboard(
     city: Annotated[str | None, Query(max_length=10)] = None,
     ok: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
+    return await _dashboard_page(ctx, city, notice=done_text(ctx, ok))
+
+
+async def _dashboard_page(
+    ctx: Page, city: str | None, *, notice: str = "", message: str = "", status_code: int = 200
+) -> Response:
     board = await dashboard_service.dashboard(ctx.session, ctx.ref, ctx.actor, ctx.now)
     focus = next((c for c in board.cities if c.city == city), None)
     if focus is None and len(board.cities) == 1:
         focus = board.cities[0]
     return await ctx.render(
         "pages/dashboard.html",
+        status_code,
         board=board,
         focus=focus,
         statuses=[s.value for s in worklist_service.OPEN_STATUSES],
-        notice=done_text(ctx, ok),
+        notice=notice,
+        message=message,
         redirect_courts=[
             (c.code, ctx.h.court(c.code)) for c in ctx.ref.registry.courts() if c.city in ctx.ref.registry.cities()
         ],  # (code, name), named once per page rather than once per row
         approve=Action.APPROVE_EXTENSION.value,
         refuse=Action.REFUSE_EXTENSION.value,
         supervisable=supervisable_courts(ctx),
+        drafts=await notice_service.pending_supervision_drafts(ctx.session, ctx.ref, ctx.actor),
     )
+
+
+@router.post("/supervision-drafts/issue")
+async def issue_supervision_drafts(ctx: Page) -> Response:
+    """Issue prepared 督办 in the issuing court's name: one (its own button) or the ticked ones (the batch)."""
+    form = await ctx.form()
+    ids = [int(v) for v in form.getlist("draft_id") if isinstance(v, str) and v.isdigit() and len(v) < 10]
+    try:
+        await notice_service.issue_supervision_drafts(ctx.session, ctx.ref, ctx.actor, ctx.now, ids)
+    except DomainError as exc:
+        if exc.code == "not_found":
+            raise
+        await ctx.session.rollback()
+        code = {"validation_failed": 422, "permission_denied": 403}.get(exc.code, 409)
+        return await _dashboard_page(ctx, None, message=problem_text(ctx, exc), status_code=code)
+    return ctx.redirect("/dashboard", ok="supervision_issued")
 
 
 def supervisable_courts(ctx: Page) -> frozenset[str]:
@@ -171,14 +197,10 @@ async def print_letter(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2*
             parties=party_lines(model.policy, row.parties, set(), False),
         )
         unmasked = True
+    contacts = _contacts(model, await _phones(ctx, model), unmasked)
+    back = f"/delegations/{delegation_id}"
     return await _print_page(
-        ctx,
-        "print/letter.html",
-        f"/delegations/{delegation_id}",
-        m=model,
-        row=model.row,
-        unmasked=unmasked,
-        contacts=_contacts(model, unmasked),
+        ctx, "print/letter.html", back, m=model, row=model.row, unmasked=unmasked, contacts=contacts
     )
 
 
@@ -186,28 +208,65 @@ async def print_letter(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2*
 async def print_receipt(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
     model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, zh=True)
     completed = next((e for e in reversed(model.view.events) if e.action == Action.COMPLETE.value), None)
+    contacts = _contacts(model, await _phones(ctx, model))
+    back = f"/delegations/{delegation_id}"
     return await _print_page(
-        ctx,
-        "print/receipt.html",
-        f"/delegations/{delegation_id}",
-        m=model,
-        row=model.row,
-        completed=completed,
-        contacts=_contacts(model),
+        ctx, "print/receipt.html", back, m=model, row=model.row, completed=completed, contacts=contacts
     )
 
 
-def _contacts(model: DetailModel, with_phone: bool = False) -> dict[str, str]:
-    """承办人 of both courts: the requesting officer who submitted, the assisting court's handler (and who
-    completed), with the on-site contact phone where the matter records one."""
+@router.get("/print/delegations/{delegation_id}/service-return")
+async def print_service_return(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
+    """送达回证 of a service matter: one row per recipient served (day, method, who signed)."""
+    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, zh=True)
+    served = [r for r in model.view.results if r.served_on is not None]
+    contacts = _contacts(model, await _phones(ctx, model))
+    back = f"/delegations/{delegation_id}"
+    return await _print_page(
+        ctx, "print/service_return.html", back, m=model, row=model.row, served=served, contacts=contacts
+    )
+
+
+@router.get("/print/delegations/{delegation_id}/progress")
+async def print_progress(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
+    """执行情况函复 (民诉法 第二百四十条): the latest progress report as a letter to sign and seal, or the blank
+    letter to fill in before it is reported."""
+    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, zh=True)
+    report = next((e for e in reversed(model.view.events) if e.action == Action.REPORT_PROGRESS.value), None)
+    starts = [v for v in model.view.statutory if v.clock.duty == "start"]  # one per receipt of the letter
+    seq = sum(1 for e in model.view.events if e.action == Action.REPORT_PROGRESS.value) or 1
+    return await _print_page(
+        ctx,
+        "print/progress.html",
+        f"/delegations/{delegation_id}",
+        m=model,
+        row=model.row,
+        report=report,
+        received=starts[-1].clock.counted_from if starts else model.row.submitted_at,
+        seq=seq,
+        contacts=_contacts(model, await _phones(ctx, model)),
+    )
+
+
+def _contacts(model: DetailModel, phones: dict[str, str], with_phone: bool = False) -> dict[str, str]:
+    """承办人 and 联系电话 of both courts: the requesting officer who submitted (the phone on their account),
+    the assisting court's handler (the phone given with the assignment), with the on-site contact and phone
+    where the matter records one (printed only on the unmasked letter)."""
     submitter = next((e.actor for e in model.view.events if e.action == Action.SUBMIT.value), "")
     completer = next((e.actor for e in reversed(model.view.events) if e.action == Action.COMPLETE.value), "")
     return {
         "requesting_officer": model.names.get(submitter, submitter),
+        "requesting_officer_phone": phones.get(submitter, ""),
         "requesting_phone": str(model.row.fields.get("contact_phone") or "") if with_phone else "",
         "requesting_contact": str(model.row.fields.get("contact_name") or ""),
         "assisting_officer": model.row.handler or model.names.get(completer, completer),
+        "assisting_officer_phone": model.row.handler_phone or phones.get(completer, ""),
     }
+
+
+async def _phones(ctx: Page, model: DetailModel) -> dict[str, str]:
+    users = {e.actor for e in model.view.events if e.action in (Action.SUBMIT.value, Action.COMPLETE.value)}
+    return await user_service.phones(ctx.session, sorted(users))
 
 
 @router.get("/print/notices/{notice_id}")

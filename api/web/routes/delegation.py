@@ -26,7 +26,7 @@ from delegation.filing import documents as document_service
 from delegation.filing import messages as message_service
 from delegation.filing import reveal as pii_service
 from delegation.handling.commands import Resubmit, decode
-from delegation.handling.rules import RECEIPT_KIND, RESULT_OUTCOMES, RETURN_REASONS
+from delegation.handling.rules import RECEIPT_KIND, RESULT_OUTCOMES, RETURN_REASONS, SERVICE_METHODS
 from delegation.handling.service import perform
 from delegation.notices import service as notice_service
 from delegation.store.tables import EventRow
@@ -107,6 +107,7 @@ async def detail_page(
         if state.action == Action.RESUBMIT.value
         else {},
         outcomes=list(RESULT_OUTCOMES),
+        service_methods=list(SERVICE_METHODS),
         forms=forms,
     )
 

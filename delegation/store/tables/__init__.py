@@ -15,8 +15,10 @@ from delegation.store.tables.core import (
     EventRow,
     ExtensionRow,
     PolicyDocumentRow,
+    StatutoryClockRow,
     UserRow,
     clock_from_row,
+    statutory_from_row,
 )
 from delegation.store.tables.network import ConnectorRow, NetworkJobRow, NetworkQueryRow
 from delegation.store.tables.sla import (
@@ -28,6 +30,7 @@ from delegation.store.tables.sla import (
     ReceiverCircuitRow,
     RecomputeRequestRow,
     SubscriptionRow,
+    SupervisionDraftRow,
 )
 from delegation.store.tables.stats import StatDailyRow, StatFactRow, StatPairMonthRow, StatTypeMonthRow
 
@@ -60,9 +63,12 @@ __all__ = [
     "StatFactRow",
     "StatPairMonthRow",
     "StatTypeMonthRow",
+    "StatutoryClockRow",
     "SubscriptionRow",
+    "SupervisionDraftRow",
     "UTCDateTime",
     "UserRow",
     "UserSessionRow",
     "clock_from_row",
+    "statutory_from_row",
 ]

@@ -59,6 +59,7 @@ class UserRow(SQLModel, table=True):
     court_code: str = Field(max_length=16, index=True)
     roles: list[str] = _json_list()
     password_hash: str = Field(max_length=200)
+    phone: str = Field(default="", max_length=32)  # 联系电话 printed at the foot of the court's documents
     active: bool = True
     created_at: datetime = _ts()
 
@@ -87,6 +88,7 @@ class DelegationRow(SQLModel, table=True):
     search_text: str = Field(default="", max_length=2000)  # 案号 and party names, for free-text filters
     handler: str | None = Field(default=None, max_length=100)  # the handler's name as shown and printed
     handler_username: str | None = Field(default=None, max_length=64)  # the handler as a user (item 3 of issue 11)
+    handler_phone: str | None = Field(default=None, max_length=32)  # the assisting court's 承办人's 联系电话
     scheduled_date: date | None = None
     created_by: str = Field(max_length=64)
     idempotency_key: str | None = Field(default=None, max_length=128)
@@ -117,6 +119,8 @@ class EventRow(SQLModel, table=True):
 
 _RUNNING_PG = text("closed_at IS NULL AND paused IS false")
 _RUNNING_SQLITE = text("closed_at IS NULL AND paused IS 0")
+_OPEN_DUTY_PG = text("is_open IS true")
+_OPEN_DUTY_SQLITE = text("is_open IS 1")
 
 
 class ClockRow(SQLModel, table=True):
@@ -151,12 +155,43 @@ class ClockRow(SQLModel, table=True):
     started_at: datetime = _ts()
     anchor_date: date | None = None
     extra_days: int = 0
+    extra_working_days: int = 0  # working-day extensions of a plain-day clock (clocks.extend)
+    latest_due: date | None = None  # a renewal's clocks end before the seizure lapses (clocks.lapse_cap)
     closed_at: datetime | None = _ts(nullable=True)
     paused: bool = False
     due_at: datetime | None = _ts(nullable=True, index=True)
     due_provisional: bool = False
     next_rung: str | None = Field(default=None, max_length=32)
     next_rung_at: datetime | None = _ts(nullable=True)
+
+
+class StatutoryClockRow(SQLModel, table=True):
+    """A statutory duty of the assisting court (民诉法 第二百四十条; clocks.StatutoryClock), beside the stage
+    clocks: never paused or extended. due_at is derived (clocks.statutory_due) and kept for the indexes;
+    breach_recorded_at is set once by the sweep that records the breach on the timeline."""
+
+    __tablename__ = "statutory_clock"
+    __table_args__ = (
+        Index("ix_statutory_delegation", "delegation_id", "duty"),
+        Index("ix_statutory_open_due", "due_at", postgresql_where=_OPEN_DUTY_PG, sqlite_where=_OPEN_DUTY_SQLITE),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    delegation_id: int = Field(foreign_key="delegation.id")
+    duty: str = Field(max_length=16)  # start | report
+    seq: int = 1
+    court_code: str = Field(max_length=16)
+    days: int
+    counted_from: date
+    source: str = Field(max_length=300)  # the article, as the policy cites it
+    policy_version: str = Field(max_length=40)
+    is_open: bool = True  # neither met nor ended
+    due_at: datetime = _ts()
+    due_provisional: bool = False
+    met_at: datetime | None = _ts(nullable=True)
+    met_by: str | None = Field(default=None, max_length=40)  # the action that met it
+    closed_at: datetime | None = _ts(nullable=True)
+    breach_recorded_at: datetime | None = _ts(nullable=True)
+    remedy_requested_at: datetime | None = _ts(nullable=True)  # 请求上级法院指令执行
 
 
 class ClockStopRow(SQLModel, table=True):
@@ -215,6 +250,10 @@ class AssetResultRow(SQLModel, table=True):
     asset: str = Field(max_length=200)
     outcome: str = Field(max_length=32)
     note: str = Field(default="", max_length=2000)
+    # Service of documents (送达回证): when, how (民诉法 第八十七条 to 第九十五条) and who signed for it.
+    served_on: date | None = None
+    service_method: str | None = Field(default=None, max_length=32)
+    signed_by: str | None = Field(default=None, max_length=100)
     recorded_by: str = Field(max_length=64)
     recorded_at: datetime = _ts()
 
@@ -244,10 +283,24 @@ def clock_from_row(row: ClockRow, stops: list[ClockStopRow], fired: list[str]) -
         policy_version=row.policy_version,
         anchor_date=row.anchor_date,
         extra_days=row.extra_days,
+        extra_working_days=row.extra_working_days,
+        latest_due=row.latest_due,
         stops=tuple(
             clocks.Stop(s.stopped_at, s.reason, s.resumed_at, s.approved_by, s.document_id)
             for s in sorted(stops, key=lambda s: (s.stopped_at, s.id or 0))
         ),
         closed_at=row.closed_at,
         fired=frozenset(clocks.Rung(r) for r in fired),
+    )
+
+
+def statutory_from_row(row: StatutoryClockRow) -> clocks.StatutoryClock:
+    return clocks.StatutoryClock(
+        duty=clocks.Duty(row.duty),
+        court_code=row.court_code,
+        days=row.days,
+        counted_from=row.counted_from,
+        seq=row.seq,
+        met_at=row.met_at,
+        closed_at=row.closed_at,
     )

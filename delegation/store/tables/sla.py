@@ -69,6 +69,28 @@ class NoticeRow(SQLModel, table=True):
     ack_seconds: int | None = None  # time to acknowledge, wall-clock seconds
 
 
+class SupervisionDraftRow(SQLModel, table=True):
+    """A 督办 the sweep prepared (the SUPERVISE rung of a clock) for the superior court's command center to
+    issue (or the regional coordinator, for the 山东省高级人民法院): numbered and sent only when issued.
+    Closed without a notice (discarded_at) when the clock ended before anyone issued it."""
+
+    __tablename__ = "supervision_draft"
+    __table_args__ = (
+        UniqueConstraint("clock_id", name="uq_supervision_draft_clock"),
+        Index("ix_supervision_draft_pending", "issuing_court", "created_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    delegation_id: int = Field(foreign_key="delegation.id")
+    clock_id: int = Field(foreign_key="stage_clock.id")
+    issuing_court: str = Field(max_length=16)
+    to_court: str = Field(max_length=16)
+    created_at: datetime = _ts()
+    issued_notice_id: int | None = Field(default=None, foreign_key="notice.id")
+    issued_by: str | None = Field(default=None, max_length=64)
+    issued_at: datetime | None = _ts(nullable=True)
+    discarded_at: datetime | None = _ts(nullable=True)
+
+
 class InboxRow(SQLModel, table=True):
     """One in-app notification for one user."""
 

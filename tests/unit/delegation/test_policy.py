@@ -124,12 +124,12 @@ def test_budgets_as_specified(policy: PolicyVersion) -> None:
 
     for code in SHIPPED_CODES:
         assert b(code, "sign_for") == (2, "working", "stage_start")
-        assert b(code, "correction") == (10, "working", "stage_start")
+        assert b(code, "correction") == (30, "calendar", "stage_start")  # 规定 第八条 by analogy
         assert b(code, "confirmation") == (5, "working", "stage_start")
     for code in ("real_estate_seal", "vehicle_inquiry", "equity_freeze", "deposit_deduction"):
         assert b(code, "execution") == (7, "working", "stage_start")
     assert b("property_investigation", "execution") == (10, "working", "stage_start")
-    assert b("document_service", "execution") == (10, "calendar", "stage_start")  # 民诉法解释 "十日内"
+    assert b("document_service", "execution") == (10, "calendar", "receipt")  # 民诉法解释 第一百三十四条
     for code in ONSITE:
         assert b(code, "plan") == (3, "working", "stage_start")
         assert b(code, "execution") == (2, "working", "scheduled_date")
@@ -161,7 +161,7 @@ def test_rungs_and_extensions_are_data(policy: PolicyVersion) -> None:
     assert r.supervise_requires_acknowledgement
     assert (r.reminder_window_start.isoformat(), r.reminder_window_end.isoformat()) == ("08:30:00", "17:30:00")
     x = policy.extensions
-    assert (x.max_working_days_per_request, x.max_requests, x.stages) == (10, 2, ("execution",))
+    assert (x.max_working_days_per_request, x.max_requests, x.stages) == (10, 2, ("correction", "execution"))
 
 
 # ---- versions by effective date --------------------------------------------------------------------------
