@@ -201,11 +201,19 @@ async def pending_supervision_drafts(
 
 
 async def issue_supervision_drafts(
-    session: AsyncSession, ref: Reference, actor: Actor, now: datetime, draft_ids: Sequence[int]
+    session: AsyncSession,
+    ref: Reference,
+    actor: Actor,
+    now: datetime,
+    draft_ids: Sequence[int],
+    *,
+    confirm_repeat: bool = False,
 ) -> tuple[list[NoticeRow], int]:
     """Issue prepared 督办 in the issuing court's name, one or a batch, in one transaction: each numbered,
     stated with the deadline it sets as of today, sent and copied to the requesting court. A draft whose
-    clock has ended meanwhile is discarded instead. Returns the notices and how many were discarded."""
+    clock has ended meanwhile is discarded instead. As for a 督办 by hand, one on a matter that had a 督办
+    within the policy's interval is refused, naming the earlier one, unless `confirm_repeat`. Returns the
+    notices and how many were discarded."""
     if not draft_ids:
         raise ValidationFailed([FieldError("draft_ids", "请选择要签发的督办", "Choose the drafts to issue.")])
     stmt = select(SupervisionDraftRow).where(col(SupervisionDraftRow.id).in_(sorted(set(draft_ids))))
@@ -230,6 +238,15 @@ async def issue_supervision_drafts(
             session.add(draft)
             discarded += 1
             continue
+        if not confirm_repeat:
+            try:
+                await _refuse_repeat(session, ref, row, now)
+            except ValidationFailed as exc:  # name the matter: a batch holds several
+                named = [
+                    FieldError(e.field, f"{row.number}：{e.message_zh}", f"{row.number}: {e.message_en}")
+                    for e in exc.errors
+                ]
+                raise ValidationFailed(named) from None
         [(_, stops, fired)] = [c for c in await repository.clocks_of(session, row.id or 0) if c[0].id == clock_row.id]
         due = clocks.due(clock_from_row(clock_row, stops, fired), ref.calendar)
         prepared.append(

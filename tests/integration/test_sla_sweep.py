@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from delegation.core.errors import ValidationFailed
 from delegation.core.reference import Reference
 from delegation.core.states import Action, Status
 from delegation.notices import service as notice_service
@@ -245,3 +246,24 @@ async def test_nothing_fires_outside_working_hours_even_when_overdue(session: As
         result = await sla_service.sweep(session, ref, moment)
         assert not result.working_moment and result.rungs_fired == 0
     assert await count(session, NoticeRow) == 0
+
+
+async def test_a_prepared_supervision_after_one_issued_by_hand_needs_a_confirmation(
+    session: AsyncSession, ref: Reference
+) -> None:
+    row = await filed(session, ref, at("2026-03-02"))  # sign for by 03-04; the 督办 rung prepares a draft 03-09
+    by_hand = await notice_service.issue_notice(session, ref, YANTAI_CENTER, at("2026-03-06"), row.id or 0, "supervise")
+    await sla_service.sweep(session, ref, at("2026-03-09", "08:30"))
+    [(draft, _)] = await notice_service.pending_supervision_drafts(session, ref, YANTAI_CENTER)
+    draft_id, number, earlier, earlier_id = draft.id or 0, row.number, by_hand.number or "", by_hand.id
+    with pytest.raises(ValidationFailed) as refused:
+        await notice_service.issue_supervision_drafts(
+            session, ref, YANTAI_CENTER, at("2026-03-09", "10:00"), [draft_id]
+        )
+    [error] = refused.value.errors
+    assert error.field == "confirm_repeat" and number in error.message_zh and earlier in error.message_zh
+    await session.rollback()
+    [issued], _ = await notice_service.issue_supervision_drafts(
+        session, ref, YANTAI_CENTER, at("2026-03-09", "10:00"), [draft_id], confirm_repeat=True
+    )
+    assert issued.kind == "supervise" and issued.id != earlier_id

@@ -71,7 +71,9 @@ async def issue_supervision_drafts(ctx: Page) -> Response:
     form = await ctx.form()
     ids = [int(v) for v in form.getlist("draft_id") if isinstance(v, str) and v.isdigit() and len(v) < 10]
     try:
-        await notice_service.issue_supervision_drafts(ctx.session, ctx.ref, ctx.actor, ctx.now, ids)
+        await notice_service.issue_supervision_drafts(
+            ctx.session, ctx.ref, ctx.actor, ctx.now, ids, confirm_repeat=form.get("confirm_repeat") == "1"
+        )
     except DomainError as exc:
         if exc.code == "not_found":
             raise
