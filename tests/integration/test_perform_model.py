@@ -1,6 +1,7 @@
 """A model-based test of the write path (hypothesis.stateful) on SQLite: random legal and illegal actions by
 every role, stale versions among them. After every step: at most one running clock, every open clock held by
-its stage's court, the version +1 and one timeline event per accepted action, nothing per refused one."""
+its stage's court, the version +1 and one timeline event per accepted transition (签收 naming a handler is
+two), nothing per refused one."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from delegation.core.errors import DomainError
 from delegation.core.reference import Reference
 from delegation.core.states import STAGE_HOLDER, Action, Mechanism, Side, Stage, Status, allowed_actions
 from delegation.handling import service
-from delegation.handling.commands import decode
+from delegation.handling.commands import decode, follow_ups
 from delegation.refdata.service import load_reference
 from delegation.store.context import Context
 from delegation.store.db import make_engine, make_sessionmaker
@@ -136,24 +137,29 @@ class PerformModel(RuleBasedStateMachine):
         version = self.version - 1 if stale == 0 else self.version
         ctx = self.ctx(actor)
 
+        command = decode(action, values_for(ctx.now))
+        # 签收 naming a handler also assigns it, in the same transaction: two transitions, both or neither.
+        steps = 1 + len(follow_ups(action, command))
+
         async def attempt() -> bool:
             try:
-                row = await service.perform(ctx, self.ident, action, version, decode(action, values_for(ctx.now)))
+                row = await service.perform(ctx, self.ident, action, version, command)
             except DomainError:
                 await self.session.rollback()
                 return False
-            assert row.version == self.version + 1, "an accepted action adds one to the version"
+            assert row.version == self.version + steps, "each accepted transition adds one to the version"
             return True
 
         accepted = self.run(attempt())
         if accepted:
-            self.version += 1
+            self.version += steps
             PerformModel.accepted.add(action)
         assert not (accepted and stale == 0), "a stale version is never accepted"
         row = self.run(self.session.get(DelegationRow, self.ident, populate_existing=True))
         assert row is not None and row.version == self.version
         events = self.run(self._transition_events())
-        assert events == self.events + (1 if accepted else 0), "one event per accepted action, none per refusal"
+        expected = self.events + (steps if accepted else 0)
+        assert events == expected, "one event per accepted transition, none per refusal"
         self.events = events
 
     @rule()
