@@ -285,7 +285,7 @@ def flows_through_workers(top: Topology) -> None:
     for deployment in ("sla-watch/sla-watch", "deliver-notifications/deliver-notifications"):
         top.run([str(BIN / "prefect"), "deployment", "run", deployment])
     flows = {f["id"]: f["name"] for f in httpx.post(f"{api}/flows/filter", json={}, headers=headers).json()}
-    deadline = time.monotonic() + 150
+    deadline = time.monotonic() + 240
     summary: dict[str, Counter[str]] = {}
     while time.monotonic() < deadline:
         runs = httpx.post(f"{api}/flow_runs/filter", json={"limit": 200}, headers=headers, timeout=5).json()
@@ -353,7 +353,7 @@ def main() -> None:
                     "--type",
                     "process",
                     "--limit",
-                    "2",
+                    "4",
                     "--name",
                     f"worker-{i}",
                 ],
