@@ -35,6 +35,8 @@ from tests.databases import create_pg_database, pg_admin
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 EXAMPLES = os.environ.get("JIAODONG_SCHEMATHESIS_EXAMPLES", "3")
+pytestmark = [pytest.mark.pg, pytest.mark.slow]  # a live server on PostgreSQL, minutes: not the inner loop
+
 OFFICER, CLERK = "shinan-officer", "zhifu-clerk"  # 市南 (Qingdao) requests, 芝罘 (Yantai) assists
 
 
