@@ -174,6 +174,13 @@ def _policy(ref: Reference, version: str | None, now: Any) -> PolicyVersion:
     return ref.policies.get(version) if version else ref.policies.in_force(now)
 
 
+def _matter(policy: PolicyVersion, code: str) -> MatterType:
+    try:
+        return policy.matter(code)
+    except ValidationFailed:
+        raise NotFound(f"No matter type {code!r} in policy {policy.version}.", title_zh="事项类型不存在") from None
+
+
 def matter_out(policy: PolicyVersion, matter: MatterType) -> MatterTypeOut:
     stages = []
     for stage in policy.stages_for(matter.code):
@@ -224,10 +231,7 @@ async def get_matter_type(
     policy_version: PolicyParam = None,
 ) -> MatterTypeOut:
     policy = _policy(ref, policy_version, now)
-    try:
-        matter = policy.matter(code)
-    except ValidationFailed:
-        raise NotFound(f"No matter type {code!r} in policy {policy.version}.", title_zh="事项类型不存在") from None
+    matter = _matter(policy, code)
     return matter_out(policy, matter)
 
 
@@ -246,10 +250,7 @@ async def get_matter_type_fields_schema(
     policy_version: PolicyParam = None,
 ) -> JSONResponse:
     policy = _policy(ref, policy_version, now)
-    try:
-        matter = policy.matter(code)
-    except ValidationFailed:
-        raise NotFound(f"No matter type {code!r} in policy {policy.version}.", title_zh="事项类型不存在") from None
+    matter = _matter(policy, code)
     body = jsonschema.object_schema(matter.fields, matter.require_one_of)
     schema_id = f"urn:jiaodong:policy:{policy.version}:matter-type:{code}:fields"
     return JSONResponse(jsonschema.document(schema_id, matter.name_zh, body), media_type=SCHEMA_MEDIA_TYPE)
