@@ -67,6 +67,7 @@ IdempotencyKey = Annotated[
     response_model=PageOut[DelegationOut],
 )
 async def list_delegations(
+    request: Request,
     session: Session,
     ref: Ref,
     actor: CurrentActor,
@@ -94,7 +95,8 @@ async def list_delegations(
         Query(
             max_length=100,
             description="The platform number (JD2026-0000032, or part of it), the 案号 (any width, or part of it), "
-            "a party's name, or the handler (name or username).",
+            "a party's name, or the handler (name or username); a resident ID number, USCC, plate or VIN finds "
+            "exactly the matters carrying it (a search by ID number or USCC is logged like a reveal).",
         ),
     ] = None,
     cursor: Cursor = None,
@@ -115,6 +117,9 @@ async def list_delegations(
         limit=limit,
     )
     page = await query_service.list_delegations(session, ref, actor, now, query)
+    if q:
+        conditions = query_service._conditions(ref, actor, query, now)
+        await pii_service.log_identifier_search(session, actor, now, q, conditions, client_address(request))
     return page_of(page, delegation_out)
 
 

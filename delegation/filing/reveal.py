@@ -7,19 +7,21 @@ The application only ever inserts into the access log; nothing here (or anywhere
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import or_
+from sqlalchemy import ColumnElement, and_, func, or_, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.accounts.users import administered_courts
+from delegation.catalogue.searchkeys import recognise
 from delegation.core.access import Actor, Operation, authorize, enforce
 from delegation.core.errors import FieldError, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.reading.delegations import load_authorized, masked, roles_label
-from delegation.store.tables import AccessLogRow, DelegationRow
+from delegation.store.tables import AccessLogRow, DelegationRow, IdentifierSearchLogRow
 
 REASON_MIN, REASON_MAX = 4, 500
 _FIELD_PATH = re.compile(r"^fields\.([a-z][a-z0-9_]{0,63})(?:\[(\d{1,4})\]\.([a-z][a-z0-9_]{0,63}))?$")
@@ -192,3 +194,46 @@ async def access_log_page(
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (rows[-1].id if more and rows else None)
+
+
+MATCHES_LOGGED = 200  # the matters named in one search's log row (the count is always whole)
+
+
+async def log_identifier_search(
+    session: AsyncSession,
+    actor: Actor,
+    now: datetime,
+    text: str | None,
+    conditions: list[ColumnElement[bool]],
+    address: str = "",
+) -> int:
+    """A list searched by a resident ID number or USCC (the search box's `text`), logged like a reveal: who,
+    when, the value's masked form and digest, the matters the search matched (`conditions`: the list's whole
+    query, as the caller ran it). Other searches are not logged. Returns the rows written."""
+    if not text:
+        return 0
+    logged = [i for i in recognise(unicodedata.normalize("NFKC", text.strip())) if i.logged]
+    if not logged:
+        return 0
+    where = and_(true(), *conditions)
+    d = DelegationRow
+    ids = list(await session.exec(select(d.id).where(where).order_by(col(d.id).desc()).limit(MATCHES_LOGGED)))
+    count = int((await session.exec(select(func.count()).select_from(d).where(where))).one())
+    roles = ",".join(sorted(r.value for r in actor.roles)) or "none"
+    for identifier in logged:
+        session.add(
+            IdentifierSearchLogRow(
+                at=now,
+                actor=actor.username,
+                actor_court=actor.court_code,
+                actor_roles=roles[:100],
+                kind=identifier.kind,
+                digest=identifier.key,
+                masked=identifier.masked[:64],
+                matched=[i for i in ids if i is not None],
+                matched_count=count,
+                address=address[:64],
+            )
+        )
+    await session.commit()
+    return len(logged)

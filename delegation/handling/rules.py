@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from courts.registry import CourtLevel
 from delegation.catalogue.fields import FIELD_KINDS, NO_CONSTRAINTS, FieldProblem, document_labels
 from delegation.catalogue.policy import PolicyVersion, missing_documents
+from delegation.catalogue.searchkeys import search_keys
 from delegation.core import clocks
 from delegation.core.access import Actor, command_center_covers
 from delegation.core.errors import FieldError, PermissionDenied, ValidationFailed
@@ -174,6 +175,13 @@ def resubmit(f: Facts, command: c.Command) -> Step:
     if "case_number" in columns or "parties" in columns:
         names = (str(p.get("name", "")) for p in columns.get("parties", row.parties))
         columns["search_text"] = " ".join([columns.get("case_number", row.case_number), *names])[:2000]
+    if "fields" in columns or "parties" in columns:
+        columns["search_keys"] = search_keys(
+            f.policy.matter(row.matter_type).fields,
+            f.policy.party_fields.fields,
+            columns.get("fields", row.fields),
+            columns.get("parties", row.parties),
+        )
     data: dict[str, Any] = {"changed": corrected.changed}
     if cmd.comment.strip():
         data["reply"] = True  # the reply itself is the event's comment

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.catalogue.casenumber import check_requester_owns, parse_case_number
 from delegation.catalogue.policy import validate_matter_fields, validate_parties
+from delegation.catalogue.searchkeys import search_keys
 from delegation.core import clocks
 from delegation.core.access import Actor, Operation, Parties, acting_roles, authorize, can_view, enforce
 from delegation.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
@@ -144,6 +145,7 @@ def _validate_draft(ref: Reference, actor: Actor, data: DraftInput, now: datetim
         policy_version=policy.version,
         summary=data.summary.strip(),
         search_text=" ".join([values["case_number"], *(str(p.get("name", "")) for p in values["parties"])])[:2000],
+        search_keys=search_keys(matter.fields, policy.party_fields.fields, values["fields"], values["parties"]),
     )
     return values
 

@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from delegation.catalogue.casenumber import parse_case_number
 from delegation.catalogue.fields import LIST_KIND
 from delegation.catalogue.policy import FieldSpec, mask_fields
+from delegation.catalogue.searchkeys import recognise
 from delegation.core import clocks as clock_rules
 from delegation.core.access import (
     Actor,
@@ -191,7 +192,7 @@ class DelegationQuery:
     due_after: datetime | None = None
     overdue: bool | None = None
     provisional: bool | None = None
-    text: str | None = None  # 案号 or part of it, or a party's name
+    text: str | None = None  # number, 案号 or part of it, a party's name, a handler; or an identifier (exact)
     cursor: str | None = None
     limit: int = 50
 
@@ -345,9 +346,13 @@ def text_variants(text: str) -> list[str]:
 
 def text_condition(text: str) -> ColumnElement[bool]:
     """The search box: the platform number (JD2026-0000032, or part of it), the 案号 (any width, or part of it),
-    a party's name, or the handler (name or username)."""
+    a party's name, or the handler (name or username). A resident ID number, USCC, plate or VIN (any width or
+    case, as the filing form takes it) finds only the matters carrying exactly that value (searchkeys)."""
     d = DelegationRow
     variants = text_variants(text)
+    identifiers = recognise(unicodedata.normalize("NFKC", text.strip()))
+    if identifiers:
+        return or_(*(col(d.search_keys).like(f"% {i.key} %") for i in identifiers))
     try:
         number: str | None = parse_case_number(variants[-1]).canonical
     except ValidationFailed:
@@ -369,6 +374,7 @@ _LIST_DEFERRED = (
     defer(DelegationRow.fields),  # type: ignore[arg-type]
     defer(DelegationRow.parties),  # type: ignore[arg-type]
     defer(DelegationRow.search_text),  # type: ignore[arg-type]
+    defer(DelegationRow.search_keys),  # type: ignore[arg-type]
 )
 
 

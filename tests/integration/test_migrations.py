@@ -25,6 +25,7 @@ from tests.databases import create_pg_database, pg_admin
 # Objects only the migrations create, on purpose, with why.
 MIGRATION_ONLY = {
     "ix_delegation_search_trgm": "PostgreSQL trigram (pg_trgm GIN) index for the text search; no SQLite equivalent",
+    "ix_delegation_search_keys_trgm": "PostgreSQL trigram index for the exact identifier search (LIKE '% key %')",
 }
 
 

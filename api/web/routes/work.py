@@ -7,18 +7,22 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
+from api.deps import client_address
 from api.web import exports, labels
 from api.web.context import Page
+from api.web.routes.delegation import problem_text
 from api.web.templating import DOCUMENT_LOCALE, Helpers
+from delegation.accounts import filters as filter_service
 from delegation.core.access import UserRole
 from delegation.core.clocks import SHANGHAI, local_day
 from delegation.core.errors import FieldError, ValidationFailed
 from delegation.core.states import Status
+from delegation.filing import reveal as reveal_service
 from delegation.reading import dashboard as dashboard_service
 from delegation.reading import worklists as worklist_service
 from delegation.reading.delegations import DelegationQuery
@@ -83,6 +87,7 @@ class WorkParams:
     stat_city: str | None
     stat_requesting: str | None
     stat_assisting: str | None
+    ok: str | None = None
 
 
 def default_sort(view: str) -> str:
@@ -113,6 +118,7 @@ def work_params(
     stat_city: Annotated[str | None, Query(max_length=10)] = None,
     stat_requesting: Annotated[str | None, Query(max_length=16)] = None,
     stat_assisting: Annotated[str | None, Query(max_length=16)] = None,
+    ok: Annotated[str | None, Query(max_length=10)] = None,
 ) -> WorkParams:
     return WorkParams(
         view,
@@ -136,6 +142,7 @@ def work_params(
         stat_city,
         stat_requesting,
         stat_assisting,
+        ok,
     )
 
 
@@ -225,17 +232,47 @@ def work_query(ctx: Page, p: WorkParams) -> tuple[WorkQuery, dict[str, str]]:
     return query, params
 
 
+async def _log_search(ctx: Page, query: WorkQuery) -> None:
+    """A search by ID number or USCC is logged like a reveal, with the matters it matched."""
+    if query.filters.text:
+        conditions = worklist_service.conditions_of(ctx.ref, ctx.actor, ctx.now, query)
+        address = client_address(ctx.request)
+        await reveal_service.log_identifier_search(
+            ctx.session, ctx.actor, ctx.now, query.filters.text, conditions, address
+        )
+
+
 @router.get("/work")
 async def work(ctx: Page, p: Params) -> Response:
+    return await work_page(ctx, p)
+
+
+async def work_page(
+    ctx: Page,
+    p: WorkParams,
+    message: str = "",
+    error_items: list[tuple[str, FieldError]] | None = None,
+    status: int = 200,
+) -> Response:
     actor = ctx.actor
     query, params = work_query(ctx, p)
     result = await worklist_service.work_list(ctx.session, ctx.ref, actor, ctx.now, query)
+    await _log_search(ctx, query)
     counts = await worklist_service.waiting_counts(ctx.session, actor) if works_cases(ctx) else {}
     policy = ctx.ref.policies.in_force(ctx.now)
     views = [v for v in worklist_service.VIEWS if (works_cases(ctx) or v == "all") and (v != "mine" or handles(ctx))]
     export = urlencode({k: v for k, v in params.items() if v})
+    saved = await filter_service.list_filters(ctx.session, actor)
     return await ctx.render(
         "pages/work.html",
+        status,
+        message=message,
+        error_items=error_items or [],
+        saved=saved,
+        saveable=filter_service.clean_query(
+            urlencode({k: v for k, v in params.items() if v and (k != "sort" or v != default_sort(query.view))})
+        ),
+        notice={"saved": ctx._("Filter saved."), "deleted": ctx._("Filter deleted.")}.get(p.ok or "", ""),
         result=result,
         query=query,
         params=params,
@@ -257,6 +294,7 @@ async def work(ctx: Page, p: Params) -> Response:
 async def export_work(ctx: Page, p: Params, fmt: Annotated[str, Path(pattern="^(xlsx|csv)$")]) -> Response:
     """The whole list (every page) as .xlsx or CSV, streamed."""
     query, _ = work_query(ctx, p)
+    await _log_search(ctx, query)
     zh = Helpers(DOCUMENT_LOCALE, ctx.ref, ctx.now)
 
     async def rows() -> AsyncIterator[list[object]]:
@@ -266,3 +304,27 @@ async def export_work(ctx: Page, p: Params, fmt: Annotated[str, Path(pattern="^(
 
     name = f"委托事项清单-{local_day(ctx.now):%Y%m%d}"
     return await exports.respond(fmt, name, "委托事项", exports.WORK_COLUMNS, rows(), exports.WORK_NOTES)
+
+
+@router.post("/work/filters")
+async def save_filter(ctx: Page) -> Response:
+    """Save the list's current filters under a name (保存筛选条件)."""
+    form = await ctx.form()
+    name, query = form.get("name"), form.get("query")
+    query = query if isinstance(query, str) else ""
+    try:
+        saved = await filter_service.save_filter(
+            ctx.session, ctx.actor, ctx.now, name if isinstance(name, str) else "", query
+        )
+    except ValidationFailed as exc:  # the list again, with what is wrong beside the name
+        shown = work_params(**dict(parse_qsl(filter_service.clean_query(query))))  # type: ignore[arg-type]
+        items = [("filter-name", e) for e in exc.errors]
+        return await work_page(ctx, shown, problem_text(ctx, exc), items, 422)
+    return ctx.redirect(f"/work?{saved.query}", ok="saved")
+
+
+@router.post("/work/filters/{filter_id}/delete")
+async def delete_filter(ctx: Page, filter_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
+    await ctx.form()  # the CSRF check
+    await filter_service.delete_filter(ctx.session, ctx.actor, filter_id)
+    return ctx.redirect("/work", ok="deleted")

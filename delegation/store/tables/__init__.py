@@ -1,7 +1,14 @@
 """SQLModel tables: the only package that knows SQLModel. One module per concern; all are imported here
 so that SQLModel.metadata (and Alembic) sees every table."""
 
-from delegation.store.tables.access import AccessLogRow, ApiTokenRow, LoginAttemptRow, UserSessionRow
+from delegation.store.tables.access import (
+    AccessLogRow,
+    ApiTokenRow,
+    IdentifierSearchLogRow,
+    LoginAttemptRow,
+    SavedFilterRow,
+    UserSessionRow,
+)
 from delegation.store.tables.columns import UTCDateTime
 from delegation.store.tables.core import (
     AssetResultRow,
@@ -48,6 +55,7 @@ __all__ = [
     "DocumentRow",
     "EventRow",
     "ExtensionRow",
+    "IdentifierSearchLogRow",
     "InboxRow",
     "JobRunRow",
     "LoginAttemptRow",
@@ -59,6 +67,7 @@ __all__ = [
     "PolicyDocumentRow",
     "ReceiverCircuitRow",
     "RecomputeRequestRow",
+    "SavedFilterRow",
     "StatDailyRow",
     "StatFactRow",
     "StatPairMonthRow",

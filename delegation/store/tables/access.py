@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, String, Table
+from sqlalchemy import Column, Index, String, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from delegation.store.tables.columns import _ts
+from delegation.store.tables.columns import _json_list, _ts
 from delegation.store.tables.core import DelegationRow
 
 _SHA256 = 64
@@ -86,3 +86,34 @@ DELEGATION_LIST_INDEXES: tuple[Any, ...] = (
     Index("ix_delegation_assisting_id", _delegation.c.assisting_court, _delegation.c.id),
     Index("ix_delegation_requesting_id", _delegation.c.requesting_court, _delegation.c.id),
 )
+
+
+class IdentifierSearchLogRow(SQLModel, table=True):
+    """A search by ID number or USCC (exact, on the normalised value), logged like a reveal: who, when, the
+    value's masked form and digest (never the value), and which matters matched. Append-only."""
+
+    __tablename__ = "identifier_search_log"
+    __table_args__ = (Index("ix_identifier_search_log_actor", "actor", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts()
+    actor: str = Field(max_length=64)
+    actor_court: str | None = Field(default=None, max_length=16)
+    actor_roles: str = Field(max_length=100)
+    kind: str = Field(max_length=16)  # id_number | uscc
+    digest: str = Field(max_length=64)  # the search key (searchkeys.search_key)
+    masked: str = Field(max_length=64)
+    matched: list[int] = _json_list()  # delegation ids (at most MATCHES_LOGGED)
+    matched_count: int = 0
+    address: str = Field(default="", max_length=64)
+
+
+class SavedFilterRow(SQLModel, table=True):
+    """A user's saved work-list filter: a name and the list's query string."""
+
+    __tablename__ = "saved_filter"
+    __table_args__ = (UniqueConstraint("username", "name", name="uq_saved_filter_name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, index=True)
+    name: str = Field(max_length=40)
+    query: str = Field(max_length=1000)
+    created_at: datetime = _ts()

@@ -86,6 +86,7 @@ class DelegationRow(SQLModel, table=True):
     fields: dict[str, Any] = _json()
     parties: list[dict[str, Any]] = _json_list()
     search_text: str = Field(default="", max_length=2000)  # 案号 and party names, for free-text filters
+    search_keys: str = Field(default="", max_length=2000)  # digests of its ID numbers, USCCs, plates, VINs
     handler: str | None = Field(default=None, max_length=100)  # the handler's name as shown and printed
     handler_username: str | None = Field(default=None, max_length=64)  # the handler as a user (item 3 of issue 11)
     handler_phone: str | None = Field(default=None, max_length=32)  # the assisting court's 承办人's 联系电话
