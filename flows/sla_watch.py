@@ -1,4 +1,5 @@
-"""sla-watch (every minute): fire the clock rungs that are due, in working hours."""
+"""sla-watch (every minute): fire the clock rungs that are due, in working hours; then fold the dashboard's
+counter deltas (store.counts)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
+from delegation.reading import dashboard as dashboard_service
 from delegation.sla import service as sla_service
 from flows import runtime
 
@@ -18,7 +20,9 @@ async def sla_watch(now: datetime | None = None, batch_size: int | None = None) 
     at = runtime.moment(now)
     async with runtime.database() as (session, reference):
         result = await sla_service.sweep(session, reference, at, batch_size or runtime.settings().sla_batch_size)
+        folded = await dashboard_service.compact_counters(session)  # the dashboard's counters (migration 0013)
     summary = asdict(result)
+    summary["counter_deltas_folded"] = folded
     summary["query_ms"] = round(max(result.query_ms), 2) if result.query_ms else None
     if not result.working_moment:
         get_run_logger().info("outside working hours at %s: nothing fires", at.isoformat())

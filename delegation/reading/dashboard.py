@@ -3,9 +3,9 @@
 A city command center sees the courts of its city, the regional coordinator all five cities: the courts a
 dashboard covers are exactly those `access.command_center_covers` says it acts for. The matrix counts open
 matters per court holding the ball and status (worklist_service.HOLDER_SIDE), and the running clocks each
-court holds that are overdue or due soon. Every count is a grouped query over an index (see migration 0004:
-running clocks by court and due time, notices by command center), so the page costs the same few round
-trips with ten matters or a hundred thousand.
+court holds that are overdue or due soon. The matrix reads the maintained counters (store.counts, kept by
+the triggers of migration 0013, reconciled nightly): a few rows per court, whether a court holds ten open
+matters or a hundred thousand; the lists beside it are index range scans with a limit (migration 0004).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,7 +24,8 @@ from delegation.core.access import Actor, Parties, UserRole, can_view, command_c
 from delegation.core.errors import NotFound, PermissionDenied
 from delegation.core.reference import Reference
 from delegation.core.states import Status
-from delegation.reading.worklists import ASSISTING_HELD, OPEN_STATUSES, REQUESTING_HELD
+from delegation.reading.worklists import OPEN_STATUSES, REQUESTING_HELD
+from delegation.store import counts as counters
 from delegation.store.tables import ClockRow, DelegationRow, ExtensionRow, NoticeRow, StatutoryClockRow
 
 WATCH_LIMIT = 20
@@ -167,35 +168,31 @@ def _running(codes: Sequence[str]) -> list[ColumnElement[bool]]:
 async def court_counts(
     session: AsyncSession, codes: Sequence[str], now: datetime, until: datetime
 ) -> dict[str, Counts]:
-    """Counts per court holding the ball: three grouped, index-backed queries."""
-    d = DelegationRow
+    """Counts per court holding the ball, from the maintained counters (store.counts, migration 0013): two
+    reads of a few rows per court, however many matters are open."""
     counts: dict[str, Counts] = {code: Counts() for code in codes}
-    held = (
-        (col(d.assisting_court), ASSISTING_HELD),
-        (col(d.requesting_court), REQUESTING_HELD),
-    )
-    for court_column, statuses in held:
-        stmt = (
-            select(court_column, col(d.status), func.count())
-            .where(court_column.in_(codes), col(d.status).in_(statuses))
-            .group_by(court_column, col(d.status))
-        )
-        for court, status, number in (await session.exec(stmt)).all():
-            counts[court].by_status[status] = int(number)
-    due = col(ClockRow.due_at)
-    late = (
-        select(
-            col(ClockRow.court_code),
-            func.sum(case((due <= now, 1), else_=0)),
-            func.sum(case((due > now, 1), else_=0)),
-        )
-        .where(*_running(codes), due <= until)
-        .group_by(col(ClockRow.court_code))
-    )
-    for court, overdue, soon in (await session.exec(late)).all():
-        counts[court].overdue = int(overdue or 0)
-        counts[court].due_soon = int(soon or 0)
+    for (court, status), number in (await counters.status_counts(session, codes)).items():
+        if court in counts and status in counts[court].by_status:
+            counts[court].by_status[status] = number
+    for court, (overdue, soon) in (await counters.due_counts(session, codes, now, until)).items():
+        if court in counts:
+            counts[court].overdue = overdue
+            counts[court].due_soon = soon
     return counts
+
+
+async def compact_counters(session: AsyncSession) -> int:
+    """Fold the counters' appended deltas into their counts and commit (after every sweep): the dashboard
+    then reads one row per court and status or due day, plus the deltas of the last minute."""
+    folded = await counters.compact(session)
+    await session.commit()
+    return folded
+
+
+async def reconcile_counters(session: AsyncSession, repair: bool = True) -> counters.Reconciled:
+    """The counters against the rows they count (the nightly reconcile-statistics flow), rebuilt on a
+    difference; the holder of each open status is HOLDER_SIDE's."""
+    return await counters.reconcile(session, REQUESTING_HELD, [s.value for s in OPEN_STATUSES], repair=repair)
 
 
 async def watch_list(

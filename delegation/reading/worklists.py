@@ -23,6 +23,7 @@ from delegation.core.reference import Reference
 from delegation.core.states import Side, Status
 from delegation.reading import delegations as query_service
 from delegation.reading.delegations import DelegationQuery, Listed
+from delegation.store import counts as counters
 from delegation.store.statistics import DrillFilter, drill_ids
 from delegation.store.tables import ClockRow, DelegationRow, UserRow
 
@@ -234,21 +235,16 @@ async def iter_work(
 
 
 async def waiting_counts(session: AsyncSession, actor: Actor) -> dict[str, int]:
-    """How many matters wait on the actor's court at each stage (one grouped query)."""
+    """How many matters wait on the actor's court at each stage, from the dashboard's maintained counters
+    (the court holding the ball in each status: HOLDER_SIDE, which WAITING_STAGES follows)."""
     counts = dict.fromkeys(WAITING_STAGES, 0)
-    if actor.court_code is None or not _sides(actor):
+    sides = _sides(actor)
+    if actor.court_code is None or not sides:
         return counts
-    d = DelegationRow
-    stmt = (
-        select(col(d.status), col(d.requesting_court), func.count())
-        .where(waiting_condition(actor))
-        .group_by(col(d.status), col(d.requesting_court))
-    )
-    for status, requesting_court, number in (await session.exec(stmt)).all():
-        requested_by_us = requesting_court == actor.court_code
-        for name, (side, statuses) in WAITING_STAGES.items():
-            if status in statuses and (side is Side.REQUESTING) == requested_by_us:
-                counts[name] += int(number)
+    held = await counters.status_counts(session, [actor.court_code])
+    for name, (side, statuses) in WAITING_STAGES.items():
+        if side in sides:
+            counts[name] = sum(held.get((actor.court_code, status), 0) for status in statuses)
     return counts
 
 

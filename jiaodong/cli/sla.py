@@ -114,10 +114,18 @@ def report(month: Annotated[str, typer.Argument(help="YYYY-MM")], at: At = None)
 
 @sla_app.command("reconcile-stats")
 def reconcile_stats(at: At = None) -> None:
-    """Recompute every matter's statistics facts and rebuild the daily sums (what the nightly flow does)."""
+    """Recompute every matter's statistics facts and rebuild the daily sums, and check the dashboard's counters
+    against the rows, rebuilding them on a difference (what the nightly flow does)."""
+    from delegation.reading import dashboard as dashboard_service
     from delegation.statistics import service as statistics_service
 
-    _print(asdict(_with(lambda s, r: statistics_service.reconcile(s, r, _moment(at)))))
+    async def both(session: AsyncSession, ref: Reference) -> dict[str, Any]:
+        result = asdict(await statistics_service.reconcile(session, ref, _moment(at)))
+        counted = await dashboard_service.reconcile_counters(session)
+        await session.commit()
+        return {**result, "counters": asdict(counted)}
+
+    _print(_with(both))
 
 
 @sla_app.command("recompute")

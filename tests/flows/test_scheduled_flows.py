@@ -51,6 +51,8 @@ async def test_the_nightly_reconciliation_flow_recomputes_the_statistics_facts(
     await filed(session, await load_reference(session), at("2026-02-02"))
     result = await reconcile_statistics(now=at("2026-02-10", "01:30"))
     assert result["matters"] == 1 and result["daily_rows"] >= 1
+    counted = result["counters"]  # the dashboard's counters checked against the rows: nothing to rebuild
+    assert counted["status_keys"] == 1 and counted["due_keys"] == 1 and not counted["repaired"]
     overdue = (await session.exec(select(StatFactRow).where(StatFactRow.kind == "overdue"))).one()
     assert overdue.court == "鲁0602" and overdue.overdue == 1 and overdue.day.isoformat() == "2026-02-05"
     delay = (await session.exec(select(StatFactRow).where(StatFactRow.kind == "delay"))).all()

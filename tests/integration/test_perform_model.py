@@ -25,6 +25,7 @@ from delegation.core.reference import Reference
 from delegation.core.states import STAGE_HOLDER, Action, Mechanism, Side, Stage, Status, allowed_actions
 from delegation.handling import service
 from delegation.handling.commands import decode, follow_ups
+from delegation.reading import dashboard as dashboard_service
 from delegation.refdata.service import load_reference
 from delegation.store.context import Context
 from delegation.store.db import make_engine, make_sessionmaker
@@ -205,6 +206,17 @@ class PerformModel(RuleBasedStateMachine):
                     center = self.ref.registry.intermediate_of_city(self.ref.city_of(row.assisting_court) or "")
                     holder = center.code if center else row.assisting_court
                 assert clock.court_code == holder, f"{clock.stage} clock held by {clock.court_code}, not {holder}"
+
+        self.run(check())
+
+    @invariant()
+    def the_dashboard_counters_agree_with_the_rows(self) -> None:
+        """Every transition moved the maintained counters (migration 0013's triggers) with it."""
+
+        async def check() -> None:
+            found = await dashboard_service.reconcile_counters(self.session, repair=False)
+            await self.session.rollback()
+            assert (found.status_differences, found.due_differences) == (0, 0), found.examples
 
         self.run(check())
 

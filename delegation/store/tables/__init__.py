@@ -27,6 +27,7 @@ from delegation.store.tables.core import (
     clock_from_row,
     statutory_from_row,
 )
+from delegation.store.tables.counts import DueCountDeltaRow, DueCountRow, StatusCountDeltaRow, StatusCountRow
 from delegation.store.tables.network import ConnectorRow, NetworkJobRow, NetworkQueryRow
 from delegation.store.tables.sla import (
     InboxRow,
@@ -53,6 +54,8 @@ __all__ = [
     "CourtOverrideRow",
     "DelegationRow",
     "DocumentRow",
+    "DueCountDeltaRow",
+    "DueCountRow",
     "EventRow",
     "ExtensionRow",
     "IdentifierSearchLogRow",
@@ -72,6 +75,8 @@ __all__ = [
     "StatFactRow",
     "StatPairMonthRow",
     "StatTypeMonthRow",
+    "StatusCountDeltaRow",
+    "StatusCountRow",
     "StatutoryClockRow",
     "SubscriptionRow",
     "SupervisionDraftRow",
