@@ -258,7 +258,10 @@ def run(
             suffix = served_name_suffix(remote, socket.gethostname())
             if suffix:
                 say(f"serving the deployments on {remote} as <name>{suffix} (the work pool's keep their names)")
-            supervisor = supervise_runner(settings, start_prefect(settings, children), suffix)
+            api_url = start_prefect(settings, children)
+            if settings.prefect_ui_url is None:  # a matter's page links its flow runs there
+                settings = settings.model_copy(update={"prefect_ui_url": api_url.removesuffix("/api")})
+            supervisor = supervise_runner(settings, api_url, suffix)
         # Behind a TLS proxy, X-Forwarded-Proto from the trusted proxies makes request.url https, and with it
         # the session cookie Secure.
         from jiaodong.logs import configure as configure_logs

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     # /api/v1/network/callbacks); unset: no callbacks, pending answers are fetched by polling.
     network_callback_url: str | None = None
     network_poll_seconds: float = 3.0
+    prefect_ui_url: str | None = Field(
+        default=None,
+        description="Prefect's UI (http://host:4200), to link a matter's network-control flow run; "
+        "`jiaodong serve` sets it to the Prefect server it starts.",
+    )
 
     @property
     def resolved_database_url(self) -> str:

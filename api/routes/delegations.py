@@ -99,6 +99,13 @@ async def list_delegations(
             "exactly the matters carrying it (a search by ID number or USCC is logged like a reveal).",
         ),
     ] = None,
+    handling: Annotated[
+        Literal["network", "network_pending", "handed_back", "manual"] | None,
+        Query(
+            description="网络查控: network (completed by registry connectors), network_pending (under way), "
+            "handed_back (given back to the clerks), manual (never went by network)."
+        ),
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> dict[str, Any]:
@@ -113,6 +120,7 @@ async def list_delegations(
         overdue=overdue,
         provisional=provisional,
         text=q,
+        handling=handling,
         cursor=cursor,
         limit=limit,
     )

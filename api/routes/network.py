@@ -39,12 +39,22 @@ class ConnectorOut(BaseModel):
     updated_by: str
 
 
+class ItemOut(BaseModel):
+    description: str
+    seal_from: date | None
+    seal_until: date | None
+    priority: str | None  # first 首封 | waiting 轮候
+    amount_frozen: str | None
+
+
 class QueryOut(BaseModel):
     asset: str
     status: str
     answer_code: str | None
     receipt_no: str | None
     answered_at: datetime | None
+    message: str = ""
+    items: list[ItemOut] = []
 
 
 class MatterNetworkOut(BaseModel):
@@ -52,8 +62,10 @@ class MatterNetworkOut(BaseModel):
     status: str | None
     trigger: str | None
     registry: str | None
+    action: str | None = None
     connector: str | None
     reason: str
+    flow_run_id: str | None = None
     queries: list[QueryOut]
 
 
@@ -136,14 +148,15 @@ async def matter_network(delegation_id: int, ctx: Ctx) -> MatterNetworkOut:
         return MatterNetworkOut(
             mode="manual", status=None, trigger=None, registry=None, connector=None, reason="", queries=[]
         )
-    modes = {"done": "network", "handed_back": "handed_back"}
     return MatterNetworkOut(
-        mode=modes.get(found.status, "network_pending"),
+        mode=found.mode,
         status=found.status,
         trigger=found.trigger,
         registry=found.registry,
+        action=found.action,
         connector=found.connector,
         reason=found.reason,
+        flow_run_id=found.flow_run_id,
         queries=[QueryOut(**q) for q in found.queries],
     )
 

@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.web import labels
 from api.web.context import CsrfRejected, LoginRequired, WebContext
 from api.web.i18n import LANG_COOKIE, compile_all, pick_locale
-from api.web.routes import admin, auth, board, delegation, filing, inbox, stats, work
+from api.web.routes import admin, auth, board, connectors, delegation, filing, inbox, stats, work
 from api.web.security import PageSecurityHeaders
 from api.web.templating import Helpers, render_template
 from delegation.core.errors import DomainError
@@ -142,6 +142,7 @@ def install(app: FastAPI) -> None:
         stats.router,
         board.router,
         admin.router,
+        connectors.router,
         inbox.router,
     )
     for router in routers:

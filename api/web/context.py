@@ -142,6 +142,9 @@ class WebContext:
         items.append(NavItem("/notices", self._("Notices"), path.startswith("/notices"), waiting))
         if UserRole.ADMIN in actor.roles:
             items.append(NavItem("/admin/users", self._("Users"), path.startswith("/admin/users")))
+            items.append(
+                NavItem("/admin/connectors", self._("Registry connectors"), path.startswith("/admin/connectors"))
+            )
         return items
 
     async def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

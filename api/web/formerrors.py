@@ -36,13 +36,14 @@ FORM_INPUTS: dict[str, tuple[str, ...]] = {
     "message": ("text",),
     "notice": ("comment", "confirm_repeat"),
     "reveal": ("reason",),
+    "network": (),
 }
 # Errors reported at another name than the input they are about.
 SHOWN_AT: dict[tuple[str, str], str] = {
     ("complete", "documents"): "document.receipt",
     ("complete", "file"): "document.receipt",
 }
-PREFIX = {"upload": "up", "message": "msg", "notice": "n", "resubmit": "f"}
+PREFIX = {"upload": "up", "message": "msg", "notice": "n", "resubmit": "f", "network": "net"}
 # The correction form's inputs are the flagged ones (named as the filing form names them, with its ids).
 CORRECTION_INPUTS = ("case_number", "summary", "fields.", "parties[", "document.", "comment")
 

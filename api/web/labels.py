@@ -87,6 +87,71 @@ EVENT: dict[str, str] = {
     "request_superior_order": N_("Superior court asked to order execution"),
     "statutory_breach": N_("Statutory period expired"),
     "supervise_drafted": N_("Supervision notice drafted for the superior court"),
+    "network_requested": N_("Handed to the registry connector (网络办理)"),
+    "network_handed_back": N_("Handed back to manual handling by the network"),
+}
+
+# 网络查控 (docs/network.md): how a matter went, a round's state, a registry's answer code.
+NETWORK_MODE: dict[str, str] = {
+    "network": N_("By network"),
+    "network_pending": N_("By network, under way"),
+    "handed_back": N_("Handed back to the clerks"),
+    "manual": N_("By hand"),
+}
+
+NETWORK_STATUS: dict[str, str] = {
+    "queued": N_("Queued for the registry"),
+    "running": N_("With the registry"),
+    "recorded": N_("Results recorded, completing"),
+    "done": N_("Completed by network"),
+    "handed_back": N_("Handed back to the clerks"),
+}
+
+NETWORK_TRIGGER: dict[str, str] = {
+    "auto": N_("signed for by the system (the court accepts such matters automatically)"),
+    "clerk": N_("handed over by a clerk (网络办理)"),
+}
+
+REGISTRY: dict[str, str] = {
+    "real_estate": N_("Real estate registry"),
+    "vehicle": N_("Vehicle registry"),
+    "equity": N_("Equity registry"),
+    "housing_fund": N_("Housing provident fund"),
+    "social_security": N_("Social security"),
+    "bank": N_("Bank"),
+}
+
+ANSWER_CODE: dict[str, str] = {
+    "found": N_("Done as asked"),
+    "partial": N_("Partly done"),
+    "not_found": N_("Nothing registered"),
+    "already_sealed": N_("Already sealed by another court (轮候)"),
+    "rejected": N_("Refused by the registry"),
+    "error": N_("Registry error"),
+    "closed": N_("Registry closed"),
+    "timeout": N_("No answer in time"),
+    "refused": N_("Refused by the registry"),
+    "bad_signature": N_("Answer with a bad signature"),
+    "not_answered": N_("Not answered"),
+}
+
+QUERY_STATUS: dict[str, str] = {
+    "planned": N_("Planned"),
+    "sent": N_("Sent, waiting for the answer"),
+    "answered": N_("Answered"),
+    "failed": N_("No usable answer"),
+}
+
+NETWORK_ACTION: dict[str, str] = {
+    "inquire": N_("Inquiry"),
+    "seal": N_("Seizure or freeze"),
+    "renew": N_("Renewal of a seizure or freeze"),
+    "release": N_("Release of a seizure or freeze"),
+}
+
+PRIORITY: dict[str, str] = {
+    "first": N_("First seizure (首封)"),
+    "waiting": N_("Waiting in line (轮候)"),
 }
 
 STAGE: dict[str, str] = {
@@ -228,6 +293,8 @@ DONE: dict[str, str] = {
     "notice_issued": N_("The notice is issued."),
     "supervision_issued": N_("The supervision notices are issued."),
     "acknowledged": N_("The supervision notice is acknowledged."),
+    "network_requested": N_("Handed to the registry connector: the answers will be recorded here."),
+    "connector_saved": N_("The connector is saved."),
 }
 
 # Page-level messages for domain errors, by their stable code (Chinese pages show the domain's own title).

@@ -110,6 +110,30 @@ class Helpers:
     def outcome(self, code: str | None) -> str:
         return self._label(labels.OUTCOME, code)
 
+    def network_mode(self, code: str | None) -> str:
+        return self._label(labels.NETWORK_MODE, code)
+
+    def network_status(self, code: str | None) -> str:
+        return self._label(labels.NETWORK_STATUS, code)
+
+    def network_trigger(self, code: str | None) -> str:
+        return self._label(labels.NETWORK_TRIGGER, code)
+
+    def registry(self, code: str | None) -> str:
+        return self._label(labels.REGISTRY, code)
+
+    def answer_code(self, code: str | None) -> str:
+        return self._label(labels.ANSWER_CODE, code)
+
+    def query_status(self, code: str | None) -> str:
+        return self._label(labels.QUERY_STATUS, code)
+
+    def network_action(self, code: str | None) -> str:
+        return self._label(labels.NETWORK_ACTION, code)
+
+    def priority(self, code: str | None) -> str:
+        return self._label(labels.PRIORITY, code)
+
     def reason(self, code: str | None) -> str:
         return self._label(labels.RETURN_REASON, code)
 

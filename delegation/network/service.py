@@ -809,9 +809,30 @@ class MatterNetwork:
     status: str
     trigger: str
     registry: str
+    action: str
     connector: str
     reason: str
+    flow_run_id: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
     queries: list[dict[str, Any]]
+
+    @property
+    def mode(self) -> str:
+        """network (done by network) | handed_back | network_pending (queued or running)."""
+        return {"done": "network", "handed_back": "handed_back"}.get(self.status, "network_pending")
+
+
+def _items(answer: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The registry's items of an answer as recorded: description, seal dates, 首封/轮候, amount frozen."""
+    if not answer or answer.get("status") != "answered":
+        return []
+    try:
+        parsed = AssetAnswer.model_validate(answer)
+    except ValueError:
+        return []
+    return [item.model_dump() for item in parsed.items]
 
 
 async def network_of(session: AsyncSession, delegation_id: int) -> MatterNetwork | None:
@@ -832,8 +853,13 @@ async def network_of(session: AsyncSession, delegation_id: int) -> MatterNetwork
         status=job.status,
         trigger=job.trigger,
         registry=job.registry_kind,
+        action=job.action,
         connector=connector.name,
         reason=job.reason,
+        flow_run_id=job.flow_run_id,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
         queries=[
             {
                 "asset": q.asset_label,
@@ -841,10 +867,37 @@ async def network_of(session: AsyncSession, delegation_id: int) -> MatterNetwork
                 "answer_code": q.answer_code,
                 "receipt_no": q.receipt_no,
                 "answered_at": q.answered_at,
+                "message": str((q.answer or {}).get("message") or "") if q.status == "answered" else q.error,
+                "items": _items(q.answer),
             }
             for q in queries
         ],
     )
+
+
+async def may_hand_to_network(ctx: Context, matter: DelegationRow) -> ConnectorRow | None:
+    """The connector a clerk's 网络办理 would hand this matter to, when the button is for this user now:
+    a clerk of the assisting court, the matter open for handling, a connector covering it, no round of
+    network handling under way, and not a new matter an auto-accepting connector takes by itself."""
+    if UserRole.ASSISTING_CLERK not in ctx.actor.roles or matter.matter_type not in MATTER_ROUTES:
+        return None
+    roles = acting_roles(ctx.actor, Parties(matter.requesting_court, matter.assisting_court), ctx.ref.city_of)
+    if Role.ASSISTING not in roles or matter.status not in (Status.SUBMITTED, Status.ACCEPTED, Status.IN_PROGRESS):
+        return None
+    connector = connector_for(await list_connectors(ctx.session), matter.assisting_court, matter.matter_type)
+    if connector is None:
+        return None
+    jobs = list(await ctx.session.exec(select(NetworkJobRow.status).where(NetworkJobRow.delegation_id == matter.id)))
+    if any(status in OPEN_JOB for status in jobs):
+        return None
+    taken_by_itself = (
+        connector.auto_accept
+        and not jobs
+        and matter.status == Status.SUBMITTED
+        and matter.submitted_at is not None
+        and matter.submitted_at >= connector.created_at
+    )
+    return None if taken_by_itself else connector
 
 
 async def handling_modes(session: AsyncSession, delegation_ids: Sequence[int]) -> dict[int, str]:

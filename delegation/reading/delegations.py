@@ -41,12 +41,14 @@ from delegation.core.reference import Reference
 from delegation.core.states import TERMINAL, Action, Mechanism, Role, Status, allowed_actions
 from delegation.store import repository
 from delegation.store.context import Context
+from delegation.store.sql import table
 from delegation.store.tables import (
     AssetResultRow,
     ClockRow,
     DelegationRow,
     DocumentRow,
     EventRow,
+    NetworkJobRow,
     StatutoryClockRow,
     clock_from_row,
     statutory_from_row,
@@ -193,6 +195,9 @@ class DelegationQuery:
     overdue: bool | None = None
     provisional: bool | None = None
     text: str | None = None  # number, 案号 or part of it, a party's name, a handler; or an identifier (exact)
+    # 网络查控: network (its last round of network handling completed it), network_pending (a round queued or
+    # running), handed_back (the last round gave it back to the clerks), manual (never went by network)
+    handling: str | None = None
     cursor: str | None = None
     limit: int = 50
 
@@ -332,7 +337,28 @@ def _conditions(ref: Reference, actor: Actor, q: DelegationQuery, now: datetime)
         conditions.append(provisional if q.provisional else not_(provisional))
     if q.text:
         conditions.append(text_condition(q.text))
+    if q.handling in HANDLING_MODES:
+        conditions.append(handling_condition(q.handling))
     return conditions
+
+
+HANDLING_MODES = ("network", "network_pending", "handed_back", "manual")
+_JOB_STATUSES = {
+    "network": ("done",),
+    "network_pending": ("queued", "running", "recorded"),
+    "handed_back": ("handed_back",),
+}
+
+
+def handling_condition(mode: str) -> ColumnElement[bool]:
+    """How the matter is handled, by its last round of network handling (none: by hand)."""
+    d = DelegationRow
+    job = table(NetworkJobRow).alias("job")
+    later = table(NetworkJobRow).alias("later")
+    if mode == "manual":
+        return not_(exists().where(job.c.delegation_id == col(d.id)))
+    newer = exists().where(later.c.delegation_id == job.c.delegation_id, later.c.round > job.c.round)
+    return exists().where(job.c.delegation_id == col(d.id), job.c.status.in_(_JOB_STATUSES[mode]), not_(newer))
 
 
 def text_variants(text: str) -> list[str]:

@@ -28,6 +28,8 @@ from delegation.filing import reveal as pii_service
 from delegation.handling.commands import Resubmit, decode
 from delegation.handling.rules import RECEIPT_KIND, RESULT_OUTCOMES, RETURN_REASONS, SERVICE_METHODS
 from delegation.handling.service import perform
+from delegation.network import service as network_service
+from delegation.network.model import MATTER_ROUTES
 from delegation.notices import service as notice_service
 from delegation.store.tables import EventRow
 
@@ -72,7 +74,13 @@ async def detail_page(
 ) -> Response:
     model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, ctx.h.zh())
     state = form_state or FormState("")
+    net = await network_service.network_of(ctx.session, delegation_id)
+    hand_to = await network_service.may_hand_to_network(ctx.domain, model.row)
+    ui_url = ctx.runtime.settings.prefect_ui_url
+    flow_run_url = f"{ui_url.rstrip('/')}/runs/flow-run/{net.flow_run_id}" if net and net.flow_run_id and ui_url else ""
     shown = [*model.actions, *(name for name, on in _other_forms(model) if on)]
+    if hand_to is not None:
+        shown.append("network")
     if state.action.startswith("reveal:"):
         shown.append(state.action)
     error_items = formerrors.summary(state, shown) if message else []
@@ -109,6 +117,11 @@ async def detail_page(
         outcomes=list(RESULT_OUTCOMES),
         service_methods=list(SERVICE_METHODS),
         forms=forms,
+        net=net,
+        hand_to=hand_to,
+        network_capable=model.row.matter_type in MATTER_ROUTES,
+        flow_run_url=flow_run_url,
+        receipts=[d for d in model.view.documents if d.kind == RECEIPT_KIND and d.filename.startswith("网络查控回执")],
     )
 
 
@@ -245,6 +258,18 @@ async def preview(
     page = await ctx.render("pages/preview.html", m=model, row=model.row, d=document, src=src)
     page.headers["Cache-Control"] = "no-store"
     return page
+
+
+@router.post("/delegations/{delegation_id}/network")
+async def hand_to_network(ctx: Page, delegation_id: DelegationId) -> Response:
+    """网络办理: the assisting clerk's one click hands the matter to the court's registry connector (on a matter
+    not yet signed for, the click is the court's acceptance: the flow signs for it)."""
+    await ctx.form()
+    try:
+        await network_service.request_by_clerk(ctx.domain, delegation_id)
+    except DomainError as exc:
+        return await _refused(ctx, delegation_id, exc, FormState("network"))
+    return ctx.redirect(f"/delegations/{delegation_id}", ok="network_requested")
 
 
 @router.post("/delegations/{delegation_id}/documents")

@@ -23,9 +23,11 @@ from delegation.core.clocks import SHANGHAI, local_day
 from delegation.core.errors import FieldError, ValidationFailed
 from delegation.core.states import Status
 from delegation.filing import reveal as reveal_service
+from delegation.network import service as network_service
+from delegation.network.model import MATTER_ROUTES
 from delegation.reading import dashboard as dashboard_service
 from delegation.reading import worklists as worklist_service
-from delegation.reading.delegations import DelegationQuery
+from delegation.reading.delegations import HANDLING_MODES, DelegationQuery
 from delegation.reading.worklists import WorkQuery
 from delegation.statistics import service as statistics_service
 from delegation.statistics.model import PeriodError, parse_period
@@ -88,6 +90,7 @@ class WorkParams:
     stat_requesting: str | None
     stat_assisting: str | None
     ok: str | None = None
+    handling: str | None = None
 
 
 def default_sort(view: str) -> str:
@@ -119,6 +122,7 @@ def work_params(
     stat_requesting: Annotated[str | None, Query(max_length=16)] = None,
     stat_assisting: Annotated[str | None, Query(max_length=16)] = None,
     ok: Annotated[str | None, Query(max_length=10)] = None,
+    handling: Annotated[str | None, Query(max_length=16)] = None,
 ) -> WorkParams:
     return WorkParams(
         view,
@@ -143,6 +147,7 @@ def work_params(
         stat_requesting,
         stat_assisting,
         ok,
+        handling,
     )
 
 
@@ -195,6 +200,7 @@ def work_query(ctx: Page, p: WorkParams) -> tuple[WorkQuery, dict[str, str]]:
         overdue=_flag(p.overdue),
         provisional=_flag(p.provisional),
         text=p.q.strip() if p.q and p.q.strip() else None,
+        handling=p.handling if p.handling in HANDLING_MODES else None,
     )
     query = WorkQuery(
         view=chosen,
@@ -221,6 +227,7 @@ def work_query(ctx: Page, p: WorkParams) -> tuple[WorkQuery, dict[str, str]]:
         "provisional": p.provisional or "",
         "due_before": p.due_before or "",
         "q": p.q or "",
+        "handling": p.handling if p.handling in HANDLING_MODES else "",
         "sort": query.sort,
         "drill": p.drill or "" if facts else "",
         "period": p.period or "" if facts else "",
@@ -263,6 +270,8 @@ async def work_page(
     views = [v for v in worklist_service.VIEWS if (works_cases(ctx) or v == "all") and (v != "mine" or handles(ctx))]
     export = urlencode({k: v for k, v in params.items() if v})
     saved = await filter_service.list_filters(ctx.session, actor)
+    ids = [item.row.id or 0 for item in result.items if item.row.matter_type in MATTER_ROUTES]
+    modes = await network_service.handling_modes(ctx.session, ids)
     return await ctx.render(
         "pages/work.html",
         status,
@@ -287,6 +296,9 @@ async def work_page(
         courts=ctx.ref.registry.courts(),
         export=export,
         drill_labels=labels.DRILL,
+        modes=modes,
+        network_capable=set(MATTER_ROUTES),
+        handling_modes=HANDLING_MODES,
     )
 
 
