@@ -6,7 +6,11 @@ Not a test; prints numbers. Creates its own PostgreSQL database on 127.0.0.1:543
 Prefect test server (prefect_test_harness), the simulator and the web app (callbacks) on loopback.
 Prints: time from submission to result (p50, p95, max), throughput, and the cost per flow run (CPU seconds of
 this process, which hosts every run, and Prefect task runs per flow run).
-Usage: .venv/bin/python bench/network.py [--inquiries 1000] [--rate 10] [--max-runs 20]
+Usage: .venv/bin/python bench/network.py [--inquiries 1000] [--rate 10] [--max-runs 20] [--budget-seconds 900]
+
+The machine is shared: with --budget-seconds the bench stops filing once the matters still open could not be
+finished within the budget at the completion rate measured so far, says so with the numbers, and measures the
+inquiries it did file (the largest run that fits).
 """
 
 from __future__ import annotations
@@ -153,12 +157,46 @@ async def main(args: argparse.Namespace) -> None:
                             auto_accept=True,
                         ),
                     )
-            print(f"filing {args.inquiries} vehicle inquiries at {args.rate}/s; {args.max_runs} runs at once")
+            print(
+                f"filing {args.inquiries} vehicle inquiries at {args.rate}/s; {args.max_runs} runs at once; "
+                f"budget {args.budget_seconds:.0f} s; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+                flush=True,
+            )
             cpu0, wall0 = time.process_time(), time.monotonic()
 
+            filed = 0
+            stop_reason = ""
+
+            async def finished_jobs() -> int:
+                async with sessions() as session:
+                    return (
+                        await session.exec(
+                            select(func.count())
+                            .select_from(NetworkJobRow)
+                            .where(col(NetworkJobRow.status).in_(("done", "handed_back")))
+                        )
+                    ).one()
+
             async def submitter() -> None:
+                nonlocal filed, stop_reason
                 for n in range(args.inquiries):
+                    elapsed = time.monotonic() - wall0
+                    if args.budget_seconds and n and n % 10 == 0 and elapsed > 60:
+                        finished = await finished_jobs()
+                        still_open = n - finished
+                        rate = finished / elapsed
+                        drain = (still_open + 1) / rate if rate > 0 else float("inf")
+                        if finished >= 10 and elapsed + drain > args.budget_seconds:
+                            stop_reason = (
+                                f"stopped filing at {n} of {args.inquiries} after {elapsed:.0f} s: {finished} finished "
+                                f"so far ({rate:.2f} matters/s), {still_open} still open would need "
+                                f"{drain:.0f} s more, past the {args.budget_seconds:.0f} s budget; at that rate "
+                                f"{args.inquiries} would take about {args.inquiries / rate / 60:.0f} min"
+                            )
+                            print(stop_reason, flush=True)
+                            return
                     await file_one(sessions, ref, n)
+                    filed = n + 1
                     await asyncio.sleep(1 / args.rate)
 
             async def dispatcher() -> None:
@@ -173,7 +211,7 @@ async def main(args: argparse.Namespace) -> None:
                             )
                         ).one()
                         total = (await session.exec(select(func.count()).select_from(NetworkJobRow))).one()
-                    if total >= args.inquiries and open_jobs == 0:
+                    if (total >= args.inquiries or (stop_reason and total >= filed)) and open_jobs == 0:
                         return
 
             await asyncio.gather(submitter(), dispatcher())
@@ -193,9 +231,12 @@ async def main(args: argparse.Namespace) -> None:
                 )
                 count_tasks = (await client._client.post("/task_runs/count", json={})).json()
             q = statistics.quantiles(seconds, n=100)
-            print(f"completed by network: {len(done)} of {args.inquiries}; handed back: {len(handed)}")
+            print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            if stop_reason:
+                print(f"measured {filed} inquiries, not {args.inquiries}: {stop_reason}")
+            print(f"completed by network: {len(done)} of {filed}; handed back: {len(handed)}")
             print(f"time to result: p50 {q[49]:.1f} s, p95 {q[94]:.1f} s, max {seconds[-1]:.1f} s")
-            print(f"throughput: {len(done) / wall:.1f} matters/s ({wall:.0f} s wall for {args.inquiries})")
+            print(f"throughput: {len(done) / wall:.2f} matters/s ({wall:.0f} s wall for {filed})")
             print(
                 f"cost per flow run: {cpu / max(count_runs, 1) * 1000:.0f} ms CPU of this process (filing included), "
                 f"{count_tasks / max(count_runs, 1):.1f} task runs; {count_runs} network-control runs"
@@ -210,4 +251,10 @@ if __name__ == "__main__":
     parser.add_argument("--inquiries", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=10.0, help="inquiries filed per second")
     parser.add_argument("--max-runs", type=int, default=20, help="network-control runs at once")
+    parser.add_argument(
+        "--budget-seconds",
+        type=float,
+        default=900.0,
+        help="stop filing when the open matters could not finish within this (0: no budget)",
+    )
     asyncio.run(main(parser.parse_args()))
