@@ -21,7 +21,7 @@ async def empty_all_tables(engine: AsyncEngine) -> None:
         if engine.dialect.name == "postgresql":
             await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
-            # The counting triggers (migration 0013) append to the counters while their tables are emptied.
+            # The counting triggers (migration 0014) append to the counters while their tables are emptied.
             counters = ["status_count", "status_count_delta", "due_count", "due_count_delta"]
             for table in tables + counters:
                 await connection.execute(text(f"DELETE FROM {table}"))

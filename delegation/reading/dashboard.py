@@ -4,7 +4,7 @@ A city command center sees the courts of its city, the regional coordinator all 
 dashboard covers are exactly those `access.command_center_covers` says it acts for. The matrix counts open
 matters per court holding the ball and status (worklist_service.HOLDER_SIDE), and the running clocks each
 court holds that are overdue or due soon. The matrix reads the maintained counters (store.counts, kept by
-the triggers of migration 0013, reconciled nightly): a few rows per court, whether a court holds ten open
+the triggers of migration 0014, reconciled nightly): a few rows per court, whether a court holds ten open
 matters or a hundred thousand; the lists beside it are index range scans with a limit (migration 0004).
 """
 
@@ -168,7 +168,7 @@ def _running(codes: Sequence[str]) -> list[ColumnElement[bool]]:
 async def court_counts(
     session: AsyncSession, codes: Sequence[str], now: datetime, until: datetime
 ) -> dict[str, Counts]:
-    """Counts per court holding the ball, from the maintained counters (store.counts, migration 0013): two
+    """Counts per court holding the ball, from the maintained counters (store.counts, migration 0014): two
     reads of a few rows per court, however many matters are open."""
     counts: dict[str, Counts] = {code: Counts() for code in codes}
     for (court, status), number in (await counters.status_counts(session, codes)).items():

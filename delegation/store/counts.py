@@ -1,7 +1,7 @@
-"""SQL of the dashboard's maintained counters (tables.counts, migration 0013): read a court's counts (its
+"""SQL of the dashboard's maintained counters (tables.counts, migration 0014): read a court's counts (its
 compacted rows plus the deltas appended since), fold the deltas, and reconcile both with the rows they count.
 
-The triggers of migration 0013 write the deltas; nothing here runs per transition.
+The triggers of migration 0014 write the deltas; nothing here runs per transition.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The dashboard's maintained counters (migration 0013's triggers, store.counts) on SQLite and PostgreSQL:
+"""The dashboard's maintained counters (migration 0014's triggers, store.counts) on SQLite and PostgreSQL:
 they follow every transition in its own transaction, the sweep's fold changes no count, and the nightly
 reconciliation finds them equal to the rows, or rebuilds them."""
 

@@ -211,7 +211,7 @@ class PerformModel(RuleBasedStateMachine):
 
     @invariant()
     def the_dashboard_counters_agree_with_the_rows(self) -> None:
-        """Every transition moved the maintained counters (migration 0013's triggers) with it."""
+        """Every transition moved the maintained counters (migration 0014's triggers) with it."""
 
         async def check() -> None:
             found = await dashboard_service.reconcile_counters(self.session, repair=False)

@@ -1,4 +1,4 @@
-"""The dashboard's maintained counters (migration 0013): open matters per court holding the ball and status,
+"""The dashboard's maintained counters (migration 0014): open matters per court holding the ball and status,
 and running clocks per court and due time. Database triggers on `delegation` and `stage_clock` append a
 delta row in the writing transaction (no row is updated in place, so concurrent transitions never wait on
 one another); the sweep folds the deltas into the counts; a reconciliation recomputes both from the rows.

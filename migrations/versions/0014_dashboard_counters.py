@@ -16,8 +16,8 @@ SQLite drops a table's triggers when Alembic's batch mode rebuilds it: a later m
 `delegation` or `stage_clock` on SQLite must call `create_triggers` again (tests/integration pins that the
 triggers exist at head).
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-07
 """
 
@@ -28,8 +28,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
