@@ -20,13 +20,14 @@ import hashlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
+from delegation.catalogue.policy import load_shipped_policies
 from delegation.network.adapters import check_signature, signed_headers
 from delegation.network.model import (
     SIGNATURE_HEADER,
@@ -130,6 +131,14 @@ def _vehicles_of(city: str, subject: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+def seal_until(matter_type: str, start: date, months: int | None) -> date | None:
+    """The last day of a seizure or freeze registered on `start`: the period asked, at most what the law allows
+    for that property (the policy's seal entry, 民诉法解释 第四百八十五条); none asked: the most it allows."""
+    policy = load_shipped_policies()[-1]
+    seal = policy.matter(matter_type).seal if matter_type in policy.matter_codes else None
+    return seal.until(start, months) if seal is not None else None
+
+
 def decide(city: str, request: AssetRequest, today: date, outcome: str | None = None) -> AssetAnswer:
     """The registry's answer to one request (outcome forces found/partial/not_found/already_sealed/rejected)."""
     key = _asset_key(request)
@@ -142,8 +151,7 @@ def decide(city: str, request: AssetRequest, today: date, outcome: str | None = 
             outcome = "not_found" if u < 0.08 else "already_sealed" if u < 0.22 else "partial" if u < 0.28 else "found"
         else:
             outcome = "not_found" if u < 0.06 else "found"
-    months = request.period_months or (24 if request.registry is RegistryKind.VEHICLE else 36)
-    until = today + timedelta(days=int(months * 30.4))
+    until = seal_until(request.matter.matter_type, today, request.period_months)
     items: list[FoundItem] = []
     code = AnswerCode(outcome)
     message = ""

@@ -165,6 +165,35 @@ class RenewalPolicy(Model):
     source: str = Field(min_length=1, max_length=300)
 
 
+class SealPolicy(Model):
+    """A 查封、扣押、冻结 (or its renewal) of this kind of property: the longest period the law allows, which is
+    the period asked of a registry when the matter names none (民诉法解释 第四百八十五条: bank deposits one
+    year, movables such as vehicles two years, real estate and other property rights such as equity three
+    years; a renewal no longer than that), and the rule for a seizure registered behind another court's (轮候).
+
+    The period counts from the day the registry registers the seizure, that day included: N months from
+    2026-03-03 end on the day before the corresponding day (2028-03-02 for 24 months); a month without that
+    day ends on its last day (民法典 第二百零三条's rule for a missing corresponding day)."""
+
+    max_months: int = Field(ge=1, le=120)
+    source: str = Field(min_length=1, max_length=300)
+    waiting_rule: str = Field(min_length=1, max_length=300)  # what 轮候 means for the requesting court
+    waiting_source: str = Field(min_length=1, max_length=300)
+
+    def months(self, asked: int | None) -> int:
+        """The period to ask for: what the matter asks, never more than the law allows; none asked: the most."""
+        return self.max_months if asked is None or asked <= 0 else min(asked, self.max_months)
+
+    def until(self, start: date, months: int | None = None) -> date:
+        """The last day of a seizure registered on `start` for `months` (default: the most the law allows)."""
+        n = self.months(months)
+        year, month = divmod(start.month - 1 + n, 12)
+        year, month = start.year + year, month + 1
+        last = (date(year + month // 12, month % 12 + 1, 1) - date.resolution).day
+        corresponding = date(year, month, min(start.day, last))
+        return corresponding - date.resolution if start.day <= last else corresponding
+
+
 class MatterGroup(Model):
     """A family of matters (查控, investigation, service, on-site) sharing default deadlines."""
 
@@ -193,6 +222,7 @@ class MatterType(Model):
     sla: dict[StageName, StageBudget] = Field(default_factory=dict)
     statutory: StatutoryDuties | None = None
     renewal: RenewalPolicy | None = None
+    seal: SealPolicy | None = None  # 查封冻结 and 续封续冻: the legal period and the 轮候 rule
 
     @field_validator("required_documents")
     @classmethod
@@ -211,6 +241,12 @@ class MatterType(Model):
     @model_validator(mode="after")
     def _consistent(self) -> MatterType:
         check_names(self.fields, self.require_one_of)
+        period = self.field_map.get("period_months")
+        if self.seal is not None and period is not None and (period.max_value or 0) > self.seal.max_months:
+            raise policy_rule(
+                f"period_months的上限（{period.max_value}个月）超过法定期限（{self.seal.max_months}个月）",
+                f"period_months allows {period.max_value} months, more than the legal {self.seal.max_months}",
+            )
         if self.assets is not None:
             target = next((f for f in self.fields if f.name == self.assets), None)
             if target is None or target.kind != LIST_KIND:

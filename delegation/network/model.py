@@ -384,9 +384,11 @@ def _item_text(item: FoundItem) -> str:
     return "，".join(parts)
 
 
-def result_of(action: ControlAction, answer: AssetAnswer) -> AssetOutcome:
+def result_of(action: ControlAction, answer: AssetAnswer, waiting_rule: str = "") -> AssetOutcome:
     """How the registry's answer reads as the asset's result. 轮候 is a seizure registered behind another
-    court's: done, with its priority on the record; a refusal or error is for a clerk to take over."""
+    court's: done, with its priority on the record and the policy's 轮候 rule (`waiting_rule`, the matter
+    type's seal policy: it takes effect by itself when the earlier one is released); a refusal or error is for a
+    clerk to take over."""
     receipt = f"（回执号{answer.receipt_no}）" if answer.receipt_no else ""
     details = "；".join(_item_text(i) for i in answer.items)
     code = answer.code
@@ -394,7 +396,8 @@ def result_of(action: ControlAction, answer: AssetAnswer) -> AssetOutcome:
         word = _DONE_WORD[action]
         if action is ControlAction.INQUIRE and not answer.items:
             return AssetOutcome("not_found", f"未查询到登记信息{receipt}")
-        return AssetOutcome("done", f"{word}：{details}{receipt}"[:2000])
+        rule = f"。{waiting_rule}" if code is AnswerCode.ALREADY_SEALED and waiting_rule else ""
+        return AssetOutcome("done", f"{word}：{details}{receipt}{rule}"[:2000])
     if code is AnswerCode.PARTIAL:
         return AssetOutcome("partial", f"部分办理：{details}；{answer.message}{receipt}"[:2000])
     if code is AnswerCode.NOT_FOUND:

@@ -637,6 +637,18 @@ async def record_failure(session: AsyncSession, job: Job, query: Query, code: st
 # ---------------------------------------------------------------- finishing
 
 
+async def waiting_rule(ctx: Context, delegation_id: int) -> str:
+    """The matter type's 轮候 rule in its policy version (empty for a matter that seals nothing)."""
+    matter = await repository.get_delegation(ctx.session, delegation_id)
+    if matter is None:
+        return ""
+    try:
+        seal = ctx.ref.policies.get(matter.policy_version).matter(matter.matter_type).seal
+    except (NotFound, ValidationFailed):
+        return ""
+    return seal.waiting_rule if seal is not None else ""
+
+
 @dataclass(frozen=True)
 class Finished:
     status: str  # done | handed_back
@@ -654,7 +666,8 @@ async def finish(ctx: Context, job: Job, store: BlobStore) -> Finished:
     for q in queries:
         session.expunge(q)  # read below after the commits of perform, which would expire them
     answered = [q for q in queries if q.status == "answered"]
-    outcomes = [(q, result_of(job.action, AssetAnswer.model_validate(q.answer))) for q in answered]
+    waiting = await waiting_rule(ctx, job.delegation_id)
+    outcomes = [(q, result_of(job.action, AssetAnswer.model_validate(q.answer), waiting)) for q in answered]
     usable = [(q, o) for q, o in outcomes if not o.needs_clerk]
     left = [q for q in queries if q.status != "answered"] + [q for q, o in outcomes if o.needs_clerk]
     actor = network_actor(job.assisting_court)
@@ -719,12 +732,13 @@ async def _store_receipt(ctx: Context, job: Job, queries: Sequence[NetworkQueryR
         await ctx.session.rollback()
         return
     court = ctx.ref.registry.find(job.assisting_court)
+    waiting = await waiting_rule(ctx, job.delegation_id)
     lines = [
         ReceiptLine(
             q.asset_label,
             q.answer_code or "",
             q.receipt_no or "",
-            result_of(job.action, AssetAnswer.model_validate(q.answer)).note,
+            result_of(job.action, AssetAnswer.model_validate(q.answer), waiting).note,
         )
         for q in queries
     ]
