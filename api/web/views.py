@@ -35,7 +35,8 @@ from delegation.notices import model as notice_model
 from delegation.notices import service as notice_service
 from delegation.reading import delegations as query_service
 from delegation.reading import worklists as worklist_service
-from delegation.reading.delegations import ClockView, DetailView
+from delegation.reading.delegations import ClockView, DetailView, Listed
+from delegation.reading.followups import FOLLOWED_KINDS, Followup
 from delegation.store.tables import AssetResultRow, DelegationRow, EventRow, ExtensionRow, NoticeRow
 
 CLOSED = (Status.CONFIRMED.value, Status.WITHDRAWN.value)
@@ -486,3 +487,31 @@ def notice_document(body: str, heading: Sequence[str]) -> NoticeDocument:
         addressee = blocks.pop(0)
     copy_to = next((b for b in blocks if b.startswith("抄送：")), "")
     return NoticeDocument(addressee, [b for b in blocks if b != copy_to], copy_to, signature)
+
+
+def row_next_step(h: Any, item: Listed) -> str:
+    """A list row's line: who holds the ball, what they must do next and by when (待受托法院签收 · 剩余1个工作日)."""
+    row = item.row
+    court = row.requesting_court if row.status in labels.HELD_BY_REQUESTER else row.assisting_court
+    parts = [str(h._(labels.NEXT_STEP.get(row.status, "%(court)s"), court=h.court(court)))]
+    if item.clock is not None:
+        badge = h.badge(item.clock)
+        parts.append(badge.text)
+        if badge.due:
+            parts.append(str(h._("due %(day)s", day=badge.due)))
+    return " · ".join(parts)
+
+
+def row_followups(h: Any, follow: Followup | None) -> list[str]:
+    """What was already done about a waiting row: 催办/督办 issued (how often, the latest) and a pending
+    extension; shown beside an overdue row so that a second 督办 is not sent unknowingly."""
+    if follow is None:
+        return []
+    parts = [
+        str(h._(labels.FOLLOWED[kind], n=i.count, day=h.date(i.latest)))
+        for kind, i in sorted(follow.issued.items(), key=lambda kv: FOLLOWED_KINDS.index(kv[0]))
+    ]
+    if follow.pending_extension_days is not None:
+        days = follow.pending_extension_days
+        parts.append(str(h._("an extension of %(days)d working days waits for the command center", days=days)))
+    return parts

@@ -17,6 +17,7 @@ from api.web import exports, labels
 from api.web.context import Page
 from api.web.routes.delegation import problem_text
 from api.web.templating import DOCUMENT_LOCALE, Helpers
+from api.web.views import row_followups, row_next_step
 from delegation.accounts import filters as filter_service
 from delegation.core.access import UserRole
 from delegation.core.clocks import SHANGHAI, local_day
@@ -26,6 +27,7 @@ from delegation.filing import reveal as reveal_service
 from delegation.network import service as network_service
 from delegation.network.model import MATTER_ROUTES
 from delegation.reading import dashboard as dashboard_service
+from delegation.reading import followups as followup_service
 from delegation.reading import worklists as worklist_service
 from delegation.reading.delegations import HANDLING_MODES, DelegationQuery
 from delegation.reading.worklists import WorkQuery
@@ -265,6 +267,8 @@ async def work_page(
     query, params = work_query(ctx, p)
     result = await worklist_service.work_list(ctx.session, ctx.ref, actor, ctx.now, query)
     await _log_search(ctx, query)
+    follow = await followup_service.followups(ctx.session, [i.row.id for i in result.items if i.row.id is not None])
+    lines = {i.row.id: (row_next_step(ctx.h, i), row_followups(ctx.h, follow.get(i.row.id or 0))) for i in result.items}
     counts = await worklist_service.waiting_counts(ctx.session, actor) if works_cases(ctx) else {}
     policy = ctx.ref.policies.in_force(ctx.now)
     views = [v for v in worklist_service.VIEWS if (works_cases(ctx) or v == "all") and (v != "mine" or handles(ctx))]
@@ -283,6 +287,7 @@ async def work_page(
         ),
         notice={"saved": ctx._("Filter saved."), "deleted": ctx._("Filter deleted.")}.get(p.ok or "", ""),
         result=result,
+        lines=lines,
         query=query,
         params=params,
         counts=counts,
