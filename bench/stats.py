@@ -39,6 +39,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import asyncpg
 import httpx
+import uvicorn
 from tqdm import tqdm
 
 from api.app import create_app
@@ -247,14 +248,21 @@ async def _login(client: httpx.AsyncClient, username: str) -> None:
 async def measure(url: str, data_dir: Path, requests: int, year: int) -> None:
     app = create_app(Settings(database_url=url, data_dir=data_dir, secret_key="bench"))
     await app.state.runtime.start()
-    transport = httpx.ASGITransport(app=app)
+    # A real HTTP server in this process (httpx's ASGITransport would buffer each whole response, which hides
+    # streaming and counts the client's copy of an export in the memory figure).
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 (uvicorn exposes a flag, not an event)
+        await asyncio.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
     try:
         print(f"the statistics page of {year}, {requests} renders each:")
         for username, paths in (
             ("yantai-center", [f"/stats?period={year}", f"/stats?period={year}-Q1"]),
             ("regional", [f"/stats?period={year}"]),
         ):
-            async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=600) as client:
+            async with httpx.AsyncClient(base_url=base, timeout=600) as client:
                 await _login(client, username)
                 for path in paths:
                     for _ in range(3):  # warm up (template compilation, connection pool)
@@ -271,7 +279,7 @@ async def measure(url: str, data_dir: Path, requests: int, year: int) -> None:
                         f"({len(response.content) // 1024} KB)"
                     )
         print("exports of a work list (regional coordinator), streamed:")
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=600) as client:
+        async with httpx.AsyncClient(base_url=base, timeout=600) as client:
             await _login(client, "regional")
             for label, query in (
                 ("one matter type, one court", "view=all&matter_type=vehicle_inquiry&city=烟台&counterpart=鲁0602"),
@@ -294,6 +302,8 @@ async def measure(url: str, data_dir: Path, requests: int, year: int) -> None:
                         f"peak RSS +{memory.above_mb:5.1f} MB"
                     )
     finally:
+        server.should_exit = True
+        await serving
         await app.state.runtime.stop()
 
 
