@@ -40,6 +40,7 @@ content_type_overrides:
   application/pdf: application/octet-stream
   image/jpeg: application/octet-stream
   image/png: application/octet-stream
+  application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: application/octet-stream
 """
 
 

@@ -201,7 +201,7 @@ async def print_letter(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2*
         unmasked = True
     contacts = _contacts(model, await _phones(ctx, model), unmasked)
     back = f"/delegations/{delegation_id}"
-    return await _print_page(
+    return await print_page(
         ctx, "print/letter.html", back, m=model, row=model.row, unmasked=unmasked, contacts=contacts
     )
 
@@ -212,7 +212,7 @@ async def print_receipt(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2
     completed = next((e for e in reversed(model.view.events) if e.action == Action.COMPLETE.value), None)
     contacts = _contacts(model, await _phones(ctx, model))
     back = f"/delegations/{delegation_id}"
-    return await _print_page(
+    return await print_page(
         ctx, "print/receipt.html", back, m=model, row=model.row, completed=completed, contacts=contacts
     )
 
@@ -224,7 +224,7 @@ async def print_service_return(ctx: Page, delegation_id: Annotated[int, Path(ge=
     served = [r for r in model.view.results if r.served_on is not None]
     contacts = _contacts(model, await _phones(ctx, model))
     back = f"/delegations/{delegation_id}"
-    return await _print_page(
+    return await print_page(
         ctx, "print/service_return.html", back, m=model, row=model.row, served=served, contacts=contacts
     )
 
@@ -237,7 +237,7 @@ async def print_progress(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=
     report = next((e for e in reversed(model.view.events) if e.action == Action.REPORT_PROGRESS.value), None)
     starts = [v for v in model.view.statutory if v.clock.duty == "start"]  # one per receipt of the letter
     seq = sum(1 for e in model.view.events if e.action == Action.REPORT_PROGRESS.value) or 1
-    return await _print_page(
+    return await print_page(
         ctx,
         "print/progress.html",
         f"/delegations/{delegation_id}",
@@ -278,10 +278,10 @@ async def print_notice(ctx: Page, notice_id: Annotated[int, Path(ge=1, le=2**31 
     heading = [Helpers(DOCUMENT_LOCALE, ctx.ref, ctx.now).notice_kind(n.kind), KIND_LABEL.get(NoticeKind(n.kind), "")]
     doc = notice_document(n.body, [*heading, n.number or ""])
     names = await worklist_service.display_names(ctx.session, [n.acknowledged_by or ""])
-    return await _print_page(ctx, "print/notice.html", f"/notices/{notice_id}", item=item, doc=doc, names=names)
+    return await print_page(ctx, "print/notice.html", f"/notices/{notice_id}", item=item, doc=doc, names=names)
 
 
-async def _print_page(ctx: Page, template: str, back: str, **context: object) -> Response:
+async def print_page(ctx: Page, template: str, back: str, **context: object) -> Response:
     """Printable documents are rendered in Chinese (official documents), with the Chinese helpers; the
     toolbar above the sheet is the reader's, in the reader's language."""
     toolbar = render_template(ctx.locale, "print/_toolbar.html", {"back": back})

@@ -15,15 +15,18 @@ from fastapi.responses import Response
 from api.deps import client_address
 from api.web import exports, labels
 from api.web.context import Page
+from api.web.routes.board import print_page
 from api.web.routes.delegation import problem_text
 from api.web.templating import DOCUMENT_LOCALE, Helpers
 from api.web.views import row_followups, row_next_step
 from delegation.accounts import filters as filter_service
+from delegation.accounts import handlers as handler_service
 from delegation.core.access import UserRole
 from delegation.core.clocks import SHANGHAI, local_day
 from delegation.core.errors import FieldError, ValidationFailed
-from delegation.core.states import Status
+from delegation.core.states import Action, Status
 from delegation.filing import reveal as reveal_service
+from delegation.handling import batch as batch_service
 from delegation.network import service as network_service
 from delegation.network.model import MATTER_ROUTES
 from delegation.reading import dashboard as dashboard_service
@@ -274,6 +277,8 @@ async def work_page(
     views = [v for v in worklist_service.VIEWS if (works_cases(ctx) or v == "all") and (v != "mine" or handles(ctx))]
     export = urlencode({k: v for k, v in params.items() if v})
     saved = await filter_service.list_filters(ctx.session, actor)
+    can_sign = any(Action.SIGN_FOR in i.allowed for i in result.items)
+    handlers = await handler_service.my_court_handlers(ctx.session, actor) if can_sign else []
     ids = [item.row.id or 0 for item in result.items if item.row.matter_type in MATTER_ROUTES]
     modes = await network_service.handling_modes(ctx.session, ids)
     return await ctx.render(
@@ -282,6 +287,9 @@ async def work_page(
         message=message,
         error_items=error_items or [],
         saved=saved,
+        can_sign=can_sign,
+        can_urge=bool(actor.roles & {UserRole.COMMAND_CENTER, UserRole.REGIONAL_COORDINATOR}),
+        handlers=handlers,
         saveable=filter_service.clean_query(
             urlencode({k: v for k, v in params.items() if v and (k != "sort" or v != default_sort(query.view))})
         ),
@@ -345,3 +353,60 @@ async def delete_filter(ctx: Page, filter_id: Annotated[int, Path(ge=1, le=2**31
     await ctx.form()  # the CSRF check
     await filter_service.delete_filter(ctx.session, ctx.actor, filter_id)
     return ctx.redirect("/work", ok="deleted")
+
+
+# ---------------------------------------------------------------- batch actions (issue 11, item 6)
+
+BATCH_ACTIONS = ("sign_for", "urge", "export", "print")
+
+
+def _picked(values: list[str]) -> list[tuple[int, int]]:
+    """The ticked rows: "id:version" each (the version the list showed)."""
+    out: list[tuple[int, int]] = []
+    for value in values:
+        ident, _, version = value.partition(":")
+        if ident.isdigit() and version.isdigit() and len(ident) <= 10 and len(version) <= 10:
+            out.append((int(ident), int(version)))
+    return out
+
+
+@router.post("/work/batch")
+async def batch(ctx: Page) -> Response:
+    """The ticked rows of a list: 签收 them (with a handler), 催办 them, or export or print them."""
+    form = await ctx.form()
+    action = str(form.get("action") or "")
+    picked = _picked([v for v in form.getlist("ids") if isinstance(v, str)])
+    back = str(form.get("back") or "/work")
+    back = back if back.startswith("/work") else "/work"
+    if action not in BATCH_ACTIONS:
+        raise ValidationFailed([FieldError("action", "请选择批量操作", "Choose a batch action.")])
+    try:
+        ids = batch_service.chosen(i for i, _ in picked)
+    except ValidationFailed as exc:
+        shown = work_params(**dict(parse_qsl(back.partition("?")[2])))  # type: ignore[arg-type]
+        return await work_page(ctx, shown, problem_text(ctx, exc), [("batch-actions", e) for e in exc.errors], 422)
+    if action in ("export", "print"):
+        items = await batch_service.selected(ctx.domain, ids)
+        if action == "print":
+            lines = {i.row.id: row_next_step(Helpers(DOCUMENT_LOCALE, ctx.ref, ctx.now), i) for i in items}
+            return await print_page(ctx, "print/worklist.html", back, items=items, lines=lines)
+        zh = Helpers(DOCUMENT_LOCALE, ctx.ref, ctx.now)
+
+        async def rows() -> AsyncIterator[list[object]]:
+            for item in items:
+                yield exports.work_row(zh, item)
+
+        name = f"委托事项清单（所选{len(items)}件）-{local_day(ctx.now):%Y%m%d}"
+        return await exports.respond("xlsx", name, "委托事项", exports.WORK_COLUMNS, rows(), exports.WORK_NOTES)
+    if action == "sign_for":
+        handler = str(form.get("handler") or "").strip()
+        outcomes = await batch_service.sign_for_many(ctx.domain, picked, handler, str(form.get("comment") or ""))
+    else:
+        outcomes = await batch_service.urge_many(ctx.domain, ids, str(form.get("comment") or ""))
+    return await ctx.render(
+        "pages/batch_result.html",
+        action=action,
+        outcomes=outcomes,
+        done=sum(1 for o in outcomes if o.done),
+        back=back,
+    )

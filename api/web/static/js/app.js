@@ -263,6 +263,15 @@
   document.querySelectorAll("[data-print]").forEach(function (b) {
     b.addEventListener("click", function () { window.print(); });
   });
+  /* a list's "tick all": the row boxes of the same batch form */
+  document.querySelectorAll("[data-select-all]").forEach(function (all) {
+    var boxes = function () {
+      return document.querySelectorAll('input[type="checkbox"][form="' + all.getAttribute("data-select-all") + '"]');
+    };
+    all.addEventListener("change", function () {
+      boxes().forEach(function (box) { box.checked = all.checked; });
+    });
+  });
   var focusMe = document.querySelector("[data-focus]");
   if (focusMe) { focusMe.focus(); }
 })();
