@@ -1,15 +1,16 @@
-"""Benchmark: the command center dashboard page with 100,000 delegations on PostgreSQL.
+"""Benchmark: work lists, drill-downs and dashboards at 100,000 and at 1,000,000 delegations, in one run.
 
-Bulk-loads delegations between all courts of the five cities (COPY), in every open and closed state, with
-their running clocks (due dates spread around now: overdue, due soon, later, some paused), pending
-extension requests and 催办/督办 notices (some acknowledged); then renders pages through the app
-(in-process ASGI, the same app uvicorn serves: session cookie, page route, service layer, Jinja2) and prints
-p50/p99 for the Yantai command center's dashboard, the regional coordinator's five-city dashboard and a
-drill-down list, and the query plans of the aggregation (index-only scans on the dashboard indexes).
+Bulk-loads delegations between all courts of the five cities (COPY, with the counting triggers of migration
+0014 firing as they do for every transition), in every open and closed state, with their running clocks
+(due at 24:00 of a day around today: overdue, due soon, later, some paused), handlers, pending extension
+requests and 催办/督办 notices; folds the counter deltas as the sweep does; then renders pages through the
+app (in-process ASGI, the same app uvicorn serves: session cookie, page route, service layer, Jinja2) and
+prints p50/p95 of every work list, drill-down and dashboard with the target beside it, the load average,
+and EXPLAIN (ANALYZE, BUFFERS) of each list's queries. Then it loads 900,000 more and measures again.
 
 Not a test. Creates its own database on 127.0.0.1:5432 and drops it afterwards.
-Usage: .venv/bin/python bench/dashboard.py [--rows 100000] [--requests 200]
-Target: the dashboard renders in under 300 ms (p99) with 100,000 delegations.
+Usage: .venv/bin/python bench/dashboard.py [--sizes 100000,1000000] [--requests 100]
+Target (issue 14): p95 under 100 ms at 1,000,000 delegations for every list, drill-down and dashboard.
 """
 
 from __future__ import annotations
@@ -26,21 +27,32 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import asyncpg
 import httpx
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from tqdm import tqdm
 
 from api.app import create_app
 from courts.registry import CourtRegistry
+from delegation.accounts import auth as auth_service
 from delegation.accounts.passwords import hash_password
+from delegation.core.clocks import end_of_day, local_day
+from delegation.reading import dashboard as dashboard_service
+from delegation.refdata.service import load_reference
+from delegation.store.counts import _FOLD_PG
+from delegation.store.db import make_engine, make_sessionmaker
+from delegation.store.tables import UserRow
 from jiaodong.cli.database import upgrade_database
 from jiaodong.settings import Settings
 
 ADMIN_DSN = os.environ.get("JIAODONG_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "bench-password-123"  # a throwaway database
+TARGET_MS = 100.0  # p95, issue 14
 STATUSES = [
     ("draft", 2),
     ("submitted", 12),
@@ -62,6 +74,7 @@ STAGE = {
     "completed": "confirmation",
 }
 REQUESTER_HOLDS = {"returned", "completed"}
+HANDLED = {"in_progress", "scheduled", "completed", "confirmed"}
 PARTIES = json.dumps(
     [
         {"role": "applicant", "party_type": "legal_person", "name": "青岛海联贸易", "uscc": "91350100M000100Y43"},
@@ -69,7 +82,42 @@ PARTIES = json.dumps(
     ],
     ensure_ascii=False,
 )
-USERS = [("yantai-center", "鲁06", "command_center"), ("regional", "鲁02", "regional_coordinator")]
+HANDLER = "h0602"  # 芝罘区's handler: every matter 芝罘区 handles is theirs
+USERS = [
+    ("yantai-center", "鲁06", ["command_center"]),
+    ("regional", "鲁02", ["regional_coordinator"]),
+    ("zhifu-clerk", "鲁0602", ["assisting_clerk"]),
+    ("shinan-officer", "鲁0202", ["requesting_officer"]),
+    (HANDLER, "鲁0602", ["assisting_clerk", "handler"]),
+]
+# What each user opens: the pages people wait on. "next" follows the page's own 下一页 link.
+PAGES: list[tuple[str, str, str]] = [
+    ("zhifu-clerk", "waiting (due first)", "/work"),
+    ("zhifu-clerk", "waiting: to sign for", "/work?view=waiting&stage=sign_for"),
+    ("zhifu-clerk", "waiting, next page", "next:/work"),
+    ("zhifu-clerk", "inbox (newest)", "/work?view=inbox"),
+    ("zhifu-clerk", "search 案号 part", "/work?view=all&q=%E6%89%A7123"),
+    ("zhifu-clerk", "API list: inbox", "api:/api/v1/delegations?box=inbox&limit=50"),
+    ("zhifu-clerk", "API list: overdue", "api:/api/v1/delegations?box=all&overdue=true&limit=50"),
+    (HANDLER, "mine (due first)", "/work?view=mine"),
+    ("shinan-officer", "outbox (newest)", "/work?view=outbox"),
+    ("shinan-officer", "waiting (due first)", "/work"),
+    ("yantai-center", "dashboard (city)", "/dashboard"),
+    ("yantai-center", "all (newest)", "/work?view=all"),
+    ("yantai-center", "drill: city overdue", "/work?view=all&holder_city=%E7%83%9F%E5%8F%B0&lateness=overdue&sort=due"),
+    (
+        "yantai-center",
+        "drill: overdue, next page",
+        "next:/work?view=all&holder_city=%E7%83%9F%E5%8F%B0&lateness=overdue&sort=due",
+    ),
+    ("yantai-center", "drill: city open (due)", "/work?view=all&sort=due&holder_city=%E7%83%9F%E5%8F%B0"),
+    ("yantai-center", "drill: court x status", "/work?view=all&holder=%E9%B2%810602&status=in_progress"),
+    ("yantai-center", "drill: court due soon", "/work?view=all&sort=due&holder=%E9%B2%810602&lateness=due_soon"),
+    ("regional", "dashboard (regional)", "/dashboard"),
+    ("regional", "dashboard (one city)", "/dashboard?city=%E7%83%9F%E5%8F%B0"),
+    ("regional", "all (newest)", "/work?view=all"),
+    ("regional", "drill: all overdue", "/work?view=all&sort=due&lateness=overdue"),
+]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -77,17 +125,23 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def bulk_load(dsn: str, rows: int, now: datetime) -> None:
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.1f}/{five:.1f}/{fifteen:.1f}"
+
+
+async def bulk_load(dsn: str, first: int, last: int, now: datetime, rng: random.Random, seq: dict[Any, int]) -> None:
+    """Delegations first..last (ids), with their clocks, extensions and notices."""
     registry = CourtRegistry.shipped()
     courts = [c.code for c in registry.courts() if c.city in registry.cities()]
-    rng = random.Random(11)
     states, weights = [s for s, _ in STATUSES], [w for _, w in STATUSES]
     fields = json.dumps({"note": "查询车辆"}, ensure_ascii=False)
+    today = local_day(now)
     connection = await asyncpg.connect(dsn)
     d_cols = [
         "id", "number", "case_number", "requesting_court", "assisting_court", "matter_type", "mechanism",
-        "status", "policy_version", "summary", "fields", "parties", "search_text", "handler", "created_by",
-        "created_at", "updated_at", "submitted_at", "version",
+        "status", "policy_version", "summary", "fields", "parties", "search_text", "handler", "handler_username",
+        "created_by", "created_at", "updated_at", "submitted_at", "version",
     ]  # fmt: skip
     c_cols = [
         "id", "delegation_id", "stage", "court_code", "budget_days", "unit", "policy_version", "started_at",
@@ -101,40 +155,44 @@ async def bulk_load(dsn: str, rows: int, now: datetime) -> None:
         "due_at", "working_days_overdue", "issued_by", "issued_at", "title", "body", "requires_ack",
         "acknowledged_at", "acknowledged_by", "ack_reply", "ack_seconds",
     ]  # fmt: skip
-    clock_id = 0
-    seq: dict[tuple[str, str], int] = {}
     try:
-        with tqdm(total=rows, desc="bulk load (COPY)", unit="delegation") as bar:
-            for start in range(1, rows + 1, 5000):
-                delegations, clocks, extensions, notices = [], [], [], []
-                for ident in range(start, min(start + 5000, rows + 1)):
+        with tqdm(total=last - first + 1, desc="bulk load (COPY)", unit="delegation", mininterval=5) as bar:
+            for start in range(first, last + 1, 5000):
+                delegations: list[tuple[Any, ...]] = []
+                clocks: list[tuple[Any, ...]] = []
+                extensions: list[tuple[Any, ...]] = []
+                notices: list[tuple[Any, ...]] = []
+                for ident in range(start, min(start + 5000, last + 1)):
                     requesting = rng.choice(courts)
                     assisting = rng.choice([c for c in courts if c != requesting])
                     status = rng.choices(states, weights)[0]
                     created = now - timedelta(minutes=rng.randrange(60, 400 * 24 * 60))
                     number = f"（{created.year}）{requesting}执{ident}号"
+                    handled = status in HANDLED
                     delegations.append(
                         (
                             ident, f"JD{created.year}-{ident:07d}", number, requesting, assisting,
                             "vehicle_inquiry", "matter_delegation", status, "2025-01-01", "查询被执行人名下车辆",
-                            fields, PARTIES, f"{number} 青岛海联贸易有限公司 张三",
-                            "王法官" if status in ("in_progress", "scheduled", "completed", "confirmed") else None,
+                            fields, PARTIES, f"{number} 青岛海联贸易有限公司 张三", "王法官" if handled else None,
+                            HANDLER if handled and assisting == "鲁0602" else None,
                             "bulk", created, created + timedelta(hours=1), None if status == "draft" else created, 3,
                         )
                     )  # fmt: skip
                     if status == "returned":  # the sign-for clock waits, paused, while the requester corrects
-                        clock_id += 1
+                        seq["clock"] = seq.get("clock", 0) + 1
                         clocks.append(
-                            (clock_id, ident, "sign_for", assisting, 2, "working", "2025-01-01", created, 0, True,
+                            (seq["clock"], ident, "sign_for", assisting, 2, "working", "2025-01-01", created, 0, True,
                              None, False, None)
                         )  # fmt: skip
                     if status in STAGE:
-                        clock_id += 1
                         holder = requesting if status in REQUESTER_HOLDS else assisting
-                        due = now + timedelta(hours=rng.randrange(-30 * 24, 20 * 24))
+                        due = end_of_day(today + timedelta(days=rng.randrange(-30, 20)))  # clocks end at 24:00
+                        paused = status == "in_progress" and rng.random() < 0.02  # 中止: no due time meanwhile
+                        seq["clock"] = seq.get("clock", 0) + 1
+                        clock_id = seq["clock"]
                         clocks.append(
-                            (clock_id, ident, STAGE[status], holder, 7, "working", "2025-01-01", created, 0, False,
-                             due, False, None)
+                            (clock_id, ident, STAGE[status], holder, 7, "working", "2025-01-01", created, 0, paused,
+                             None if paused else due, False, None)
                         )  # fmt: skip
                         if status == "in_progress" and rng.random() < 0.03:
                             extensions.append(
@@ -158,9 +216,9 @@ async def bulk_load(dsn: str, rows: int, now: datetime) -> None:
                                 )
                             )  # fmt: skip
                     elif status in ("confirmed", "withdrawn"):
-                        clock_id += 1
+                        seq["clock"] = seq.get("clock", 0) + 1
                         clocks.append(
-                            (clock_id, ident, "confirmation", requesting, 5, "working", "2025-01-01", created, 0,
+                            (seq["clock"], ident, "confirmation", requesting, 5, "working", "2025-01-01", created, 0,
                              False, created + timedelta(days=7), False, created + timedelta(days=5))
                         )  # fmt: skip
                 await connection.copy_records_to_table("delegation", records=delegations, columns=d_cols)
@@ -172,109 +230,184 @@ async def bulk_load(dsn: str, rows: int, now: datetime) -> None:
             await connection.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
             )
-        digest = hash_password(PASSWORD)
-        for username, court, role in USERS:
-            await connection.execute(
-                "INSERT INTO app_user (username, display_name, court_code, roles, password_hash, active, created_at)"
-                " VALUES ($1, $1, $2, $3, $4, true, $5)",
-                username,
-                court,
-                json.dumps([role]),
-                digest,
-                now,
-            )
+        started = time.perf_counter()
+        for statement in _FOLD_PG:  # what every sla-watch run does (dashboard_service.compact_counters)
+            await connection.execute(statement)
+        print(f"  counter deltas folded in {time.perf_counter() - started:.1f} s")
         await connection.execute("VACUUM ANALYZE")
     finally:
         await connection.close()
 
 
-async def explain(dsn: str, now: datetime) -> None:
-    """The plans of the dashboard's counting queries for the Yantai courts (EXPLAIN ANALYZE)."""
-    registry = CourtRegistry.shipped()
-    codes = [c.code for c in registry.by_city("烟台")]
+async def make_users(url: str, now: datetime) -> dict[str, str]:
+    """The users of PAGES, and an API token for the clerk."""
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            digest = hash_password(PASSWORD)
+
+            for username, court, roles in USERS:
+                session.add(
+                    UserRow(
+                        username=username,
+                        display_name=username,
+                        court_code=court,
+                        roles=roles,
+                        password_hash=digest,
+                        created_at=now,
+                    )
+                )
+            await session.commit()
+            ref = await load_reference(session)
+            token, _row = await auth_service.create_token(
+                session, ref, now, username="zhifu-clerk", name="bench", created_by="bench"
+            )
+            return {"zhifu-clerk": token}
+    finally:
+        await engine.dispose()
+
+
+class Statements:
+    """The SQL the app sends while one request is served (for EXPLAIN)."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.seen: list[tuple[str, Any]] = []
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if self.on:
+            self.seen.append((statement, parameters))
+
+
+def is_list_query(sql: str) -> bool:
+    """A page of a list or its capped count: reads delegation or stage_clock with a LIMIT."""
+    flat = " ".join(sql.split())
+    return "LIMIT" in flat and ("FROM delegation" in flat or "FROM stage_clock" in flat) and "app_user" not in flat
+
+
+async def explain(dsn: str, statements: list[tuple[str, Any]], indent: str = "      ") -> None:
     connection = await asyncpg.connect(dsn)
     try:
-        queries = {
-            "open matters by status (assisting court holds)": (
-                "SELECT assisting_court, status, count(*) FROM delegation WHERE assisting_court = ANY($1) "
-                "AND status = ANY($2) GROUP BY 1, 2",
-                [codes, ["submitted", "declined", "accepted", "in_progress", "scheduled"]],
-            ),
-            "overdue and due soon (running clocks)": (
-                "SELECT court_code, sum(CASE WHEN due_at <= $2 THEN 1 ELSE 0 END), count(*) FROM stage_clock "
-                "WHERE court_code = ANY($1) AND closed_at IS NULL AND paused IS false AND due_at <= $3 GROUP BY 1",
-                [codes, now, now + timedelta(days=2)],
-            ),
-            "the overdue list": (
-                "SELECT c.id, d.id FROM stage_clock c JOIN delegation d ON d.id = c.delegation_id "
-                "WHERE c.court_code = ANY($1) AND c.closed_at IS NULL AND c.paused IS false AND c.due_at <= $2 "
-                "ORDER BY c.due_at, c.id LIMIT 20",
-                [codes, now],
-            ),
-        }
-        for label, (sql, args) in queries.items():
-            plan = await connection.fetch("EXPLAIN (ANALYZE, COSTS OFF) " + sql, *args)
-            lines = [r[0] for r in plan]
-            scans = [line.strip() for line in lines if "Scan" in line]
-            total = next((line for line in lines if line.startswith("Execution Time")), "")
-            print(f"  {label}: {total}")
-            for scan in scans:
-                print(f"      {scan}")
+        for sql, params in statements:
+            args = list(params) if isinstance(params, (tuple, list)) else []
+            plan = await connection.fetch("EXPLAIN (ANALYZE, BUFFERS) " + sql, *args)
+            flat = " ".join(sql.split())
+            print(f"{indent}SQL: {flat[:220]}{' …' if len(flat) > 220 else ''}")
+            for record in plan:
+                print(f"{indent}  {record[0]}")
     finally:
         await connection.close()
 
 
-async def measure(url: str, data_dir: Path, requests: int) -> None:
+async def measure(url: str, dsn: str, data_dir: Path, requests: int, tokens: dict[str, str], rows: int) -> None:
     app = create_app(Settings(database_url=url, data_dir=data_dir, secret_key="bench"))
     await app.state.runtime.start()
     transport = httpx.ASGITransport(app=app)
+    recorder = Statements()
+    event.listen(Engine, "before_cursor_execute", recorder)
+    clients: dict[str, httpx.AsyncClient] = {}
+    results: list[str] = []
     try:
-        for username, paths in (
-            ("yantai-center", ["/dashboard", "/work?view=all&holder_city=烟台&lateness=overdue&sort=due"]),
-            ("regional", ["/dashboard", "/dashboard?city=烟台"]),
-        ):
-            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-                form = await client.get("/login")
-                token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-                assert token
-                done = await client.post(
-                    "/login", data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)}
-                )
-                assert done.status_code == 303, done.text[:300]
-                for path in paths:
-                    for _ in range(5):  # warm up (template compilation, connection pool)
-                        assert (await client.get(path)).status_code == 200
-                    times = []
-                    for _ in range(requests):
-                        started = time.perf_counter()
-                        response = await client.get(path)
-                        times.append((time.perf_counter() - started) * 1000)
-                        assert response.status_code == 200
-                    print(
-                        f"  {username:14s} {path:58s} p50 {percentile(times, 50):6.1f} ms   "
-                        f"p99 {percentile(times, 99):6.1f} ms   ({len(response.content) // 1024} KB)"
-                    )
+        for username in dict.fromkeys(u for u, _, _ in PAGES):
+            client = httpx.AsyncClient(transport=transport, base_url="http://bench")
+            form = await client.get("/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+            assert token
+            done = await client.post(
+                "/login", data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)}
+            )
+            assert done.status_code == 303, done.text[:300]
+            clients[username] = client
+        for username, label, spec in PAGES:
+            client = clients[username]
+            headers = {}
+            path = spec
+            if spec.startswith("api:"):
+                path = spec[4:]
+                headers = {"Authorization": f"Bearer {tokens[username]}"}
+            elif spec.startswith("next:"):  # the page's own 下一页 link
+                first = await client.get(spec[5:])
+                link = re.search(r'href="([^"]+)" rel="next"', first.text)
+                if link is None:
+                    print(f"  {rows:>9,} {username:14s} {label:28s} (one page only: nothing to measure)")
+                    continue
+                path = link.group(1).replace("&amp;", "&")
+            for _ in range(3):  # warm up (template compilation, connection pool)
+                response = await client.get(path, headers=headers)
+                assert response.status_code == 200, (path, response.status_code, response.text[:300])
+            times = []
+            for _ in range(requests):
+                started = time.perf_counter()
+                response = await client.get(path, headers=headers)
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200
+            p50, p95 = percentile(times, 50), percentile(times, 95)
+            verdict = "ok" if p95 < TARGET_MS else "OVER"
+            line = (
+                f"  {rows:>9,} {username:14s} {label:28s} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  "
+                f"target p95 < {TARGET_MS:.0f} ms {verdict:4s}  ({len(response.content) // 1024} KB, {load()})"
+            )
+            print(line, flush=True)
+            results.append(line)
+            if "dashboard" not in label:
+                recorder.seen.clear()
+                recorder.on = True
+                await client.get(path, headers=headers)
+                recorder.on = False
+                listed = [(sql, params) for sql, params in recorder.seen if is_list_query(sql)]
+                await explain(dsn, listed)
     finally:
+        event.remove(Engine, "before_cursor_execute", recorder)
+        for client in clients.values():
+            await client.aclose()
         await app.state.runtime.stop()
+    print(f"summary at {rows:,} delegations:")
+    for line in results:
+        print(line)
 
 
-async def main(rows: int, requests: int, keep: bool) -> None:
+async def reconcile(url: str) -> None:
+    """The nightly check of the counters against the rows, timed (nothing should differ)."""
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            started = time.perf_counter()
+            found = await dashboard_service.reconcile_counters(session, repair=False)
+            await session.rollback()
+        print(
+            f"  reconciliation: {found.status_differences} status and {found.due_differences} due-day differences "
+            f"over {found.status_keys} + {found.due_keys} counters, {time.perf_counter() - started:.1f} s ({load()})"
+        )
+    finally:
+        await engine.dispose()
+
+
+async def main(sizes: list[int], requests: int, keep: bool) -> None:
     name = f"jd_bench_dashboard_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(ADMIN_DSN)
     await admin.execute(f'CREATE DATABASE "{name}"')
     dsn = ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
     url = "postgresql+asyncpg://" + dsn.split("://", 1)[1]
     now = datetime.now(UTC)
+    rng = random.Random(11)
+    seq: dict[Any, int] = {}
+    print(f"bench/dashboard.py at {now:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, {load()}")
     try:
         await asyncio.to_thread(upgrade_database, url)  # alembic runs its own event loop
-        started = time.perf_counter()
-        await bulk_load(dsn, rows, now)
-        print(f"loaded {rows:,} delegations in {time.perf_counter() - started:.1f} s")
-        print("query plans (Yantai's courts):")
-        await explain(dsn, now)
-        print(f"rendering pages through the app, {requests} requests each:")
-        with tempfile.TemporaryDirectory() as data_dir:
-            await measure(url, Path(data_dir), requests)
+        tokens = await make_users(url, now)
+        loaded = 0
+        for size in sizes:
+            started = time.perf_counter()
+            await bulk_load(dsn, loaded + 1, size, now, rng, seq)
+            print(
+                f"loaded {size - loaded:,} delegations (now {size:,}) "
+                f"in {time.perf_counter() - started:.1f} s ({load()})"
+            )
+            loaded = size
+            await reconcile(url)
+            print(f"rendering pages through the app, {requests} requests each:")
+            with tempfile.TemporaryDirectory() as data_dir:
+                await measure(url, dsn, Path(data_dir), requests, tokens, size)
     finally:
         if keep:
             print(f"kept the database: {dsn}")
@@ -285,8 +418,8 @@ async def main(rows: int, requests: int, keep: bool) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--sizes", default="100000,1000000", help="delegation counts to measure at, ascending")
+    parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--keep", action="store_true", help="keep the database (to look at plans); drop it by hand")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.rows, arguments.requests, arguments.keep))
+    asyncio.run(main([int(x) for x in arguments.sizes.split(",")], arguments.requests, arguments.keep))

@@ -3,17 +3,21 @@ drill-down from its dashboard (matters a court holds, in one status, overdue or 
 
 The filters are the API's (query_service's conditions over the same DelegationQuery, under the same
 `access.list_scope`); on top come the views people ask for, a sort order (newest, oldest, due first) and
-numbered pages. Which side holds the ball in a status is one table here, shared with the dashboard's counts,
-so that a count on the dashboard and the list behind it always agree.
+pages read from a cursor in the order of an index (see "keyset pages" below). Which side holds the ball in
+a status is one table here, shared with the dashboard's counts, so that a count on the dashboard and the list
+behind it always agree.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, true
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, true, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +28,7 @@ from delegation.core.states import Side, Status
 from delegation.reading import delegations as query_service
 from delegation.reading.delegations import DelegationQuery, Listed
 from delegation.store import counts as counters
+from delegation.store.sql import run
 from delegation.store.statistics import DrillFilter, drill_ids
 from delegation.store.tables import ClockRow, DelegationRow, UserRow
 
@@ -61,6 +66,7 @@ VIEWS = ("waiting", "mine", "outbox", "inbox", "all")
 SORTS = ("newest", "oldest", "due")
 LATENESS = ("overdue", "due_soon")
 MAX_PER_PAGE = 100
+COUNT_CAP = 1000  # a list counts its matters up to here, then says "1,000+": never a count over the whole match
 
 
 @dataclass(frozen=True)
@@ -74,20 +80,21 @@ class WorkQuery:
     filters: DelegationQuery = field(default_factory=DelegationQuery)
     facts: DrillFilter | None = None  # the matters behind a statistics figure
     sort: str = "newest"
-    page: int = 1
+    cursor: str | None = None  # where a page starts (WorkPage.next_cursor / prev_cursor); None: the first page
     per_page: int = 25
 
 
 @dataclass(frozen=True)
 class WorkPage:
     items: list[Listed]
-    total: int
-    page: int
+    total: int  # the matters of the list, counted up to COUNT_CAP + 1 ("1,000+")
     per_page: int
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    def capped(self) -> bool:
+        return self.total > COUNT_CAP
 
 
 def _sides(actor: Actor) -> set[Side]:
@@ -162,8 +169,11 @@ def _check(q: WorkQuery) -> None:
         raise ValidationFailed(problems)
 
 
-def conditions_of(ref: Reference, actor: Actor, now: datetime, q: WorkQuery) -> list[ColumnElement[bool]]:
-    """The API's filters for the view (scoped by access.list_scope), plus the view's own condition."""
+def conditions_of(
+    ref: Reference, actor: Actor, now: datetime, q: WorkQuery, with_lateness: bool = True
+) -> list[ColumnElement[bool]]:
+    """The API's filters for the view (scoped by access.list_scope), plus the view's own condition (the
+    lateness window left out when the caller reads the list from the clocks themselves)."""
     box = q.view if q.view in ("outbox", "inbox") else "all"
     conditions = query_service._conditions(ref, actor, replace(q.filters, box=box, cursor=None), now)
     if q.view == "waiting":
@@ -172,44 +182,200 @@ def conditions_of(ref: Reference, actor: Actor, now: datetime, q: WorkQuery) -> 
         conditions.append(col(DelegationRow.handler_username) == actor.username)
     if q.holders:
         conditions.append(holder_condition(q.holders, q.filters.statuses))
-    if q.lateness is not None:
+    if q.lateness is not None and with_lateness:
         conditions.append(running_clock_condition(now, q.lateness, q.soon_until, q.holders))
     if q.facts is not None:
         conditions.append(col(DelegationRow.id).in_(drill_ids(q.facts)))
     return conditions
 
 
+# ---------------------------------------------------------------- keyset pages
+#
+# A list is read in one or two segments, each in the order of an index, so that a page costs a range scan of
+# about one page whatever its position: newest / oldest walk the primary key; "due first" walks the running
+# clocks (ix_clock_running_court_due for the courts holding the ball, ix_clock_running_due for any court),
+# one clock per matter (a matter has at most one running clock: tests/integration/test_perform_model), then
+# the matters with no running clock, oldest first. A cursor names a segment, the key of a row and the
+# direction: after it (next page) or before it (previous page).
+
+
+@dataclass(frozen=True)
+class _Segment:
+    name: str  # "c": running clocks by (due_at, clock id); "d": matters by id
+    descending: bool
+    keys: tuple[Any, ...]  # the key columns, compared as a row value
+    statement: Any  # a Select of the keys, then the DelegationRow
+
+
+def _encode_cursor(segment: str, forward: bool, key: tuple[Any, ...]) -> str:
+    parts = [v.isoformat() if isinstance(v, datetime) else str(v) for v in key]
+    text = "|".join(["w1", segment, "n" if forward else "p", *parts])
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _bad_cursor() -> ValidationFailed:
+    """A page position that is not one (edited or from an older version): said in Chinese on the page too."""
+    problem = FieldError("cursor", "翻页位置无效，请从第一页重新打开列表", "Invalid page; open the list again.")
+    refused = ValidationFailed([problem])
+    refused.title_zh = problem.message_zh
+    return refused
+
+
+def _decode_cursor(cursor: str) -> tuple[str, bool, tuple[Any, ...]]:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        version, segment, direction, *parts = text.split("|")
+        if version != "w1" or direction not in ("n", "p"):
+            raise ValueError(text)
+        if segment == "d" and len(parts) == 1:
+            key: tuple[Any, ...] = (int(parts[0]),)
+        elif segment == "c" and len(parts) == 2:
+            due = datetime.fromisoformat(parts[0])
+            if due.tzinfo is None:
+                raise ValueError(text)
+            key = (due, int(parts[1]))
+        else:
+            raise ValueError(text)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise _bad_cursor() from None
+    return segment, direction == "n", key
+
+
+def _holder_courts(actor: Actor, q: WorkQuery) -> tuple[str, ...]:
+    """Whose running clock orders "due first": the drill-down's courts, my court for what waits on us and
+    what I handle, any court otherwise."""
+    if q.holders:
+        return q.holders
+    if q.view in ("waiting", "mine") and actor.court_code:
+        return (actor.court_code,)
+    return ()
+
+
+def _running(clock: Any, courts: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    conditions = [clock.closed_at.is_(None), clock.paused.is_(False), clock.due_at.is_not(None)]
+    if courts:
+        conditions.append(clock.court_code.in_(courts))
+    return conditions
+
+
+def _segments(actor: Actor, q: WorkQuery, conditions: list[ColumnElement[bool]], lateness: list[Any]) -> list[_Segment]:
+    d = DelegationRow.__table__.c  # type: ignore[attr-defined]
+    where = and_(true(), *conditions)
+    if q.sort != "due":
+        descending = q.sort == "newest"
+        return [_Segment("d", descending, (d.id,), select(d.id, DelegationRow).where(where))]
+    c = ClockRow.__table__.c  # type: ignore[attr-defined]
+    courts = _holder_courts(actor, q)
+    by_clock = (
+        select(c.due_at, c.id, DelegationRow)
+        .join_from(ClockRow, DelegationRow, col(DelegationRow.id) == c.delegation_id)
+        .where(*_running(c, courts), *lateness, where)
+    )
+    segments = [_Segment("c", False, (c.due_at, c.id), by_clock)]
+    if not lateness:  # then the matters with no running clock (paused, or waiting without one), oldest first
+        other = ClockRow.__table__.alias("other")  # type: ignore[attr-defined]
+        none = ~exists().where(other.c.delegation_id == d.id, *_running(other.c, courts))
+        segments.append(_Segment("d", False, (d.id,), select(d.id, DelegationRow).where(where, none)))
+    return segments
+
+
+async def _scan(
+    session: AsyncSession,
+    segment: _Segment,
+    key: tuple[Any, ...] | None,
+    forward: bool,
+    limit: int,
+    extra: tuple[Any, ...] = (),
+) -> tuple[list[tuple[str, tuple[Any, ...], DelegationRow]], tuple[Any, ...] | None]:
+    """Up to `limit` rows of a segment after (forward) or before `key`, nearest first; and the values of the
+    `extra` (uncorrelated) columns, computed once in the same round trip, if any row came back."""
+    ascending = segment.descending != forward
+    stmt = segment.statement
+    if key is not None:
+        row_value = tuple_(*segment.keys) if len(segment.keys) > 1 else segment.keys[0]
+        bound = tuple_(*key) if len(key) > 1 else key[0]
+        stmt = stmt.where(row_value > bound if ascending else row_value < bound)
+    stmt = stmt.add_columns(*extra).order_by(*(k.asc() if ascending else k.desc() for k in segment.keys)).limit(limit)
+    width = len(segment.keys)
+    found = (await session.exec(stmt)).all()
+    rows = [(segment.name, tuple(r[:width]), r[width]) for r in found]
+    return rows, (tuple(found[0][width + 1 :]) if found and extra else None)
+
+
+def _counts(segments: list[_Segment]) -> tuple[Any, ...]:
+    """Per segment, its matters up to COUNT_CAP + 1 (the segments do not overlap), as scalar subqueries."""
+    return tuple(
+        select(func.count())
+        .select_from(s.statement.with_only_columns(s.keys[0]).limit(COUNT_CAP + 1).subquery())
+        .scalar_subquery()
+        for s in segments
+    )
+
+
+async def _page(
+    session: AsyncSession, segments: list[_Segment], cursor: str | None, limit: int
+) -> tuple[list[DelegationRow], str | None, str | None, int]:
+    """A page from the cursor, the cursors of the pages after and before it, and the list's capped count
+    (read with the page's first scan, one round trip)."""
+    names = [s.name for s in segments]
+    start, forward, key = (names[0], True, None) if cursor is None else _decode_cursor(cursor)
+    if start not in names:
+        raise _bad_cursor()
+    index = names.index(start)
+    order = segments[index:] if forward else segments[index::-1]
+    found: list[tuple[str, tuple[Any, ...], DelegationRow]] = []
+    counted: tuple[Any, ...] | None = None
+    for position, segment in enumerate(order):
+        rows, extra = await _scan(
+            session,
+            segment,
+            key if position == 0 else None,
+            forward,
+            limit + 1 - len(found),
+            _counts(segments) if counted is None else (),
+        )
+        found += rows
+        counted = counted or extra
+        if len(found) > limit:
+            break
+    if counted is None:  # nothing on this page: count on its own
+        counted = tuple((await run(session, select(*_counts(segments)))).one())
+    total = min(COUNT_CAP + 1, sum(int(n) for n in counted))
+    more = len(found) > limit
+    found = found[:limit]
+    if not forward:
+        found.reverse()
+    if not found:
+        return [], None, None, total
+    first, last = found[0], found[-1]
+    has_next = more if forward else True
+    has_prev = (cursor is not None) if forward else more
+    return (
+        [row for _, _, row in found],
+        _encode_cursor(last[0], True, last[1]) if has_next else None,
+        _encode_cursor(first[0], False, first[1]) if has_prev else None,
+        total,
+    )
+
+
 async def work_list(session: AsyncSession, ref: Reference, actor: Actor, now: datetime, q: WorkQuery) -> WorkPage:
+    """One page of a work list, read in the order of an index from its cursor (no OFFSET), with its count
+    capped at COUNT_CAP + 1."""
     enforce(authorize(actor, Operation.LIST_DELEGATIONS), "Delegations", Operation.LIST_DELEGATIONS)
     _check(q)
     per_page = max(1, min(q.per_page, MAX_PER_PAGE))
-    page = max(1, q.page)
-    where = and_(true(), *conditions_of(ref, actor, now, q))
-    total = int((await session.exec(select(func.count()).select_from(DelegationRow).where(where))).one())
-    d = DelegationRow
-    stmt = select(d).where(where)
-    if q.sort == "oldest":
-        stmt = stmt.order_by(col(d.id).asc())
-    elif q.sort == "due":
-        due = (
-            select(func.min(ClockRow.due_at))
-            .where(
-                col(ClockRow.delegation_id) == col(d.id),
-                col(ClockRow.closed_at).is_(None),
-                col(ClockRow.paused).is_(False),
-            )
-            .scalar_subquery()
-        )
-        stmt = stmt.order_by(due.asc().nulls_last(), col(d.id).asc())
-    else:
-        stmt = stmt.order_by(col(d.id).desc())
-    stmt = stmt.offset((page - 1) * per_page).limit(per_page)
-    rows = list((await session.exec(stmt)).all())
+    lateness: list[Any] = []
+    conditions = conditions_of(ref, actor, now, q, with_lateness=q.sort != "due")
+    if q.lateness is not None and q.sort == "due":  # the clocks driving the list carry the window themselves
+        due = ClockRow.__table__.c.due_at  # type: ignore[attr-defined]
+        lateness = [due <= now] if q.lateness == "overdue" else [due > now, due <= (q.soon_until or now)]
+    segments = _segments(actor, q, conditions, lateness)
+    rows, next_cursor, prev_cursor, total = await _page(session, segments, q.cursor, per_page)
     ids = [r.id for r in rows if r.id is not None]
     clocks = await query_service.running_clocks(session, ref, ids, now)
     late = await query_service.statutory_breaches(session, ids, now)  # 法定期限, shown beside the policy clock
     items = [query_service.summarize(ref, actor, r, clocks.get(r.id or 0), (r.id or 0) in late) for r in rows]
-    return WorkPage(items, total, page, per_page)
+    return WorkPage(items, total, per_page, next_cursor, prev_cursor)
 
 
 async def iter_work(

@@ -183,7 +183,11 @@ async def test_a_malformed_or_impossible_id_is_a_404_page(api: Api) -> None:
         for path in ("/delegations/abc", "/delegations/0", "/delegations/99999999999", "/notices/x"):
             page = await _page(browser, path, 404)
             assert "未找到" in page, path
-        assert (await browser.get("/work?page=abc")).status_code == 400  # a bad query value stays a 400
+        assert (
+            await browser.get("/work?due_before=x&view=" + "w" * 11)
+        ).status_code == 400  # a bad query value stays a 400
+        stale = await browser.get("/work?cursor=abc")  # a page position that is not one: said in Chinese
+        assert stale.status_code == 422 and "翻页位置无效" in stale.text
 
 
 async def test_a_stale_page_says_who_acted_meanwhile_and_what_changed(api: Api) -> None:

@@ -87,7 +87,7 @@ class WorkParams:
     due_before: str | None
     q: str | None
     sort: str
-    page: int
+    cursor: str | None
     drill: str | None
     period: str | None
     stat_court: str | None
@@ -119,7 +119,7 @@ def work_params(
     due_before: Annotated[str | None, Query(max_length=10)] = None,
     q: Text = None,
     sort: Annotated[str, Query(max_length=10)] = "",
-    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
     drill: Annotated[str | None, Query(max_length=20)] = None,
     period: Annotated[str | None, Query(max_length=30)] = None,
     stat_court: Annotated[str | None, Query(max_length=16)] = None,
@@ -144,7 +144,7 @@ def work_params(
         due_before,
         q,
         sort,
-        page,
+        cursor,
         drill,
         period,
         stat_court,
@@ -216,7 +216,7 @@ def work_query(ctx: Page, p: WorkParams) -> tuple[WorkQuery, dict[str, str]]:
         filters=filters,
         facts=facts,
         sort=p.sort if p.sort in worklist_service.SORTS else default_sort(chosen),
-        page=p.page,
+        cursor=p.cursor or None,
     )
     params = {
         "view": chosen,
@@ -342,7 +342,7 @@ async def save_filter(ctx: Page) -> Response:
             ctx.session, ctx.actor, ctx.now, name if isinstance(name, str) else "", query
         )
     except ValidationFailed as exc:  # the list again, with what is wrong beside the name
-        shown = work_params(**dict(parse_qsl(filter_service.clean_query(query))))  # type: ignore[arg-type]
+        shown = work_params(**dict(parse_qsl(filter_service.clean_query(query))))
         items = [("filter-name", e) for e in exc.errors]
         return await work_page(ctx, shown, problem_text(ctx, exc), items, 422)
     return ctx.redirect(f"/work?{saved.query}", ok="saved")
@@ -383,7 +383,7 @@ async def batch(ctx: Page) -> Response:
     try:
         ids = batch_service.chosen(i for i, _ in picked)
     except ValidationFailed as exc:
-        shown = work_params(**dict(parse_qsl(back.partition("?")[2])))  # type: ignore[arg-type]
+        shown = work_params(**dict(parse_qsl(back.partition("?")[2])))
         return await work_page(ctx, shown, problem_text(ctx, exc), [("batch-actions", e) for e in exc.errors], 422)
     if action in ("export", "print"):
         items = await batch_service.selected(ctx.domain, ids)
