@@ -316,7 +316,7 @@ async def _page(
     session: AsyncSession, segments: list[_Segment], cursor: str | None, limit: int
 ) -> tuple[list[DelegationRow], str | None, str | None, int]:
     """A page from the cursor, the cursors of the pages after and before it, and the list's capped count
-    (read with the page's first scan, one round trip)."""
+    (read with the scans of the page, in their round trips)."""
     names = [s.name for s in segments]
     start, forward, key = (names[0], True, None) if cursor is None else _decode_cursor(cursor)
     if start not in names:
@@ -324,23 +324,21 @@ async def _page(
     index = names.index(start)
     order = segments[index:] if forward else segments[index::-1]
     found: list[tuple[str, tuple[Any, ...], DelegationRow]] = []
-    counted: tuple[Any, ...] | None = None
+    counted: dict[str, int] = {}  # per segment, its matters up to COUNT_CAP + 1, read with its scan
     for position, segment in enumerate(order):
-        rows, extra = await _scan(
-            session,
-            segment,
-            key if position == 0 else None,
-            forward,
-            limit + 1 - len(found),
-            _counts(segments) if counted is None else (),
+        rows, values = await _scan(
+            session, segment, key if position == 0 else None, forward, limit + 1 - len(found), _counts([segment])
         )
         found += rows
-        counted = counted or extra
+        if values is not None:
+            counted[segment.name] = int(values[0])
         if len(found) > limit:
             break
-    if counted is None:  # nothing on this page: count on its own
-        counted = tuple((await run(session, select(*_counts(segments)))).one())
-    total = min(COUNT_CAP + 1, sum(int(n) for n in counted))
+    rest = [s for s in segments if s.name not in counted]
+    if rest and sum(counted.values()) <= COUNT_CAP:  # the segments this page did not reach, when they count
+        values = (await run(session, select(*_counts(rest)))).one()
+        counted.update({s.name: int(v) for s, v in zip(rest, values, strict=True)})
+    total = min(COUNT_CAP + 1, sum(counted.values()))
     more = len(found) > limit
     found = found[:limit]
     if not forward:

@@ -130,17 +130,20 @@ class ClockRow(SQLModel, table=True):
         Index("ix_clock_next_rung_at", "next_rung_at"),
         Index("ix_clock_delegation", "delegation_id", "stage"),
         Index("ix_clock_court_open", "court_code", "closed_at"),
-        # Running clocks only (open, not paused), for the dashboard's counts and lists (migration 0004).
+        # Running clocks only (open, not paused), for the dashboard's lists and the work lists' "due first"
+        # keyset pages, in (due_at, id) order (migrations 0004, 0015).
         Index(
             "ix_clock_running_court_due",
             "court_code",
             "due_at",
+            "id",
             postgresql_where=_RUNNING_PG,
             sqlite_where=_RUNNING_SQLITE,
         ),
         Index(
             "ix_clock_running_due",
             "due_at",
+            "id",
             postgresql_include=["court_code", "delegation_id"],
             postgresql_where=_RUNNING_PG,
             sqlite_where=_RUNNING_SQLITE,
