@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.accounts.passwords import hash_password, verify_password
-from delegation.core.access import Actor, UserRole
+from delegation.core.access import NETWORK_USERNAME, Actor, UserRole
 from delegation.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.store import repository
@@ -38,6 +38,8 @@ async def upsert_user(
     errors: list[FieldError] = []
     if not username or len(username) > 64 or not all(c.isalnum() or c in "-_." for c in username):
         errors.append(FieldError("username", "用户名只能包含字母、数字和 - _ .", "Letters, digits, - _ . only."))
+    elif username == NETWORK_USERNAME:
+        errors.append(FieldError("username", "该用户名留给网络查控系统使用", "This name is the network's (网络查控)."))
     if ref.registry.find(court_code) is None:
         errors.append(FieldError("court_code", "法院代码不存在", f"Unknown court {court_code!r}."))
     try:

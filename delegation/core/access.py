@@ -53,6 +53,14 @@ class Parties:
 
 CityOf = Callable[[str], str | None]
 
+# 网络查控: the system acting for an assisting court through its registry connectors (never a person: no user
+# may take this name). It signs for a matter and takes it as its own handler, 网络查控.
+NETWORK_USERNAME = "network-control"
+
+
+def is_network(actor: Actor) -> bool:
+    return actor.username == NETWORK_USERNAME
+
 
 def acting_roles(actor: Actor, parties: Parties, city_of: CityOf) -> frozenset[Role]:
     roles: set[Role] = set()

@@ -18,7 +18,7 @@ from delegation.catalogue.fields import FIELD_KINDS, NO_CONSTRAINTS, FieldProble
 from delegation.catalogue.policy import PolicyVersion, missing_documents
 from delegation.catalogue.searchkeys import search_keys
 from delegation.core import clocks
-from delegation.core.access import Actor, command_center_covers
+from delegation.core.access import Actor, command_center_covers, is_network
 from delegation.core.errors import FieldError, PermissionDenied, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.core.states import Action, Stage, Status
@@ -304,7 +304,9 @@ def assign_handler(f: Facts, command: c.Command) -> Step:
     _needs(len(first_step) <= 1000, "first_step", "已采取的执行措施过长（最多1000字）", "At most 1000 characters.")
     steps = {"first_step": first_step} if first_step else {}
     previous = {"previous_handler": f.row.handler_username} if f.row.handler_username else {}
-    if not f.handlers:
+    if not f.handlers or (is_network(f.actor) and value == f.actor.display_name):
+        # A court without registered handlers names its handler in plain text; and the network, taking a
+        # matter as its own handler (网络查控), is no user of the court's.
         return Step(
             columns={"handler": value, "handler_username": None, **({"handler_phone": phone} if phone else {})},
             data={"handler": value, **previous, **steps},

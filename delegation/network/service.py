@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.accounts.auth import NotAuthenticated
 from delegation.catalogue.policy import PolicyVersion
-from delegation.core.access import Actor, Parties, UserRole, acting_roles
+from delegation.core.access import NETWORK_USERNAME, Actor, Parties, UserRole, acting_roles
 from delegation.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.core.states import Action, Role, Status
@@ -64,7 +64,7 @@ from delegation.store.tables import (
     NetworkQueryRow,
 )
 
-NETWORK_USER = "network-control"
+NETWORK_USER = NETWORK_USERNAME
 NETWORK_HANDLER = "网络查控"
 RECEIPT_KIND = "receipt"
 LEGAL_DOCUMENTS = ("letter_of_delegation", "enforcement_ruling", "assistance_notice")
@@ -887,6 +887,18 @@ async def network_of(session: AsyncSession, delegation_id: int) -> MatterNetwork
             for q in queries
         ],
     )
+
+
+async def taken_by_itself(session: AsyncSession, matter: DelegationRow) -> ConnectorRow | None:
+    """The auto-accepting connector that will take this new matter by itself (the next network-dispatch pass
+    queues it), or None."""
+    if matter.status != Status.SUBMITTED or matter.matter_type not in MATTER_ROUTES or matter.submitted_at is None:
+        return None
+    connectors = [c for c in await list_connectors(session) if c.active and c.auto_accept]
+    connector = connector_for(connectors, matter.assisting_court, matter.matter_type)
+    if connector is None or matter.submitted_at < connector.created_at:
+        return None
+    return connector
 
 
 async def may_hand_to_network(ctx: Context, matter: DelegationRow) -> ConnectorRow | None:

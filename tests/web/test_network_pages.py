@@ -261,11 +261,15 @@ async def test_a_clerk_hands_a_matter_to_the_network_with_one_click(api: Api) ->
 
 async def test_no_button_where_the_connector_signs_for_new_matters_itself(api: Api) -> None:
     await _connector(api, auto_accept=True)
-    async with api.client("shinan-officer") as officer, api.client() as clerk:
-        matter = await file_matter(officer)
+    async with api.client("shinan-officer") as filer, api.client() as officer, api.client() as clerk:
+        matter = await file_matter(filer)
+        await login(officer, "shinan-officer")
         await login(clerk, "zhifu-clerk")
         page = (await clerk.get(f"/delegations/{matter['id']}")).text
         assert "网络查控" in page and "data-hand-to-network" not in page
+        assert "data-network-coming" in page and "本事项将由测试vehicle自动办理" in page
+        seen = (await officer.get(f"/delegations/{matter['id']}")).text  # the requesting court is told too
+        assert "data-network-coming" in seen
 
 
 async def test_the_matter_page_shows_each_registry_answer_receipt_priority_and_amount(api: Api) -> None:

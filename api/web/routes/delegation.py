@@ -76,6 +76,7 @@ async def detail_page(
     state = form_state or FormState("")
     net = await network_service.network_of(ctx.session, delegation_id)
     hand_to = await network_service.may_hand_to_network(ctx.domain, model.row)
+    coming = await network_service.taken_by_itself(ctx.session, model.row) if net is None else None
     ui_url = ctx.runtime.settings.prefect_ui_url
     flow_run_url = f"{ui_url.rstrip('/')}/runs/flow-run/{net.flow_run_id}" if net and net.flow_run_id and ui_url else ""
     shown = [*model.actions, *(name for name, on in _other_forms(model) if on)]
@@ -119,6 +120,7 @@ async def detail_page(
         forms=forms,
         net=net,
         hand_to=hand_to,
+        coming=coming,
         network_capable=model.row.matter_type in MATTER_ROUTES,
         flow_run_url=flow_run_url,
         receipts=[d for d in model.view.documents if d.kind == RECEIPT_KIND and d.filename.startswith("网络查控回执")],

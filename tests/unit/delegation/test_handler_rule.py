@@ -88,3 +88,16 @@ def test_signing_for_with_a_handler_asks_for_the_assignment_in_the_same_transact
     assert c.follow_ups(Action.SIGN_FOR, command) == [(Action.ASSIGN_HANDLER, c.AssignHandler("zhifu-wang"))]
     assert c.follow_ups(Action.SIGN_FOR, c.decode(Action.SIGN_FOR, {})) == []
     assert c.follow_ups(Action.CONFIRM, c.Plain()) == []
+
+
+def test_the_network_takes_a_matter_as_its_own_handler_where_the_court_has_handlers(ref: Reference) -> None:
+    from dataclasses import replace
+
+    from delegation.network.service import NETWORK_HANDLER, network_actor
+
+    network = replace(_facts(ref, HANDLERS), actor=network_actor("鲁0602"))
+    step = assign_handler(network, c.AssignHandler(NETWORK_HANDLER, "交由登记机关网络办理"))
+    assert step.columns["handler"] == "网络查控" and step.columns["handler_username"] is None
+    # nobody else names the network, and the network names no one outside the court's handlers
+    assert "承办人须为本院登记的承办人之一" in _refused(_facts(ref, HANDLERS), NETWORK_HANDLER)
+    assert "承办人须为本院登记的承办人之一" in _refused(network, "张法官")
