@@ -131,3 +131,30 @@ async def test_the_work_page_signs_for_prints_and_refuses_an_empty_batch(api: Ap
     async with api.sessions() as session:
         row = await session.get(DelegationRow, second["id"])
         assert row is not None and row.handler_username == "zhifu-li" and row.status == "in_progress"
+
+
+async def test_a_command_center_urges_and_exports_the_ticked_rows_in_the_pages(api: Api) -> None:
+    async with api.client() as browser, api.client("shinan-officer") as officer:
+        first = await file_matter(officer)
+        second = await file_matter(officer, case_number="（2026）鲁0202执101号")
+        await login(browser, "yantai-center")
+        page = (await browser.get("/work", params={"view": "all"})).text
+        assert 'data-testid="batch-urge"' in page and 'data-testid="batch-sign-for"' not in page
+        token = csrf_of(page)
+        ticked = [f"{m['id']}:{m['version']}" for m in (first, second)]
+        urged = await browser.post(
+            "/work/batch", data={"csrf_token": token, "action": "urge", "ids": ticked, "back": "/work?view=all"}
+        )
+        assert urged.status_code == 200 and "批量催办" in urged.text and "共2件，办理成功2件" in urged.text
+        assert urged.text.count('data-outcome="done"') == 2 and "已发出" in urged.text
+        listed = (await browser.get("/work", params={"view": "all"})).text
+        assert listed.count("已催办1次（最近2026年3月2日）") == 2  # the rows say so now
+        exported = await browser.post(
+            "/work/batch", data={"csrf_token": token, "action": "export", "ids": ticked[:1], "back": "/work"}
+        )
+        assert exported.status_code == 200
+        sheet = load_workbook(io.BytesIO(exported.content)).active
+        assert sheet is not None
+        assert [r[0] for r in sheet.iter_rows(values_only=True) if str(r[0]).startswith("JD")] == [first["number"]]
+        unknown = await browser.post("/work/batch", data={"csrf_token": token, "action": "delete", "ids": ticked})
+        assert unknown.status_code == 422 and "请选择批量操作" in unknown.text

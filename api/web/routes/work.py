@@ -378,9 +378,9 @@ async def batch(ctx: Page) -> Response:
     picked = _picked([v for v in form.getlist("ids") if isinstance(v, str)])
     back = str(form.get("back") or "/work")
     back = back if back.startswith("/work") else "/work"
-    if action not in BATCH_ACTIONS:
-        raise ValidationFailed([FieldError("action", "请选择批量操作", "Choose a batch action.")])
     try:
+        if action not in BATCH_ACTIONS:
+            raise ValidationFailed([FieldError("action", "请选择批量操作", "Choose a batch action.")])
         ids = batch_service.chosen(i for i, _ in picked)
     except ValidationFailed as exc:
         shown = work_params(**dict(parse_qsl(back.partition("?")[2])))
