@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, func, or_, true, tupl
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from delegation.core.access import Actor, Operation, UserRole, authorize, enforce
+from delegation.core.access import Actor, Operation, UserRole, authorize, command_center_covers, enforce
 from delegation.core.errors import FieldError, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.core.states import Side, Status
@@ -91,10 +91,11 @@ class WorkPage:
     per_page: int
     next_cursor: str | None = None
     prev_cursor: str | None = None
+    exact: bool = False  # the total is the dashboard's own figure (the counters), not a capped count
 
     @property
     def capped(self) -> bool:
-        return self.total > COUNT_CAP
+        return not self.exact and self.total > COUNT_CAP
 
 
 def _sides(actor: Actor) -> set[Side]:
@@ -205,6 +206,8 @@ class _Segment:
     descending: bool
     keys: tuple[Any, ...]  # the key columns, compared as a row value
     statement: Any  # a Select of the keys, then the DelegationRow
+    clocks: Any = None  # "c": the running clocks alone (keys, delegation id), read first in chunks (see _scan)
+    where: Any = None  # "c": the list's conditions on the delegation
 
 
 def _encode_cursor(segment: str, forward: bool, key: tuple[Any, ...]) -> str:
@@ -271,12 +274,16 @@ def _segments(actor: Actor, q: WorkQuery, conditions: list[ColumnElement[bool]],
         .join_from(ClockRow, DelegationRow, col(DelegationRow.id) == c.delegation_id)
         .where(*_running(c, courts), *lateness, where)
     )
-    segments = [_Segment("c", False, (c.due_at, c.id), by_clock)]
+    clocks_only = select(c.due_at, c.id, c.delegation_id).where(*_running(c, courts), *lateness)
+    segments = [_Segment("c", False, (c.due_at, c.id), by_clock, clocks_only, where)]
     if not lateness:  # then the matters with no running clock (paused, or waiting without one), oldest first
         other = ClockRow.__table__.alias("other")  # type: ignore[attr-defined]
         none = ~exists().where(other.c.delegation_id == d.id, *_running(other.c, courts))
         segments.append(_Segment("d", False, (d.id,), select(d.id, DelegationRow).where(where, none)))
     return segments
+
+
+CHUNK_ROUNDS = 3  # chunks of running clocks read in index order before letting the database plan the rest
 
 
 async def _scan(
@@ -290,16 +297,65 @@ async def _scan(
     """Up to `limit` rows of a segment after (forward) or before `key`, nearest first; and the values of the
     `extra` (uncorrelated) columns, computed once in the same round trip, if any row came back."""
     ascending = segment.descending != forward
+    if segment.clocks is not None:
+        return await _scan_clocks(session, segment, key, forward, ascending, limit, extra)
     stmt = segment.statement
     if key is not None:
-        row_value = tuple_(*segment.keys) if len(segment.keys) > 1 else segment.keys[0]
-        bound = tuple_(*key) if len(key) > 1 else key[0]
-        stmt = stmt.where(row_value > bound if ascending else row_value < bound)
+        stmt = stmt.where(_after(segment.keys, key, ascending))
     stmt = stmt.add_columns(*extra).order_by(*(k.asc() if ascending else k.desc() for k in segment.keys)).limit(limit)
     width = len(segment.keys)
     found = (await session.exec(stmt)).all()
     rows = [(segment.name, tuple(r[:width]), r[width]) for r in found]
     return rows, (tuple(found[0][width + 1 :]) if found and extra else None)
+
+
+def _after(keys: tuple[Any, ...], key: tuple[Any, ...], ascending: bool) -> Any:
+    row_value = tuple_(*keys) if len(keys) > 1 else keys[0]
+    bound = tuple_(*key) if len(key) > 1 else key[0]
+    return row_value > bound if ascending else row_value < bound
+
+
+async def _scan_clocks(
+    session: AsyncSession,
+    segment: _Segment,
+    key: tuple[Any, ...] | None,
+    forward: bool,
+    ascending: bool,
+    limit: int,
+    extra: tuple[Any, ...],
+) -> tuple[list[tuple[str, tuple[Any, ...], DelegationRow]], tuple[Any, ...] | None]:
+    """The running clocks in index order, a chunk at a time, then their matters that meet the list's
+    conditions (by primary key): a page costs about one chunk when most clocks qualify (what waits on us,
+    a drill-down), whatever the planner guesses of the conditions. When few qualify (a search), after
+    CHUNK_ROUNDS chunks the rest is one statement the database plans as it sees fit."""
+    found: list[tuple[str, tuple[Any, ...], DelegationRow]] = []
+    values: tuple[Any, ...] | None = None
+    size = max(4 * limit, 100)
+    order = [k.asc() if ascending else k.desc() for k in segment.keys]
+    bound = key
+    for round_ in range(CHUNK_ROUNDS):
+        stmt = segment.clocks
+        if bound is not None:
+            stmt = stmt.where(_after(segment.keys, bound, ascending))
+        stmt = stmt.add_columns(*(extra if round_ == 0 else ())).order_by(*order).limit(size)
+        chunk = (await run(session, stmt)).all()
+        if round_ == 0 and extra and chunk:
+            values = tuple(chunk[0][3:])
+        if not chunk:
+            return found, values
+        ids = sorted({r[2] for r in chunk})
+        matters = await session.exec(select(DelegationRow).where(col(DelegationRow.id).in_(ids), segment.where))
+        by_id = {m.id: m for m in matters}
+        for r in chunk:
+            if r[2] in by_id:
+                found.append((segment.name, (r[0], r[1]), by_id[r[2]]))
+                if len(found) == limit:
+                    return found, values
+        if len(chunk) < size:
+            return found, values
+        bound = (chunk[-1][0], chunk[-1][1])
+    rest, _ = await _scan(session, replace(segment, clocks=None), bound, forward, limit - len(found))
+    return found + rest, values
 
 
 def _counts(segments: list[_Segment]) -> tuple[Any, ...]:
@@ -313,7 +369,7 @@ def _counts(segments: list[_Segment]) -> tuple[Any, ...]:
 
 
 async def _page(
-    session: AsyncSession, segments: list[_Segment], cursor: str | None, limit: int
+    session: AsyncSession, segments: list[_Segment], cursor: str | None, limit: int, count: bool = True
 ) -> tuple[list[DelegationRow], str | None, str | None, int]:
     """A page from the cursor, the cursors of the pages after and before it, and the list's capped count
     (read with the scans of the page, in their round trips)."""
@@ -327,14 +383,19 @@ async def _page(
     counted: dict[str, int] = {}  # per segment, its matters up to COUNT_CAP + 1, read with its scan
     for position, segment in enumerate(order):
         rows, values = await _scan(
-            session, segment, key if position == 0 else None, forward, limit + 1 - len(found), _counts([segment])
+            session,
+            segment,
+            key if position == 0 else None,
+            forward,
+            limit + 1 - len(found),
+            _counts([segment]) if count else (),
         )
         found += rows
         if values is not None:
             counted[segment.name] = int(values[0])
         if len(found) > limit:
             break
-    rest = [s for s in segments if s.name not in counted]
+    rest = [s for s in segments if s.name not in counted] if count else []
     if rest and sum(counted.values()) <= COUNT_CAP:  # the segments this page did not reach, when they count
         values = (await run(session, select(*_counts(rest)))).one()
         counted.update({s.name: int(v) for s, v in zip(rest, values, strict=True)})
@@ -368,12 +429,42 @@ async def work_list(session: AsyncSession, ref: Reference, actor: Actor, now: da
         due = ClockRow.__table__.c.due_at  # type: ignore[attr-defined]
         lateness = [due <= now] if q.lateness == "overdue" else [due > now, due <= (q.soon_until or now)]
     segments = _segments(actor, q, conditions, lateness)
-    rows, next_cursor, prev_cursor, total = await _page(session, segments, q.cursor, per_page)
+    figure = await _dashboard_figure(session, ref, actor, now, q)
+    rows, next_cursor, prev_cursor, total = await _page(session, segments, q.cursor, per_page, figure is None)
     ids = [r.id for r in rows if r.id is not None]
     clocks = await query_service.running_clocks(session, ref, ids, now)
     late = await query_service.statutory_breaches(session, ids, now)  # 法定期限, shown beside the policy clock
     items = [query_service.summarize(ref, actor, r, clocks.get(r.id or 0), (r.id or 0) in late) for r in rows]
+    if figure is not None:
+        return WorkPage(items, figure, per_page, next_cursor, prev_cursor, exact=True)
     return WorkPage(items, total, per_page, next_cursor, prev_cursor)
+
+
+async def _dashboard_figure(
+    session: AsyncSession, ref: Reference, actor: Actor, now: datetime, q: WorkQuery
+) -> int | None:
+    """The count of a list that is exactly a figure of the dashboard or of the waiting tabs (a court's or a
+    city's matters in a status, overdue or due soon; what waits on us, by stage), from the maintained
+    counters: the same number the link was clicked on, read from a few rows. None for any other list."""
+    if q.facts is not None or q.filters != DelegationQuery(statuses=q.filters.statuses) or len(q.filters.statuses) > 1:
+        return None
+    if q.view == "waiting":
+        if q.filters.statuses or q.lateness or q.holders:
+            return None
+        waiting = await waiting_counts(session, actor)
+        return waiting[q.stage] if q.stage else sum(waiting.values())
+    if q.view != "all" or not q.holders:
+        return None
+    if not all(command_center_covers(actor, court, ref.city_of) for court in q.holders):
+        return None  # courts outside the actor's view: the list is narrower than the counters
+    if q.lateness is not None:
+        if q.filters.statuses:
+            return None
+        dues = await counters.due_counts(session, q.holders, now, q.soon_until or now)
+        return sum(late if q.lateness == "overdue" else soon for late, soon in dues.values())
+    statuses = q.filters.statuses or tuple(s.value for s in OPEN_STATUSES)
+    held = await counters.status_counts(session, q.holders)
+    return sum(n for (_court, status), n in held.items() if status in statuses)
 
 
 async def iter_work(

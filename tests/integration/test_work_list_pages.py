@@ -14,6 +14,7 @@ from delegation.core.reference import Reference
 from delegation.core.states import Action
 from delegation.reading import dashboard as dashboard_service
 from delegation.reading import worklists as worklist_service
+from delegation.reading.delegations import DelegationQuery
 from delegation.reading.worklists import WorkPage, WorkQuery
 from delegation.refdata.service import load_reference
 from delegation.store.tables import ClockRow
@@ -87,9 +88,11 @@ async def due_order(session: AsyncSession, ids: list[int], court: str | None) ->
     return timed + sorted(i for i in ids if i not in running)
 
 
+@pytest.mark.parametrize("rounds", [worklist_service.CHUNK_ROUNDS, 0])  # 0: the database plans the clocks' join
 async def test_pages_by_cursor_hold_every_matter_once_in_the_stated_order_both_ways(
-    session: AsyncSession, ref: Reference, matters: list[int]
+    session: AsyncSession, ref: Reference, matters: list[int], rounds: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(worklist_service, "CHUNK_ROUNDS", rounds)
     waiting = [m for i, m in enumerate(matters) if i != 4]  # the returned one waits on the requesting court
     for sort, expected in (
         ("newest", sorted(waiting, reverse=True)),
@@ -115,12 +118,19 @@ async def test_a_lateness_drill_down_reads_the_running_clocks_and_the_count_is_c
     overdue = [c.delegation_id for c in sorted(clocks, key=lambda c: (c.due_at, c.id)) if c.due_at <= NOW]
     soon = [c.delegation_id for c in sorted(clocks, key=lambda c: (c.due_at, c.id)) if NOW < c.due_at <= until]
     assert overdue and len(overdue) + len(soon) < len(clocks) + 1
-    for actor, holders in ((YANTAI_CENTER, ("鲁0601", "鲁0602")), (REGIONAL, ())):
+    for actor, holders in ((YANTAI_CENTER, ("鲁06", "鲁0602")), (REGIONAL, ())):
         for lateness, expected in (("overdue", overdue), ("due_soon", soon)):
             q = WorkQuery(view="all", holders=holders, lateness=lateness, soon_until=until, sort="due", per_page=1)
             forwards, backwards, first = await walk(session, ref, actor, q)
             assert [m for page in forwards for m in page if m] == expected, (actor.username, lateness)
             assert backwards == forwards and first.total == len(expected)
+            assert first.exact == bool(holders)  # a dashboard figure: its count is the counters' own
+    board = await dashboard_service.dashboard(session, ref, YANTAI_CENTER, NOW)
+    [zhifu] = [line for city in board.cities for line in city.courts if line.court.code == "鲁0602"]
+    for status in ("submitted", "accepted"):  # a cell of the matrix and the list behind it
+        q = WorkQuery(view="all", holders=("鲁0602",), filters=DelegationQuery(statuses=(status,)), per_page=1)
+        forwards, _, first = await walk(session, ref, YANTAI_CENTER, q)
+        assert first.exact and first.total == zhifu.counts.by_status[status] == len(forwards) > 0
     monkeypatch.setattr(worklist_service, "COUNT_CAP", 3)
     page = await worklist_service.work_list(session, ref, REGIONAL, NOW, WorkQuery(view="all", per_page=2))
     assert page.total == 4 and page.capped and len(page.items) == 2

@@ -120,6 +120,7 @@ class EventRow(SQLModel, table=True):
 
 _RUNNING_PG = text("closed_at IS NULL AND paused IS false")
 _RUNNING_SQLITE = text("closed_at IS NULL AND paused IS 0")
+_CAPPED = text("closed_at IS NULL AND latest_due IS NOT NULL")  # an open renewal's clock (migration 0016)
 _OPEN_DUTY_PG = text("is_open IS true")
 _OPEN_DUTY_SQLITE = text("is_open IS 1")
 
@@ -147,6 +148,15 @@ class ClockRow(SQLModel, table=True):
             postgresql_include=["court_code", "delegation_id"],
             postgresql_where=_RUNNING_PG,
             sqlite_where=_RUNNING_SQLITE,
+        ),
+        # Open renewals by the last day before the lapse: the dashboard's renewals at risk (migration 0016).
+        Index(
+            "ix_clock_open_latest_due",
+            "latest_due",
+            "id",
+            postgresql_include=["court_code"],
+            postgresql_where=_CAPPED,
+            sqlite_where=_CAPPED,
         ),
     )
     id: int | None = Field(default=None, primary_key=True)
