@@ -607,6 +607,20 @@ class AccessLogOut(Out):
     address: str
 
 
+class IdentifierSearchOut(Out):
+    id: int
+    at: Instant
+    actor: str
+    actor_court: str | None
+    actor_roles: str
+    kind: Literal["id_number", "uscc"]
+    digest: str = Field(description="The searched value's digest (the same value always has the same one).")
+    masked: str = Field(description="The searched value, masked.")
+    matched: list[int] = Field(description="The delegations the search found (at most 200).")
+    matched_count: int
+    address: str
+
+
 # ---------------------------------------------------------------- reference data
 
 

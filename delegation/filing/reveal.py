@@ -237,3 +237,36 @@ async def log_identifier_search(
         )
     await session.commit()
     return len(logged)
+
+
+async def identifier_search_page(
+    session: AsyncSession,
+    ref: Reference,
+    actor: Actor,
+    *,
+    username: str | None = None,
+    value: str | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> tuple[list[IdentifierSearchLogRow], int | None]:
+    """Administrators' view of the searches by ID number or USCC, newest first: those made by users of the
+    courts they administer; `value` (an ID number or USCC, any width or case) finds who searched for it."""
+    enforce(authorize(actor, Operation.READ_ACCESS_LOG), "The access log", Operation.READ_ACCESS_LOG)
+    courts = sorted(administered_courts(ref, actor))
+    log = IdentifierSearchLogRow
+    stmt = select(log).where(col(log.actor_court).in_(courts))
+    if username is not None:
+        stmt = stmt.where(log.actor == username)
+    if value is not None:
+        keys = [i.key for i in recognise(unicodedata.normalize("NFKC", value.strip())) if i.logged]
+        if not keys:
+            raise ValidationFailed(
+                [FieldError("value", "请填写有效的身份证号码或统一社会信用代码", "Give a valid ID number or USCC.")]
+            )
+        stmt = stmt.where(col(log.digest).in_(keys))
+    if before is not None:
+        stmt = stmt.where(col(log.id) < before)
+    rows = list(await session.exec(stmt.order_by(col(log.id).desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more and rows else None)

@@ -79,6 +79,7 @@ NO_BODY = {
     "get_matter_type_fields_schema",
     "get_parties_schema",
     "get_network_statistics",
+    "list_identifier_searches",
 }
 SPECIAL = {"login", "create_delegation", "upload_document", "batch_sign_for", "batch_urge", "batch_export"}
 

@@ -118,3 +118,22 @@ async def test_the_search_box_finds_an_identifier_exactly_and_logs_ids_and_usccs
     assert USCC not in logs[2].masked and logs[2].digest == search_key("uscc", USCC)
     assert logs[0].matched == [person["id"]] and logs[2].matched == [car["id"], company["id"], person["id"]]
     assert logs[0].digest == search_key("id_number", ID_NUMBER) and logs[3].matched == []
+
+
+async def test_administrators_list_the_searches_of_their_courts_users(api: Api) -> None:
+    async with api.client("shinan-officer") as officer, api.client("zhifu-clerk") as clerk:
+        matter = await file_matter(officer)
+        ok(await officer.get("/api/v1/delegations", params={"q": ID_NUMBER}))
+        ok(await clerk.get("/api/v1/delegations", params={"q": USCC}))
+    async with api.client("qingdao-admin") as admin, api.client("kuiwen-admin") as other:
+        listed = ok(await admin.get("/api/v1/identifier-searches"))["items"]
+        assert [(i["actor"], i["kind"], i["masked"], i["matched"]) for i in listed] == [
+            ("shinan-officer", "id_number", "110105********002X", [matter["id"]])
+        ]  # Qingdao's administrator: searches by Qingdao's users only
+        found = ok(await admin.get("/api/v1/identifier-searches", params={"value": "11010519491231002x"}))
+        assert [i["actor"] for i in found["items"]] == ["shinan-officer"]
+        bad = await admin.get("/api/v1/identifier-searches", params={"value": "张三"})
+        assert bad.status_code == 422 and "身份证号码" in bad.text
+        assert ok(await other.get("/api/v1/identifier-searches"))["items"] == []
+    async with api.client("shinan-officer") as officer:
+        assert (await officer.get("/api/v1/identifier-searches")).status_code == 403
