@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,6 +18,7 @@ from delegation.core.reference import Reference
 from delegation.statistics import model
 from delegation.statistics.model import Figure, Measures, Period
 from delegation.store import statistics as store
+from delegation.store.sql import is_postgres
 from delegation.store.statistics import DrillFilter
 
 # ---------------------------------------------------------------- writing
@@ -25,12 +27,16 @@ from delegation.store.statistics import DrillFilter
 async def refresh(session: AsyncSession, ref: Reference, ids: Sequence[int], now: datetime) -> int:
     """Recompute the facts of these matters in the caller's transaction (a transition, a 督办, a reconcile)."""
     await session.flush()  # the transition's clock changes may still be pending ORM objects
-    inputs = await store.load_inputs(session, ids)
+    old: list[dict[str, Any]] | None = None
+    if is_postgres(session):
+        inputs, old = await store.take_inputs(session, ids)  # one round trip, the old facts deleted
+    else:
+        inputs = await store.load_inputs(session, ids)
     facts = {
         i: (x.matter, model.facts_of(x.matter, x.steps, x.clocks, x.supervisions, ref.calendar, now))
         for i, x in inputs.items()
     }
-    return await store.replace_facts(session, facts, ref.city_of)
+    return await store.replace_facts(session, facts, ref.city_of, old)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ the dialect's own `insert`; `insert_for` makes that choice once for every caller
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Column, Table, text
@@ -55,3 +57,35 @@ async def serialize_on(session: AsyncSession, key: str) -> None:
     """
     if is_postgres(session):
         await run(session, text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))").bindparams(key=key))
+
+
+# ---------------------------------------------------------------- PostgreSQL: several writes in one statement
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def rows_json(rows: Iterable[Mapping[str, Any]]) -> str:
+    """Rows as one JSON array, the parameter of insert_from_json (dates and times in ISO 8601)."""
+    return json.dumps(list(rows), default=_json_value, ensure_ascii=False)
+
+
+def insert_from_json(target: Table, columns: Sequence[str], param: str) -> str:
+    """PostgreSQL: `INSERT INTO target (columns)` of the rows in the JSON array bound as `:param`, each value
+    converted to its column's type by jsonb_populate_recordset. Any number of rows, one statement text (so
+    the prepared statement is reused); several of them go into one statement with `with_all`."""
+    names = ", ".join(columns)
+    # Names from the table's metadata; values only ever in the bound parameter.
+    return (
+        f"INSERT INTO {target.name} ({names}) SELECT {names} "  # noqa: S608
+        f"FROM jsonb_populate_recordset(NULL::{target.name}, CAST(:{param} AS jsonb))"
+    )
+
+
+def with_all(statements: Sequence[str], final: str = "SELECT 1") -> str:
+    """Data-modifying statements run as one (WITH w0 AS (...), w1 AS (...) final): one round trip."""
+    ctes = ", ".join(f"w{i} AS ({s})" for i, s in enumerate(statements))
+    return f"WITH {ctes} {final}"

@@ -9,13 +9,26 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, Table, and_, delete, func, insert, literal_column, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    true,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.core import clocks
 from delegation.core.states import Stage
 from delegation.statistics.model import MEASURES, SUPERVISE, Fact, Matter, Measures, Step, Supervision
-from delegation.store.sql import insert_for, is_postgres, run, table
+from delegation.store.sql import insert_for, insert_from_json, is_postgres, rows_json, run, table, with_all
 from delegation.store.tables import (
     ClockRow,
     ClockStopRow,
@@ -52,41 +65,85 @@ class Inputs:
 
 
 async def load_inputs(session: AsyncSession, ids: Sequence[int]) -> dict[int, Inputs]:
-    """The matters' transitions, clocks (with stops) and 督办 notices, in four queries."""
+    """The matters' transitions, clocks (with stops) and 督办 notices, in five queries."""
     if not ids:
         return {}
-    matters = {
-        m["id"]: Matter(m["id"], m["requesting_court"], m["assisting_court"], m["matter_type"])
-        for m in (
-            await run(
-                session,
-                select(
-                    DELEGATION.c.id,
-                    DELEGATION.c.requesting_court,
-                    DELEGATION.c.assisting_court,
-                    DELEGATION.c.matter_type,
-                ).where(DELEGATION.c.id.in_(ids)),
-            )
-        ).mappings()
-    }
-    steps: dict[int, list[Step]] = defaultdict(list)
-    for e in (
+    matters = (
+        await run(
+            session,
+            select(
+                DELEGATION.c.id, DELEGATION.c.requesting_court, DELEGATION.c.assisting_court, DELEGATION.c.matter_type
+            ).where(DELEGATION.c.id.in_(ids)),
+        )
+    ).mappings()
+    events = (
         await run(
             session,
             select(EVENT.c.delegation_id, EVENT.c.action, EVENT.c.actor_court, EVENT.c.at, EVENT.c.data).where(
                 EVENT.c.delegation_id.in_(ids), EVENT.c.kind == "transition"
             ),
         )
-    ).mappings():
+    ).mappings()
+    clock_rows = list((await run(session, select(CLOCK).where(CLOCK.c.delegation_id.in_(ids)))).mappings())
+    stops: list[Any] = []
+    if clock_rows:
+        stops = list(
+            (await run(session, select(STOP).where(STOP.c.clock_id.in_([m["id"] for m in clock_rows])))).mappings()
+        )
+    notices = (
+        await run(
+            session,
+            select(NOTICE.c.delegation_id, NOTICE.c.to_court, NOTICE.c.issued_at, NOTICE.c.ack_seconds).where(
+                NOTICE.c.delegation_id.in_(ids), NOTICE.c.kind == SUPERVISE
+            ),
+        )
+    ).mappings()
+    return _inputs(matters, events, clock_rows, stops, notices)
+
+
+# PostgreSQL: the old facts deleted and every input read in one statement; each ARRAY(...) of table rows comes
+# back as a list of records with their columns' own types (asyncpg decodes composite types).
+_TAKE_INPUTS = text(
+    """
+    WITH old AS (DELETE FROM stat_fact WHERE delegation_id = ANY(:ids) RETURNING *)
+    SELECT
+        ARRAY(SELECT o::stat_fact FROM old o) AS old,
+        ARRAY(SELECT d FROM delegation d WHERE d.id = ANY(:ids)) AS matters,
+        ARRAY(SELECT e FROM delegation_event e WHERE e.delegation_id = ANY(:ids) AND e.kind = 'transition')
+            AS events,
+        ARRAY(SELECT c FROM stage_clock c WHERE c.delegation_id = ANY(:ids)) AS clocks,
+        ARRAY(
+            SELECT s FROM clock_stop s JOIN stage_clock c ON c.id = s.clock_id WHERE c.delegation_id = ANY(:ids)
+        ) AS stops,
+        ARRAY(SELECT n FROM notice n WHERE n.delegation_id = ANY(:ids) AND n.kind = :supervise) AS notices
+    """
+)
+
+
+async def take_inputs(session: AsyncSession, ids: Sequence[int]) -> tuple[dict[int, Inputs], list[dict[str, Any]]]:
+    """PostgreSQL, one round trip: the matters' inputs (as load_inputs) and their old facts, deleted (the
+    caller writes the new ones in the same transaction with replace_facts(old=...))."""
+    found = (await run(session, _TAKE_INPUTS, {"ids": list(ids), "supervise": SUPERVISE})).one()
+    old = [dict(r) for r in found.old]
+    return _inputs(found.matters, found.events, found.clocks, found.stops, found.notices), old
+
+
+def _inputs(
+    matters: Iterable[Any],
+    events: Iterable[Any],
+    clock_rows: Iterable[Any],
+    stops: Iterable[Any],
+    notices: Iterable[Any],
+) -> dict[int, Inputs]:
+    """Inputs from rows (mappings or records) of delegation, delegation_event, stage_clock, clock_stop, notice."""
+    found = {m["id"]: Matter(m["id"], m["requesting_court"], m["assisting_court"], m["matter_type"]) for m in matters}
+    steps: dict[int, list[Step]] = defaultdict(list)
+    for e in events:
         reason = (e["data"] or {}).get("reason_code")
         steps[e["delegation_id"]].append(Step(e["action"], e["actor_court"], e["at"], reason))
-    clock_rows = list((await run(session, select(CLOCK).where(CLOCK.c.delegation_id.in_(ids)))).mappings())
-    stops: dict[int, list[Any]] = defaultdict(list)
-    if clock_rows:
-        for s in (
-            await run(session, select(STOP).where(STOP.c.clock_id.in_([m["id"] for m in clock_rows])))
-        ).mappings():
-            stops[s["clock_id"]].append(s)
+    stops_of: dict[int, list[Any]] = defaultdict(list)
+    for s in stops:
+        stops_of[s["clock_id"]].append(s)
     held: dict[int, list[clocks.Clock]] = defaultdict(list)
     for m in clock_rows:
         held[m["delegation_id"]].append(
@@ -103,22 +160,15 @@ async def load_inputs(session: AsyncSession, ids: Sequence[int]) -> dict[int, In
                 latest_due=m["latest_due"],
                 stops=tuple(
                     clocks.Stop(s["stopped_at"], s["reason"], s["resumed_at"], s["approved_by"], s["document_id"])
-                    for s in sorted(stops[m["id"]], key=lambda s: (s["stopped_at"], s["id"]))
+                    for s in sorted(stops_of[m["id"]], key=lambda s: (s["stopped_at"], s["id"]))
                 ),
                 closed_at=m["closed_at"],
             )
         )
     notes: dict[int, list[Supervision]] = defaultdict(list)
-    for n in (
-        await run(
-            session,
-            select(NOTICE.c.delegation_id, NOTICE.c.to_court, NOTICE.c.issued_at, NOTICE.c.ack_seconds).where(
-                NOTICE.c.delegation_id.in_(ids), NOTICE.c.kind == SUPERVISE
-            ),
-        )
-    ).mappings():
+    for n in notices:
         notes[n["delegation_id"]].append(Supervision(n["to_court"], n["issued_at"], n["ack_seconds"]))
-    return {i: Inputs(m, steps[i], held[i], notes[i]) for i, m in matters.items()}
+    return {i: Inputs(m, steps[i], held[i], notes[i]) for i, m in found.items()}
 
 
 def _fact_values(matter: Matter, fact: Fact, city_of: Callable[[str], str | None]) -> dict[str, Any]:
@@ -150,15 +200,17 @@ def _sum_rows(
         into[k] = (city, current + measures if sign > 0 else current - measures)
 
 
-async def _upsert(
-    session: AsyncSession, target: Table, key: tuple[str, ...], deltas: dict[tuple[Any, ...], tuple[str, Measures]]
-) -> None:
-    """Add the differences to the sums, in key order (concurrent transitions lock rows in the same order)."""
-    changes = [
+def _changes(key: tuple[str, ...], deltas: dict[tuple[Any, ...], tuple[str, Measures]]) -> list[dict[str, Any]]:
+    """The non-zero differences as rows, in key order (concurrent transitions lock rows in the same order)."""
+    return [
         {**dict(zip(key, k, strict=True)), "city": city, **d.as_dict()}
         for k, (city, d) in sorted(deltas.items(), key=lambda kv: tuple(str(x) for x in kv[0]))
         if not d.is_zero
     ]
+
+
+async def _upsert(session: AsyncSession, target: Table, key: tuple[str, ...], changes: list[dict[str, Any]]) -> None:
+    """Add the differences to the sums."""
     if not changes:
         return
     stmt = insert_for(session, target)
@@ -169,27 +221,68 @@ async def _upsert(
     await run(session, upsert, changes)
 
 
+FACT_COLUMNS = ("delegation_id", "kind", "day", "court", "city", "requesting_court", "assisting_court", "matter_type")
+
+
 async def replace_facts(
     session: AsyncSession,
     facts: dict[int, tuple[Matter, list[Fact]]],
     city_of: Callable[[str], str | None],
+    old: list[dict[str, Any]] | None = None,
 ) -> int:
     """Write these matters' facts in place of their old ones and add the difference to the daily and monthly
-    sums (so the sums stay the sums of the facts without re-reading them)."""
+    sums (so the sums stay the sums of the facts without re-reading them). `old`: the old facts, already
+    deleted by take_inputs; None: read and deleted here."""
     if not facts:
         return 0
     ids = sorted(facts)
-    old = [dict(row) for row in (await run(session, select(FACT).where(FACT.c.delegation_id.in_(ids)))).mappings()]
+    if old is None:
+        old = [dict(row) for row in (await run(session, select(FACT).where(FACT.c.delegation_id.in_(ids)))).mappings()]
+        await run(session, delete(FACT).where(FACT.c.delegation_id.in_(ids)))
     new_rows = [_fact_values(matter, f, city_of) for matter, found in facts.values() for f in found]
-    await run(session, delete(FACT).where(FACT.c.delegation_id.in_(ids)))
-    if new_rows:
-        await run(session, insert(FACT), new_rows)
-    for target, key in ((DAILY, DAILY_KEY), (PAIR_MONTH, PAIR_KEY), (TYPE_MONTH, TYPE_KEY)):
+    sums: list[tuple[Table, tuple[str, ...], list[dict[str, Any]]]] = []
+    keys: tuple[tuple[Table, tuple[str, ...]], ...] = (
+        (DAILY, DAILY_KEY),
+        (PAIR_MONTH, PAIR_KEY),
+        (TYPE_MONTH, TYPE_KEY),
+    )
+    for target, key in keys:
         deltas: dict[tuple[Any, ...], tuple[str, Measures]] = {}
         _sum_rows(old, -1, key, deltas)
         _sum_rows(new_rows, +1, key, deltas)
-        await _upsert(session, target, key, deltas)
+        sums.append((target, key, _changes(key, deltas)))
+    if is_postgres(session):
+        await _write_pg(session, new_rows, sums)
+        return len(new_rows)
+    if new_rows:
+        await run(session, insert(FACT), new_rows)
+    for target, sum_key, changes in sums:
+        await _upsert(session, target, sum_key, changes)
     return len(new_rows)
+
+
+async def _write_pg(
+    session: AsyncSession,
+    new_rows: list[dict[str, Any]],
+    sums: list[tuple[Table, tuple[str, ...], list[dict[str, Any]]]],
+) -> None:
+    """PostgreSQL: the new facts and the three sums' upserts in one statement (data-modifying CTEs, each
+    reading its rows from one JSON parameter, so the statement's text depends only on which parts it has)."""
+    parts: list[str] = []
+    params: dict[str, Any] = {}
+    if new_rows:
+        parts.append(insert_from_json(FACT, (*FACT_COLUMNS, *MEASURES), "facts"))
+        params["facts"] = rows_json(new_rows)
+    for i, (target, key, changes) in enumerate(sums):
+        if changes:
+            added = ", ".join(f"{m} = {target.name}.{m} + EXCLUDED.{m}" for m in MEASURES)
+            parts.append(
+                insert_from_json(target, (*key, "city", *MEASURES), f"sums{i}")
+                + f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {added}"
+            )
+            params[f"sums{i}"] = rows_json(changes)
+    if parts:
+        await run(session, text(with_all(parts)), params)
 
 
 def _month_start(session: AsyncSession, column: Any) -> Any:
