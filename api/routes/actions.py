@@ -35,7 +35,7 @@ from api.schemas import (
 from delegation.core.errors import Conflict, TransitionNotAllowed
 from delegation.core.states import Action
 from delegation.handling.commands import decode
-from delegation.handling.service import perform
+from delegation.handling.service import perform_and_read
 from delegation.reading import delegations as query_service
 from delegation.store.context import Context
 
@@ -99,11 +99,19 @@ def _endpoint(spec: ActionRoute):  # type: ignore[no-untyped-def]
     async def run(delegation_id: int, body: BaseModel, version: int, response: Response, ctx: Context) -> DelegationOut:
         command = decode(spec.action, body.model_dump())
         try:
-            row = await perform(ctx, delegation_id, spec.action, version, command)
+            # The answer is read in the action's own transaction, before it commits (no second transaction).
+            row, listed = await perform_and_read(
+                ctx,
+                delegation_id,
+                spec.action,
+                version,
+                command,
+                lambda row: query_service.listed(ctx.session, ctx.ref, ctx.actor, ctx.now, row),
+            )
         except (Conflict, TransitionNotAllowed) as exc:
             raise await state_changed(ctx, delegation_id, exc) from exc
         response.headers["ETag"] = etag(row.version)
-        return delegation_out(await query_service.listed(ctx.session, ctx.ref, ctx.actor, ctx.now, row))
+        return delegation_out(listed)
 
     model = spec.body
 

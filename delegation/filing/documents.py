@@ -30,7 +30,7 @@ from delegation.handling import service
 from delegation.reading.delegations import load_authorized
 from delegation.store import repository
 from delegation.store.blobs import BlobStore, verified
-from delegation.store.tables import DocumentRow
+from delegation.store.tables import DelegationRow, DocumentRow
 
 ALLOWED_TYPES: dict[str, str] = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 _UNSAFE = re.compile(r'[<>:"/\\|?*]')
@@ -122,11 +122,13 @@ async def stage(item: Upload, store: BlobStore, max_bytes: int) -> Staged:
     return Staged(item.kind, sanitize_filename(item.filename, ext), mime, len(item.content), sha256, key)
 
 
-async def _may_add(session: AsyncSession, ref: Reference, actor: Actor, delegation_id: int) -> None:
-    """Who may add a document to the matter now (404, 403, or the matter closed)."""
-    # Held in a variable: the session's identity map is weak, and record_document looks the row up again.
-    _row = await load_authorized(session, ref, actor, delegation_id, Operation.UPLOAD_DOCUMENT)
+async def _may_add(session: AsyncSession, ref: Reference, actor: Actor, delegation_id: int) -> DelegationRow:
+    """Who may add a document to the matter now (404, 403, or the matter closed). The caller holds the row
+    returned until the document is recorded: the session's identity map is weak, and record_document looks
+    the row up again (without a query while it is held)."""
+    row = await load_authorized(session, ref, actor, delegation_id, Operation.UPLOAD_DOCUMENT)
     await service.may_add_document(session, ref, actor, delegation_id)
+    return row
 
 
 async def _has_room(session: AsyncSession, delegation_id: int, size: int, limits: MatterLimits) -> None:
@@ -164,11 +166,13 @@ async def upload(
     """Store a scan and record it. Every check (who, the matter's state, kind, size, type, the matter's
     totals) comes before the file is written: a refused upload leaves nothing on disk."""
     limits = limits or MatterLimits()
-    await _may_add(session, ref, actor, delegation_id)
+    row = await _may_add(session, ref, actor, delegation_id)
     _check_file(item, max_bytes)
     await _has_room(session, delegation_id, len(item.content), limits)
     staged = await stage(item, store, max_bytes)
-    return await _record(session, ref, actor, now, delegation_id, staged)
+    recorded = await _record(session, ref, actor, now, delegation_id, staged)
+    del row  # held until here (see _may_add)
+    return recorded
 
 
 async def attach(
@@ -183,13 +187,15 @@ async def attach(
 ) -> DocumentRow:
     """Record a staged scan on a delegation, with the checks of an upload (who, state, totals), once its
     file is confirmed to be in the store."""
-    await _may_add(session, ref, actor, delegation_id)
+    row = await _may_add(session, ref, actor, delegation_id)
     await _has_room(session, delegation_id, staged.size, limits or MatterLimits())
     if staged.kind not in DOCUMENT_KINDS or not await asyncio.to_thread(store.exists, staged.storage_key):
         raise ValidationFailed(
             [FieldError("file", "文件已失效，请重新选择", "The kept file is gone; choose it again.")]
         )
-    return await _record(session, ref, actor, now, delegation_id, staged)
+    recorded = await _record(session, ref, actor, now, delegation_id, staged)
+    del row  # held until here (see _may_add)
+    return recorded
 
 
 async def _record(

@@ -9,10 +9,10 @@ import dataclasses
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -42,6 +42,7 @@ from delegation.outbox import service as outbox_service
 from delegation.statistics import service as statistics_service
 from delegation.store import repository, rows
 from delegation.store.context import Context
+from delegation.store.sql import Inserts, table
 from delegation.store.tables import (
     ClockRow,
     ClockStopRow,
@@ -60,6 +61,9 @@ class DraftInput:
     summary: str = ""
     fields: dict[str, Any] = field(default_factory=dict)
     parties: list[dict[str, Any]] = field(default_factory=list)
+
+
+T = TypeVar("T")
 
 
 class Created(NamedTuple):
@@ -375,6 +379,39 @@ async def perform(
     transition and the action's rule (pure, on facts loaded once), write the row, clocks, event and the
     outbox rows, commit; or change nothing. A command may ask for follow-up actions (签收 naming the
     handler assigns them): each is checked on the state the previous one left, and all commit together."""
+    row = await _perform_all(ctx, delegation_id, action, expected_version, command)
+    await _commit(ctx.session)
+    return row
+
+
+async def perform_and_read(
+    ctx: Context,
+    delegation_id: int,
+    action: Action,
+    expected_version: int,
+    command: Command | None,
+    read: Callable[[DelegationRow], Awaitable[T]],
+) -> tuple[DelegationRow, T]:
+    """perform, and `read` what the caller answers with (the matter as it is after the action) in the same
+    transaction, just before it commits: the answer costs no second transaction. A failed read changes nothing."""
+    row = await _perform_all(ctx, delegation_id, action, expected_version, command)
+    try:
+        answer = await read(row)
+    except BaseException:
+        await ctx.session.rollback()
+        raise
+    await _commit(ctx.session)
+    return row, answer
+
+
+async def _perform_all(
+    ctx: Context,
+    delegation_id: int,
+    action: Action,
+    expected_version: int,
+    command: Command | None,
+) -> DelegationRow:
+    """The action and its follow-ups in the caller's transaction (not committed)."""
     command = command if command is not None else decode(action)
     row = await _perform(ctx, delegation_id, action, expected_version, command)
     try:
@@ -383,7 +420,6 @@ async def perform(
     except BaseException:
         await ctx.session.rollback()  # the first action's writes go too: both or neither
         raise
-    await _commit(ctx.session)
     return row
 
 
@@ -392,9 +428,11 @@ async def _perform(
 ) -> DelegationRow:
     """One action's checks and writes in the caller's transaction (perform commits)."""
     session, ref, actor, now = ctx.session, ctx.ref, ctx.actor, ctx.now
-    row = await repository.get_delegation(session, delegation_id)
-    if row is None:
+    rule = rule_of(action)
+    loaded = await repository.load_for_action(session, delegation_id, document_kinds=Need.DOCUMENT_KINDS in rule.needs)
+    if loaded is None:
         raise NotFound(f"Delegation {delegation_id} not found.")
+    row = loaded.row
     parties = _parties(row)
     what = f"Delegation {delegation_id}"
     enforce(authorize(actor, Operation.TRANSITION, parties, ref.city_of, action=action), what, Operation.TRANSITION)
@@ -403,13 +441,12 @@ async def _perform(
     if row.version != expected_version:
         raise Conflict(f"Delegation {row.number} was changed by someone else; reload it.", current_version=row.version)
     holders = {stage: _holder(ref, row, side) for stage, side in STAGE_HOLDER.items()}
-    rule = rule_of(action)
     needs = set(rule.needs)
     if _touches_clocks(transition):
         needs.add(Need.CLOCKS)
     if transition.duties != NO_DUTY:
         needs.add(Need.DUTIES)
-    facts = await _facts(ctx, row, needs)
+    facts = await _facts(ctx, loaded, needs)
     step = rule.check(facts, command)
     step.clock_court = holders | step.clock_court
     columns = {"status": transition.next_state.value, "updated_at": now, **step.columns}
@@ -417,8 +454,9 @@ async def _perform(
     if not await repository.compare_and_set(session, row, expected_version, columns):
         await session.rollback()
         raise Conflict(f"Delegation {number} was changed by someone else; reload it.")
-    await _apply_clocks(session, ref, row, transition, step, facts.clocks, now)
-    await _apply_duties(session, ref, row, transition, step, facts.duties, now)
+    appended = Inserts()  # the rows this action appends, written together below (one round trip on PostgreSQL)
+    _apply_clocks(session, ref, row, transition, step, facts.clocks, now, appended)
+    _apply_duties(session, ref, row, transition, step, facts.duties, now, appended)
     if step.decision is not None:
         _write_decision(session, step.decision)
     for new in step.new_rows:
@@ -434,15 +472,29 @@ async def _perform(
         command.comment,
         data=step.data,
     )
-    await rows.insert_events(session, [event])
-    await outbox_service.enqueue_transition(session, ref, row, event, now)  # notifications commit with the change
+    appended.add(rows.EVENT, [event.values()])
+    # The notifications commit with the change.
+    appended.add(rows.OUTBOX, [o.values() for o in outbox_service.transition_rows(ref, row, event, now)])
+    await appended.write(session)
     await statistics_service.refresh(session, ref, [delegation_id], now)  # the matter's facts commit with it too
     return row
 
 
-async def _facts(ctx: Context, row: DelegationRow, needs: set[Need] | frozenset[Need]) -> Facts:
-    """What the action's rule reads, each in one query, only when it is needed."""
-    session, ident = ctx.session, row.id or 0
+async def _facts(ctx: Context, loaded: repository.ForAction, needs: set[Need] | frozenset[Need]) -> Facts:
+    """What the action's rule reads, each in one query, only when it is needed and the row's own query
+    (repository.load_for_action) did not already answer it."""
+    session, row = ctx.session, loaded.row
+    ident = row.id or 0
+    kinds: Sequence[str] = ()
+    if Need.DOCUMENT_KINDS in needs:
+        kinds = (
+            loaded.document_kinds
+            if loaded.document_kinds is not None
+            else await repository.document_kinds(session, ident)
+        )
+    duties: Sequence[StatutoryClockRow] = ()
+    if Need.DUTIES in needs and loaded.has_duties is not False:
+        duties = await repository.statutory_clocks_of(session, ident)
     return Facts(
         ref=ctx.ref,
         actor=ctx.actor,
@@ -450,7 +502,7 @@ async def _facts(ctx: Context, row: DelegationRow, needs: set[Need] | frozenset[
         row=row,
         policy=ctx.ref.policies.get(row.policy_version),
         clocks=await repository.clocks_of(session, ident) if Need.CLOCKS in needs else [],
-        document_kinds=await repository.document_kinds(session, ident) if Need.DOCUMENT_KINDS in needs else (),
+        document_kinds=kinds,
         documents=await repository.documents_of(session, ident) if Need.DOCUMENTS in needs else (),
         extensions=await repository.extensions_of(session, ident) if Need.EXTENSIONS in needs else (),
         last_return=(
@@ -459,7 +511,7 @@ async def _facts(ctx: Context, row: DelegationRow, needs: set[Need] | frozenset[
             else None
         ),
         handlers=await repository.handlers_of(session, row.assisting_court) if Need.HANDLERS in needs else (),
-        duties=await repository.statutory_clocks_of(session, ident) if Need.DUTIES in needs else (),
+        duties=duties,
     )
 
 
@@ -477,7 +529,7 @@ def _write_decision(session: AsyncSession, decision: Decision) -> None:
     session.add(extension)
 
 
-async def _apply_clocks(
+def _apply_clocks(
     session: AsyncSession,
     ref: Reference,
     row: DelegationRow,
@@ -485,7 +537,9 @@ async def _apply_clocks(
     step: Step,
     clock_rows: ClockRows,
     now: datetime,
+    appended: Inserts,
 ) -> None:
+    """Changed clocks go to the session (flushed before the statistics read them); new ones to `appended`."""
     effect = transition.clock
     received = _receipt_day(clock_rows) if transition.action is Action.SIGN_FOR else None  # before it closes
     lapse = renewal_cap(ref, row) if effect.start else None
@@ -565,7 +619,7 @@ async def _apply_clocks(
                 **_derived_clock_columns(clock, ref, rung_policy),
             }
         )
-    await repository.insert_rows(session, ClockRow, started)
+    appended.add(table(ClockRow), started)
 
 
 def _holder(ref: Reference, row: DelegationRow, side: Side) -> str:
@@ -612,7 +666,7 @@ def _derived_clock_columns(clock: clocks.Clock, ref: Reference, rung_policy: clo
     }
 
 
-async def _apply_duties(
+def _apply_duties(
     session: AsyncSession,
     ref: Reference,
     row: DelegationRow,
@@ -620,6 +674,7 @@ async def _apply_duties(
     step: Step,
     duties: Sequence[StatutoryClockRow],
     now: datetime,
+    appended: Inserts,
 ) -> None:
     """The statutory clocks of 民诉法 第二百四十条 as the transition table says (states.DutyEffect): end the open
     ones, begin both for the assisting court, meet the start or report duty, start the next report period.
@@ -673,8 +728,8 @@ async def _apply_duties(
                     seq=max(d.seq for d in reports) + 1,
                 )
             )
-    for duty in new:
-        session.add(duty)
+    statutory = table(StatutoryClockRow)
+    appended.add(statutory, ({c.name: getattr(d, c.name) for c in statutory.columns if c.name != "id"} for d in new))
 
 
 def _begin_duties(

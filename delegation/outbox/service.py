@@ -101,34 +101,30 @@ async def enqueue_many(session: AsyncSession, intents: Sequence[Intent], now: da
     await rows.insert_outbox(session, [fanout(i, now) for i in intents])
 
 
-async def enqueue_transition(
-    session: AsyncSession, ref: Reference, row: DelegationRow, event: rows.Event, now: datetime
-) -> None:
-    """Called by perform before its commit: the transition's notifications and Prefect event, and for an
-    assignment the notices to the handler (and to the handler it was taken from)."""
-    await enqueue_many(
-        session,
-        [
-            *_assignment(ref, row, event),
-            transition_intent(
-                ref,
-                delegation_id=row.id or 0,
-                number=row.number,
-                case_number=row.case_number,
-                requesting_court=row.requesting_court,
-                assisting_court=row.assisting_court,
-                action=event.action,
-                from_status=event.from_status,
-                to_status=event.to_status,
-                actor=event.actor,
-                actor_court=event.actor_court,
-                at=event.at,
-                comment=event.comment,
-                data=dict(event.data),
-            ),
-        ],
-        now,
-    )
+def transition_rows(ref: Reference, row: DelegationRow, event: rows.Event, now: datetime) -> list[rows.Outbox]:
+    """The outbox rows of a transition, which commit with it: its notifications and Prefect event, and for an
+    assignment the notices to the handler (and to the handler it was taken from). perform writes them with
+    its other appended rows."""
+    intents = [
+        *_assignment(ref, row, event),
+        transition_intent(
+            ref,
+            delegation_id=row.id or 0,
+            number=row.number,
+            case_number=row.case_number,
+            requesting_court=row.requesting_court,
+            assisting_court=row.assisting_court,
+            action=event.action,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            actor=event.actor,
+            actor_court=event.actor_court,
+            at=event.at,
+            comment=event.comment,
+            data=dict(event.data),
+        ),
+    ]
+    return [fanout(i, now) for i in intents]
 
 
 def _assignment(ref: Reference, row: DelegationRow, event: rows.Event) -> list[Intent]:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, update
+from sqlalchemy import JSON, Table, exists, func, type_coerce, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import SQLModel, col, select
+from sqlalchemy.orm.util import identity_key
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from delegation.store.sql import is_postgres
 from delegation.store.tables import (
     CalendarScheduleRow,
     ClockRow,
@@ -28,6 +32,35 @@ from delegation.store.tables import (
 
 async def get_delegation(session: AsyncSession, delegation_id: int) -> DelegationRow | None:
     return await session.get(DelegationRow, delegation_id)
+
+
+@dataclass(frozen=True)
+class ForAction:
+    """A delegation loaded for an action, with what its own query could answer besides: the kinds of its
+    documents (the required-documents check) and whether it has statutory clocks at all (None: not asked)."""
+
+    row: DelegationRow
+    document_kinds: list[str] | None
+    has_duties: bool | None
+
+
+async def load_for_action(session: AsyncSession, delegation_id: int, *, document_kinds: bool) -> ForAction | None:
+    """The row and, in the same query, its document kinds (when asked) and whether any statutory clock exists;
+    a row this session already holds (the second action of 签收 naming the handler) is taken as it is."""
+    if identity_key(DelegationRow, delegation_id) in session.identity_map:
+        held = await session.get(DelegationRow, delegation_id)
+        return None if held is None else ForAction(held, None, None)
+    has_duties = exists().where(col(StatutoryClockRow.delegation_id) == DelegationRow.id)
+    stmt: Any = select(DelegationRow, has_duties).where(DelegationRow.id == delegation_id)
+    if document_kinds:
+        kinds = func.json_agg(DocumentRow.kind) if is_postgres(session) else func.json_group_array(DocumentRow.kind)
+        listed = sa_select(type_coerce(kinds, JSON)).where(col(DocumentRow.delegation_id) == DelegationRow.id)
+        stmt = stmt.add_columns(listed.scalar_subquery())
+    found: Any = (await session.exec(stmt)).first()
+    if found is None:
+        return None
+    listed_kinds = [str(k) for k in (found[2] or [])] if document_kinds else None
+    return ForAction(found[0], listed_kinds, bool(found[1]))
 
 
 async def find_by_idempotency_key(session: AsyncSession, username: str, key: str) -> DelegationRow | None:
@@ -58,12 +91,6 @@ async def compare_and_set(
     for name, value in changes.items():
         set_committed_value(row, name, value)
     return True
-
-
-async def insert_rows(session: AsyncSession, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
-    """Append rows with a plain INSERT in the session's transaction (no objects, no RETURNING)."""
-    if rows:
-        await (await session.connection()).execute(insert(cast(Table, model.__table__)), rows)  # type: ignore[attr-defined]
 
 
 async def document_kinds(session: AsyncSession, delegation_id: int) -> list[str]:

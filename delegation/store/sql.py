@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Column, Table, text
+from sqlalchemy import Column, Table, and_, bindparam, insert, literal_column, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -63,7 +63,11 @@ async def serialize_on(session: AsyncSession, key: str) -> None:
 
 
 def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        if value.tzinfo is None:  # as UTCDateTime refuses them
+            raise ValueError("naive datetime given to the database; use an aware UTC datetime")
+        return value.isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
@@ -89,3 +93,112 @@ def with_all(statements: Sequence[str], final: str = "SELECT 1") -> str:
     """Data-modifying statements run as one (WITH w0 AS (...), w1 AS (...) final): one round trip."""
     ctes = ", ".join(f"w{i} AS ({s})" for i, s in enumerate(statements))
     return f"WITH {ctes} {final}"
+
+
+class Inserts:
+    """Rows to append in the caller's transaction, collected while an action is worked out and written by
+    `write` in one round trip on PostgreSQL (one statement of data-modifying CTEs), one INSERT per table on
+    SQLite. Plain appends only: no ids come back."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[Table, list[dict[str, Any]]]] = []
+
+    def add(self, target: Table, rows: Iterable[Mapping[str, Any]]) -> None:
+        found = [dict(r) for r in rows]
+        if found:
+            self.parts.append((target, found))
+
+    async def write(self, session: AsyncSession) -> None:
+        parts, self.parts = self.parts, []
+        if not parts:
+            return
+        if not is_postgres(session):
+            for target, found in parts:
+                await run(session, insert(target), found)
+            return
+        statements: list[str] = []
+        params: dict[str, Any] = {}
+        for i, (target, found) in enumerate(parts):
+            columns = _with_defaults(target, found)
+            statements.append(insert_from_json(target, columns, f"rows{i}"))
+            params[f"rows{i}"] = rows_json(found)
+        await run(session, text(with_all(statements)), params)
+
+
+def _with_defaults(target: Table, found: list[dict[str, Any]]) -> list[str]:
+    """The columns to insert; a column the rows leave out gets its scalar Python-side default, as a Core
+    INSERT would give it (server defaults and autoincrement keys are left to the database)."""
+    columns: list[str] = []
+    for column in target.columns:
+        default = column.default
+        if all(column.name not in row for row in found) and default is None:
+            continue
+        if any(column.name not in row for row in found):
+            if default is None or not default.is_scalar:
+                raise ValueError(f"{target.name}.{column.name}: no value and no scalar default")
+            for row in found:
+                row.setdefault(column.name, default.arg)  # type: ignore[attr-defined]
+        columns.append(column.name)
+    return columns
+
+
+async def insert_returning_ids(session: AsyncSession, target: Table, found: list[dict[str, Any]]) -> list[int]:
+    """Insert rows and return their new ids in the rows' order. PostgreSQL: one statement from one JSON
+    parameter, rows inserted in order (ORDER BY their position), so the ids the sequence hands out rise
+    with it and sorting them gives the rows' order. SQLite: executemany with RETURNING in parameter order."""
+    if not found:
+        return []
+    if not is_postgres(session):
+        stmt = insert(target).returning(target.c.id, sort_by_parameter_order=True)
+        return [int(i) for i in (await run(session, stmt, found)).scalars()]
+    columns = _with_defaults(target, found)
+    names = ", ".join(columns)
+    sql = (
+        f"INSERT INTO {target.name} ({names}) SELECT {names} "  # noqa: S608 (names from the table's metadata)
+        f"FROM ROWS FROM (jsonb_populate_recordset(NULL::{target.name}, CAST(:rows AS jsonb))) "
+        "WITH ORDINALITY AS r ORDER BY r.ordinality RETURNING id"
+    )
+    return sorted(int(i) for i in (await run(session, text(sql), {"rows": rows_json(found)})).scalars())
+
+
+async def insert_ignoring_returning(
+    session: AsyncSession, target: Table, unique: Sequence[Column[Any]], found: list[dict[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """INSERT .. ON CONFLICT (unique) DO NOTHING RETURNING the unique columns of the rows inserted (the keys
+    this transaction won). PostgreSQL: one statement from one JSON parameter; SQLite: executemany."""
+    if not found:
+        return []
+    keys = [c.name for c in unique]
+    if is_postgres(session):
+        sql = insert_from_json(target, _with_defaults(target, found), "rows")
+        sql += f" ON CONFLICT ({', '.join(keys)}) DO NOTHING RETURNING {', '.join(keys)}"
+        return [tuple(r) for r in await run(session, text(sql), {"rows": rows_json(found)})]
+    stmt = insert_ignoring(session, target, unique).returning(*unique)
+    # executemany: SQLAlchemy batches it into multi-row INSERTs ("insertmanyvalues") with a cached compilation.
+    return [tuple(r) for r in await run(session, stmt, found)]
+
+
+async def update_by_id(
+    session: AsyncSession, target: Table, changes: Sequence[Mapping[str, Any]], only_where: Any = None
+) -> None:
+    """Set columns of many rows, each change naming its row's `id` (and the same columns). PostgreSQL: one
+    UPDATE .. FROM the changes as one JSON parameter, typed as the table's columns; SQLite: executemany.
+    `only_where`: a further condition on the target's rows (a Core expression)."""
+    if not changes:
+        return
+    columns = [name for name in changes[0] if name != "id"]
+    condition = [target.c.id == bindparam("b_id")] + ([only_where] if only_where is not None else [])
+    if is_postgres(session):
+        extra = [only_where] if only_where is not None else []
+        matched = and_(target.c.id == literal_column("m.id"), *extra)
+        sets = ", ".join(f"{name} = m.{name}" for name in columns)
+        dialect = session.get_bind().dialect
+        where = str(matched.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        sql = (
+            f"UPDATE {target.name} SET {sets} "  # noqa: S608 (names from the table's metadata)
+            f"FROM jsonb_populate_recordset(NULL::{target.name}, CAST(:changes AS jsonb)) AS m WHERE {where}"
+        )
+        await run(session, text(sql), {"changes": rows_json(changes)})
+        return
+    stmt = update(target).where(*condition).values({name: bindparam(f"b_{name}") for name in columns})
+    await run(session, stmt, [{f"b_{k}": v for k, v in c.items()} for c in changes])
