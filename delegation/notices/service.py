@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,10 +24,10 @@ from delegation.core.states import Stage
 from delegation.notices import model as notices
 from delegation.notices.model import NoticeDraft, NoticeKind, Subject
 from delegation.outbox.intents import acknowledgement_intent, notice_intent, supervision_draft_intent
-from delegation.outbox.service import enqueue, enqueue_many
+from delegation.outbox.service import enqueue, enqueue_many, fanout
 from delegation.statistics import service as statistics_service
 from delegation.store import repository, rows
-from delegation.store.sql import insert_for, run, table
+from delegation.store.sql import Inserts, insert_for, insert_returning_ids, run, table
 from delegation.store.tables import (
     ClockRow,
     DelegationRow,
@@ -133,14 +133,15 @@ async def store_notices(
         }
         for d, (title, body) in zip(drafts, rendered, strict=True)
     ]
-    stmt = insert(NOTICE).returning(NOTICE.c.id, sort_by_parameter_order=True)
-    ids = [int(i) for i in (await run(session, stmt, values)).scalars()]
+    ids = await insert_returning_ids(session, NOTICE, values)
     events = [
         _event(d, i, title, actor_court, actor_role) for d, i, (title, _) in zip(drafts, ids, rendered, strict=True)
     ]
-    await rows.insert_events(session, events)
     intents = [notice_intent(ref, d, i, title) for d, i, (title, _) in zip(drafts, ids, rendered, strict=True)]
-    await enqueue_many(session, intents, drafts[0].issued_at)
+    appended = Inserts()  # the timeline rows and the outbox rows in one statement on PostgreSQL
+    appended.add(rows.EVENT, [e.values() for e in events])
+    appended.add(rows.OUTBOX, [fanout(i, drafts[0].issued_at).values() for i in intents])
+    await appended.write(session)
     return ids
 
 

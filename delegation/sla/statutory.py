@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.engine import RowMapping
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,9 +20,9 @@ from delegation.core.clocks import Duty
 from delegation.core.reference import Reference
 from delegation.notices.model import court_name, due_text
 from delegation.outbox.intents import transition_intent
-from delegation.outbox.service import enqueue_many
-from delegation.store.rows import Event, insert_events
-from delegation.store.sql import is_postgres, run, table
+from delegation.outbox.service import fanout
+from delegation.store.rows import EVENT, OUTBOX, Event
+from delegation.store.sql import Inserts, is_postgres, run, table
 from delegation.store.tables import DelegationRow, StatutoryClockRow
 
 DUTY = table(StatutoryClockRow)
@@ -66,6 +66,11 @@ def _breach_event(ref: Reference, m: RowMapping, now: datetime) -> Event:
     )
 
 
+def breached_condition(now: datetime) -> Any:
+    """Open duties past their period whose breach is not recorded yet (ix_statutory_open_due)."""
+    return and_(DUTY.c.is_open.is_(True), DUTY.c.due_at <= now, DUTY.c.breach_recorded_at.is_(None))
+
+
 def _breached_query(now: datetime, limit: int, postgres: bool) -> Any:
     stmt = (
         select(
@@ -77,7 +82,7 @@ def _breached_query(now: datetime, limit: int, postgres: bool) -> Any:
             DELEGATION.c.assisting_court,
         )
         .join(DELEGATION, DELEGATION.c.id == DUTY.c.delegation_id)
-        .where(DUTY.c.is_open.is_(True), DUTY.c.due_at <= now, DUTY.c.breach_recorded_at.is_(None))
+        .where(breached_condition(now))
         .order_by(DUTY.c.due_at)
         .limit(limit)
     )
@@ -127,8 +132,10 @@ async def record_breaches(session: AsyncSession, ref: Reference, now: datetime, 
                     data={},
                 )
             )
-        await insert_events(session, events)
-        await enqueue_many(session, intents, now)
+        appended = Inserts()  # the timeline rows and the outbox rows in one statement on PostgreSQL
+        appended.add(EVENT, [e.values() for e in events])
+        appended.add(OUTBOX, [fanout(i, now).values() for i in intents])
+        await appended.write(session)
         await session.commit()
         recorded += len(events)
         if len(rows) < batch_size:

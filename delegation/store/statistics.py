@@ -101,21 +101,30 @@ async def load_inputs(session: AsyncSession, ids: Sequence[int]) -> dict[int, In
     return _inputs(matters, events, clock_rows, stops, notices)
 
 
-# PostgreSQL: the old facts deleted and every input read in one statement; each ARRAY(...) of table rows comes
-# back as a list of records with their columns' own types (asyncpg decodes composite types).
+# PostgreSQL: the old facts deleted and every input read in one statement. Each ARRAY(...) comes back as a list
+# of records with their columns' own types (asyncpg decodes composite types): whole rows of the narrow tables,
+# only the columns needed of the wide ones (a notice's text, an event's comment are never read here).
 _TAKE_INPUTS = text(
     """
     WITH old AS (DELETE FROM stat_fact WHERE delegation_id = ANY(:ids) RETURNING *)
     SELECT
         ARRAY(SELECT o::stat_fact FROM old o) AS old,
-        ARRAY(SELECT d FROM delegation d WHERE d.id = ANY(:ids)) AS matters,
-        ARRAY(SELECT e FROM delegation_event e WHERE e.delegation_id = ANY(:ids) AND e.kind = 'transition')
-            AS events,
+        ARRAY(
+            SELECT ROW(d.id, d.requesting_court, d.assisting_court, d.matter_type)
+            FROM delegation d WHERE d.id = ANY(:ids)
+        ) AS matters,
+        ARRAY(
+            SELECT ROW(e.delegation_id, e.action, e.actor_court, e.at, e.data ->> 'reason_code')
+            FROM delegation_event e WHERE e.delegation_id = ANY(:ids) AND e.kind = 'transition'
+        ) AS events,
         ARRAY(SELECT c FROM stage_clock c WHERE c.delegation_id = ANY(:ids)) AS clocks,
         ARRAY(
             SELECT s FROM clock_stop s JOIN stage_clock c ON c.id = s.clock_id WHERE c.delegation_id = ANY(:ids)
         ) AS stops,
-        ARRAY(SELECT n FROM notice n WHERE n.delegation_id = ANY(:ids) AND n.kind = :supervise) AS notices
+        ARRAY(
+            SELECT ROW(n.delegation_id, n.to_court, n.issued_at, n.ack_seconds)
+            FROM notice n WHERE n.delegation_id = ANY(:ids) AND n.kind = :supervise
+        ) AS notices
     """
 )
 
@@ -125,7 +134,17 @@ async def take_inputs(session: AsyncSession, ids: Sequence[int]) -> tuple[dict[i
     caller writes the new ones in the same transaction with replace_facts(old=...))."""
     found = (await run(session, _TAKE_INPUTS, {"ids": list(ids), "supervise": SUPERVISE})).one()
     old = [dict(r) for r in found.old]
-    return _inputs(found.matters, found.events, found.clocks, found.stops, found.notices), old
+    matters = [
+        dict(zip(("id", "requesting_court", "assisting_court", "matter_type"), m, strict=True)) for m in found.matters
+    ]
+    events = [
+        {"delegation_id": e[0], "action": e[1], "actor_court": e[2], "at": e[3], "data": {"reason_code": e[4]}}
+        for e in found.events
+    ]
+    notices = [
+        dict(zip(("delegation_id", "to_court", "issued_at", "ack_seconds"), n, strict=True)) for n in found.notices
+    ]
+    return _inputs(matters, events, found.clocks, found.stops, notices), old
 
 
 def _inputs(
@@ -193,11 +212,19 @@ TYPE_KEY = ("month", "court", "matter_type")
 def _sum_rows(
     rows: Iterable[dict[str, Any]], sign: int, key: tuple[str, ...], into: dict[tuple[Any, ...], tuple[str, Measures]]
 ) -> None:
+    sums: dict[tuple[Any, ...], tuple[str, list[int]]] = {}
     for values in rows:
         k = tuple(values["day"].replace(day=1) if name == "month" else values[name] for name in key)
-        measures = Measures(*(values[m] for m in MEASURES))
-        city, current = into.get(k, (values["city"], Measures()))
-        into[k] = (city, current + measures if sign > 0 else current - measures)
+        found = sums.get(k)
+        if found is None:
+            found = sums[k] = (values["city"], [0] * len(MEASURES))
+        totals = found[1]
+        for i, m in enumerate(MEASURES):
+            totals[i] += values[m]
+    for k, (city, totals) in sums.items():
+        measures = Measures(*totals)
+        before_city, current = into.get(k, (city, Measures()))
+        into[k] = (before_city, current + measures if sign > 0 else current - measures)
 
 
 def _changes(key: tuple[str, ...], deltas: dict[tuple[Any, ...], tuple[str, Measures]]) -> list[dict[str, Any]]:
