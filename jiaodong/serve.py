@@ -7,7 +7,10 @@
    jiaodong/supervisor.py): it waits with backoff until Prefect answers, however long that takes, and is
    restarted when it dies; its state is in /readyz and in a log line per change.
 3. Run the web app (uvicorn, api.app.create_app) in this process at once. It never calls Prefect: Prefect
-   being away only delays scheduled work, never the web app.
+   being away only delays scheduled work, never the web app. With `--workers N` (N > 1) uvicorn runs N web
+   worker processes (`web_app`) behind one listening socket instead; the Prefect server and the one flow
+   runner stay with this process, so the flows run once whatever N is, and the workers read the runner's
+   state for /readyz from a file the supervisor writes (<data folder>/prefect/runner-state.json).
 4. On Ctrl-C or SIGTERM uvicorn stops; then the runner and the server are stopped, gently, then firmly.
 Children die with this process even if it is killed (PR_SET_PDEATHSIG on Linux).
 """
@@ -26,11 +29,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from flows.deployments import served_name_suffix
 from jiaodong.cli.errors import UsageError
 from jiaodong.settings import Settings, get_settings, insecure_start_reason
-from jiaodong.supervisor import RunnerSupervisor
+from jiaodong.supervisor import RunnerSupervisor, probe_file
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def say(message: str) -> None:
@@ -153,7 +160,16 @@ def make_folders(settings: Settings) -> None:
 SERVED_SUFFIX_VARIABLE = "JIAODONG_SERVED_DEPLOYMENT_SUFFIX"  # parent -> runner child
 
 
-def supervise_runner(settings: Settings, api_url: str, name_suffix: str = "") -> RunnerSupervisor:
+RUNNER_STATE_VARIABLE = "JIAODONG_RUNNER_STATE_FILE"  # parent -> web workers (--workers N)
+
+
+def runner_state_file(settings: Settings) -> Path:
+    return (settings.data_dir / "prefect" / "runner-state.json").resolve()
+
+
+def supervise_runner(
+    settings: Settings, api_url: str, name_suffix: str = "", state_file: Path | None = None
+) -> RunnerSupervisor:
     env = prefect_environment(settings, api_url)
     env[SERVED_SUFFIX_VARIABLE] = name_suffix
     log = (settings.data_dir / "prefect" / "runner.log").resolve()
@@ -165,6 +181,7 @@ def supervise_runner(settings: Settings, api_url: str, name_suffix: str = "") ->
         say=say,
         start_child=spawn,
         stop_child=lambda process: stop_process("flow runner", process),
+        state_file=state_file,
     )
     supervisor.start()
     say(f"flow runner supervised (waits for {api_url}; log in {log})")
@@ -226,6 +243,7 @@ def run(
     insecure_dev: bool = False,
     register_deployments: bool = False,
     registry_sim: bool | None = None,
+    workers: int = 1,
 ) -> None:
     import uvicorn
 
@@ -261,22 +279,31 @@ def run(
             api_url = start_prefect(settings, children)
             if settings.prefect_ui_url is None:  # a matter's page links its flow runs there
                 settings = settings.model_copy(update={"prefect_ui_url": api_url.removesuffix("/api")})
-            supervisor = supervise_runner(settings, api_url, suffix)
+            state_file = runner_state_file(settings) if workers > 1 else None
+            supervisor = supervise_runner(settings, api_url, suffix, state_file)
+            if state_file is not None:  # the web workers read their settings from the environment they inherit
+                os.environ[RUNNER_STATE_VARIABLE] = str(state_file)
+                if settings.prefect_ui_url:
+                    os.environ["JIAODONG_PREFECT_UI_URL"] = settings.prefect_ui_url
         # Behind a TLS proxy, X-Forwarded-Proto from the trusted proxies makes request.url https, and with it
         # the session cookie Secure.
         from jiaodong.logs import configure as configure_logs
 
         configure_logs()
-        uvicorn.run(
-            create_app(settings, runner_probe=supervisor.probe if supervisor else None),
-            host=host,
-            port=port,
-            log_level="info",
-            log_config=None,  # our JSON lines (jiaodong.logs) for uvicorn's loggers too
-            access_log=False,  # the app logs each request itself, with its id, route, user and latency
-            proxy_headers=True,
-            forwarded_allow_ips=settings.forwarded_allow_ips,
-        )
+        options: dict[str, Any] = {
+            "host": host,
+            "port": port,
+            "log_level": "info",
+            "log_config": None,  # our JSON lines (jiaodong.logs) for uvicorn's loggers too
+            "access_log": False,  # the app logs each request itself, with its id, route, user and latency
+            "proxy_headers": True,
+            "forwarded_allow_ips": settings.forwarded_allow_ips,
+        }
+        if workers > 1:
+            say(f"{workers} web workers on http://{host}:{port}; the flows run in the one runner of this process")
+            uvicorn.run("jiaodong.serve:web_app", factory=True, workers=workers, **options)
+        else:
+            uvicorn.run(create_app(settings, runner_probe=supervisor.probe if supervisor else None), **options)
     except KeyboardInterrupt:
         say("stopping")
     finally:
@@ -287,6 +314,17 @@ def run(
 
 def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def web_app() -> FastAPI:
+    """The app of one web worker process (`jiaodong serve --workers N`, uvicorn's factory): the settings from
+    the environment, like the serving process, and the runner's state from the file its supervisor writes."""
+    from api.app import create_app
+    from jiaodong.logs import configure as configure_logs
+
+    configure_logs()
+    state = os.environ.get(RUNNER_STATE_VARIABLE)
+    return create_app(get_settings(), runner_probe=probe_file(Path(state)) if state else None)
 
 
 def runner_main() -> None:

@@ -7,6 +7,7 @@ web app's event loop; `probe()` is cheap and safe from any thread.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 import time
@@ -64,6 +65,9 @@ class RunnerSupervisor:
     _thread: threading.Thread | None = None
     _child: subprocess.Popen[bytes] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # With several web workers (`jiaodong serve --workers N`) /readyz is answered in other processes: each
+    # state is also written here, and read back by `probe_file`.
+    state_file: Path | None = None
 
     # ------------------------------------------------------------ what /readyz sees
 
@@ -85,10 +89,19 @@ class RunnerSupervisor:
                 self.since = datetime.now(UTC)
         if changed:
             self.say(f"flow runner: {state}" + (f" ({detail})" if detail else ""))
+            self._write_state()
+
+    def _write_state(self) -> None:
+        if self.state_file is None:
+            return
+        partial = self.state_file.with_name(self.state_file.name + ".tmp")
+        partial.write_text(json.dumps(self.probe()), encoding="utf-8")
+        partial.replace(self.state_file)  # atomic: a reader sees the old state or the new one
 
     # ------------------------------------------------------------ the loop
 
     def start(self) -> None:
+        self._write_state()
         self._thread = threading.Thread(target=self._run, name="flow-runner-supervisor", daemon=True)
         self._thread.start()
 
@@ -131,3 +144,17 @@ class RunnerSupervisor:
             self._set("restarting", f"exited with {child.returncode}; restart in {delay:.0f} s (see {self.log_path})")
             if self._wait(delay):
                 return
+
+
+def probe_file(path: Path) -> Callable[[], dict[str, Any]]:
+    """The runner's state as the supervising process last wrote it (RunnerSupervisor.state_file), for /readyz
+    in a web worker process; a missing or unreadable file reads as unknown, not alive."""
+
+    def probe() -> dict[str, Any]:
+        try:
+            found = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {"state": "unknown", "alive": False, "restarts": 0, "since": None, "detail": f"no state in {path}"}
+        return found if isinstance(found, dict) else {"state": "unknown", "alive": False}
+
+    return probe

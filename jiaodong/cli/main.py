@@ -71,6 +71,14 @@ def serve(
         bool | None,
         typer.Option(help="Start the registry simulator and point the demo connectors at it (default: embedded only)."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Web worker processes (uvicorn workers on one socket); the flows still run in one runner.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web app and the API, with the Prefect server and the scheduled flows (jiaodong/serve.py)."""
     from jiaodong.serve import run as serve_everything
@@ -82,6 +90,7 @@ def serve(
         insecure_dev=insecure_dev,
         register_deployments=register_deployments,
         registry_sim=registry_sim,
+        workers=workers,
     )
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from jiaodong.serve import make_folders, spawn, stop_process
 from jiaodong.settings import Settings
-from jiaodong.supervisor import Backoff, RunnerSupervisor
+from jiaodong.supervisor import Backoff, RunnerSupervisor, probe_file
 
 
 class FakePrefectHealth:
@@ -104,3 +104,35 @@ def test_serve_creates_every_folder_it_writes_to(tmp_path: Path) -> None:
     data = tmp_path / "new" / "data"
     make_folders(Settings(data_dir=data))
     assert (data / "prefect").is_dir() and (data / "reports").is_dir()
+
+
+def test_with_several_web_workers_the_runner_state_reaches_readyz_through_a_file(
+    prefect: FakePrefectHealth, tmp_path: Path
+) -> None:
+    """`jiaodong serve --workers N`: /readyz is answered in the worker processes, which read the state the
+    supervisor writes at each change; no file yet reads as unknown, never as alive."""
+    state_file = tmp_path / "runner-state.json"
+    probe = probe_file(state_file)
+    assert probe()["state"] == "unknown" and probe()["alive"] is False
+    supervisor = RunnerSupervisor(
+        api_url=prefect.api_url,
+        argv=[sys.executable, "-c", "import time; time.sleep(30)"],
+        env={},
+        log_path=tmp_path / "runner.log",
+        say=lambda _line: None,
+        start_child=spawn,
+        stop_child=lambda p: stop_process("runner", p),
+        backoff=Backoff(first=0.1, cap=0.2),
+        poll_seconds=0.05,
+        state_file=state_file,
+    )
+    supervisor.start()
+    try:
+        _until(lambda: probe()["state"] == "waiting_for_prefect")
+        prefect.appear()
+        _until(lambda: probe()["state"] == "running")
+        assert probe()["alive"] is True
+        assert probe() == supervisor.probe()
+    finally:
+        supervisor.stop()
+    assert probe()["state"] == "stopped" and probe()["alive"] is False
