@@ -2,11 +2,14 @@
 
 Prints: create-and-submit throughput (a filing = create the draft, upload the matter's two required
 documents, submit: four requests, four transactions) against raw asyncpg writing the same rows in the same
-four transactions, as a ratio; and p50/p99 latency of the inbox list and of one delegation's page.
+four transactions (the submit's statutory clocks and statistics included, bench/raw_rows.py), as a ratio;
+and p50/p99 latency of the inbox list and of one delegation's page.
 Both sides are measured one request at a time (latency-bound, like bench/submit.py) and with 8 in flight.
+Then filings with 8 in flight against `jiaodong serve --no-flows --workers N` for each N of --workers
+(default 1,2): the throughput one host gains from more web worker processes.
 
 Not a test. Creates its own database on 127.0.0.1:5432 and drops it afterwards; loopback only.
-Usage: .venv/bin/python bench/api.py [--rows 100000] [--filings 600] [--requests 1000]
+Usage: .venv/bin/python bench/api.py [--rows 100000] [--filings 600] [--requests 1000] [--workers 1,2]
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import asyncpg
 import httpx
 from tqdm import tqdm
 
+from bench.raw_rows import SubmitExtras, extras_of, write_extras
 from delegation.accounts import auth as auth_service
 from delegation.accounts.passwords import hash_password
 from delegation.refdata.service import load_reference
@@ -200,6 +204,16 @@ def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]
     return subprocess.Popen(command, cwd=ROOT, env=env)
 
 
+def start_serve(url: str, data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """`jiaodong serve --workers N` without the flows (the web workers alone)."""
+    env = {**os.environ, "DATABASE_URL": url, "JIAODONG_DATA_DIR": str(data_dir), "JIAODONG_SECRET_KEY": "bench" * 8}
+    command = [
+        str(Path(sys.executable).with_name("jiaodong")), "serve", "--no-flows", "--port", str(port),
+        "--workers", str(workers),
+    ]  # fmt: skip
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 async def wait_ready(base: str) -> None:
     async with httpx.AsyncClient(base_url=base) as client:
         for _ in range(200):
@@ -242,7 +256,7 @@ async def file_over_http(client: httpx.AsyncClient, serial: int) -> int:
     return int(ident)
 
 
-async def run_rate(count: int, concurrency: int, one: Callable[[int], Awaitable[Any]], first: int) -> float:
+async def seconds(count: int, concurrency: int, one: Callable[[int], Awaitable[Any]], first: int) -> float:
     queue = iter(range(first, first + count))
 
     async def worker() -> None:
@@ -251,15 +265,19 @@ async def run_rate(count: int, concurrency: int, one: Callable[[int], Awaitable[
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return count / (time.perf_counter() - started)
+    return time.perf_counter() - started
+
+
+ROUNDS = 5
 
 
 class RawFiler:
     """The same rows the API wrote for one filing, written with hand-written SQL in the same transactions."""
 
-    def __init__(self, pool: asyncpg.Pool, templates: dict[str, list[dict[str, Any]]]) -> None:
+    def __init__(self, pool: asyncpg.Pool, templates: dict[str, list[dict[str, Any]]], extras: SubmitExtras) -> None:
         self.pool = pool
         self.t = templates
+        self.extras = extras
 
     @staticmethod
     def _insert(table: str, row: dict[str, Any]) -> tuple[str, list[Any]]:
@@ -292,6 +310,7 @@ class RawFiler:
                     datetime.now(UTC),
                 )
                 await self._rows(connection, "submit", ident)
+                await write_extras(connection, self.extras, ident)
 
     async def _rows(self, connection: asyncpg.Connection, step: str, ident: int) -> None:
         for table, row in self.t[step]:  # type: ignore[misc]
@@ -326,7 +345,9 @@ async def templates_of(connection: asyncpg.Connection, ident: int) -> dict[str, 
 
 
 async def row_counts(connection: asyncpg.Connection) -> dict[str, int]:
-    tables = ("delegation", "delegation_event", "document", "stage_clock", "outbox")
+    tables = (
+        "delegation", "delegation_event", "document", "stage_clock", "outbox", "statutory_clock", "stat_fact",
+    )  # fmt: skip
     return {t: int(await connection.fetchval(f"SELECT count(*) FROM {t}")) for t in tables}
 
 
@@ -349,7 +370,7 @@ def line(label: str, values: list[float]) -> str:
     )
 
 
-async def main(rows: int, filings: int, requests: int) -> None:
+async def main(rows: int, filings: int, requests: int, workers: list[int]) -> None:
     name = f"jd_bench_api_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(ADMIN_DSN)
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -374,24 +395,38 @@ async def main(rows: int, filings: int, requests: int) -> None:
             )
             async with officer, clerk:
                 # warm up both paths
-                await run_rate(20, 1, lambda s: file_over_http(officer, s), 0)
+                await seconds(20, 1, lambda s: file_over_http(officer, s), 0)
                 await latencies(clerk, ["/api/v1/delegations?box=inbox"] * 20)
 
                 probe = await asyncpg.connect(dsn)
                 before = await row_counts(probe)
-                api_sequential = await run_rate(filings, 1, lambda s: file_over_http(officer, s), 1000)
-                api_concurrent = await run_rate(filings, 8, lambda s: file_over_http(officer, s), 100000)
+                load_before = os.getloadavg()
+                # One round of each side first (the raw side copies the rows the API wrote), then the sides
+                # take turns, so a change in the machine's load falls on both.
+                api_s = [await seconds(filings // ROUNDS, 1, lambda s: file_over_http(officer, s), 1000)]
+                api_c = [await seconds(filings // ROUNDS, 8, lambda s: file_over_http(officer, s), 100000)]
                 after = await row_counts(probe)
                 last = int(await probe.fetchval("SELECT max(id) FROM delegation WHERE created_by=$1", OFFICER[0]))
                 templates = await templates_of(probe, last)
+                extras = await extras_of(probe, last)
                 await probe.close()
-                per_filing = {t: (after[t] - before[t]) / (2 * filings) for t in after}
+                per_filing = {t: (after[t] - before[t]) / (2 * (filings // ROUNDS)) for t in after}
 
                 pool = await asyncpg.create_pool(dsn, min_size=8, max_size=8)
-                raw = RawFiler(pool, templates)
-                raw_sequential = await run_rate(filings, 1, raw.file, 1000)
-                raw_concurrent = await run_rate(filings, 8, raw.file, 100000)
+                raw = RawFiler(pool, templates, extras)
+                part = filings // ROUNDS
+                raw_s = [await seconds(part, 1, raw.file, 1000)]
+                raw_c = [await seconds(part, 8, raw.file, 100000)]
+                for r in range(1, ROUNDS):
+                    api_s.append(await seconds(part, 1, lambda s: file_over_http(officer, s), 1000 + r * part))
+                    raw_s.append(await seconds(part, 1, raw.file, 1000 + r * part))
+                    api_c.append(await seconds(part, 8, lambda s: file_over_http(officer, s), 100000 + r * part))
+                    raw_c.append(await seconds(part, 8, raw.file, 100000 + r * part))
                 await pool.close()
+                load_after = os.getloadavg()
+                done = part * ROUNDS
+                api_sequential, api_concurrent = done / sum(api_s), done / sum(api_c)
+                raw_sequential, raw_concurrent = done / sum(raw_s), done / sum(raw_c)
 
                 inbox = await latencies(clerk, ["/api/v1/delegations?box=inbox"] * requests)
                 first = (await clerk.get("/api/v1/delegations?box=inbox")).json()
@@ -406,6 +441,30 @@ async def main(rows: int, filings: int, requests: int) -> None:
                     (await clerk.get("/api/v1/delegations?box=inbox&limit=1")).status_code == 200
                     and await _count(dsn, CLERK[1])
                 )
+            server.terminate()
+            server.wait(timeout=30)
+            server = None
+            scaled: list[tuple[int, float, tuple[float, float]]] = []
+            for n, count in enumerate(workers):
+                port = free_port()
+                server = start_serve(url, Path(data_dir), port, count)
+                base = f"http://127.0.0.1:{port}"
+                await wait_ready(base)
+                client = httpx.AsyncClient(
+                    base_url=base, headers={"Authorization": f"Bearer {tokens[OFFICER[0]]}"}, limits=limits, timeout=60
+                )
+                async with client:
+
+                    def one(serial: int, client: httpx.AsyncClient = client) -> Awaitable[int]:
+                        return file_over_http(client, serial)
+
+                    await seconds(16, 8, one, 500000 + n * 100000)  # warm up
+                    load = os.getloadavg()[0]
+                    took = await seconds(filings, 8, one, 510000 + n * 100000)
+                    scaled.append((count, filings / took, (load, os.getloadavg()[0])))
+                server.terminate()
+                server.wait(timeout=30)
+                server = None
     finally:
         if server is not None:
             server.terminate()
@@ -432,6 +491,15 @@ async def main(rows: int, filings: int, requests: int) -> None:
     print(line("inbox list, overdue only", overdue))
     print(line("all visible, text + status filter", text))
     print(line("one delegation's page", pages))
+    print(f"load average: {load_before[0]:.2f} before the filings, {load_after[0]:.2f} after (2 cores)")
+    print("jiaodong serve --workers N (no flows), filings with 8 in flight:")
+    for count, rate, (load_start, load_end) in scaled:
+        print(
+            f"  {count} worker{'s' if count > 1 else ' '}:                        {rate:8.1f} filings/s  "
+            f"({4 * rate:7.1f} requests/s; load average {load_start:.2f} -> {load_end:.2f})"
+        )
+    if len(scaled) > 1:
+        print(f"  speed-up {scaled[-1][0]} vs {scaled[0][0]} workers:          {scaled[-1][1] / scaled[0][1]:8.2f}x")
 
 
 async def _count(dsn: str, court: str) -> int:
@@ -451,5 +519,6 @@ if __name__ == "__main__":
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--filings", type=int, default=600, help="filings per side and mode")
     parser.add_argument("--requests", type=int, default=1000, help="requests per latency measurement")
+    parser.add_argument("--workers", default="1,2", help="web worker counts for `jiaodong serve --workers N`")
     args = parser.parse_args()
-    asyncio.run(main(args.rows, args.filings, args.requests))
+    asyncio.run(main(args.rows, args.filings, args.requests, [int(n) for n in args.workers.split(",") if n]))
