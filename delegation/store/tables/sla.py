@@ -30,6 +30,10 @@ class NoticeCounterRow(SQLModel, table=True):
     last_seq: int = 0
 
 
+_ESCALATE = text("kind = 'escalate'")
+_MANUAL = text("kind IN ('urge', 'supervise')")
+
+
 class NoticeRow(SQLModel, table=True):
     """A reminder, 催办, 督办 or escalation about one delegation, addressed to the court holding the ball."""
 
@@ -41,6 +45,15 @@ class NoticeRow(SQLModel, table=True):
         Index("ix_notice_issued_at", "issued_at"),
         Index("ix_notice_cc_court", "cc_court", "issued_at"),  # a command center's notices (migration 0004)
         Index("ix_notice_issuing_court", "issuing_court", "issued_at"),  # migration 0006
+        # The dashboard's notice panels, each over just its rows (migration 0017).
+        Index("ix_notice_escalations", "issued_at", "id", postgresql_where=_ESCALATE, sqlite_where=_ESCALATE),
+        Index("ix_notice_manual", "issued_at", "id", postgresql_where=_MANUAL, sqlite_where=_MANUAL),
+        Index(
+            "ix_notice_awaiting_ack",
+            "issuing_court",
+            postgresql_where=text(f"{_MANUAL.text} AND requires_ack IS true AND acknowledged_at IS NULL"),
+            sqlite_where=text(f"{_MANUAL.text} AND requires_ack IS 1 AND acknowledged_at IS NULL"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     delegation_id: int = Field(foreign_key="delegation.id")
