@@ -125,3 +125,12 @@ def _cheap_hash(password: str) -> str:
     from argon2 import PasswordHasher
 
     return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(password)
+
+
+def test_no_user_may_take_the_networks_name(cli_database: str) -> None:
+    refused = CliRunner().invoke(
+        app,
+        ["user", "add", "network-control", "--court", "鲁0602", "--role", "handler", "--password-stdin"],
+        input="a long enough password\n",
+    )
+    assert refused.exit_code == 1 and "该用户名留给网络查控系统使用" in refused.output
