@@ -142,9 +142,20 @@ async def list_connectors(session: Session, actor: CurrentActor) -> list[Connect
 @router.get("/delegations/{delegation_id}/network", response_model=MatterNetworkOut, operation_id="get_matter_network")
 async def matter_network(delegation_id: int, ctx: Ctx) -> MatterNetworkOut:
     """Whether the matter went by network or by hand, and each registry answer (code and receipt number)."""
-    await load_authorized(ctx.session, ctx.ref, ctx.actor, delegation_id, Operation.VIEW)
+    matter = await load_authorized(ctx.session, ctx.ref, ctx.actor, delegation_id, Operation.VIEW)
     found = await network.network_of(ctx.session, delegation_id)
     if found is None:
+        coming = await network.taken_by_itself(ctx.session, matter)
+        if coming is not None:  # a new matter an auto-accepting connector takes on its next pass
+            return MatterNetworkOut(
+                mode="network_pending",
+                status=None,
+                trigger="auto",
+                registry=coming.registry_kind,
+                connector=coming.name,
+                reason="",
+                queries=[],
+            )
         return MatterNetworkOut(
             mode="manual", status=None, trigger=None, registry=None, connector=None, reason="", queries=[]
         )

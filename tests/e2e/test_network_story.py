@@ -207,7 +207,8 @@ def test_a_vehicle_inquiry_is_answered_by_the_registry_with_nobody_at_zhifu_touc
     # The registry's receipt, as the 回执 of the matter.
     page.locator("[data-network-receipt]").first.click()
     page.wait_for_url(f"**/delegations/{ident}/documents/*/preview")
-    page.locator("canvas.pdf-page").first.wait_for()
+    page.locator("[data-pdf-src][data-rendered='1']").wait_for()
+    assert page.locator("[data-pdf-src]").get_attribute("data-failed") is None
     officer.shot("64-network-receipt")
     officer.assert_clean()
     officer.close()

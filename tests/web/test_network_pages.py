@@ -270,6 +270,8 @@ async def test_no_button_where_the_connector_signs_for_new_matters_itself(api: A
         assert "data-network-coming" in page and "本事项将由测试vehicle自动办理" in page
         seen = (await officer.get(f"/delegations/{matter['id']}")).text  # the requesting court is told too
         assert "data-network-coming" in seen
+        status = ok(await filer.get(f"/api/v1/delegations/{matter['id']}/network"))
+        assert (status["mode"], status["trigger"], status["connector"]) == ("network_pending", "auto", "测试vehicle")
 
 
 async def test_the_matter_page_shows_each_registry_answer_receipt_priority_and_amount(api: Api) -> None:

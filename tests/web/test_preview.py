@@ -44,8 +44,12 @@ async def test_a_pdf_is_drawn_by_pdfjs_and_an_image_shown_inline(api: Api) -> No
 
 def test_the_vendored_pdfjs_matches_its_checksums_and_keeps_its_licence() -> None:
     sums = dict(reversed(line.split()) for line in (VENDOR / "SHA256SUMS").read_text().splitlines())
-    assert set(sums) == {"pdf.min.mjs", "pdf.worker.min.mjs"}
+    assert {"pdf.min.mjs", "pdf.worker.min.mjs", "cmaps/UniGB-UCS2-H.bcmap", "cmaps/Adobe-GB1-UCS2.bcmap"} <= set(sums)
+    assert set(sums) == {"pdf.min.mjs", "pdf.worker.min.mjs"} | {
+        f"cmaps/{p.name}" for p in (VENDOR / "cmaps").glob("*.bcmap")
+    }
     for name, digest in sums.items():
         assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == digest
     assert "Apache License" in (VENDOR / "LICENSE").read_text()
+    assert (VENDOR / "cmaps" / "LICENSE").exists()  # the character maps' own licence (Adobe)
     assert (VENDOR / "VERSION").read_text().strip() == "5.4.296"

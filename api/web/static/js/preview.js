@@ -8,7 +8,14 @@ if (box) {
   pdfjs.GlobalWorkerOptions.workerSrc = box.dataset.worker;
   try {
     // No eval (the CSP allows none); the session cookie goes with the request (same origin).
-    const task = pdfjs.getDocument({ url: box.dataset.pdfSrc, isEvalSupported: false, withCredentials: true });
+    // The character maps make Chinese text in a predefined CMap (STSong-Light, UniGB-UCS2-H) drawable.
+    const task = pdfjs.getDocument({
+      url: box.dataset.pdfSrc,
+      isEvalSupported: false,
+      withCredentials: true,
+      cMapUrl: "/static/vendor/pdfjs/cmaps/",
+      cMapPacked: true,
+    });
     const doc = await task.promise;
     status.textContent = box.dataset.labelPages.replace("{n}", String(doc.numPages));
     for (let n = 1; n <= doc.numPages; n += 1) {
