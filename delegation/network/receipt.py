@@ -21,6 +21,18 @@ class ReceiptLine:
     text: str
 
 
+# The registry's answer codes (model.AnswerCode) as the receipt prints them.
+ANSWER_WORDS = {
+    "found": "已按请求办理",
+    "partial": "部分办理",
+    "not_found": "未查到登记",
+    "already_sealed": "已被其他法院查封，本次轮候",
+    "rejected": "登记机关拒收",
+    "error": "登记机关系统故障",
+    "closed": "登记机关非工作时间",
+}
+
+
 def _hex(text: str) -> str:
     # UCS-2 big-endian; characters outside the BMP cannot be shown by UniGB-UCS2-H and become "?".
     return "".join(f"{ord(ch):04X}" if ord(ch) <= 0xFFFF else "003F" for ch in text)
@@ -36,7 +48,8 @@ def receipt_lines(
     out = [f"{court_name}", "网络查控回执", "", f"委托编号：{number}", f"案号：{case_number}", f"登记机关：{registry}"]
     out += [f"答复时间：{answered}", ""]
     for n, line in enumerate(lines, start=1):
-        out += _wrap(f"{n}. {line.asset}：{line.code}，回执号 {line.receipt_no or '无'}")
+        word = ANSWER_WORDS.get(line.code, line.code or "未答复")
+        out += _wrap(f"{n}. {line.asset}：{word}，回执号 {line.receipt_no or '无'}")
         out += _wrap(f"   {line.text}")
     out += ["", "本回执由网络查控系统依登记机关电子回执生成。"]
     return out
