@@ -216,7 +216,7 @@ def start_serve(url: str, data_dir: Path, port: int, workers: int) -> subprocess
 
 async def wait_ready(base: str) -> None:
     async with httpx.AsyncClient(base_url=base) as client:
-        for _ in range(200):
+        for _ in range(2400):  # up to 2 minutes: a loaded machine imports slowly
             try:
                 if (await client.get("/healthz")).status_code == 200:
                     return
