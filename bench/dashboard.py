@@ -6,7 +6,8 @@ Bulk-loads delegations between all courts of the five cities (COPY, with the cou
 requests and 催办/督办 notices; folds the counter deltas as the sweep does; then renders pages through the
 app (in-process ASGI, the same app uvicorn serves: session cookie, page route, service layer, Jinja2) and
 prints p50/p95 of every work list, drill-down and dashboard with the target beside it, the load average,
-and EXPLAIN (ANALYZE, BUFFERS) of each list's queries. Then it loads 900,000 more and measures again.
+and EXPLAIN (ANALYZE, BUFFERS) of each list's queries and of each dashboard's. Then it loads 900,000 more
+and measures again.
 
 Not a test. Creates its own database on 127.0.0.1:5432 and drops it afterwards.
 Usage: .venv/bin/python bench/dashboard.py [--sizes 100000,1000000] [--requests 100]
@@ -285,6 +286,12 @@ def is_list_query(sql: str) -> bool:
     return "LIMIT" in flat and ("FROM delegation" in flat or "FROM stage_clock" in flat) and "app_user" not in flat
 
 
+def is_dashboard_query(sql: str) -> bool:
+    """What a dashboard reads: everything but the session, the user and the menu's badges."""
+    flat = " ".join(sql.split())
+    return flat.startswith("SELECT") and not any(t in flat for t in ("user_session", "app_user", "inbox_item"))
+
+
 async def explain(dsn: str, statements: list[tuple[str, Any]], indent: str = "      ") -> None:
     connection = await asyncpg.connect(dsn)
     try:
@@ -349,13 +356,12 @@ async def measure(url: str, dsn: str, data_dir: Path, requests: int, tokens: dic
             )
             print(line, flush=True)
             results.append(line)
-            if "dashboard" not in label:
-                recorder.seen.clear()
-                recorder.on = True
-                await client.get(path, headers=headers)
-                recorder.on = False
-                listed = [(sql, params) for sql, params in recorder.seen if is_list_query(sql)]
-                await explain(dsn, listed)
+            recorder.seen.clear()
+            recorder.on = True
+            await client.get(path, headers=headers)
+            recorder.on = False
+            wanted = is_dashboard_query if "dashboard" in label else is_list_query
+            await explain(dsn, [(sql, params) for sql, params in recorder.seen if wanted(sql)])
     finally:
         event.remove(Engine, "before_cursor_execute", recorder)
         for client in clients.values():

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, delete, func, insert, literal, select, text, union_all
+from sqlalchemy import Select, case, delete, func, insert, literal, select, text, true, union_all
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.store.sql import is_postgres, run, serialize_on, table
@@ -29,29 +29,39 @@ STATUS_DELTA = table(StatusCountDeltaRow)
 DUE = table(DueCountRow)
 DUE_DELTA = table(DueCountDeltaRow)
 DELEGATION = table(DelegationRow)
+# Above this many courts (a coordinator's five cities) a read takes every court's rows and keeps the wanted
+# ones: the tables hold a few rows per court and day, and comparing each with a long IN list costs more.
+FEW_COURTS = 20
 CLOCK = table(ClockRow)
 
 
 async def status_counts(session: AsyncSession, courts: Sequence[str]) -> dict[tuple[str, str], int]:
     """Open matters per (court holding the ball, status), for these courts."""
+    some = len(courts) <= FEW_COURTS
     rows = union_all(
-        select(STATUS.c.court, STATUS.c.status, STATUS.c.n.label("n")).where(STATUS.c.court.in_(courts)),
+        select(STATUS.c.court, STATUS.c.status, STATUS.c.n.label("n")).where(
+            STATUS.c.court.in_(courts) if some else true()
+        ),
         select(STATUS_DELTA.c.court, STATUS_DELTA.c.status, STATUS_DELTA.c.delta).where(
-            STATUS_DELTA.c.court.in_(courts)
+            STATUS_DELTA.c.court.in_(courts) if some else true()
         ),
     ).subquery()
     stmt = select(rows.c.court, rows.c.status, func.sum(rows.c.n)).group_by(rows.c.court, rows.c.status)
-    return {(court, status): int(n) for court, status, n in (await run(session, stmt)).all() if n}
+    wanted = set(courts)
+    return {(c, status): int(n) for c, status, n in (await run(session, stmt)).all() if n and c in wanted}
 
 
 async def due_counts(
     session: AsyncSession, courts: Sequence[str], now: datetime, until: datetime
 ) -> dict[str, tuple[int, int]]:
     """Running clocks per court: (overdue: due at or before `now`, due soon: after `now`, up to `until`)."""
+    some = len(courts) <= FEW_COURTS
     rows = union_all(
-        select(DUE.c.court, DUE.c.due_at, DUE.c.n.label("n")).where(DUE.c.court.in_(courts), DUE.c.due_at <= until),
+        select(DUE.c.court, DUE.c.due_at, DUE.c.n.label("n")).where(
+            DUE.c.court.in_(courts) if some else true(), DUE.c.due_at <= until
+        ),
         select(DUE_DELTA.c.court, DUE_DELTA.c.due_at, DUE_DELTA.c.delta).where(
-            DUE_DELTA.c.court.in_(courts), DUE_DELTA.c.due_at <= until
+            DUE_DELTA.c.court.in_(courts) if some else true(), DUE_DELTA.c.due_at <= until
         ),
     ).subquery()
     stmt = select(
@@ -59,7 +69,8 @@ async def due_counts(
         func.sum(case((rows.c.due_at <= now, rows.c.n), else_=literal(0))),
         func.sum(case((rows.c.due_at > now, rows.c.n), else_=literal(0))),
     ).group_by(rows.c.court)
-    return {court: (int(late or 0), int(soon or 0)) for court, late, soon in (await run(session, stmt)).all()}
+    wanted = set(courts)
+    return {c: (int(late or 0), int(soon or 0)) for c, late, soon in (await run(session, stmt)).all() if c in wanted}
 
 
 _FOLD_PG = [

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.core.reference import Reference
@@ -16,8 +17,8 @@ from delegation.reading import dashboard as dashboard_service
 from delegation.reading import worklists as worklist_service
 from delegation.refdata.service import load_reference
 from delegation.store import counts as counters
-from delegation.store.tables import DueCountDeltaRow, DueCountRow, StatusCountDeltaRow, StatusCountRow
-from tests.sla_support import CLERK, OFFICER, YANTAI_CENTER, add_users, at, count, filed
+from delegation.store.tables import ClockRow, DueCountDeltaRow, DueCountRow, StatusCountDeltaRow, StatusCountRow
+from tests.sla_support import CLERK, OFFICER, REGIONAL, YANTAI_CENTER, add_users, at, count, filed
 from tests.support import act, vehicle_inquiry_draft
 
 COURTS = ["鲁0202", "鲁0602"]
@@ -85,6 +86,13 @@ async def test_the_counters_follow_each_transition_and_the_lateness_moves_with_t
     }
     board = await dashboard_service.dashboard(session, ref, YANTAI_CENTER, now)
     assert board.totals.by_status["accepted"] == 1 and board.totals.open == 1
+    # The coordinator's five cities: every court's rows read, the wanted ones kept (counts.FEW_COURTS).
+    regional = await dashboard_service.dashboard(session, ref, REGIONAL, at("2026-03-20"))
+    assert len(dashboard_service.covered_courts(ref, REGIONAL)) > counters.FEW_COURTS
+    assert (regional.totals.by_status["accepted"], regional.totals.by_status["returned"]) == (1, 1)
+    clocks = [c for c in await session.exec(select(ClockRow)) if c.closed_at is None and not c.paused and c.due_at]
+    late = sum(c.due_at <= at("2026-03-20") for c in clocks if c.due_at)
+    assert regional.totals.open == 2 and regional.totals.overdue == late > 0  # as the rows say, on 03-20
     await agrees(session)
 
 
