@@ -33,6 +33,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         folder = parts[parts.index("tests") + 1] if "tests" in parts else ""
         for name in _FOLDER_MARKS.get(folder, ()):
             item.add_marker(name)
+        if folder == "e2e":
+            # One worker under pytest-xdist (`--dist loadgroup`, scripts/test): the browser stories share one live
+            # server, and the tour's last test checks the pages every story visited in that process.
+            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 def _migrate(url: str) -> None:
