@@ -221,3 +221,28 @@ async def test_a_stale_page_says_who_acted_meanwhile_and_what_changed(api: Api) 
             data={"csrf_token": clerk_token, "version": current["version"], "handler": "李法官"},
         )
         assert again.status_code == 409 and "您已在另一窗口" in _summary(again.text)
+
+
+async def test_the_number_and_deadline_headers_sort_the_list_and_say_which_order_is_on(api: Api) -> None:
+    async with api.client() as browser, api.client("shinan-officer") as officer:
+        first = await file_matter(officer)
+        api.clock.set("2026-03-04")
+        second = await file_matter(officer, case_number="（2026）鲁0202执101号")
+        await login(browser, "zhifu-clerk")
+
+        def order(page: str) -> list[str]:
+            ids = re.findall(r'href="/delegations/(\d+)"', page.split("<tbody")[1])
+            return [i for i in dict.fromkeys(ids) if i in (str(first["id"]), str(second["id"]))]
+
+        newest = await _page(browser, "/work?view=all&status=submitted")  # this list's stated default
+        assert "排序：最新在前" in newest and order(newest) == [str(second["id"]), str(first["id"])]
+        assert 'aria-sort="descending"' in newest.split('data-testid="sort-number"')[0][-200:]
+        by_number = re.search(r'<a href="([^"]+)" data-testid="sort-number"', newest)
+        assert by_number and "sort=oldest" in by_number.group(1) and "status=submitted" in by_number.group(1)
+        oldest = await _page(browser, by_number.group(1).replace("&amp;", "&"))  # the same header turns it round
+        assert "排序：最早在前" in oldest and order(oldest) == [str(first["id"]), str(second["id"])]
+        by_due = re.search(r'<a href="([^"]+)" data-testid="sort-due"', oldest)
+        assert by_due and "sort=due" in by_due.group(1)
+        due_first = await _page(browser, by_due.group(1).replace("&amp;", "&"))
+        assert "排序：按期限先后" in due_first and order(due_first) == [str(first["id"]), str(second["id"])]
+        assert 'aria-sort="ascending"' in due_first.split('data-testid="sort-due"')[0][-200:]

@@ -276,6 +276,9 @@ async def work_page(
     policy = ctx.ref.policies.in_force(ctx.now)
     views = [v for v in worklist_service.VIEWS if (works_cases(ctx) or v == "all") and (v != "mine" or handles(ctx))]
     export = urlencode({k: v for k, v in params.items() if v})
+    # A column header sorts the same list from its first page (a cursor belongs to one order).
+    chosen = {k: v for k, v in params.items() if v}
+    sort_links = {s: "/work?" + urlencode({**chosen, "sort": s}) for s in worklist_service.SORTS}
     saved = await filter_service.list_filters(ctx.session, actor)
     can_sign = any(Action.SIGN_FOR in i.allowed for i in result.items)
     handlers = await handler_service.my_court_handlers(ctx.session, actor) if can_sign else []
@@ -303,6 +306,7 @@ async def work_page(
         view_labels=labels.VIEW,
         stage_labels=labels.WAITING_STAGE,
         sort_labels=labels.SORT,
+        sort_links=sort_links,
         statuses=[s.value for s in Status],
         matters=policy.matter_types,
         cities=ctx.ref.registry.cities(),
