@@ -26,6 +26,8 @@ from tests.databases import create_pg_database, pg_admin
 MIGRATION_ONLY = {
     "ix_delegation_search_trgm": "PostgreSQL trigram (pg_trgm GIN) index for the text search; no SQLite equivalent",
     "ix_delegation_search_keys_trgm": "PostgreSQL trigram index for the exact identifier search (LIKE '% key %')",
+    "ix_delegation_number_trgm": "PostgreSQL trigram index: the search box on the platform number, in part",
+    "ix_delegation_handler_trgm": "PostgreSQL trigram index: the search box on the handler's name, in part",
 }
 
 
