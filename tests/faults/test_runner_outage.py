@@ -123,17 +123,22 @@ def test_the_runner_waits_for_an_absent_prefect_and_the_next_sweep_runs_once_it_
     async def sweep_through_prefect() -> str:
         from prefect.deployments import run_deployment
 
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 120
         while True:  # the runner registers its deployments a moment after it starts
             try:
                 run = await run_deployment(
                     deployment, parameters={"now": at("2026-03-09", "08:30").isoformat()}, timeout=120
                 )
-                return run.state.type.value if run.state else "none"
             except Exception:
                 if time.monotonic() > deadline:
                     raise
                 await asyncio.sleep(1)
+                continue
+            state = run.state.type.value if run.state else "none"
+            # A scheduled sweep (every minute) may hold the deployment's one slot: ours is cancelled (CANCEL_NEW)
+            if state != "CANCELLED" or time.monotonic() > deadline:
+                return state
+            await asyncio.sleep(2)
 
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -149,4 +154,8 @@ def test_the_runner_waits_for_an_absent_prefect_and_the_next_sweep_runs_once_it_
         finally:
             await engine.dispose()
 
-    assert asyncio.run(fired()) == ["due_soon", "overdue", "supervise"]  # missed rungs fire together
+    rungs = asyncio.run(fired())
+    # The missed rungs fire together, each once. A scheduled sweep (every minute, at today's date) may have run
+    # before ours or held the slot: it also fires the 报请协调 rung, which 2026-03-09 does not reach.
+    assert {"due_soon", "overdue", "supervise"} <= set(rungs) <= {"due_soon", "overdue", "supervise", "escalate"}
+    assert len(rungs) == len(set(rungs))
