@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, update
+from sqlalchemy import select as core_select  # more than four columns, beyond sqlmodel's typed select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -1021,21 +1022,27 @@ async def network_figures(session: AsyncSession, since: datetime, until: datetim
     from delegation.store.tables import EventRow
 
     routed = sorted(MATTER_ROUTES)
-    completions = await session.exec(
-        select(DelegationRow, EventRow.at)
-        .join(EventRow, col(EventRow.delegation_id) == col(DelegationRow.id))
+    d = DelegationRow
+    completions = await session.execute(
+        core_select(col(d.id), col(d.assisting_court), col(d.matter_type), col(d.submitted_at), col(EventRow.at))
+        .join(EventRow, col(EventRow.delegation_id) == col(d.id))
         .where(
-            EventRow.action == Action.COMPLETE.value,
+            col(EventRow.action) == Action.COMPLETE.value,
             col(EventRow.at) >= since,
             col(EventRow.at) < until,
-            col(DelegationRow.matter_type).in_(routed),
+            col(d.matter_type).in_(routed),
         )
     )
-    done = [(m.id or 0, m.assisting_court, m.matter_type, m.submitted_at, at) for m, at in completions]
-    modes = await handling_modes(session, [d[0] for d in done])
-    jobs = await session.exec(
-        select(NetworkJobRow, DelegationRow.assisting_court)
-        .join(DelegationRow, col(DelegationRow.id) == col(NetworkJobRow.delegation_id))
+    done = [(ident or 0, court, matter_type, submitted, at) for ident, court, matter_type, submitted, at in completions]
+    modes = await handling_modes(session, [row[0] for row in done])
+    # Each handed-back job with the answer codes of its failed queries (none: not answered), in one statement.
+    handed_back = await session.exec(
+        select(NetworkJobRow.id, NetworkJobRow.registry_kind, d.assisting_court, NetworkQueryRow.answer_code)
+        .join(d, col(d.id) == col(NetworkJobRow.delegation_id))
+        .outerjoin(
+            NetworkQueryRow,
+            and_(col(NetworkQueryRow.job_id) == col(NetworkJobRow.id), col(NetworkQueryRow.status) == "failed"),
+        )
         .where(
             NetworkJobRow.status == "handed_back",
             col(NetworkJobRow.finished_at) >= since,
@@ -1043,15 +1050,9 @@ async def network_figures(session: AsyncSession, since: datetime, until: datetim
         )
     )
     failures: dict[tuple[str, str], dict[str, int]] = {}
-    for job, court in jobs:
-        codes = await session.exec(
-            select(NetworkQueryRow.answer_code).where(
-                NetworkQueryRow.job_id == job.id, NetworkQueryRow.status == "failed"
-            )
-        )
-        bucket = failures.setdefault((court, job.registry_kind), {})
-        for code in list(codes) or ["not_answered"]:
-            bucket[code or "not_answered"] = bucket.get(code or "not_answered", 0) + 1
+    for _job, kind, court, code in handed_back:
+        bucket = failures.setdefault((court, kind), {})
+        bucket[code or "not_answered"] = bucket.get(code or "not_answered", 0) + 1
     groups: dict[tuple[str, str], list[tuple[bool, float | None]]] = {}
     for ident, court, matter_type, submitted, at in done:
         kind = MATTER_ROUTES[matter_type][0].value
