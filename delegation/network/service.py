@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, update
-from sqlalchemy import select as core_select  # more than four columns, beyond sqlmodel's typed select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.accounts.auth import NotAuthenticated
 from delegation.catalogue.policy import PolicyVersion
 from delegation.core.access import NETWORK_USERNAME, Actor, Parties, UserRole, acting_roles
+from delegation.core.clocks import local_day
 from delegation.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.core.states import Action, Role, Status
@@ -53,6 +53,8 @@ from delegation.network.model import (
     route_of,
 )
 from delegation.network.receipt import ReceiptLine, pdf, receipt_lines
+from delegation.statistics import service as statistics_service
+from delegation.statistics.model import NetworkFigures
 from delegation.store import repository, rows
 from delegation.store.blobs import BlobStore
 from delegation.store.context import Context
@@ -807,6 +809,8 @@ async def hand_back(ctx: Context, job: Job, reason: str) -> None:
         data={"job": job.id, "registry": job.registry.value},
     )
     await rows.insert_events(ctx.session, [event])
+    # The hand-back's failures by cause are statistics facts (delegation.statistics.model), in its transaction.
+    await statistics_service.refresh(ctx.session, ctx.ref, [job.delegation_id], ctx.now)
     await ctx.session.commit()
 
 
@@ -995,83 +999,12 @@ async def receive_callback(session: AsyncSession, body: bytes, signature: str | 
 # ---------------------------------------------------------------- statistics
 
 
-@dataclass(frozen=True)
-class NetworkFigures:
-    """One court's 查控 matters completed in a period, by network and by hand, for one registry kind."""
-
-    court: str
-    registry: str
-    completed: int
-    by_network: int
-    network_hours: float | None  # mean hours from submission to result (办结), by network
-    manual_hours: float | None  # the same, by hand
-    failures: dict[str, int]  # hand-backs by cause: timeout, error, refused, closed, bad_signature, not_answered
-
-    @property
-    def network_share(self) -> float | None:
-        return self.by_network / self.completed if self.completed else None
-
-
-def _mean(values: list[float]) -> float | None:
-    return round(sum(values) / len(values), 2) if values else None
-
-
 async def network_figures(session: AsyncSession, since: datetime, until: datetime) -> list[NetworkFigures]:
-    """Per assisting court and registry kind: the 查控 matters completed in [since, until) (their 办结 event),
-    how many by network, the mean time from submission to result each way, and the hand-backs by cause."""
-    from delegation.store.tables import EventRow
-
-    routed = sorted(MATTER_ROUTES)
-    d = DelegationRow
-    completions = await session.execute(
-        core_select(col(d.id), col(d.assisting_court), col(d.matter_type), col(d.submitted_at), col(EventRow.at))
-        .join(EventRow, col(EventRow.delegation_id) == col(d.id))
-        .where(
-            col(EventRow.action) == Action.COMPLETE.value,
-            col(EventRow.at) >= since,
-            col(EventRow.at) < until,
-            col(d.matter_type).in_(routed),
-        )
-    )
-    done = [(ident or 0, court, matter_type, submitted, at) for ident, court, matter_type, submitted, at in completions]
-    modes = await handling_modes(session, [row[0] for row in done])
-    # Each handed-back job with the answer codes of its failed queries (none: not answered), in one statement.
-    handed_back = await session.exec(
-        select(NetworkJobRow.id, NetworkJobRow.registry_kind, d.assisting_court, NetworkQueryRow.answer_code)
-        .join(d, col(d.id) == col(NetworkJobRow.delegation_id))
-        .outerjoin(
-            NetworkQueryRow,
-            and_(col(NetworkQueryRow.job_id) == col(NetworkJobRow.id), col(NetworkQueryRow.status) == "failed"),
-        )
-        .where(
-            NetworkJobRow.status == "handed_back",
-            col(NetworkJobRow.finished_at) >= since,
-            col(NetworkJobRow.finished_at) < until,
-        )
-    )
-    failures: dict[tuple[str, str], dict[str, int]] = {}
-    for _job, kind, court, code in handed_back:
-        bucket = failures.setdefault((court, kind), {})
-        bucket[code or "not_answered"] = bucket.get(code or "not_answered", 0) + 1
-    groups: dict[tuple[str, str], list[tuple[bool, float | None]]] = {}
-    for ident, court, matter_type, submitted, at in done:
-        kind = MATTER_ROUTES[matter_type][0].value
-        hours = (at - submitted).total_seconds() / 3600 if submitted else None
-        groups.setdefault((court, kind), []).append((modes.get(ident) == "network", hours))
-    keys = sorted(set(groups) | set(failures))
-    out = []
-    for court, kind in keys:
-        rows = groups.get((court, kind), [])
-        out.append(
-            NetworkFigures(
-                court=court,
-                registry=kind,
-                completed=len(rows),
-                by_network=sum(1 for net, _h in rows if net),
-                network_hours=_mean([h for net, h in rows if net and h is not None]),
-                manual_hours=_mean([h for net, h in rows if not net and h is not None]),
-                failures=failures.get((court, kind), {}),
-            )
-        )
+    """Per assisting court and registry kind, over the days (Asia/Shanghai) from `since` to the day holding the
+    last instant before `until`: the 查控 matters completed, how many by network, the mean time from submission
+    to result each way, and the hand-backs by cause; summed from the statistics facts."""
+    start = local_day(since)
+    end = local_day(until - timedelta(microseconds=1)) + timedelta(days=1)
+    found = await statistics_service.network_figures(session, start, end)
     await session.rollback()
-    return out
+    return found

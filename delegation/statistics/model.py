@@ -14,6 +14,10 @@ those a command center reads (issue 9):
 - 超期工作日: the working days of delay that fall in the period, each charged to the court that held the ball
   (through the closing day; for a period still running, through the last day ended by now).
 - 督办次数 / 平均签收用时: 督办 issued to the court; mean hours to acknowledge those acknowledged.
+- 网络查控 (issue 17 item 6): of the completions, those the network's system user made (by network), the
+  seconds from submission to 办结 of all completions and of the network's, and each hand-back of a matter to
+  the clerks by the cause of its failed registry queries (on the day it was handed back, charged to the
+  assisting court); the page reads them for the matter types a registry can do.
 A running period is counted up to now: facts never lie in the future except an open period's coming breach,
 which the reads leave out until its day.
 """
@@ -52,6 +56,15 @@ class Measures:
     supervisions: int = 0
     acknowledged: int = 0
     ack_seconds: int = 0
+    network_completions: int = 0
+    result_seconds: int = 0
+    network_seconds: int = 0
+    fail_timeout: int = 0
+    fail_error: int = 0
+    fail_closed: int = 0
+    fail_refused: int = 0
+    fail_bad_signature: int = 0
+    fail_not_answered: int = 0
 
     def __add__(self, other: Measures) -> Measures:
         return Measures(*(getattr(self, f) + getattr(other, f) for f in MEASURES))
@@ -68,6 +81,8 @@ class Measures:
 
 
 MEASURES: tuple[str, ...] = tuple(f.name for f in fields(Measures))
+# A failed registry query's cause (its answer code) -> its measure; a code not listed counts as an error.
+FAILURE_CAUSES: tuple[str, ...] = ("timeout", "error", "closed", "refused", "bad_signature", "not_answered")
 
 
 @dataclass(frozen=True)
@@ -76,16 +91,28 @@ class Matter:
     requesting: str
     assisting: str
     matter_type: str
+    submitted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class Step:
-    """A transition event: what was done, by which court, when, with which reason code."""
+    """A transition event: what was done, by which court, when, with which reason code, and whether the
+    network's system user did it (网络查控)."""
 
     action: str
     court: str | None
     at: datetime
     reason_code: str | None = None
+    by_network: bool = False
+
+
+@dataclass(frozen=True)
+class HandBack:
+    """A round of network handling that gave the matter back to the clerks: when, and the answer codes of its
+    failed registry queries (none: nothing failed outright, the answers needed a clerk or never came)."""
+
+    at: datetime
+    codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,7 +133,7 @@ class Fact:
     measures: Measures
 
 
-KINDS = ("answer", "answered", "completion", "overdue", "delay", "supervision")
+KINDS = ("answer", "answered", "completion", "overdue", "delay", "supervision", "handback")
 
 
 def _answer_on_time(step: Step, court: str, held: Sequence[clocks.Clock], calendar: Calendar) -> bool:
@@ -129,6 +156,7 @@ def facts_of(
     supervisions: Iterable[Supervision],
     calendar: Calendar,
     now: datetime,
+    hand_backs: Iterable[HandBack] = (),
 ) -> list[Fact]:
     """Every fact of one matter as of `now` (the transitions and the nightly reconciliation call this)."""
     ordered = sorted(steps, key=lambda s: s.at)
@@ -160,6 +188,7 @@ def facts_of(
                 ]
                 worked = kpis.handling_working_days(signed, step.at, stopped, calendar)
                 days = Measures(work_days=worked, work_days_n=1)
+            days += _result_time(matter, step)
             found.append(
                 Fact(
                     "completion",
@@ -181,7 +210,65 @@ def facts_of(
                 Measures(supervisions=1, acknowledged=int(acknowledged), ack_seconds=s.ack_seconds or 0),
             )
         )
+    for back in hand_backs:
+        found.append(Fact("handback", local_day(back.at), matter.assisting, _failures(back.codes)))
     return found
+
+
+def _result_time(matter: Matter, step: Step) -> Measures:
+    """Seconds from submission to this 办结, and whether the network made it."""
+    seconds = max(0, round((step.at - matter.submitted_at).total_seconds())) if matter.submitted_at else 0
+    if step.by_network:
+        return Measures(network_completions=1, result_seconds=seconds, network_seconds=seconds)
+    return Measures(result_seconds=seconds)
+
+
+def _failures(codes: Sequence[str]) -> Measures:
+    """One per failed query by its cause; a hand-back with no failed query counts once as not answered."""
+    counts = dict.fromkeys(FAILURE_CAUSES, 0)
+    for code in codes or ("not_answered",):
+        counts[code if code in counts else "error"] += 1
+    return Measures(**{f"fail_{cause}": n for cause, n in counts.items()})
+
+
+def failures_by_cause(m: Measures) -> dict[str, int]:
+    """The hand-backs' failed queries by cause, the causes with any."""
+    return {cause: getattr(m, f"fail_{cause}") for cause in FAILURE_CAUSES if getattr(m, f"fail_{cause}")}
+
+
+@dataclass(frozen=True)
+class NetworkFigures:
+    """网络查控 of one court and registry kind (or a total) in a period: the 查控 matters completed, how many by
+    network, the mean hours from submission to result (办结) each way, and hand-backs' failures by cause."""
+
+    court: str
+    registry: str
+    completed: int
+    by_network: int
+    network_hours: float | None  # mean hours from submission to result, by network
+    manual_hours: float | None  # the same, by hand
+    failures: dict[str, int]  # failed queries of the hand-backs by cause (FAILURE_CAUSES)
+
+    @property
+    def network_share(self) -> float | None:
+        return self.by_network / self.completed if self.completed else None
+
+    @classmethod
+    def of(cls, court: str, registry: str, m: Measures) -> NetworkFigures:
+        by_hand = m.completions - m.network_completions
+        return cls(
+            court=court,
+            registry=registry,
+            completed=m.completions,
+            by_network=m.network_completions,
+            network_hours=_hours(m.network_seconds, m.network_completions),
+            manual_hours=_hours(m.result_seconds - m.network_seconds, by_hand),
+            failures=failures_by_cause(m),
+        )
+
+
+def _hours(seconds: int, n: int) -> float | None:
+    return round(seconds / n / 3600, 2) if n else None
 
 
 def _stopped_days(clock: clocks.Clock) -> set[date]:

@@ -15,8 +15,9 @@ from delegation.core.access import Actor, UserRole, command_center_covers
 from delegation.core.clocks import local_day
 from delegation.core.errors import FieldError, PermissionDenied, ValidationFailed
 from delegation.core.reference import Reference
+from delegation.network.model import MATTER_ROUTES
 from delegation.statistics import model
-from delegation.statistics.model import Figure, Measures, Period
+from delegation.statistics.model import Figure, Measures, NetworkFigures, Period
 from delegation.store import statistics as store
 from delegation.store.sql import is_postgres
 from delegation.store.statistics import DrillFilter
@@ -33,7 +34,7 @@ async def refresh(session: AsyncSession, ref: Reference, ids: Sequence[int], now
     else:
         inputs = await store.load_inputs(session, ids)
     facts = {
-        i: (x.matter, model.facts_of(x.matter, x.steps, x.clocks, x.supervisions, ref.calendar, now))
+        i: (x.matter, model.facts_of(x.matter, x.steps, x.clocks, x.supervisions, ref.calendar, now, x.hand_backs))
         for i, x in inputs.items()
     }
     return await store.replace_facts(session, facts, ref.city_of, old)
@@ -130,6 +131,12 @@ class Statistics:
     by_city: list[Line]
     trend: list[tuple[Period, Measures]]
     flows: list[Flow] = field(default_factory=list)
+    network: list[NetworkFigures] = field(default_factory=list)  # per court charged and registry kind
+    network_measures: Measures = field(default_factory=Measures)  # the network lines' sum
+
+    @property
+    def network_total(self) -> NetworkFigures | None:
+        return NetworkFigures.of("", "", self.network_measures) if self.network else None
 
 
 def _end(period: Period, today: date) -> date:
@@ -162,7 +169,13 @@ async def statistics(
         (m for _, m in await store.grouped(session, before.start, _end(before, today), courts, ())), Measures()
     )
     by_pair = _lines(await _detail(session, period, end, today, courts, ("requesting_court", "assisting_court")))
-    by_type = _lines(await _detail(session, period, end, today, courts, ("matter_type",)))
+    # Per court and matter type once: the matter types' table, and the 网络查控 figures per court and registry.
+    by_court_type = await _detail(session, period, end, today, courts, ("court", "matter_type"))
+    types: dict[tuple[object, ...], Measures] = {}
+    for (_court, matter_type), m in by_court_type:
+        types[(matter_type,)] = types.get((matter_type,), Measures()) + m
+    by_type = _lines(list(types.items()))
+    network, network_measures = _network(by_court_type)
     by_city = (
         _lines(await store.grouped(session, period.start, end, None, ("city",))) if scope.regional and not court else []
     )
@@ -190,29 +203,52 @@ async def statistics(
         by_city=by_city,
         trend=trend,
         flows=[Flow(s, t, n) for (s, t), n in sorted(flows.items()) if n],
+        network=network,
+        network_measures=network_measures,
     )
+
+
+def _network(by_court_type: list[tuple[tuple[object, ...], Measures]]) -> tuple[list[NetworkFigures], Measures]:
+    """网络查控 per court charged and registry kind: the matter types a registry can do, summed by registry;
+    the courts and registries with a completion or a hand-back."""
+    sums: dict[tuple[str, str], Measures] = {}
+    for (court, matter_type), m in by_court_type:
+        route = MATTER_ROUTES.get(str(matter_type))
+        if route is None:
+            continue
+        key = (str(court), route[0].value)
+        sums[key] = sums.get(key, Measures()) + m
+    kept = {k: m for k, m in sums.items() if m.completions or model.failures_by_cause(m)}
+    total = sum(kept.values(), Measures())
+    return [NetworkFigures.of(court, registry, m) for (court, registry), m in sorted(kept.items())], total
 
 
 async def _detail(
     session: AsyncSession, period: Period, end: date, today: date, courts: tuple[str, ...] | None, by: tuple[str, ...]
 ) -> list[tuple[tuple[object, ...], Measures]]:
-    """Court pairs and matter types: whole past months from the monthly sums, the running month and custom
-    ranges from the facts themselves (so nothing dated after today counts)."""
-    parts: list[tuple[tuple[object, ...], Measures]] = []
-    this_month = today.replace(day=1)
+    """Court pairs and matter types from their monthly sums, whole months up to the running one; for the running
+    month less the facts dated after today (an open period's coming breach is not one yet), which are few,
+    where reading the running month's facts themselves cost a scan of every fact of the month. Custom ranges
+    from the facts."""
     if period.kind == "range":
-        parts += await store.grouped(session, period.start, end, courts, by, source="facts")
-    else:
-        closed_end = min(end, this_month)
-        if period.start < closed_end:
-            source = "pairs" if "requesting_court" in by else "types"
-            parts += await store.grouped(session, period.start, closed_end, courts, by, source=source)
-        if end > max(period.start, this_month):
-            parts += await store.grouped(session, max(period.start, this_month), end, courts, by, source="facts")
-    merged: dict[tuple[object, ...], Measures] = {}
-    for key, m in parts:
-        merged[key] = merged.get(key, Measures()) + m
-    return list(merged.items())
+        return await store.grouped(session, period.start, end, courts, by, source="facts")
+    next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    months_end = min(period.end, next_month)
+    if period.start >= months_end:
+        return []
+    source = "pairs" if "requesting_court" in by else "types"
+    merged = dict(await store.grouped(session, period.start, months_end, courts, by, source=source))
+    if end < months_end:
+        for key, ahead in await store.grouped(session, max(end, period.start), months_end, courts, by, source="facts"):
+            merged[key] = merged.get(key, Measures()) - ahead
+    return [(key, m) for key, m in merged.items() if not m.is_zero]
+
+
+async def network_figures(
+    session: AsyncSession, start: date, end: date, courts: tuple[str, ...] | None = None
+) -> list[NetworkFigures]:
+    """网络查控 per court charged and registry kind over the days [start, end), from the facts."""
+    return _network(await store.grouped(session, start, end, courts, ("court", "matter_type"), source="facts"))[0]
 
 
 def courts_for(ref: Reference, scope: Scope, court: str | None, city: str | None) -> tuple[str, ...] | None:

@@ -26,8 +26,18 @@ from sqlalchemy import (
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.core import clocks
+from delegation.core.access import NETWORK_USERNAME
 from delegation.core.states import Stage
-from delegation.statistics.model import MEASURES, SUPERVISE, Fact, Matter, Measures, Step, Supervision
+from delegation.statistics.model import (
+    MEASURES,
+    SUPERVISE,
+    Fact,
+    HandBack,
+    Matter,
+    Measures,
+    Step,
+    Supervision,
+)
 from delegation.store.sql import insert_for, insert_from_json, is_postgres, rows_json, run, table, with_all
 from delegation.store.tables import (
     ClockRow,
@@ -35,6 +45,8 @@ from delegation.store.tables import (
     DelegationRow,
     EventRow,
     JobRunRow,
+    NetworkJobRow,
+    NetworkQueryRow,
     NoticeRow,
     StatDailyRow,
     StatFactRow,
@@ -52,6 +64,8 @@ CLOCK = table(ClockRow)
 STOP = table(ClockStopRow)
 NOTICE = table(NoticeRow)
 JOB = table(JobRunRow)
+NETWORK_JOB = table(NetworkJobRow)
+NETWORK_QUERY = table(NetworkQueryRow)
 DIMENSIONS = ("court", "city", "requesting_court", "assisting_court", "matter_type")
 BATCH = 2000
 
@@ -62,26 +76,28 @@ class Inputs:
     steps: list[Step]
     clocks: list[clocks.Clock]
     supervisions: list[Supervision]
+    hand_backs: list[HandBack]
+
+
+MATTER_COLUMNS = ("id", "requesting_court", "assisting_court", "matter_type", "submitted_at")
 
 
 async def load_inputs(session: AsyncSession, ids: Sequence[int]) -> dict[int, Inputs]:
-    """The matters' transitions, clocks (with stops) and 督办 notices, in five queries."""
+    """The matters' transitions, clocks (with stops), 督办 notices and network hand-backs, in six queries."""
     if not ids:
         return {}
     matters = (
         await run(
             session,
-            select(
-                DELEGATION.c.id, DELEGATION.c.requesting_court, DELEGATION.c.assisting_court, DELEGATION.c.matter_type
-            ).where(DELEGATION.c.id.in_(ids)),
+            select(*(DELEGATION.c[name] for name in MATTER_COLUMNS)).where(DELEGATION.c.id.in_(ids)),
         )
     ).mappings()
     events = (
         await run(
             session,
-            select(EVENT.c.delegation_id, EVENT.c.action, EVENT.c.actor_court, EVENT.c.at, EVENT.c.data).where(
-                EVENT.c.delegation_id.in_(ids), EVENT.c.kind == "transition"
-            ),
+            select(
+                EVENT.c.delegation_id, EVENT.c.action, EVENT.c.actor_court, EVENT.c.at, EVENT.c.data, EVENT.c.actor
+            ).where(EVENT.c.delegation_id.in_(ids), EVENT.c.kind == "transition"),
         )
     ).mappings()
     clock_rows = list((await run(session, select(CLOCK).where(CLOCK.c.delegation_id.in_(ids)))).mappings())
@@ -98,7 +114,23 @@ async def load_inputs(session: AsyncSession, ids: Sequence[int]) -> dict[int, In
             ),
         )
     ).mappings()
-    return _inputs(matters, events, clock_rows, stops, notices)
+    backs = (await run(session, _hand_backs(ids))).mappings()
+    return _inputs(matters, events, clock_rows, stops, notices, backs)
+
+
+def _hand_backs(ids: Sequence[int]) -> Select[Any]:
+    """Each handed-back network round with the answer code of each of its failed queries (none: one row, no
+    code)."""
+    failed = and_(NETWORK_QUERY.c.job_id == NETWORK_JOB.c.id, NETWORK_QUERY.c.status == "failed")
+    return (
+        select(NETWORK_JOB.c.id, NETWORK_JOB.c.delegation_id, NETWORK_JOB.c.finished_at, NETWORK_QUERY.c.answer_code)
+        .select_from(NETWORK_JOB.outerjoin(NETWORK_QUERY, failed))
+        .where(
+            NETWORK_JOB.c.delegation_id.in_(ids),
+            NETWORK_JOB.c.status == "handed_back",
+            NETWORK_JOB.c.finished_at.is_not(None),
+        )
+    )
 
 
 # PostgreSQL: the old facts deleted and every input read in one statement. Each ARRAY(...) comes back as a list
@@ -110,11 +142,11 @@ _TAKE_INPUTS = text(
     SELECT
         ARRAY(SELECT o::stat_fact FROM old o) AS old,
         ARRAY(
-            SELECT ROW(d.id, d.requesting_court, d.assisting_court, d.matter_type)
+            SELECT ROW(d.id, d.requesting_court, d.assisting_court, d.matter_type, d.submitted_at)
             FROM delegation d WHERE d.id = ANY(:ids)
         ) AS matters,
         ARRAY(
-            SELECT ROW(e.delegation_id, e.action, e.actor_court, e.at, e.data ->> 'reason_code')
+            SELECT ROW(e.delegation_id, e.action, e.actor_court, e.at, e.data ->> 'reason_code', e.actor)
             FROM delegation_event e WHERE e.delegation_id = ANY(:ids) AND e.kind = 'transition'
         ) AS events,
         ARRAY(SELECT c FROM stage_clock c WHERE c.delegation_id = ANY(:ids)) AS clocks,
@@ -124,7 +156,12 @@ _TAKE_INPUTS = text(
         ARRAY(
             SELECT ROW(n.delegation_id, n.to_court, n.issued_at, n.ack_seconds)
             FROM notice n WHERE n.delegation_id = ANY(:ids) AND n.kind = :supervise
-        ) AS notices
+        ) AS notices,
+        ARRAY(
+            SELECT ROW(j.id, j.delegation_id, j.finished_at, q.answer_code)
+            FROM network_job j LEFT JOIN network_query q ON q.job_id = j.id AND q.status = 'failed'
+            WHERE j.delegation_id = ANY(:ids) AND j.status = 'handed_back' AND j.finished_at IS NOT NULL
+        ) AS hand_backs
     """
 )
 
@@ -134,17 +171,23 @@ async def take_inputs(session: AsyncSession, ids: Sequence[int]) -> tuple[dict[i
     caller writes the new ones in the same transaction with replace_facts(old=...))."""
     found = (await run(session, _TAKE_INPUTS, {"ids": list(ids), "supervise": SUPERVISE})).one()
     old = [dict(r) for r in found.old]
-    matters = [
-        dict(zip(("id", "requesting_court", "assisting_court", "matter_type"), m, strict=True)) for m in found.matters
-    ]
+    matters = [dict(zip(MATTER_COLUMNS, m, strict=True)) for m in found.matters]
     events = [
-        {"delegation_id": e[0], "action": e[1], "actor_court": e[2], "at": e[3], "data": {"reason_code": e[4]}}
+        {
+            "delegation_id": e[0],
+            "action": e[1],
+            "actor_court": e[2],
+            "at": e[3],
+            "data": {"reason_code": e[4]},
+            "actor": e[5],
+        }
         for e in found.events
     ]
     notices = [
         dict(zip(("delegation_id", "to_court", "issued_at", "ack_seconds"), n, strict=True)) for n in found.notices
     ]
-    return _inputs(matters, events, found.clocks, found.stops, notices), old
+    backs = [dict(zip(("id", "delegation_id", "finished_at", "answer_code"), b, strict=True)) for b in found.hand_backs]
+    return _inputs(matters, events, found.clocks, found.stops, notices, backs), old
 
 
 def _inputs(
@@ -153,13 +196,19 @@ def _inputs(
     clock_rows: Iterable[Any],
     stops: Iterable[Any],
     notices: Iterable[Any],
+    hand_backs: Iterable[Any],
 ) -> dict[int, Inputs]:
-    """Inputs from rows (mappings or records) of delegation, delegation_event, stage_clock, clock_stop, notice."""
-    found = {m["id"]: Matter(m["id"], m["requesting_court"], m["assisting_court"], m["matter_type"]) for m in matters}
+    """Inputs from rows (mappings or records) of delegation, delegation_event, stage_clock, clock_stop, notice,
+    and network_job with its failed network_query (one row per failed query)."""
+    found = {
+        m["id"]: Matter(m["id"], m["requesting_court"], m["assisting_court"], m["matter_type"], m["submitted_at"])
+        for m in matters
+    }
     steps: dict[int, list[Step]] = defaultdict(list)
     for e in events:
         reason = (e["data"] or {}).get("reason_code")
-        steps[e["delegation_id"]].append(Step(e["action"], e["actor_court"], e["at"], reason))
+        by_network = e["actor"] == NETWORK_USERNAME  # the network's system user (delegation.network)
+        steps[e["delegation_id"]].append(Step(e["action"], e["actor_court"], e["at"], reason, by_network))
     stops_of: dict[int, list[Any]] = defaultdict(list)
     for s in stops:
         stops_of[s["clock_id"]].append(s)
@@ -187,7 +236,15 @@ def _inputs(
     notes: dict[int, list[Supervision]] = defaultdict(list)
     for n in notices:
         notes[n["delegation_id"]].append(Supervision(n["to_court"], n["issued_at"], n["ack_seconds"]))
-    return {i: Inputs(m, steps[i], held[i], notes[i]) for i, m in found.items()}
+    rounds: dict[int, tuple[int, Any, list[str]]] = {}
+    for b in hand_backs:
+        _, _, codes = rounds.setdefault(b["id"], (b["delegation_id"], b["finished_at"], []))
+        if b["answer_code"] is not None:
+            codes.append(b["answer_code"])
+    backs: dict[int, list[HandBack]] = defaultdict(list)
+    for _job, (delegation_id, finished_at, codes) in sorted(rounds.items()):
+        backs[delegation_id].append(HandBack(finished_at, tuple(sorted(codes))))
+    return {i: Inputs(m, steps[i], held[i], notes[i], backs[i]) for i, m in found.items()}
 
 
 def _fact_values(matter: Matter, fact: Fact, city_of: Callable[[str], str | None]) -> dict[str, Any]:

@@ -144,6 +144,13 @@ async def test_a_running_month_counts_up_to_now_and_the_coordinator_sees_every_c
     # On 03-04 nothing has breached yet: the sign-for periods end with that day.
     early = await stats.statistics(session, ref, REGIONAL, at("2026-03-04", "18:00"), model.month(2026, 3))
     assert early.total.overdue == 0 and early.until.isoformat() == "2026-03-04"
+    # The pairs and matter types of the running month (its monthly sums, less the facts dated after today)
+    # count what the courts' daily sums count up to today, and so does a year that holds the running month.
+    for period in (model.month(2026, 3), model.year_period(2026)):
+        running = await stats.statistics(session, ref, REGIONAL, at("2026-03-04", "18:00"), period)
+        assert sum((line.measures for line in running.by_type), model.Measures()) == running.total
+        assert sum((line.measures for line in running.by_pair), model.Measures()) == running.total
+        assert running.total.answers == early.total.answers == 1 and running.total.completions == 0  # 03-03 sign for
     found = await stats.statistics(session, ref, REGIONAL, at("2026-04-01"), model.month(2026, 3))
     assert {line.key[0] for line in found.by_city} >= {"烟台"} and found.scope.regional
     assert [(f.source, f.target, f.matters) for f in found.flows] == [("青岛", "烟台", 3)]

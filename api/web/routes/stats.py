@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -17,15 +17,14 @@ from starlette.concurrency import iterate_in_threadpool
 from api.web import exports, labels
 from api.web.context import Page
 from api.web.templating import DOCUMENT_LOCALE, Helpers
-from delegation.core.clocks import SHANGHAI, local_day
+from delegation.core.clocks import local_day
 from delegation.core.errors import FieldError, NotFound, ValidationFailed
-from delegation.network import service as network_service
 from delegation.reading import dashboard as dashboard_service
 from delegation.reports import service as report_service
 from delegation.statistics import model, monthly
 from delegation.statistics import service as statistics_service
 from delegation.statistics.export import Column
-from delegation.statistics.model import KPIS, Figure, Measures, Period, PeriodError
+from delegation.statistics.model import KPIS, Figure, Measures, NetworkFigures, Period, PeriodError
 from delegation.statistics.service import Line, Statistics
 
 router = APIRouter(include_in_schema=False)
@@ -237,7 +236,7 @@ async def stats_page(
     before = model.figures(st.previous_total)
     reports = await monthly.monthly_reports(ctx.session) if not st.scope.own_court else []
     visible_courts = [c for c in ctx.ref.registry.courts() if st.scope.courts is None or c.code in st.scope.courts]
-    network = await _network(ctx, st)
+    network = NetworkTable(st.network, st.network_total)
     return await ctx.render(
         "pages/stats.html",
         st=st,
@@ -265,41 +264,11 @@ async def stats_page(
 
 @dataclass(frozen=True)
 class NetworkTable:
-    """网络查控 on the statistics page: per assisting court and registry, and the total of the rows shown."""
+    """网络查控 on the statistics page: per assisting court and registry, and the total of the rows shown (from
+    the statistics sums: the courts of the page, the period's days)."""
 
-    rows: list[network_service.NetworkFigures]
-    total: network_service.NetworkFigures | None
-
-
-def _weighted(pairs: list[tuple[float | None, int]]) -> float | None:
-    counted = [(v, n) for v, n in pairs if v is not None and n]
-    weight = sum(n for _v, n in counted)
-    return round(sum(v * n for v, n in counted) / weight, 2) if weight else None
-
-
-async def _network(ctx: Page, st: Statistics) -> NetworkTable:
-    """The courts of the page (the user's scope, or the court or city chosen in it): the share of 查控 done by
-    network, the mean hours from submission to result by network and by hand, hand-backs by cause."""
-    start = datetime.combine(st.period.start, time(), SHANGHAI)
-    end = datetime.combine(st.period.end, time(), SHANGHAI)
-    figures = await network_service.network_figures(ctx.session, start, end)
-    rows = [f for f in figures if st.courts is None or f.court in st.courts]
-    if not rows:
-        return NetworkTable([], None)
-    failures: dict[str, int] = {}
-    for f in rows:
-        for cause, n in f.failures.items():
-            failures[cause] = failures.get(cause, 0) + n
-    total = network_service.NetworkFigures(
-        court="",
-        registry="",
-        completed=sum(f.completed for f in rows),
-        by_network=sum(f.by_network for f in rows),
-        network_hours=_weighted([(f.network_hours, f.by_network) for f in rows]),
-        manual_hours=_weighted([(f.manual_hours, f.completed - f.by_network) for f in rows]),
-        failures=dict(sorted(failures.items())),
-    )
-    return NetworkTable(rows, total)
+    rows: list[NetworkFigures]
+    total: NetworkFigures | None
 
 
 TABLE_TITLE = {"court": "按法院", "pair": "按法院对", "type": "按事项类型", "city": "五市对比", "trend": "近12个月"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -26,6 +26,17 @@ class _MeasureColumns(SQLModel):
     supervisions: int = 0
     acknowledged: int = 0
     ack_seconds: int = 0
+    # 网络查控 (migration 0019): completions by network, seconds from submission to 办结 (sums of many matters'
+    # seconds: 64-bit), hand-backs' failed queries by cause
+    network_completions: int = 0
+    result_seconds: int = Field(default=0, sa_type=BigInteger)
+    network_seconds: int = Field(default=0, sa_type=BigInteger)
+    fail_timeout: int = 0
+    fail_error: int = 0
+    fail_closed: int = 0
+    fail_refused: int = 0
+    fail_bad_signature: int = 0
+    fail_not_answered: int = 0
 
 
 class StatFactRow(_MeasureColumns, table=True):
@@ -40,7 +51,7 @@ class StatFactRow(_MeasureColumns, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     delegation_id: int = Field(foreign_key="delegation.id")
-    kind: str = Field(max_length=16)  # answer | answered | completion | overdue | supervision
+    kind: str = Field(max_length=16)  # answer | answered | completion | overdue | delay | supervision | handback
     day: date
     court: str = Field(max_length=16)  # the court charged
     city: str = Field(max_length=16)
