@@ -17,6 +17,7 @@ from api.web.templating import DOCUMENT_LOCALE, Helpers
 from delegation.core.clocks import local_day
 from delegation.handling import batch as batch_service
 from delegation.handling.batch import MAX_BATCH, Outcome
+from delegation.reading import exports as export_service
 
 router = APIRouter(prefix="/api/v1/batch", tags=["batch"])
 
@@ -115,10 +116,11 @@ async def batch_urge(body: BatchIdsIn, ctx: Ctx) -> dict[str, Any]:
 async def batch_export(body: BatchIdsIn, ctx: Ctx) -> Response:
     items = await batch_service.selected(ctx, body.ids)
     zh = Helpers(DOCUMENT_LOCALE, ctx.ref, ctx.now)
+    modes = await export_service.handling_modes(ctx.session, [i.row.id or 0 for i in items])
 
     async def rows() -> AsyncIterator[list[object]]:
         for item in items:
-            yield exports.work_row(zh, item)
+            yield exports.work_row(zh, item, modes.get(item.row.id or 0))
 
     name = f"委托事项清单（所选{len(items)}件）-{local_day(ctx.now):%Y%m%d}"
     return await exports.respond("xlsx", name, "委托事项", exports.WORK_COLUMNS, rows(), exports.WORK_NOTES)

@@ -19,6 +19,7 @@ from typing import Any
 from delegation.core.clocks import SHANGHAI
 
 BOM = "\ufeff".encode()
+_AS_IS = frozenset({str, int, type(None)})
 CHUNK_ROWS = 500
 
 
@@ -42,8 +43,8 @@ def _cell(value: object) -> object:
 def _text(value: object) -> str:
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime):  # YYYY-MM-DD HH:MM, local; isoformat is several times faster than strftime
+        return value.astimezone(SHANGHAI).replace(tzinfo=None).isoformat(" ", "minutes")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):
@@ -61,7 +62,8 @@ async def csv_chunks(columns: Sequence[Column], rows: AsyncIterable[Sequence[obj
     buffer.truncate()
     n = 0
     async for row in rows:
-        writer.writerow([_text(v) for v in row])
+        # text, whole numbers and empty cells as they are (the csv module writes them alike), the rest by _text
+        writer.writerow([v if type(v) in _AS_IS else _text(v) for v in row])
         n += 1
         if n % CHUNK_ROWS == 0:
             yield buffer.getvalue().encode()

@@ -84,8 +84,9 @@ async def test_a_command_center_urges_several_and_anyone_exports_them(api: Api) 
         )
         sheet = load_workbook(io.BytesIO(response.content)).active
         assert sheet is not None
-        numbers = [row[0] for row in sheet.iter_rows(values_only=True) if str(row[0]).startswith("JD")]
-        assert numbers == [second["number"], first["number"]]
+        rows = [row for row in sheet.iter_rows(values_only=True) if str(row[0]).startswith("JD")]
+        assert [row[0] for row in rows] == [second["number"], first["number"]]
+        assert [row[-1] for row in rows] == ["人工办理", "人工办理"]  # 办理方式: vehicle inquiries, by hand
     async with api.sessions() as session:
         notices = list(await session.exec(select(NoticeRow).order_by(col(NoticeRow.id))))
     assert [(n.delegation_id, n.kind) for n in notices] == [(first["id"], "urge"), (second["id"], "urge")]

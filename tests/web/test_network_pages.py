@@ -5,11 +5,14 @@ and the clerk's one-click 网络办理, the work list's handling column and filt
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 
 from delegation.network.model import RegistryKind
 from delegation.refdata.service import load_reference
@@ -336,6 +339,17 @@ async def test_the_command_center_sees_and_filters_by_network_or_by_hand(api: Ap
         assert by_network["number"] in only_network and by_hand["number"] not in only_network
         only_hand = (await center.get("/work?view=all&handling=manual")).text
         assert by_hand["number"] in only_hand and by_network["number"] not in only_hand
+        # The list's files say it too, as the list does (办理方式), in .xlsx and CSV
+        exported = await center.get("/work/export.csv?view=all")
+        lines = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+        assert lines[0][-1] == "办理方式"
+        assert {line[0]: line[-1] for line in lines[1:]} == {
+            by_network["number"]: "网络办理",
+            by_hand["number"]: "人工办理",
+        }
+        book = load_workbook(io.BytesIO((await center.get("/work/export.xlsx?view=all&handling=network")).content))
+        sheet = list(book["委托事项"].iter_rows(values_only=True))
+        assert sheet[0][-1] == "办理方式" and [(r[0], r[-1]) for r in sheet[1:]] == [(by_network["number"], "网络办理")]
         listed = ok(await center.get("/api/v1/delegations", params={"handling": "network"}))
         assert [d["number"] for d in listed["items"]] == [by_network["number"]]
         assert (await center.get("/api/v1/delegations", params={"handling": "sometimes"})).status_code == 422

@@ -30,6 +30,7 @@ from delegation.handling import batch as batch_service
 from delegation.network import service as network_service
 from delegation.network.model import MATTER_ROUTES
 from delegation.reading import dashboard as dashboard_service
+from delegation.reading import exports as export_service
 from delegation.reading import followups as followup_service
 from delegation.reading import worklists as worklist_service
 from delegation.reading.delegations import HANDLING_MODES, DelegationQuery
@@ -327,9 +328,10 @@ async def export_work(ctx: Page, p: Params, fmt: Annotated[str, Path(pattern="^(
     zh = Helpers(DOCUMENT_LOCALE, ctx.ref, ctx.now)
 
     async def rows() -> AsyncIterator[list[object]]:
-        async for batch in worklist_service.iter_work(ctx.session, ctx.ref, ctx.actor, ctx.now, query):
+        row_of = exports.WorkRows(zh)
+        async for batch in export_service.iter_export(ctx.session, ctx.ref, ctx.actor, ctx.now, query):
             for item in batch:
-                yield exports.work_row(zh, item)
+                yield row_of(item)
 
     name = f"委托事项清单-{local_day(ctx.now):%Y%m%d}"
     return await exports.respond(fmt, name, "委托事项", exports.WORK_COLUMNS, rows(), exports.WORK_NOTES)
@@ -395,10 +397,11 @@ async def batch(ctx: Page) -> Response:
             lines = {i.row.id: row_next_step(Helpers(DOCUMENT_LOCALE, ctx.ref, ctx.now), i) for i in items}
             return await print_page(ctx, "print/worklist.html", back, items=items, lines=lines)
         zh = Helpers(DOCUMENT_LOCALE, ctx.ref, ctx.now)
+        modes = await export_service.handling_modes(ctx.session, [i.row.id or 0 for i in items])
 
         async def rows() -> AsyncIterator[list[object]]:
             for item in items:
-                yield exports.work_row(zh, item)
+                yield exports.work_row(zh, item, modes.get(item.row.id or 0))
 
         name = f"委托事项清单（所选{len(items)}件）-{local_day(ctx.now):%Y%m%d}"
         return await exports.respond("xlsx", name, "委托事项", exports.WORK_COLUMNS, rows(), exports.WORK_NOTES)
