@@ -2,7 +2,8 @@
 
 Bulk-loads (COPY) 1,000,000 submitted delegations between all courts of the five cities over the last 400
 days (filed in id order), in ten matter types, with their statistics facts (answers, first answers,
-completions with working days, breaches with their days of delay, 督办), then builds the sums with the same
+completions with working days and time to result, by network for half of the 查控 types, breaches with
+their days of delay, 督办, hand-backs of 查控 matters to the clerks by cause), then builds the sums with the same
 SQL the nightly reconciliation uses (delegation.store.statistics.rebuild_daily). The facts are generated
 here in the shape delegation.statistics.model.facts_of writes them: replaying a million matters'
 transitions would take hours and measure the transitions, not the page.
@@ -46,7 +47,8 @@ from api.app import create_app
 from courts.registry import CourtRegistry
 from delegation.accounts.passwords import hash_password
 from delegation.core.clocks import SHANGHAI
-from delegation.statistics.model import MEASURES
+from delegation.network.model import MATTER_ROUTES
+from delegation.statistics.model import FAILURE_CAUSES, MEASURES
 from delegation.store.db import make_engine, make_sessionmaker
 from delegation.store.statistics import rebuild_daily
 from jiaodong.cli.database import upgrade_database
@@ -65,6 +67,8 @@ PARTIES = json.dumps(
     ],
     ensure_ascii=False,
 )
+NETWORK_TYPES = {t for t in TYPES if t in MATTER_ROUTES}
+FAILURES = [f"fail_{cause}" for cause in FAILURE_CAUSES]
 USERS = [("yantai-center", "鲁06", "command_center"), ("regional", "鲁02", "regional_coordinator")]
 STATUSES = [("confirmed", 60), ("completed", 8), ("in_progress", 20), ("submitted", 8), ("returned", 4)]
 
@@ -151,6 +155,8 @@ async def bulk_load(dsn: str, rows: int, now: datetime) -> int:
                     on_time = rng.random() < 0.9
                     returned = status == "returned" or rng.random() < 0.05
                     fact("answer", answered, assisting, answers=1, answers_on_time=int(on_time))
+                    if matter in NETWORK_TYPES and rng.random() < 0.03:  # handed back to the clerks, by cause
+                        fact("handback", answered, assisting, **{rng.choice(FAILURES): 1})
                     fact("answered", answered, assisting, answered=1, returned=int(returned))
                     if not on_time:
                         fact("overdue", answered, assisting, overdue=1)
@@ -158,8 +164,14 @@ async def bulk_load(dsn: str, rows: int, now: datetime) -> int:
                     if status in ("confirmed", "completed"):
                         done = min(today, answered + timedelta(days=rng.randrange(2, 20)))
                         late = rng.random() < 0.12
+                        seconds = max(0, round((datetime.combine(done, datetime.min.time(), SHANGHAI) + timedelta(
+                            hours=15) - created).total_seconds()))  # fmt: skip
+                        # 网络查控: half of the types a registry can do go by network (completed in minutes)
+                        by_network = matter in NETWORK_TYPES and rng.random() < 0.5
+                        network = {"network_completions": 1, "network_seconds": 900} if by_network else {}
                         fact("completion", done, assisting, completions=1, completions_on_time=int(not late),
-                             work_days=rng.randrange(1, 14), work_days_n=1)  # fmt: skip
+                             work_days=rng.randrange(1, 14), work_days_n=1,
+                             result_seconds=900 if by_network else seconds, **network)  # fmt: skip
                         if late:
                             fact("overdue", done - timedelta(days=3), assisting, overdue=1)
                             for k in range(3):
