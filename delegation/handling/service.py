@@ -226,10 +226,12 @@ async def create_draft(ctx: Context, data: DraftInput, idempotency_key: str | No
             if existing is not None:
                 return Created(existing, True)
         raise
-    row.number = f"JD{clocks.local_day(now).year}-{row.id:07d}"
+    appended = Inserts()  # the number (it needs the id) and the create event in one statement on PostgreSQL
+    repository.set_columns(appended, row, {"number": f"JD{clocks.local_day(now).year}-{row.id:07d}"})
     roles = frozenset({Role.REQUESTER})
     event = _event(row, actor, roles, "create", now, None, Status.DRAFT.value, data={"fingerprint": digest})
-    await rows.insert_events(session, [event])
+    appended.add(rows.EVENT, [event.values()])
+    await appended.write(session)
     await _commit(session)
     return Created(row, False)
 
@@ -257,10 +259,12 @@ async def update_draft(ctx: Context, delegation_id: int, expected_version: int, 
     row, roles = await _own_draft(ctx, delegation_id)
     values = _validate_draft(ref, actor, data, now)
     number = row.number
-    if not await repository.compare_and_set(session, row, expected_version, {"updated_at": now, **values}):
+    appended = Inserts()
+    repository.compare_and_set(appended, row, expected_version, {"updated_at": now, **values})
+    appended.add(rows.EVENT, [_event(row, actor, roles, "edit", now, Status.DRAFT.value, Status.DRAFT.value).values()])
+    if not await appended.write(session):
         await session.rollback()
         raise Conflict(f"Delegation {number} was changed by someone else; reload it.")
-    await rows.insert_events(session, [_event(row, actor, roles, "edit", now, Status.DRAFT.value, Status.DRAFT.value)])
     await _commit(session)
     return row
 
@@ -451,10 +455,10 @@ async def _perform(
     step.clock_court = holders | step.clock_court
     columns = {"status": transition.next_state.value, "updated_at": now, **step.columns}
     previous_status, number = row.status, row.number
-    if not await repository.compare_and_set(session, row, expected_version, columns):
-        await session.rollback()
-        raise Conflict(f"Delegation {number} was changed by someone else; reload it.")
-    appended = Inserts()  # the rows this action appends, written together below (one round trip on PostgreSQL)
+    # The compare-and-set and the rows this action appends are written together below (one round trip on
+    # PostgreSQL); the row shows its new values from here on.
+    appended = Inserts()
+    repository.compare_and_set(appended, row, expected_version, columns)
     _apply_clocks(session, ref, row, transition, step, facts.clocks, now, appended)
     _apply_duties(session, ref, row, transition, step, facts.duties, now, appended)
     if step.decision is not None:
@@ -475,7 +479,9 @@ async def _perform(
     appended.add(rows.EVENT, [event.values()])
     # The notifications commit with the change.
     appended.add(rows.OUTBOX, [o.values() for o in outbox_service.transition_rows(ref, row, event, now)])
-    await appended.write(session)
+    if not await appended.write(session):
+        await session.rollback()
+        raise Conflict(f"Delegation {number} was changed by someone else; reload it.")
     await statistics_service.refresh(session, ref, [delegation_id], now)  # the matter's facts commit with it too
     return row
 
@@ -700,7 +706,7 @@ def _apply_duties(
         for duty in open_rows:
             settle(duty, met=False)
         open_rows = []
-    new: list[StatutoryClockRow] = []
+    new: list[dict[str, Any]] = []
     if effect.begin:
         new += _begin_duties(ref, row, court, now, duties)
     if effect.start_met and step.starts_execution:
@@ -728,13 +734,12 @@ def _apply_duties(
                     seq=max(d.seq for d in reports) + 1,
                 )
             )
-    statutory = table(StatutoryClockRow)
-    appended.add(statutory, ({c.name: getattr(d, c.name) for c in statutory.columns if c.name != "id"} for d in new))
+    appended.add(table(StatutoryClockRow), new)
 
 
 def _begin_duties(
     ref: Reference, row: DelegationRow, court: str, now: datetime, earlier: Sequence[StatutoryClockRow]
-) -> list[StatutoryClockRow]:
+) -> list[dict[str, Any]]:
     """Both duties of the court receiving the 委托函 now, if the policy in force covers the matter type."""
     policy = ref.policies.in_force(now)
     try:
@@ -761,19 +766,25 @@ def _duty_row(
     now: datetime,
     *,
     seq: int = 1,
-) -> StatutoryClockRow:
+) -> dict[str, Any]:
+    """A new statutory clock's columns (a plain INSERT: building the ORM object costs more than the row)."""
     counted_from = clocks.local_day(now)
     due = clocks.statutory_due(counted_from, days, ref.calendar)
-    return StatutoryClockRow(
-        delegation_id=row.id or 0,
-        duty=duty.value,
-        seq=seq,
-        court_code=court,
-        days=days,
-        counted_from=counted_from,
-        source=source,
-        policy_version=policy_version,
-        is_open=True,
-        due_at=due.at,
-        due_provisional=due.provisional,
-    )
+    return {
+        "delegation_id": row.id or 0,
+        "duty": duty.value,
+        "seq": seq,
+        "court_code": court,
+        "days": days,
+        "counted_from": counted_from,
+        "source": source,
+        "policy_version": policy_version,
+        "is_open": True,
+        "due_at": due.at,
+        "due_provisional": due.provisional,
+        "met_at": None,
+        "met_by": None,
+        "closed_at": None,
+        "breach_recorded_at": None,
+        "remedy_requested_at": None,
+    }

@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import JSON, Table, exists, func, type_coerce, update
+from sqlalchemy import JSON, Table, bindparam, exists, func, type_coerce
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from delegation.store.sql import is_postgres
+from delegation.store.sql import Inserts, is_postgres
 from delegation.store.tables import (
     CalendarScheduleRow,
     ClockRow,
@@ -50,17 +50,30 @@ async def load_for_action(session: AsyncSession, delegation_id: int, *, document
     if identity_key(DelegationRow, delegation_id) in session.identity_map:
         held = await session.get(DelegationRow, delegation_id)
         return None if held is None else ForAction(held, None, None)
-    has_duties = exists().where(col(StatutoryClockRow.delegation_id) == DelegationRow.id)
-    stmt: Any = select(DelegationRow, has_duties).where(DelegationRow.id == delegation_id)
-    if document_kinds:
-        kinds = func.json_agg(DocumentRow.kind) if is_postgres(session) else func.json_group_array(DocumentRow.kind)
-        listed = sa_select(type_coerce(kinds, JSON)).where(col(DocumentRow.delegation_id) == DelegationRow.id)
-        stmt = stmt.add_columns(listed.scalar_subquery())
-    found: Any = (await session.exec(stmt)).first()
+    stmt = _for_action(is_postgres(session), document_kinds)
+    found: Any = (await session.exec(stmt, params={"delegation_id": delegation_id})).first()
     if found is None:
         return None
     listed_kinds = [str(k) for k in (found[2] or [])] if document_kinds else None
     return ForAction(found[0], listed_kinds, bool(found[1]))
+
+
+_FOR_ACTION: dict[tuple[bool, bool], Any] = {}
+
+
+def _for_action(postgres: bool, document_kinds: bool) -> Any:
+    """load_for_action's statement, built once: building it and computing its cache key cost more than
+    running it (the id is a bound parameter)."""
+    found = _FOR_ACTION.get((postgres, document_kinds))
+    if found is None:
+        has_duties = exists().where(col(StatutoryClockRow.delegation_id) == DelegationRow.id)
+        found = select(DelegationRow, has_duties).where(DelegationRow.id == bindparam("delegation_id"))
+        if document_kinds:
+            kinds = func.json_agg(DocumentRow.kind) if postgres else func.json_group_array(DocumentRow.kind)
+            listed = sa_select(type_coerce(kinds, JSON)).where(col(DocumentRow.delegation_id) == DelegationRow.id)
+            found = found.add_columns(listed.scalar_subquery())
+        _FOR_ACTION[(postgres, document_kinds)] = found
+    return found
 
 
 async def find_by_idempotency_key(session: AsyncSession, username: str, key: str) -> DelegationRow | None:
@@ -71,26 +84,27 @@ async def find_by_idempotency_key(session: AsyncSession, username: str, key: str
 _DELEGATION = cast(Table, DelegationRow.__table__)  # type: ignore[attr-defined]
 
 
-async def compare_and_set(
-    session: AsyncSession, row: DelegationRow, expected_version: int, values: dict[str, Any]
-) -> bool:
-    """Write `values` and the next version if the row still has `expected_version`; mirror them on `row`.
+def compare_and_set(appended: Inserts, row: DelegationRow, expected_version: int, values: dict[str, Any]) -> None:
+    """Write `values` and the next version if the row still has `expected_version`: the UPDATE goes first in
+    `appended` (one statement with the action's other rows on PostgreSQL), whose `write` answers False, and
+    writes nothing, when another transaction changed the row meanwhile; the caller then rolls back.
 
-    A plain UPDATE (no ORM synchronisation) keeps the hot path of every transition short; the loaded
-    object is then told the new values as committed state, so it is not flushed again.
+    A plain UPDATE (no ORM synchronisation) keeps the hot path of every transition short; the loaded object
+    is told the new values as committed state at once (the rest of the action reads them: the new status,
+    the new court after a redirect), so it is not flushed again.
     """
     changes = {**values, "version": expected_version + 1}
-    stmt = (
-        update(_DELEGATION)
-        .where(_DELEGATION.c.id == row.id, _DELEGATION.c.version == expected_version)
-        .values(**changes)
-    )
-    result = await (await session.connection()).execute(stmt)
-    if result.rowcount != 1:
-        return False
+    appended.update(_DELEGATION, {"id": row.id, "version": expected_version}, changes)
     for name, value in changes.items():
         set_committed_value(row, name, value)
-    return True
+
+
+def set_columns(appended: Inserts, row: DelegationRow, values: dict[str, Any]) -> None:
+    """Write `values` on a row this transaction holds (no version check: it created the row), first in
+    `appended`; mirrored on `row` as committed state."""
+    appended.update(_DELEGATION, {"id": row.id}, values)
+    for name, value in values.items():
+        set_committed_value(row, name, value)
 
 
 async def document_kinds(session: AsyncSession, delegation_id: int) -> list[str]:

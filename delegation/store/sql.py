@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Column, Table, and_, bindparam, insert, literal_column, text, update
+from sqlalchemy import Column, Table, TextClause, and_, bindparam, insert, literal_column, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -95,50 +96,114 @@ def with_all(statements: Sequence[str], final: str = "SELECT 1") -> str:
     return f"WITH {ctes} {final}"
 
 
+@dataclass(frozen=True)
+class _Update:
+    """One row's UPDATE written with the inserts: `values` where every column of `where` equals its value."""
+
+    target: Table
+    where: dict[str, Any]
+    values: dict[str, Any]
+
+
 class Inserts:
     """Rows to append in the caller's transaction, collected while an action is worked out and written by
     `write` in one round trip on PostgreSQL (one statement of data-modifying CTEs), one INSERT per table on
-    SQLite. Plain appends only: no ids come back."""
+    SQLite. Plain appends only: no ids come back. At most one UPDATE of one row (`update`) may go first, as
+    their condition: a compare-and-set that matches no row writes nothing, and `write` says so."""
 
     def __init__(self) -> None:
         self.parts: list[tuple[Table, list[dict[str, Any]]]] = []
+        self.first: _Update | None = None
 
     def add(self, target: Table, rows: Iterable[Mapping[str, Any]]) -> None:
         found = [dict(r) for r in rows]
         if found:
             self.parts.append((target, found))
 
-    async def write(self, session: AsyncSession) -> None:
+    def update(self, target: Table, where: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+        """UPDATE target SET values WHERE (column = value for each of `where`), written before the rows."""
+        assert self.first is None, "one update per write"
+        self.first = _Update(target, dict(where), dict(values))
+
+    async def write(self, session: AsyncSession) -> bool:
+        """Write the update and the rows; False (and nothing written) when the update matched no row."""
         parts, self.parts = self.parts, []
-        if not parts:
-            return
+        first, self.first = self.first, None
         if not is_postgres(session):
+            if first is not None:
+                condition = [first.target.c[name] == value for name, value in first.where.items()]
+                matched = await run(session, update(first.target).where(*condition).values(**first.values))
+                if matched.rowcount != 1:
+                    return False
             for target, found in parts:
                 await run(session, insert(target), found)
-            return
+            return True
+        if not parts and first is None:
+            return True
         statements: list[str] = []
         params: dict[str, Any] = {}
-        for i, (target, found) in enumerate(parts):
+        guard = ""
+        if first is not None:
+            statements.append(_update_sql(first.target, tuple(first.where), tuple(first.values)))
+            params.update({f"w_{k}": v for k, v in first.where.items()})
+            params.update({f"v_{k}": v for k, v in first.values.items()})
+            guard = " WHERE EXISTS (SELECT 1 FROM w0)"
+        for target, found in parts:
+            name = f"rows{len(statements)}"
             columns = _with_defaults(target, found)
-            statements.append(insert_from_json(target, columns, f"rows{i}"))
-            params[f"rows{i}"] = rows_json(found)
-        await run(session, text(with_all(statements)), params)
+            statements.append(insert_from_json(target, columns, name) + guard)
+            params[name] = rows_json(found)
+        final = "SELECT count(*) FROM w0" if first is not None else "SELECT 1"
+        result = await run(session, cached_text(with_all(statements, final), first), params)
+        return first is None or result.scalar_one() == 1
+
+
+def _update_sql(target: Table, where: tuple[str, ...], values: tuple[str, ...]) -> str:
+    sets = ", ".join(f"{name} = :v_{name}" for name in values)
+    condition = " AND ".join(f"{name} = :w_{name}" for name in where)
+    # Names from the table's metadata; values only ever in bound parameters.
+    return f"UPDATE {target.name} SET {sets} WHERE {condition} RETURNING 1"  # noqa: S608
+
+
+_TEXTS: dict[str, TextClause] = {}
+
+
+def cached_text(sql: str, first: _Update | None = None) -> TextClause:
+    """A text statement built once per SQL text: building one parses its parameters each time, and the same
+    few texts (one per shape of an action's writes) come back on every request. The UPDATE's parameters are
+    typed as their columns, so SQLAlchemy converts them as a Core UPDATE would."""
+    found = _TEXTS.get(sql)
+    if found is None:
+        found = text(sql)
+        if first is not None:
+            columns = first.target.c
+            binds = [bindparam(f"w_{n}", type_=columns[n].type) for n in first.where]
+            binds += [bindparam(f"v_{n}", type_=columns[n].type) for n in first.values]
+            found = found.bindparams(*binds)
+        if len(_TEXTS) < 1024:  # a bound on what unexpected shapes could add
+            _TEXTS[sql] = found
+    return found
 
 
 def _with_defaults(target: Table, found: list[dict[str, Any]]) -> list[str]:
     """The columns to insert; a column the rows leave out gets its scalar Python-side default, as a Core
     INSERT would give it (server defaults and autoincrement keys are left to the database)."""
+    every = set(found[0]).intersection(*found[1:])
+    some = set(found[0]).union(*found[1:])
     columns: list[str] = []
     for column in target.columns:
-        default = column.default
-        if all(column.name not in row for row in found) and default is None:
+        name = column.name
+        if name in every:
+            columns.append(name)
             continue
-        if any(column.name not in row for row in found):
-            if default is None or not default.is_scalar:
-                raise ValueError(f"{target.name}.{column.name}: no value and no scalar default")
-            for row in found:
-                row.setdefault(column.name, default.arg)  # type: ignore[attr-defined]
-        columns.append(column.name)
+        default = column.default
+        if name not in some and default is None:
+            continue
+        if default is None or not default.is_scalar:
+            raise ValueError(f"{target.name}.{name}: no value and no scalar default")
+        for row in found:
+            row.setdefault(name, default.arg)  # type: ignore[attr-defined]
+        columns.append(name)
     return columns
 
 

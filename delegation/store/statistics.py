@@ -38,7 +38,16 @@ from delegation.statistics.model import (
     Step,
     Supervision,
 )
-from delegation.store.sql import insert_for, insert_from_json, is_postgres, rows_json, run, table, with_all
+from delegation.store.sql import (
+    cached_text,
+    insert_for,
+    insert_from_json,
+    is_postgres,
+    rows_json,
+    run,
+    table,
+    with_all,
+)
 from delegation.store.tables import (
     ClockRow,
     ClockStopRow,
@@ -366,7 +375,7 @@ async def _write_pg(
             )
             params[f"sums{i}"] = rows_json(changes)
     if parts:
-        await run(session, text(with_all(parts)), params)
+        await run(session, cached_text(with_all(parts)), params)
 
 
 def _month_start(session: AsyncSession, column: Any) -> Any:
