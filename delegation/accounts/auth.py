@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -267,26 +267,29 @@ async def logout(session: AsyncSession, principal: Principal, now: datetime) -> 
 # ---------------------------------------------------------------- API tokens
 
 
-async def resolve_token(session: AsyncSession, token: str, now: datetime) -> Principal:
-    # Plain columns, not ORM objects: this runs on every request made with a token.
-    stmt = (
-        sa_select(
-            col(ApiTokenRow.id),
-            col(ApiTokenRow.court_code),
-            col(ApiTokenRow.revoked_at),
-            col(ApiTokenRow.expires_at),
-            col(UserRow.id),
-            col(UserRow.username),
-            col(UserRow.display_name),
-            col(UserRow.court_code),
-            col(UserRow.roles),
-            col(UserRow.active),
-        )
-        .join(UserRow, col(UserRow.id) == col(ApiTokenRow.user_id))
-        .where(col(ApiTokenRow.token_hash) == digest(token))
+# Plain columns, not ORM objects, and a statement built once (the token's digest bound): this runs on every
+# request made with a token.
+_TOKEN_LOOKUP = (
+    sa_select(
+        col(ApiTokenRow.id),
+        col(ApiTokenRow.court_code),
+        col(ApiTokenRow.revoked_at),
+        col(ApiTokenRow.expires_at),
+        col(UserRow.id),
+        col(UserRow.username),
+        col(UserRow.display_name),
+        col(UserRow.court_code),
+        col(UserRow.roles),
+        col(UserRow.active),
     )
+    .join(UserRow, col(UserRow.id) == col(ApiTokenRow.user_id))
+    .where(col(ApiTokenRow.token_hash) == bindparam("token_hash"))
+)
+
+
+async def resolve_token(session: AsyncSession, token: str, now: datetime) -> Principal:
     connection = await session.connection()  # Core, in the session's transaction: no ORM objects to build
-    found = (await connection.execute(stmt)).first()
+    found = (await connection.execute(_TOKEN_LOOKUP, {"token_hash": digest(token)})).first()
     if found is None:
         raise NotAuthenticated("Unknown API token.")
     token_id, court, revoked_at, expires_at, user_id, username, display_name, user_court, roles, active = found

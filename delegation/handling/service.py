@@ -64,6 +64,7 @@ class DraftInput:
 
 
 T = TypeVar("T")
+_DOCUMENT = table(DocumentRow)
 
 
 class Created(NamedTuple):
@@ -339,19 +340,18 @@ async def record_document(
     """Register a stored file on a delegation; only the two courts of the matter may add documents."""
     row, roles = await may_add_document(session, ref, actor, delegation_id)
     assert actor.court_code is not None and row.id is not None
-    doc = DocumentRow(
-        delegation_id=row.id,
-        kind=kind,
-        filename=filename,
-        content_type=content_type,
-        size=size,
-        sha256=sha256,
-        storage_key=storage_key,
-        uploaded_by=actor.username,
-        uploaded_court=actor.court_code,
-        uploaded_at=now,
-    )
-    session.add(doc)
+    values: dict[str, Any] = {
+        "delegation_id": row.id,
+        "kind": kind,
+        "filename": filename,
+        "content_type": content_type,
+        "size": size,
+        "sha256": sha256,
+        "storage_key": storage_key,
+        "uploaded_by": actor.username,
+        "uploaded_court": actor.court_code,
+        "uploaded_at": now,
+    }
     event = _event(
         row,
         actor,
@@ -364,9 +364,12 @@ async def record_document(
         kind="document",
         data={"kind": kind, "sha256": sha256},
     )
-    await rows.insert_events(session, [event])
+    appended = Inserts()  # the document and its event in one statement on PostgreSQL
+    appended.add(_DOCUMENT, [values])
+    appended.add(rows.EVENT, [event.values()])
+    ident = await appended.write_returning_id(session, _DOCUMENT)
     await _commit(session)
-    return doc
+    return DocumentRow(id=ident, **values)
 
 
 # ---------------------------------------------------------------- transitions

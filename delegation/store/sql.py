@@ -157,6 +157,25 @@ class Inserts:
         result = await run(session, cached_text(with_all(statements, final), first), params)
         return first is None or result.scalar_one() == 1
 
+    async def write_returning_id(self, session: AsyncSession, target: Table) -> int:
+        """Write the rows (no update) and return the new id of the one row added for `target` (added first):
+        one statement on PostgreSQL, the row's INSERT .. RETURNING id and the others' INSERTs on SQLite."""
+        parts, self.parts = self.parts, []
+        assert self.first is None and parts and parts[0][0] is target and len(parts[0][1]) == 1
+        if not is_postgres(session):
+            ident = (await run(session, insert(target).returning(target.c.id), parts[0][1])).scalar_one()
+            for other, found in parts[1:]:
+                await run(session, insert(other), found)
+            return int(ident)
+        statements: list[str] = []
+        params: dict[str, Any] = {}
+        for table_, found in parts:
+            name = f"rows{len(statements)}"
+            statements.append(insert_from_json(table_, _with_defaults(table_, found), name))
+            params[name] = rows_json(found)
+        statements[0] += " RETURNING id"
+        return int((await run(session, cached_text(with_all(statements, "SELECT id FROM w0")), params)).scalar_one())
+
 
 def _update_sql(target: Table, where: tuple[str, ...], values: tuple[str, ...]) -> str:
     sets = ", ".join(f"{name} = :v_{name}" for name in values)
