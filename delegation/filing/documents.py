@@ -134,6 +134,10 @@ async def _may_add(session: AsyncSession, ref: Reference, actor: Actor, delegati
 async def _has_room(session: AsyncSession, delegation_id: int, size: int, limits: MatterLimits) -> None:
     """Whether the matter holds fewer documents than its limit and has room for `size` more bytes."""
     count, total = await repository.document_totals(session, delegation_id)
+    _check_room(count, total, size, limits)
+
+
+def _check_room(count: int, total: int, size: int, limits: MatterLimits) -> None:
     if count >= limits.documents:
         raise ValidationFailed(
             [
@@ -166,9 +170,13 @@ async def upload(
     """Store a scan and record it. Every check (who, the matter's state, kind, size, type, the matter's
     totals) comes before the file is written: a refused upload leaves nothing on disk."""
     limits = limits or MatterLimits()
+    # The row and the matter's totals in one query; the checks below find the row in the session.
+    loaded = await repository.with_document_totals(session, delegation_id)
     row = await _may_add(session, ref, actor, delegation_id)
     _check_file(item, max_bytes)
-    await _has_room(session, delegation_id, len(item.content), limits)
+    if loaded is None:  # not reached: _may_add refused a missing row
+        raise NotFound(f"Delegation {delegation_id} not found.")
+    _check_room(loaded[1], loaded[2], len(item.content), limits)
     staged = await stage(item, store, max_bytes)
     recorded = await _record(session, ref, actor, now, delegation_id, staged)
     del row  # held until here (see _may_add)
