@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, true
+from sqlalchemy import ColumnElement, and_, bindparam, exists, false, not_, or_, true
 from sqlalchemy.orm import defer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -475,12 +475,27 @@ async def list_delegations(
 # ---------------------------------------------------------------- one delegation
 
 
+# One delegation's open clocks, each with whether the matter has an open statutory duty past its period
+# (statutory_breaches): the answer to an action or a create in one query, built once.
+_OPEN_CLOCKS_AND_BREACH = select(
+    ClockRow,
+    exists().where(
+        col(StatutoryClockRow.delegation_id) == bindparam("delegation_id"),
+        col(StatutoryClockRow.is_open).is_(True),
+        col(StatutoryClockRow.due_at) <= bindparam("now"),
+    ),
+).where(col(ClockRow.delegation_id) == bindparam("delegation_id"), col(ClockRow.closed_at).is_(None))
+
+
 async def listed(session: AsyncSession, ref: Reference, actor: Actor, now: datetime, row: DelegationRow) -> Listed:
     if row.status in CLOCKLESS:
         return summarize(ref, actor, row)
-    clocks = await running_clocks(session, ref, [row.id or 0], now)
-    late = await statutory_breaches(session, [row.id or 0], now)
-    return summarize(ref, actor, row, clocks.get(row.id or 0), bool(late))
+    ident = row.id or 0
+    found = list(await session.exec(_OPEN_CLOCKS_AND_BREACH, params={"delegation_id": ident, "now": now}))
+    if not found:  # no open clock: the breach alone
+        return summarize(ref, actor, row, None, bool(await statutory_breaches(session, [ident], now)))
+    running = running_clock([clock for clock, _late in found], now, ref.calendar)
+    return summarize(ref, actor, row, running, bool(found[0][1]))
 
 
 async def detail(session: AsyncSession, ref: Reference, actor: Actor, now: datetime, delegation_id: int) -> DetailView:

@@ -267,6 +267,11 @@ async def test_the_sweep_records_each_breach_once_and_tells_both_courts(session:
         session, ref, OFFICER, at("2026-03-10"), query_service.DelegationQuery(box="outbox")
     )
     assert [item.statutory_breach for item in page.items] == [True]
+    # An action's answer (its open clocks and the breach in one query) says what the list says.
+    answer = await query_service.listed(session, ref, OFFICER, at("2026-03-10"), row)
+    assert answer.statutory_breach and answer.clock is not None and answer.clock == page.items[0].clock
+    earlier = await query_service.listed(session, ref, OFFICER, at("2026-02-24"), row)
+    assert not earlier.statutory_breach and earlier.clock is not None
     board = await dashboard_service.dashboard(session, ref, YANTAI_CENTER, at("2026-03-10"))
     assert board.statutory_total == 1 and [w.duty.duty for w in board.statutory] == ["start", "report"]
 
