@@ -449,7 +449,7 @@ async def grouped(
     found: list[tuple[tuple[Any, ...], Measures]] = []
     for row in (await run(session, stmt)).all():
         n = len(keys)
-        found.append((tuple(row[:n]), Measures(*(int(v or 0) for v in row[n:]))))
+        found.append((tuple(row[:n]), Measures(*map(int, row[n:]))))  # coalesced: never NULL
     return found
 
 

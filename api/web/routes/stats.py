@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import anyio
 from fastapi import APIRouter, Path, Query
@@ -66,11 +66,17 @@ def _drill_href(period: Period, drill: str | None, scope: dict[str, str]) -> str
 
 
 def _cells(figures: Sequence[Figure], period: Period, scope: dict[str, str]) -> list[Cell]:
+    # _drill_href's URL, its common tail encoded once per row (a five-city page links about a thousand cells)
+    tail = urlencode({"period": period.key, **{k: v for k, v in scope.items() if v}})
+
+    def link(drill: str | None) -> str | None:
+        return f"/work?view=all&drill={quote_plus(drill)}&{tail}" if drill else None
+
     cells = []
     for f in figures:
         drill = f.kpi.drill if f.kpi.drill else f.kpi.drill_basis
-        href = _drill_href(period, drill, scope) if f.numerator or f.denominator else None
-        missed_href = _drill_href(period, f.kpi.drill_miss, scope) if f.missed else None
+        href = link(drill) if f.numerator or f.denominator else None
+        missed_href = link(f.kpi.drill_miss) if f.missed else None
         cells.append(Cell(f.text, f.basis, href, f.value, f.missed, missed_href))
     return cells
 
