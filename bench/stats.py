@@ -16,7 +16,7 @@ Then, through the app (in-process ASGI: session cookie, page route, service laye
   20 ms), to show the memory stays flat whatever the number of rows.
 
 Not a test. Creates its own database on 127.0.0.1:5432 and drops it afterwards.
-Usage: .venv/bin/python bench/stats.py [--rows 1000000] [--requests 100]
+Usage: .venv/bin/python bench/stats.py [--rows 1000000] [--requests 100] [--keep | --reuse DATABASE]
 Targets: the page for a city and a year in under 300 ms (p95); 100,000 rows exported in under 10 s.
 """
 
@@ -319,7 +319,14 @@ async def measure(url: str, data_dir: Path, requests: int, year: int) -> None:
         await app.state.runtime.stop()
 
 
-async def main(rows: int, requests: int, keep: bool) -> None:
+async def main(rows: int, requests: int, keep: bool, reuse: str | None = None) -> None:
+    if reuse:  # a database kept by an earlier run (--keep): migrate it and measure again, no loading
+        dsn = ADMIN_DSN.rsplit("/", 1)[0] + f"/{reuse}"
+        url = "postgresql+asyncpg://" + dsn.split("://", 1)[1]
+        await asyncio.to_thread(upgrade_database, url)
+        with tempfile.TemporaryDirectory() as data_dir:
+            await measure(url, Path(data_dir), requests, datetime.now(UTC).astimezone(SHANGHAI).year)
+        return
     name = f"jd_bench_stats_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(ADMIN_DSN)
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -349,5 +356,6 @@ if __name__ == "__main__":
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--keep", action="store_true", help="keep the database (to look at plans); drop it by hand")
+    parser.add_argument("--reuse", metavar="DATABASE", help="measure again on a database kept with --keep (no load)")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.rows, arguments.requests, arguments.keep))
+    asyncio.run(main(arguments.rows, arguments.requests, arguments.keep, arguments.reuse))
