@@ -10,18 +10,20 @@ matters or a hundred thousand; the lists beside it are index range scans with a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+import binascii
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, and_, func, literal, or_, tuple_, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from courts.registry import Court
 from delegation.core import clocks
 from delegation.core.access import Actor, Parties, UserRole, can_view, command_center_covers
-from delegation.core.errors import NotFound, PermissionDenied
+from delegation.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.core.states import Status
 from delegation.reading.worklists import OPEN_STATUSES, REQUESTING_HELD
@@ -168,13 +170,14 @@ def _running(codes: Sequence[str]) -> list[ColumnElement[bool]]:
 async def court_counts(
     session: AsyncSession, codes: Sequence[str], now: datetime, until: datetime
 ) -> dict[str, Counts]:
-    """Counts per court holding the ball, from the maintained counters (store.counts, migration 0014): two
-    reads of a few rows per court, however many matters are open."""
+    """Counts per court holding the ball, from the maintained counters (store.counts, migration 0014): one
+    read of a few rows per court, however many matters are open."""
     counts: dict[str, Counts] = {code: Counts() for code in codes}
-    for (court, status), number in (await counters.status_counts(session, codes)).items():
+    by_status, by_due = await counters.court_figures(session, codes, now, until)
+    for (court, status), number in by_status.items():
         if court in counts and status in counts[court].by_status:
             counts[court].by_status[status] = number
-    for court, (overdue, soon) in (await counters.due_counts(session, codes, now, until)).items():
+    for court, (overdue, soon) in by_due.items():
         if court in counts:
             counts[court].overdue = overdue
             counts[court].due_soon = soon
@@ -195,30 +198,42 @@ async def reconcile_counters(session: AsyncSession, repair: bool = True) -> coun
     return await counters.reconcile(session, REQUESTING_HELD, [s.value for s in OPEN_STATUSES], repair=repair)
 
 
-async def watch_list(
+async def watch_lists(
     session: AsyncSession,
     ref: Reference,
     codes: Sequence[str],
     now: datetime,
-    lateness: str,
     until: datetime,
     limit: int = WATCH_LIMIT,
-) -> list[Watched]:
-    """Matters whose running clock (held by one of `codes`) is overdue, or due soon; the most urgent first."""
+) -> tuple[list[Watched], list[Watched]]:
+    """Matters whose running clock (held by one of `codes`) is overdue, and those due soon; the most urgent
+    first. One round trip: each window's first clocks by index (ORDER BY due_at, id LIMIT), as the two arms
+    of a UNION ALL, then their matters."""
     due = col(ClockRow.due_at)
-    window = [due <= now] if lateness == "overdue" else [due > now, due <= until]
+    windows = {"overdue": [due <= now], "due_soon": [due > now, due <= until]}
+    arms = [
+        select(
+            select(col(ClockRow.id).label("clock_id"), literal(name).label("lateness"))
+            .where(*_running(codes), *window)
+            .order_by(due, col(ClockRow.id))
+            .limit(limit)
+            .subquery()
+        )
+        for name, window in windows.items()
+    ]
+    picked = union_all(*arms).subquery()
     stmt = (
-        select(ClockRow, DelegationRow)
+        select(picked.c.lateness, ClockRow, DelegationRow)
+        .join(ClockRow, col(ClockRow.id) == picked.c.clock_id)
         .join(DelegationRow, col(DelegationRow.id) == col(ClockRow.delegation_id))
-        .where(*_running(codes), *window)
-        .order_by(due, col(ClockRow.id))
-        .limit(limit)
     )
-    out: list[Watched] = []
-    for clock, row in (await session.exec(stmt)).all():
+    found: dict[str, list[Watched]] = {name: [] for name in windows}
+    for lateness, clock, row in (await session.exec(stmt)).all():
         left = clocks.days_left(clocks.due_day_of(clock.due_at), now, ref.calendar) if clock.due_at else 0
-        out.append(Watched(row, clock, left))
-    return out
+        found[lateness].append(Watched(row, clock, left))
+    for watched in found.values():
+        watched.sort(key=lambda w: (w.clock.due_at, w.clock.id))
+    return found["overdue"], found["due_soon"]
 
 
 # ---------------------------------------------------------------- the dashboard
@@ -240,22 +255,26 @@ async def dashboard(session: AsyncSession, ref: Reference, actor: Actor, now: da
         cities.append(CityLine(city, city_counts, lines))
     centers = _centers(ref, courts)
     regional = is_regional(actor)
+    overdue, due_soon = await watch_lists(session, ref, codes, now, until)
+    extensions, extensions_total = await pending_extensions(session, codes)
+    issued, awaiting = await issued_notices(session, None if regional else centers)
+    statutory, statutory_total = await statutory_breaches(session, codes, now)
     return Dashboard(
         regional=regional,
         cities=cities,
         totals=totals,
-        overdue=await watch_list(session, ref, codes, now, "overdue", until),
-        due_soon=await watch_list(session, ref, codes, now, "due_soon", until),
-        extensions=await pending_extensions(session, codes),
-        extensions_total=await pending_extension_count(session, codes),
+        overdue=overdue,
+        due_soon=due_soon,
+        extensions=extensions,
+        extensions_total=extensions_total,
         declined=await declined(session, codes),
-        issued=await issued_notices(session, None if regional else centers),
+        issued=issued,
         escalations=await escalations(session) if regional else [],
-        awaiting_acknowledgement=await awaiting_acknowledgement(session, None if regional else centers),
+        awaiting_acknowledgement=awaiting,
         soon_until=until,
-        statutory=await statutory_breaches(session, codes, now),
+        statutory=statutory,
         renewals=await renewals_at_risk(session, ref, codes, now),
-        statutory_total=await statutory_breach_count(session, codes, now),
+        statutory_total=statutory_total,
     )
 
 
@@ -296,43 +315,45 @@ def _statutory_late(codes: Sequence[str], now: datetime) -> list[ColumnElement[b
     ]
 
 
-async def statutory_breach_count(session: AsyncSession, codes: Sequence[str], now: datetime) -> int:
-    stmt = select(func.count(func.distinct(StatutoryClockRow.delegation_id))).where(*_statutory_late(codes, now))
-    return int((await session.exec(stmt)).one())
-
-
 async def statutory_breaches(
     session: AsyncSession, codes: Sequence[str], now: datetime, limit: int = WATCH_LIMIT
-) -> list[StatutoryWatched]:
-    """The longest-running statutory breaches first."""
+) -> tuple[list[StatutoryWatched], int]:
+    """The longest-running statutory breaches first, and how many matters are in breach (counted in the
+    same statement: a list with no rows means none)."""
+    total = (
+        select(func.count(func.distinct(StatutoryClockRow.delegation_id)))
+        .where(*_statutory_late(codes, now))
+        .scalar_subquery()
+    )
     stmt = (
-        select(StatutoryClockRow, DelegationRow)
+        select(StatutoryClockRow, DelegationRow, total)
         .join(DelegationRow, col(DelegationRow.id) == col(StatutoryClockRow.delegation_id))
         .where(*_statutory_late(codes, now))
         .order_by(col(StatutoryClockRow.due_at), col(StatutoryClockRow.id))
         .limit(limit)
     )
     found = (await session.exec(stmt)).all()
-    return [StatutoryWatched(row, duty, clocks.due_day_of(duty.due_at)) for duty, row in found]
+    breaches = [StatutoryWatched(row, duty, clocks.due_day_of(duty.due_at)) for duty, row, _ in found]
+    return breaches, int(found[0][2]) if found else 0
 
 
-async def pending_extension_count(session: AsyncSession, codes: Sequence[str]) -> int:
+async def pending_extensions(
+    session: AsyncSession, codes: Sequence[str], limit: int = 10
+) -> tuple[list[PendingExtension], int]:
+    """Extension requests of the covered courts that wait for a decision, oldest first, and how many wait
+    (counted in the same statement)."""
     e = ExtensionRow
-    stmt = select(func.count()).select_from(e).where(col(e.status) == "pending", col(e.requested_court).in_(codes))
-    return int((await session.exec(stmt)).one())
-
-
-async def pending_extensions(session: AsyncSession, codes: Sequence[str], limit: int = 10) -> list[PendingExtension]:
-    """Extension requests of the covered courts that wait for a decision, oldest first."""
-    e = ExtensionRow
+    waiting = [col(e.status) == "pending", col(e.requested_court).in_(codes)]
+    total = select(func.count()).select_from(e).where(*waiting).scalar_subquery()
     stmt = (
-        select(e, DelegationRow)
+        select(e, DelegationRow, total)
         .join(DelegationRow, col(DelegationRow.id) == col(e.delegation_id))
-        .where(col(e.status) == "pending", col(e.requested_court).in_(codes))
+        .where(*waiting)
         .order_by(col(e.id))
         .limit(limit)
     )
-    return [PendingExtension(ext, row) for ext, row in (await session.exec(stmt)).all()]
+    found = (await session.exec(stmt)).all()
+    return [PendingExtension(ext, row) for ext, row, _ in found], int(found[0][2]) if found else 0
 
 
 async def declined(session: AsyncSession, codes: Sequence[str], limit: int = 10) -> list[DelegationRow]:
@@ -356,24 +377,23 @@ def _notice_scope(centers: Sequence[str] | None) -> list[ColumnElement[bool]]:
 
 async def issued_notices(
     session: AsyncSession, centers: Sequence[str] | None, limit: int = NOTICE_LIMIT
-) -> list[NoticeRow]:
-    """催办 and 督办 issued in the name of these command centers (all, for None), newest first."""
+) -> tuple[list[NoticeRow], int]:
+    """催办 and 督办 issued in the name of these command centers (all, for None), newest first; and how many
+    of them still await their acknowledgement (counted in the same statement: none issued, none awaited)."""
+    awaiting = (
+        select(func.count())
+        .select_from(NoticeRow)
+        .where(*_notice_scope(centers), col(NoticeRow.requires_ack).is_(True), col(NoticeRow.acknowledged_at).is_(None))
+        .scalar_subquery()
+    )
     stmt = (
-        select(NoticeRow)
+        select(NoticeRow, awaiting)
         .where(*_notice_scope(centers))
         .order_by(col(NoticeRow.issued_at).desc(), col(NoticeRow.id).desc())
         .limit(limit)
     )
-    return list((await session.exec(stmt)).all())
-
-
-async def awaiting_acknowledgement(session: AsyncSession, centers: Sequence[str] | None) -> int:
-    stmt = (
-        select(func.count())
-        .select_from(NoticeRow)
-        .where(*_notice_scope(centers), col(NoticeRow.requires_ack).is_(True), col(NoticeRow.acknowledged_at).is_(None))
-    )
-    return int((await session.exec(stmt)).one())
+    found = (await session.exec(stmt)).all()
+    return [notice for notice, _ in found], int(found[0][1]) if found else 0
 
 
 async def escalations(session: AsyncSession, limit: int = NOTICE_LIMIT) -> list[NoticeRow]:
@@ -395,16 +415,22 @@ class NoticeItem:
     delegation: DelegationRow
 
 
+NOTICE_COUNT_CAP = 1000  # the list counts its notices up to here, then says "1,000+"
+
+
 @dataclass(frozen=True)
 class NoticePage:
+    """One keyset page of the notices, newest first, with the cursors of the pages after and before it."""
+
     items: list[NoticeItem]
-    total: int
-    page: int
+    total: int  # the notices of the list, counted up to NOTICE_COUNT_CAP + 1
     per_page: int
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    def capped(self) -> bool:
+        return self.total > NOTICE_COUNT_CAP
 
 
 def notice_audience(ref: Reference, actor: Actor) -> ColumnElement[bool] | None:
@@ -428,6 +454,44 @@ def notice_audience(ref: Reference, actor: Actor) -> ColumnElement[bool] | None:
     return or_(*parts) if parts else None
 
 
+# A notice page starts after (next page) or before (previous page) the key (issued_at, id) of a notice: the
+# list is read in that order from the indexes on issued_at, never with OFFSET.
+
+
+def _notice_cursor(forward: bool, notice: NoticeRow) -> str:
+    text = "|".join(["n1", "n" if forward else "p", notice.issued_at.isoformat(), str(notice.id)])
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _read_notice_cursor(cursor: str) -> tuple[bool, datetime, int]:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        version, direction, issued, ident = text.split("|")
+        at = datetime.fromisoformat(issued)
+        if version != "n1" or direction not in ("n", "p") or at.tzinfo is None:
+            raise ValueError(text)
+        return direction == "n", at, int(ident)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        problem = FieldError("cursor", "翻页位置无效，请从第一页重新打开列表", "Invalid page; open the list again.")
+        refused = ValidationFailed([problem])
+        refused.title_zh = problem.message_zh
+        raise refused from None
+
+
+def _notice_conditions(
+    ref: Reference, actor: Actor, kind: str | None, unacknowledged: bool
+) -> list[ColumnElement[bool]] | None:
+    audience = notice_audience(ref, actor)
+    if audience is None:
+        return None
+    conditions: list[ColumnElement[bool]] = [audience]
+    if kind in NOTICE_KINDS:
+        conditions.append(col(NoticeRow.kind) == kind)
+    if unacknowledged:
+        conditions += [col(NoticeRow.requires_ack).is_(True), col(NoticeRow.acknowledged_at).is_(None)]
+    return conditions
+
+
 async def notice_inbox(
     session: AsyncSession,
     ref: Reference,
@@ -435,34 +499,77 @@ async def notice_inbox(
     *,
     kind: str | None = None,
     unacknowledged: bool = False,
-    page: int = 1,
+    cursor: str | None = None,
     per_page: int = 25,
 ) -> NoticePage:
-    audience = notice_audience(ref, actor)
-    if audience is None:
-        return NoticePage([], 0, 1, per_page)
-    conditions: list[ColumnElement[bool]] = [audience]
-    if kind in NOTICE_KINDS:
-        conditions.append(col(NoticeRow.kind) == kind)
-    if unacknowledged:
-        conditions += [col(NoticeRow.requires_ack).is_(True), col(NoticeRow.acknowledged_at).is_(None)]
+    """One page of the notices meant for the actor, newest first, from a cursor (NoticePage.next_cursor /
+    prev_cursor; None: the first page), with the list's count capped at NOTICE_COUNT_CAP + 1 read in the
+    same round trip."""
+    conditions = _notice_conditions(ref, actor, kind, unacknowledged)
+    if conditions is None:
+        return NoticePage([], 0, per_page)
+    forward, key = True, None
+    if cursor is not None:
+        forward, at, ident = _read_notice_cursor(cursor)
+        key = (at, ident)
     where = and_(*conditions)
-    total = int((await session.exec(select(func.count()).select_from(NoticeRow).where(where))).one())
-    page = max(1, page)
+    keys = (col(NoticeRow.issued_at), col(NoticeRow.id))
+    total = (
+        select(func.count())
+        .select_from(select(col(NoticeRow.id)).where(where).limit(NOTICE_COUNT_CAP + 1).subquery())
+        .scalar_subquery()
+    )
     stmt = (
-        select(NoticeRow, DelegationRow)
+        select(NoticeRow, DelegationRow, total)
         .join(DelegationRow, col(DelegationRow.id) == col(NoticeRow.delegation_id))
         .where(where)
-        .order_by(col(NoticeRow.issued_at).desc(), col(NoticeRow.id).desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
     )
+    if key is not None:
+        stmt = stmt.where(tuple_(*keys) < tuple_(*key) if forward else tuple_(*keys) > tuple_(*key))
+    order = [k.desc() for k in keys] if forward else [k.asc() for k in keys]
+    found = list((await session.exec(stmt.order_by(*order).limit(per_page + 1))).all())
+    # Past either end, the count alone.
+    counted = int(found[0][2]) if found else int((await session.exec(select(total))).one())
+    more = len(found) > per_page
+    rows = [(notice, row) for notice, row, _ in found[:per_page]]
+    if not forward:
+        rows.reverse()
+    has_next = more if forward else True
+    has_prev = cursor is not None if forward else more
     items = [
         NoticeItem(notice, row)
-        for notice, row in (await session.exec(stmt)).all()
+        for notice, row in rows
         if can_view(actor, Parties(row.requesting_court, row.assisting_court), ref.city_of)
     ]
-    return NoticePage(items, total, page, per_page)
+    return NoticePage(
+        items,
+        counted,
+        per_page,
+        _notice_cursor(True, rows[-1][0]) if rows and has_next else None,
+        _notice_cursor(False, rows[0][0]) if rows and has_prev else None,
+    )
+
+
+async def iter_notice_inbox(
+    session: AsyncSession,
+    ref: Reference,
+    actor: Actor,
+    *,
+    kind: str | None = None,
+    unacknowledged: bool = False,
+    batch: int = 500,
+) -> AsyncIterator[list[NoticeItem]]:
+    """Every notice of the list, newest first, page by page (keyset): for its exports."""
+    cursor: str | None = None
+    while True:
+        page = await notice_inbox(
+            session, ref, actor, kind=kind, unacknowledged=unacknowledged, cursor=cursor, per_page=batch
+        )
+        if page.items:
+            yield page.items
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
 
 
 async def notice_detail(session: AsyncSession, ref: Reference, actor: Actor, notice_id: int) -> NoticeItem:

@@ -73,6 +73,51 @@ async def due_counts(
     return {c: (int(late or 0), int(soon or 0)) for c, late, soon in (await run(session, stmt)).all() if c in wanted}
 
 
+async def court_figures(
+    session: AsyncSession, courts: Sequence[str], now: datetime, until: datetime
+) -> tuple[dict[tuple[str, str], int], dict[str, tuple[int, int]]]:
+    """status_counts and due_counts in one round trip (the dashboard's matrix): both grouped reads as the
+    arms of one UNION ALL, told apart by their first column."""
+    some = len(courts) <= FEW_COURTS
+    statuses = union_all(
+        select(STATUS.c.court, STATUS.c.status, STATUS.c.n.label("n")).where(
+            STATUS.c.court.in_(courts) if some else true()
+        ),
+        select(STATUS_DELTA.c.court, STATUS_DELTA.c.status, STATUS_DELTA.c.delta).where(
+            STATUS_DELTA.c.court.in_(courts) if some else true()
+        ),
+    ).subquery()
+    dues = union_all(
+        select(DUE.c.court, DUE.c.due_at, DUE.c.n.label("n")).where(
+            DUE.c.court.in_(courts) if some else true(), DUE.c.due_at <= until
+        ),
+        select(DUE_DELTA.c.court, DUE_DELTA.c.due_at, DUE_DELTA.c.delta).where(
+            DUE_DELTA.c.court.in_(courts) if some else true(), DUE_DELTA.c.due_at <= until
+        ),
+    ).subquery()
+    late = case((dues.c.due_at <= now, literal("late")), else_=literal("soon"))
+    stmt = union_all(
+        select(
+            literal("s").label("part"), statuses.c.court, statuses.c.status.label("key"), func.sum(statuses.c.n)
+        ).group_by(statuses.c.court, statuses.c.status),
+        select(literal("d").label("part"), dues.c.court, late.label("key"), func.sum(dues.c.n)).group_by(
+            dues.c.court, late
+        ),
+    )
+    wanted = set(courts)
+    by_status: dict[tuple[str, str], int] = {}
+    by_due: dict[str, tuple[int, int]] = {}
+    for part, court, key, n in (await run(session, stmt)).all():
+        if court not in wanted or not n:
+            continue
+        if part == "s":
+            by_status[(court, key)] = int(n)
+        else:
+            overdue, soon = by_due.get(court, (0, 0))
+            by_due[court] = (overdue + int(n), soon) if key == "late" else (overdue, soon + int(n))
+    return by_status, by_due
+
+
 _FOLD_PG = [
     "WITH moved AS (DELETE FROM status_count_delta RETURNING court, status, delta)"
     " INSERT INTO status_count (court, status, n) SELECT court, status, sum(delta) FROM moved GROUP BY court, status"

@@ -98,17 +98,20 @@ async def notices(
     ctx: Page,
     kind: Annotated[str | None, Query(max_length=12)] = None,
     pending: Annotated[str | None, Query(max_length=3)] = None,
-    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
+    """The notices meant for this user, newest first, a page at a time from a cursor (no OFFSET)."""
     found = await dashboard_service.notice_inbox(
-        ctx.session, ctx.ref, ctx.actor, kind=kind, unacknowledged=pending == "1", page=page
+        ctx.session, ctx.ref, ctx.actor, kind=kind, unacknowledged=pending == "1", cursor=cursor or None
     )
+    shown_kind = kind if kind in dashboard_service.NOTICE_KINDS else ""
     return await ctx.render(
         "pages/notices.html",
         result=found,
-        kind=kind if kind in dashboard_service.NOTICE_KINDS else "",
+        kind=shown_kind,
         pending=pending == "1",
         kinds=dashboard_service.NOTICE_KINDS,
+        params={k: v for k, v in {"kind": shown_kind, "pending": "1" if pending == "1" else ""}.items() if v},
     )
 
 

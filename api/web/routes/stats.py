@@ -360,18 +360,11 @@ async def export_notices(
     zh = Helpers(DOCUMENT_LOCALE, ctx.ref, ctx.now)
 
     async def rows() -> AsyncIterator[list[object]]:
-        page = 1
-        while True:
-            found = await dashboard_service.notice_inbox(
-                ctx.session,
-                ctx.ref,
-                ctx.actor,
-                kind=kind or None,
-                unacknowledged=pending == "1",
-                page=page,
-                per_page=500,
-            )
-            for item in found.items:
+        batches = dashboard_service.iter_notice_inbox(
+            ctx.session, ctx.ref, ctx.actor, kind=kind or None, unacknowledged=pending == "1"
+        )
+        async for items in batches:
+            for item in items:
                 n, d = item.notice, item.delegation
                 yield [
                     n.number or "",
@@ -388,9 +381,6 @@ async def export_notices(
                     n.acknowledged_by or "",
                     None if n.ack_seconds is None else round(n.ack_seconds / 3600, 1),
                 ]
-            if page >= found.pages or not found.items:
-                return
-            page += 1
 
     name = f"通知清单-{local_day(ctx.now):%Y%m%d}"
     return await exports.respond(fmt, name, "通知", NOTICE_COLUMNS, rows(), ("催办、督办、提醒与上报通知清单。",))
