@@ -368,11 +368,23 @@ def _counts(segments: list[_Segment]) -> tuple[Any, ...]:
     )
 
 
+def _whole_count(conditions: list[ColumnElement[bool]]) -> Any:
+    """The matters of the whole list up to COUNT_CAP + 1, over `delegation` alone (a scalar subquery)."""
+    ids = select(col(DelegationRow.id)).where(and_(true(), *conditions)).limit(COUNT_CAP + 1).subquery()
+    return select(func.count()).select_from(ids).scalar_subquery()
+
+
 async def _page(
-    session: AsyncSession, segments: list[_Segment], cursor: str | None, limit: int, count: bool = True
+    session: AsyncSession,
+    segments: list[_Segment],
+    cursor: str | None,
+    limit: int,
+    count: bool = True,
+    whole: Any = None,
 ) -> tuple[list[DelegationRow], str | None, str | None, int]:
     """A page from the cursor, the cursors of the pages after and before it, and the list's capped count
-    (read with the scans of the page, in their round trips)."""
+    (read with the scans of the page, in their round trips): per segment, or, given `whole` (the capped
+    count of the whole list, _whole_count), that one count with the page's first scan."""
     names = [s.name for s in segments]
     start, forward, key = (names[0], True, None) if cursor is None else _decode_cursor(cursor)
     if start not in names:
@@ -382,23 +394,26 @@ async def _page(
     found: list[tuple[str, tuple[Any, ...], DelegationRow]] = []
     counted: dict[str, int] = {}  # per segment, its matters up to COUNT_CAP + 1, read with its scan
     for position, segment in enumerate(order):
+        if whole is not None:
+            extra: tuple[Any, ...] = (whole,) if position == 0 else ()
+        else:
+            extra = _counts([segment]) if count else ()
         rows, values = await _scan(
-            session,
-            segment,
-            key if position == 0 else None,
-            forward,
-            limit + 1 - len(found),
-            _counts([segment]) if count else (),
+            session, segment, key if position == 0 else None, forward, limit + 1 - len(found), extra
         )
         found += rows
         if values is not None:
-            counted[segment.name] = int(values[0])
+            counted["whole" if whole is not None else segment.name] = int(values[0])
         if len(found) > limit:
             break
-    rest = [s for s in segments if s.name not in counted] if count else []
-    if rest and sum(counted.values()) <= COUNT_CAP:  # the segments this page did not reach, when they count
-        values = (await run(session, select(*_counts(rest)))).one()
-        counted.update({s.name: int(v) for s, v in zip(rest, values, strict=True)})
+    if whole is not None:
+        if "whole" not in counted:  # the page's first scan found nothing: the count alone
+            counted["whole"] = int((await run(session, select(whole))).scalar_one())
+    elif count:
+        rest = [s for s in segments if s.name not in counted]
+        if rest and sum(counted.values()) <= COUNT_CAP:  # the segments this page did not reach, when they count
+            values = (await run(session, select(*_counts(rest)))).one()
+            counted.update({s.name: int(v) for s, v in zip(rest, values, strict=True)})
     total = min(COUNT_CAP + 1, sum(counted.values()))
     more = len(found) > limit
     found = found[:limit]
@@ -430,7 +445,11 @@ async def work_list(session: AsyncSession, ref: Reference, actor: Actor, now: da
         lateness = [due <= now] if q.lateness == "overdue" else [due > now, due <= (q.soon_until or now)]
     segments = _segments(actor, q, conditions, lateness)
     figure = await _dashboard_figure(session, ref, actor, now, q)
-    rows, next_cursor, prev_cursor, total = await _page(session, segments, q.cursor, per_page, figure is None)
+    # Due first with no lateness window, the segments split the list's matters (a running clock of the
+    # holder, or none): its count is one capped count over `delegation`, which an index answers (我承办的:
+    # ix_delegation_handler_scope), instead of the clocks' segment joined to every matter of the list.
+    whole = _whole_count(conditions) if figure is None and q.sort == "due" and not lateness else None
+    rows, next_cursor, prev_cursor, total = await _page(session, segments, q.cursor, per_page, figure is None, whole)
     ids = [r.id for r in rows if r.id is not None]
     clocks = await query_service.running_clocks(session, ref, ids, now)
     late = await query_service.statutory_breaches(session, ids, now)  # 法定期限, shown beside the policy clock

@@ -64,6 +64,9 @@ class UserRow(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
+_HANDLED = text("handler_username IS NOT NULL")
+
+
 class DelegationRow(SQLModel, table=True):
     __tablename__ = "delegation"
     __table_args__ = (
@@ -71,7 +74,17 @@ class DelegationRow(SQLModel, table=True):
         Index("ix_delegation_assisting_status", "assisting_court", "status", "id"),
         Index("ix_delegation_requesting_status", "requesting_court", "status", "id"),
         Index("ix_delegation_status_id", "status", "id"),
-        Index("ix_delegation_handler", "handler_username", "id"),  # 我承办的 (migration 0011)
+        # 我承办的 and its count, index-only with the list scope's columns (migration 0019).
+        Index(
+            "ix_delegation_handler_scope",
+            "handler_username",
+            "id",
+            "requesting_court",
+            "assisting_court",
+            "status",
+            postgresql_where=_HANDLED,
+            sqlite_where=_HANDLED,
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=32, unique=True)  # platform number, e.g. JD2026-000123
