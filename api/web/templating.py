@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
-from functools import cache
+from datetime import date, datetime, time
+from functools import cache, lru_cache
 from typing import Any
 
 from babel.dates import format_date, format_time
@@ -46,6 +46,23 @@ def environment(locale: str) -> Environment:
     env.globals["html_lang"] = HTML_LANG[locale]
     env.globals["locale"] = locale
     return env
+
+
+# Babel formats a date in ~100-200 µs (it reads the locale's patterns each time); a page shows a few dozen
+# dates drawn from a few hundred distinct days, so each is formatted once per process.
+@lru_cache(maxsize=4096)
+def _long_date(day: date, locale: str) -> str:
+    return format_date(day, format="long", locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _weekday(day: date, locale: str) -> str:
+    return format_date(day, format="EEE", locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _hour_minute(hour: int, minute: int, locale: str) -> str:
+    return format_time(time(hour, minute), format="HH:mm", locale=locale)
 
 
 @dataclass(frozen=True)
@@ -307,16 +324,16 @@ class Helpers:
             except ValueError:
                 return text_value
         day = local_day(value) if isinstance(value, datetime) else value
-        text = format_date(day, format="long", locale=self.locale)
+        text = _long_date(day, self.locale)
         if weekday:
-            text += self._(" (%(weekday)s)", weekday=format_date(day, format="EEE", locale=self.locale))
+            text += self._(" (%(weekday)s)", weekday=_weekday(day, self.locale))
         return text
 
     def datetime(self, value: Moment | None) -> str:
         if value is None:
             return ""
         local = value.astimezone(SHANGHAI)
-        return f"{self.date(local.date())} {format_time(local.time(), format='HH:mm', locale=self.locale)}"
+        return f"{self.date(local.date())} {_hour_minute(local.hour, local.minute, self.locale)}"
 
     def due_day(self, due_at: Moment | None) -> Day | None:
         if due_at is None:
