@@ -92,6 +92,7 @@ class WorkPage:
     next_cursor: str | None = None
     prev_cursor: str | None = None
     exact: bool = False  # the total is the dashboard's own figure (the counters), not a capped count
+    waiting: dict[str, int] | None = None  # waiting_counts, when the page read them for its count (its tabs)
 
     @property
     def capped(self) -> bool:
@@ -444,7 +445,8 @@ async def work_list(session: AsyncSession, ref: Reference, actor: Actor, now: da
         due = ClockRow.__table__.c.due_at  # type: ignore[attr-defined]
         lateness = [due <= now] if q.lateness == "overdue" else [due > now, due <= (q.soon_until or now)]
     segments = _segments(actor, q, conditions, lateness)
-    figure = await _dashboard_figure(session, ref, actor, now, q)
+    waiting = await waiting_counts(session, actor) if _counts_waiting(q) else None
+    figure = await _dashboard_figure(session, ref, actor, now, q, waiting)
     # Due first with no lateness window, the segments split the list's matters (a running clock of the
     # holder, or none): its count is one capped count over `delegation`, which an index answers (我承办的:
     # ix_delegation_handler_scope), instead of the clocks' segment joined to every matter of the list.
@@ -455,24 +457,37 @@ async def work_list(session: AsyncSession, ref: Reference, actor: Actor, now: da
     late = await query_service.statutory_breaches(session, ids, now)  # 法定期限, shown beside the policy clock
     items = [query_service.summarize(ref, actor, r, clocks.get(r.id or 0), (r.id or 0) in late) for r in rows]
     if figure is not None:
-        return WorkPage(items, figure, per_page, next_cursor, prev_cursor, exact=True)
+        return WorkPage(items, figure, per_page, next_cursor, prev_cursor, exact=True, waiting=waiting)
     return WorkPage(items, total, per_page, next_cursor, prev_cursor)
 
 
+def _plain(q: WorkQuery) -> bool:
+    """No filter but at most one status (a list the counters can count)."""
+    return (
+        q.facts is None and q.filters == DelegationQuery(statuses=q.filters.statuses) and len(q.filters.statuses) <= 1
+    )
+
+
+def _counts_waiting(q: WorkQuery) -> bool:
+    """What waits on us, unfiltered: its count is the waiting tabs' figures (waiting_counts)."""
+    return q.view == "waiting" and _plain(q) and not (q.filters.statuses or q.lateness or q.holders)
+
+
 async def _dashboard_figure(
-    session: AsyncSession, ref: Reference, actor: Actor, now: datetime, q: WorkQuery
+    session: AsyncSession,
+    ref: Reference,
+    actor: Actor,
+    now: datetime,
+    q: WorkQuery,
+    waiting: dict[str, int] | None = None,
 ) -> int | None:
     """The count of a list that is exactly a figure of the dashboard or of the waiting tabs (a court's or a
-    city's matters in a status, overdue or due soon; what waits on us, by stage), from the maintained
-    counters: the same number the link was clicked on, read from a few rows. None for any other list."""
-    if q.facts is not None or q.filters != DelegationQuery(statuses=q.filters.statuses) or len(q.filters.statuses) > 1:
-        return None
-    if q.view == "waiting":
-        if q.filters.statuses or q.lateness or q.holders:
-            return None
-        waiting = await waiting_counts(session, actor)
+    city's matters in a status, overdue or due soon; what waits on us, by stage: `waiting`, read by the
+    caller), from the maintained counters: the same number the link was clicked on, read from a few rows.
+    None for any other list."""
+    if waiting is not None:
         return waiting[q.stage] if q.stage else sum(waiting.values())
-    if q.view != "all" or not q.holders:
+    if not _plain(q) or q.view != "all" or not q.holders:
         return None
     if not all(command_center_covers(actor, court, ref.city_of) for court in q.holders):
         return None  # courts outside the actor's view: the list is narrower than the counters

@@ -273,7 +273,11 @@ async def work_page(
     await _log_search(ctx, query)
     follow = await followup_service.followups(ctx.session, [i.row.id for i in result.items if i.row.id is not None])
     lines = {i.row.id: (row_next_step(ctx.h, i), row_followups(ctx.h, follow.get(i.row.id or 0))) for i in result.items}
-    counts = await worklist_service.waiting_counts(ctx.session, actor) if works_cases(ctx) else {}
+    counts: dict[str, int] = {}
+    if works_cases(ctx):  # the tabs' figures: read already when they were the list's count
+        counts = (
+            result.waiting if result.waiting is not None else await worklist_service.waiting_counts(ctx.session, actor)
+        )
     policy = ctx.ref.policies.in_force(ctx.now)
     views = [v for v in worklist_service.VIEWS if (works_cases(ctx) or v == "all") and (v != "mine" or handles(ctx))]
     export = urlencode({k: v for k, v in params.items() if v})
