@@ -190,15 +190,24 @@ async def prepare_supervision_drafts(session: AsyncSession, ref: Reference, draf
 async def pending_supervision_drafts(
     session: AsyncSession, ref: Reference, actor: Actor, limit: int = 100
 ) -> list[tuple[SupervisionDraftRow, DelegationRow]]:
-    """The drafts this user may issue (notices.may_supervise), oldest first."""
+    """The drafts this user may issue (notices.may_supervise), oldest first: those of the courts it issues
+    for, read by ix_supervision_draft_pending rather than every court's drafts (on every dashboard)."""
+    courts = ref.registry.courts(include_retired=True)
+    issuers = sorted(c.code for c in courts if notices.may_supervise(ref, actor, c.code))
+    if not issuers:
+        return []
     stmt = (
         select(SupervisionDraftRow, DelegationRow)
         .join(DelegationRow, col(DelegationRow.id) == col(SupervisionDraftRow.delegation_id))
-        .where(col(SupervisionDraftRow.issued_notice_id).is_(None), col(SupervisionDraftRow.discarded_at).is_(None))
+        .where(
+            col(SupervisionDraftRow.issuing_court).in_(issuers),
+            col(SupervisionDraftRow.issued_notice_id).is_(None),
+            col(SupervisionDraftRow.discarded_at).is_(None),
+        )
         .order_by(col(SupervisionDraftRow.created_at), col(SupervisionDraftRow.id))
+        .limit(limit)
     )
-    found = [(d, r) for d, r in (await session.exec(stmt)).all() if notices.may_supervise(ref, actor, d.issuing_court)]
-    return found[:limit]
+    return [(d, r) for d, r in (await session.exec(stmt)).all()]
 
 
 async def issue_supervision_drafts(
