@@ -55,14 +55,23 @@ async def _dashboard_page(
         statuses=[s.value for s in worklist_service.OPEN_STATUSES],
         notice=notice,
         message=message,
-        redirect_courts=[
-            (c.code, ctx.h.court(c.code)) for c in ctx.ref.registry.courts() if c.city in ctx.ref.registry.cities()
-        ],  # (code, name), named once per page rather than once per row
+        redirect_options=_redirect_options(ctx),
         approve=Action.APPROVE_EXTENSION.value,
         refuse=Action.REFUSE_EXTENSION.value,
         supervisable=supervisable_courts(ctx),
         drafts=await notice_service.pending_supervision_drafts(ctx.session, ctx.ref, ctx.actor),
     )
+
+
+def _redirect_options(ctx: Page) -> list[tuple[str, Markup]]:
+    """The courts a declined matter may be redirected to, each as its <option> (escaped like the template's
+    own output): made once per page, then each declined matter's choice leaves out its own two courts."""
+    registry = ctx.ref.registry
+    return [
+        (c.code, Markup('<option value="{}">{}</option>').format(c.code, ctx.h.court(c.code)))
+        for c in registry.courts()
+        if c.city in registry.cities()
+    ]
 
 
 @router.post("/supervision-drafts/issue")
