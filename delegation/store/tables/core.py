@@ -74,7 +74,7 @@ class DelegationRow(SQLModel, table=True):
         Index("ix_delegation_assisting_status", "assisting_court", "status", "id"),
         Index("ix_delegation_requesting_status", "requesting_court", "status", "id"),
         Index("ix_delegation_status_id", "status", "id"),
-        # 我承办的 and its count, index-only with the list scope's columns (migration 0019).
+        # 我承办的 and its count, index-only with the list scope's columns (migration 0020).
         Index(
             "ix_delegation_handler_scope",
             "handler_username",

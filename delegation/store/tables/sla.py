@@ -54,7 +54,7 @@ class NoticeRow(SQLModel, table=True):
             postgresql_where=text(f"{_MANUAL.text} AND requires_ack IS true AND acknowledged_at IS NULL"),
             sqlite_where=text(f"{_MANUAL.text} AND requires_ack IS 1 AND acknowledged_at IS NULL"),
         ),
-        # The menu's badge on every page: 督办 to a court not acknowledged yet (migration 0019).
+        # The menu's badge on every page: 督办 to a court not acknowledged yet (migration 0020).
         Index(
             "ix_notice_unacknowledged_to",
             "to_court",

@@ -9,8 +9,8 @@ ix_delegation_handler (handler_username, id), whose leading columns it keeps; on
 The menu's badge on every page of a clerk or an officer (督办 to their court not acknowledged yet) reads a
 partial index of just those notices, instead of every notice ever sent to the court (1 ms at 1,000,000).
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-07
 """
 
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0019"
-down_revision: str | None = "0018"
+revision: str = "0020"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
