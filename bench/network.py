@@ -2,11 +2,15 @@
 network-dispatch runs them through the registry simulator (realistic behaviour: latency 50-400 ms, 30 %
 answered by callback into the web app, 3 % errors and 2 % time-outs retried by Prefect).
 
-Not a test; prints numbers. Creates its own PostgreSQL database on 127.0.0.1:5432 (dropped afterwards), a
-Prefect test server (prefect_test_harness), the simulator and the web app (callbacks) on loopback.
+Not a test; prints numbers. Creates its own PostgreSQL databases on 127.0.0.1:5432 (ours and the Prefect
+server's, both dropped afterwards), a Prefect server on PostgreSQL (`prefect server start` in a subprocess, as
+production runs it; `--prefect-db sqlite`: the SQLite-backed test server, prefect_test_harness, instead), the
+simulator and the web app (callbacks) on loopback.
 Prints: time from submission to result (p50, p95, max), throughput, and the cost per flow run (CPU seconds of
-this process, which hosts every run, and Prefect task runs per flow run).
+this process, which hosts every run and files the inquiries, and of the Prefect server; Prefect task runs per
+flow run).
 Usage: .venv/bin/python bench/network.py [--inquiries 1000] [--rate 10] [--max-runs 20] [--budget-seconds 900]
+    [--prefect-db postgresql|sqlite]
 
 The machine is shared: with --budget-seconds the bench stops filing once the matters still open could not be
 finished within the budget at the completion rate measured so far, says so with the numbers, and measures the
@@ -19,10 +23,13 @@ import argparse
 import asyncio
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,7 +54,7 @@ from delegation.store.tables import DelegationRow, DocumentRow, EventRow, Networ
 from jiaodong.cli.database import upgrade_database
 from jiaodong.registry_sim import Behaviour, create_sim_app
 from tests.databases import PG_ADMIN_URL, pg_admin
-from tests.network_support import served
+from tests.network_support import free_port, served
 
 SECRET = "bench-registry-secret-0123456789"
 # (requesting court, assisting court): each of the five cities asked by another one.
@@ -103,10 +110,90 @@ async def file_one(sessions: object, ref: object, n: int) -> None:
         await perform(ctx, ident, Action.SUBMIT, 1, commands.Plain())
 
 
+def cpu_seconds_of_children() -> float:
+    """CPU seconds (user + system) of this process's descendants now alive: the Prefect server."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    ours, frontier = set(), {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier and pid not in ours}
+        ours |= frontier
+    return sum(times[pid] for pid in ours)
+
+
+@contextmanager
+def prefect_server(kind: str) -> Iterator[None]:
+    """PREFECT_API_URL pointing at a fresh Prefect server for the duration: on PostgreSQL (its own database,
+    created here and dropped afterwards; `prefect server start` in a subprocess), or the SQLite test harness."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    if kind == "sqlite":
+        with prefect_test_harness(server_startup_timeout=120):
+            yield
+        return
+    import httpx
+
+    name = f"jd_bench_prefect_{uuid.uuid4().hex[:8]}"
+    asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
+    port = free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    home = tempfile.mkdtemp(prefix="jd-bench-prefect-server-")
+    env = dict(
+        os.environ,
+        PREFECT_HOME=home,
+        PREFECT_SERVER_DATABASE_CONNECTION_URL=PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_UI_ENABLED="false",
+        PREFECT_LOGGING_LEVEL="WARNING",
+    )
+    env.pop("PREFECT_API_URL", None)
+    log = open(Path(home) / "server.log", "ab")  # noqa: SIM115 (open for the server's life)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Prefect server did not start (log in {home}/server.log)")
+            time.sleep(0.5)
+        os.environ["PREFECT_API_URL"] = api_url
+        with temporary_settings({PREFECT_API_URL: api_url}):
+            yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+        server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(10)
+        log.close()
+        asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 async def main(args: argparse.Namespace) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
-    from prefect.testing.utilities import prefect_test_harness
 
     from api.app import create_app
     from delegation.network import service as network
@@ -125,7 +212,6 @@ async def main(args: argparse.Namespace) -> None:
         behaviour = Behaviour(timeout_sleep=6.0)  # the realistic defaults; a time-out is longer than the client's 3 s
         web = create_app(Settings(database_url=url, data_dir=data, secret_key="bench-secret-key-0123456789"))
         with (
-            prefect_test_harness(server_startup_timeout=120),
             served(create_sim_app(SECRET, behaviour)) as sim,
             served(web) as app_url,
         ):
@@ -162,7 +248,7 @@ async def main(args: argparse.Namespace) -> None:
                 f"budget {args.budget_seconds:.0f} s; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
                 flush=True,
             )
-            cpu0, wall0 = time.process_time(), time.monotonic()
+            cpu0, server_cpu0, wall0 = time.process_time(), cpu_seconds_of_children(), time.monotonic()
 
             filed = 0
             stop_reason = ""
@@ -216,6 +302,7 @@ async def main(args: argparse.Namespace) -> None:
 
             await asyncio.gather(submitter(), dispatcher())
             wall, cpu = time.monotonic() - wall0, time.process_time() - cpu0
+            server_cpu = cpu_seconds_of_children() - server_cpu0
             async with sessions() as session:
                 submitted = {d.id: d.submitted_at for d in await session.exec(select(DelegationRow))}
                 done = {
@@ -239,6 +326,7 @@ async def main(args: argparse.Namespace) -> None:
             print(f"throughput: {len(done) / wall:.2f} matters/s ({wall:.0f} s wall for {filed})")
             print(
                 f"cost per flow run: {cpu / max(count_runs, 1) * 1000:.0f} ms CPU of this process (filing included), "
+                f"{server_cpu / max(count_runs, 1) * 1000:.0f} ms CPU of the Prefect server ({args.prefect_db}), "
                 f"{count_tasks / max(count_runs, 1):.1f} task runs; {count_runs} network-control runs"
             )
             await engine.dispose()
@@ -257,4 +345,12 @@ if __name__ == "__main__":
         default=900.0,
         help="stop filing when the open matters could not finish within this (0: no budget)",
     )
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument(
+        "--prefect-db",
+        choices=("postgresql", "sqlite"),
+        default="postgresql",
+        help="the Prefect server's database: PostgreSQL (prefect server start) or the SQLite test harness",
+    )
+    arguments = parser.parse_args()
+    with prefect_server(arguments.prefect_db):
+        asyncio.run(main(arguments))
