@@ -130,9 +130,16 @@ def served_name_suffix(remote_api_url: str | None, host: str) -> str:
     return f"-served-{label}"
 
 
-def build_deployments(name_suffix: str = "") -> list[Any]:
-    """RunnerDeployments for `serve` (from synchronous code)."""
-    return [flow_of(spec).to_deployment(**_options(spec, name_suffix)) for spec in DEPLOYMENTS]
+def build_deployments(name_suffix: str = "", unscheduled: frozenset[str] = frozenset()) -> list[Any]:
+    """RunnerDeployments for `serve` (from synchronous code); those named in `unscheduled` without their schedule
+    (started on demand only)."""
+    deployments = []
+    for spec in DEPLOYMENTS:
+        options = _options(spec, name_suffix)
+        if spec.name in unscheduled:
+            options["schedules"] = []
+        deployments.append(flow_of(spec).to_deployment(**options))
+    return deployments
 
 
 async def abuild_deployments(name_suffix: str = "") -> list[Any]:
@@ -140,9 +147,34 @@ async def abuild_deployments(name_suffix: str = "") -> list[Any]:
     return [await flow_of(spec).ato_deployment(**_options(spec, name_suffix)) for spec in DEPLOYMENTS]
 
 
+# The embedded runner (serve_all) runs network-dispatch back to back in a thread of its own process instead of on
+# its every-minute schedule: a scheduled run is a new Python process (seconds of imports, 20-40 s on a loaded
+# machine, beside the other every-minute jobs' processes) that starts at the next minute mark, and the next one is
+# cancelled while it waits for its runs; so a matter filed just after a dispatch had to wait up to two minutes for
+# the next. Back to back, a matter is with its registry within the dispatcher's poll (5 s) from the moment the
+# runner is up. The deployment stays (a run by hand); production's work pool keeps the schedule (prefect.yaml).
+IN_PROCESS = frozenset({"network-dispatch"})
+
+
 def serve_all(limit: int | None = 8, name_suffix: str = "") -> None:
-    """Serve every deployment from this process until interrupted (Ctrl-C / SIGTERM). Eight runs at once: the
-    network-control runs wait for registries (minutes at most) beside the every-minute jobs."""
+    """Serve every deployment from this process until interrupted (Ctrl-C / SIGTERM), and run network-dispatch
+    back to back in a thread (IN_PROCESS). Eight runs at once: the network-control runs wait for registries
+    (minutes at most) beside the every-minute jobs."""
+    import threading
+
     from prefect import serve
 
-    serve(*build_deployments(name_suffix), limit=limit, pause_on_shutdown=False, print_starting_message=True)
+    from flows.network import dispatch_forever
+
+    stop = threading.Event()
+    dispatcher = threading.Thread(target=dispatch_forever, args=(stop,), name="network-dispatch", daemon=True)
+    dispatcher.start()
+    try:
+        serve(
+            *build_deployments(name_suffix, unscheduled=IN_PROCESS),
+            limit=limit,
+            pause_on_shutdown=False,
+            print_starting_message=True,
+        )
+    finally:
+        stop.set()  # a dispatch under way ends with the process: its jobs' leases let the next start take them over

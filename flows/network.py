@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import math
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -344,3 +346,16 @@ async def _dispatch(
         log.error("a network-control run failed: %r", problem)
     log.info("network: %d matter(s) queued, %d run(s), %d failed", queued, started, len(failed))
     return {"queued": queued, "started": started, "failed": len(failed)}
+
+
+def dispatch_forever(stop: threading.Event, pause_seconds: float = 5.0) -> None:
+    """network-dispatch runs one after the other in this thread until `stop` is set (the embedded runner,
+    flows/deployments.py IN_PROCESS): each run is a flow run of its own (about a minute), hosting its
+    network-control runs. A run that fails (Prefect or the database away) is followed by the next after a pause."""
+    log = logging.getLogger("jiaodong.network")
+    while not stop.is_set():
+        try:
+            asyncio.run(network_dispatch())
+        except Exception:
+            log.exception("network-dispatch failed; the next starts in %.0f s", pause_seconds)
+            stop.wait(pause_seconds)

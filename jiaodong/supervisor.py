@@ -20,6 +20,9 @@ from typing import Any
 import httpx
 
 STABLE_SECONDS = 60.0  # a runner up this long has its backoff reset
+# Asking an absent Prefect whether it is up is one cheap request: at most this long apart, so a server that
+# comes up (the embedded one takes 20-60 s) is found within seconds, not after a 30 s backoff step.
+WAIT_CAP_SECONDS = 5.0
 
 
 @dataclass
@@ -121,7 +124,7 @@ class RunnerSupervisor:
     def _run(self) -> None:
         while not self._stopping.is_set():
             if not self.is_healthy(self.api_url):
-                delay = self.backoff.next()
+                delay = min(self.backoff.next(), WAIT_CAP_SECONDS)
                 self._set("waiting_for_prefect", f"{self.api_url} does not answer; next try in {delay:.0f} s")
                 if self._wait(delay):
                     return
