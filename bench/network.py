@@ -283,7 +283,8 @@ async def main(args: argparse.Namespace) -> None:
                             return
                     await file_one(sessions, ref, n)
                     filed = n + 1
-                    await asyncio.sleep(1 / args.rate)
+                    # On a schedule (the n-th at n / rate s), so the time filing takes is not added to the gaps.
+                    await asyncio.sleep(max(0.0, wall0 + filed / args.rate - time.monotonic()))
 
             async def dispatcher() -> None:
                 while True:
