@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -499,28 +499,6 @@ async def _dashboard_figure(
     statuses = q.filters.statuses or tuple(s.value for s in OPEN_STATUSES)
     held = await counters.status_counts(session, q.holders)
     return sum(n for (_court, status), n in held.items() if status in statuses)
-
-
-async def iter_work(
-    session: AsyncSession, ref: Reference, actor: Actor, now: datetime, q: WorkQuery, batch: int = 1000
-) -> AsyncIterator[list[Listed]]:
-    """Every matter of a work list (no pages), newest first, in keyset batches: for exports of any size."""
-    enforce(authorize(actor, Operation.LIST_DELEGATIONS), "Delegations", Operation.LIST_DELEGATIONS)
-    _check(q)
-    where = and_(true(), *conditions_of(ref, actor, now, q))
-    d = DelegationRow
-    last: int | None = None
-    while True:
-        stmt = select(d).where(where)
-        if last is not None:
-            stmt = stmt.where(col(d.id) < last)
-        rows = list((await session.exec(stmt.order_by(col(d.id).desc()).limit(batch))).all())
-        if not rows:
-            return
-        clocks = await query_service.running_clocks(session, ref, [r.id for r in rows if r.id is not None], now)
-        yield [query_service.summarize(ref, actor, r, clocks.get(r.id or 0)) for r in rows]
-        last = rows[-1].id
-        session.expunge_all()  # flat memory: the batch is written out before the next is read
 
 
 async def waiting_counts(session: AsyncSession, actor: Actor) -> dict[str, int]:
