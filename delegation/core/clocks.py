@@ -249,10 +249,11 @@ def working_days_left(clock: Clock, now: datetime, calendar: Calendar) -> int | 
 
 def rung_times(clock: Clock, calendar: Calendar, policy: RungPolicy) -> dict[Rung, datetime]:
     """When each rung falls due, moved into working hours; empty for a paused or closed clock."""
-    return _rung_times(clock, due(clock, calendar), calendar, policy)
+    return rung_times_for(clock, due(clock, calendar), calendar, policy)
 
 
-def _rung_times(clock: Clock, current: Due | None, calendar: Calendar, policy: RungPolicy) -> dict[Rung, datetime]:
+def rung_times_for(clock: Clock, current: Due | None, calendar: Calendar, policy: RungPolicy) -> dict[Rung, datetime]:
+    """rung_times of a clock whose due time (`current`) the caller has already worked out."""
     if current is None or not clock.is_open:
         return {}
     soon_day = calendar.add_working_days(current.day, -policy.due_soon_days_before).date
@@ -299,7 +300,7 @@ class Derived:
 def derive(clock: Clock, calendar: Calendar, policy: RungPolicy, *, settled: bool = False) -> Derived:
     """Due time and next rung of `clock`. A settled delegation (terminal state) has no rung to come."""
     current = due(clock, calendar)
-    upcoming = None if settled else first_pending(_rung_times(clock, current, calendar, policy), clock.fired)
+    upcoming = None if settled else first_pending(rung_times_for(clock, current, calendar, policy), clock.fired)
     return Derived(current, upcoming[0] if upcoming else None, upcoming[1] if upcoming else None)
 
 

@@ -24,7 +24,7 @@ from delegation.core.states import Stage
 from delegation.notices import model as notices
 from delegation.notices.model import NoticeDraft, NoticeKind, Subject
 from delegation.outbox.intents import acknowledgement_intent, notice_intent, supervision_draft_intent
-from delegation.outbox.service import enqueue, enqueue_many, fanout
+from delegation.outbox.service import enqueue, fanout
 from delegation.statistics import service as statistics_service
 from delegation.store import repository, rows
 from delegation.store.sql import Inserts, insert_for, insert_returning_ids, run, table
@@ -39,6 +39,7 @@ from delegation.store.tables import (
 
 NOTICE = table(NoticeRow)
 COUNTER = table(NoticeCounterRow)
+DRAFT = table(SupervisionDraftRow)
 
 
 async def allocate_numbers(session: AsyncSession, drafts: Sequence[NoticeDraft]) -> None:
@@ -148,19 +149,19 @@ async def store_notices(
 async def prepare_supervision_drafts(session: AsyncSession, ref: Reference, drafts: Sequence[NoticeDraft]) -> list[int]:
     """Keep 督办 the sweep would issue as drafts for the superior court to issue (policy: not auto-issued):
     a draft row, a timeline event and a notification to the issuing court's command center; unnumbered."""
-    ids: list[int] = []
-    for d in drafts:
-        s = d.subject
-        row = SupervisionDraftRow(
-            delegation_id=s.delegation_id,
-            clock_id=s.clock_id or 0,
-            issuing_court=d.issuing_court or "",
-            to_court=s.holder,
-            created_at=d.issued_at,
-        )
-        session.add(row)
-        await session.flush()
-        ids.append(row.id or 0)
+    if not drafts:
+        return []
+    values = [
+        {
+            "delegation_id": d.subject.delegation_id,
+            "clock_id": d.subject.clock_id or 0,
+            "issuing_court": d.issuing_court or "",
+            "to_court": d.subject.holder,
+            "created_at": d.issued_at,
+        }
+        for d in drafts
+    ]
+    ids = await insert_returning_ids(session, DRAFT, values)  # one statement, not a flush per draft
     events = [
         rows.Event(
             delegation_id=d.subject.delegation_id,
@@ -177,13 +178,11 @@ async def prepare_supervision_drafts(session: AsyncSession, ref: Reference, draf
         )
         for d, i in zip(drafts, ids, strict=True)
     ]
-    await rows.insert_events(session, events)
-    if drafts:
-        await enqueue_many(
-            session,
-            [supervision_draft_intent(ref, d, i) for d, i in zip(drafts, ids, strict=True)],
-            drafts[0].issued_at,
-        )
+    intents = [supervision_draft_intent(ref, d, i) for d, i in zip(drafts, ids, strict=True)]
+    appended = Inserts()  # the timeline rows and the outbox rows in one statement on PostgreSQL
+    appended.add(rows.EVENT, [e.values() for e in events])
+    appended.add(rows.OUTBOX, [fanout(i, drafts[0].issued_at).values() for i in intents])
+    await appended.write(session)
     return ids
 
 

@@ -96,11 +96,6 @@ def enqueue(session: AsyncSession, intent: Intent, now: datetime) -> None:
     session.add(OutboxRow(**fanout(intent, now).values()))
 
 
-async def enqueue_many(session: AsyncSession, intents: Sequence[Intent], now: datetime) -> None:
-    """One outbox row per intent, in bulk, in the caller's transaction (the sweep's notices)."""
-    await rows.insert_outbox(session, [fanout(i, now) for i in intents])
-
-
 def transition_rows(ref: Reference, row: DelegationRow, event: rows.Event, now: datetime) -> list[rows.Outbox]:
     """The outbox rows of a transition, which commit with it: its notifications and Prefect event, and for an
     assignment the notices to the handler (and to the handler it was taken from). perform writes them with

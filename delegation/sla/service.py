@@ -20,7 +20,7 @@ from datetime import datetime
 from datetime import time as dtime
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, exists, select, update
+from sqlalchemy import Integer, String, bindparam, func, select, update
 from sqlalchemy.engine import RowMapping
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -158,7 +158,7 @@ def _decide(m: RowMapping, clock: clocks.Clock, ref: Reference, now: datetime) -
     if m["status"] in TERMINAL or not clock.is_open:
         return _Due(m, clock, policy, (), False)
     current = clocks.due(clock, ref.calendar)
-    times = clocks.rung_times(clock, ref.calendar, ref.rung_policy(policy)) if current else {}
+    times = clocks.rung_times_for(clock, current, ref.calendar, ref.rung_policy(policy)) if current else {}
     due = tuple(r for r in RUNG_ORDER if r in times and r not in clock.fired and times[r] <= now)
     if _withdraws(clock, policy) and any(r is not Rung.DUE_SOON for r in due):
         # Expiry is the transition itself, not a 催办; the later rungs never apply to it.
@@ -270,17 +270,24 @@ async def sweep(session: AsyncSession, ref: Reference, now: datetime, batch_size
     return result
 
 
+# The first rung to come and the first unrecorded statutory due time: each the first entry of its index
+# (ix_clock_next_rung_at, ix_statutory_open_due), compared with `now` here rather than in SQL. The statement
+# has no parameter, so its one plan is the right one: with `next_rung_at <= :now` the prepared statement went
+# over to PostgreSQL's generic plan after five runs, which expects a third of the clocks to match and scans
+# stage_clock from the start (5 ms at 50,000 clocks, growing with the table) instead of reading one index entry.
+_FIRST_DUE = select(
+    select(func.min(CLOCK.c.next_rung_at)).scalar_subquery(),
+    select(func.min(statutory.DUTY.c.due_at)).where(statutory.unrecorded_condition()).scalar_subquery(),
+)
+
+
 async def _anything_due(session: AsyncSession, now: datetime, result: SweepResult) -> bool:
     """One indexed query: is any rung due, or any statutory breach unrecorded? Most sweeps (every minute) find
     nothing and end here, their transaction rolled back; otherwise the work goes on in the same transaction."""
     started = time.perf_counter()
-    probe = select(
-        exists().where(CLOCK.c.next_rung_at <= now),
-        exists().where(statutory.breached_condition(now)),
-    )
-    rungs, breaches = (await run(session, probe)).one()
+    rung_at, breach_at = (await run(session, _FIRST_DUE)).one()
     result.query_ms.append((time.perf_counter() - started) * 1000)
-    if rungs or breaches:
+    if (rung_at is not None and rung_at <= now) or (breach_at is not None and breach_at <= now):
         return True
     await session.rollback()
     return False
