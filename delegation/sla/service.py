@@ -222,8 +222,17 @@ async def _process_batch(
     await store_notices(session, ref, [d for d in drafts if all(d is not h for h in held)])
     await prepare_supervision_drafts(session, ref, held)
     await _move_clocks(session, moves)
-    touched = sorted({d.row["delegation_id"] for d in decided if any((d.row["id"], r.value) in won for r in d.rungs)})
-    await statistics_service.refresh(session, ref, touched, now)  # a breach began or a 督办 went out
+    # A breach began or a 督办 went out: the matter's statistics facts follow. A reminder comes before the due
+    # time and changes none of them (no breach, no 督办), so a matter with only a reminder fired is not
+    # refreshed: its facts would be written again as they are.
+    touched = sorted(
+        {
+            d.row["delegation_id"]
+            for d in decided
+            if any(r is not Rung.DUE_SOON and (d.row["id"], r.value) in won for r in d.rungs)
+        }
+    )
+    await statistics_service.refresh(session, ref, touched, now)
     result.notices += len(drafts) - len(held)
     result.supervision_drafts += len(held)
     return [d for d in decided if d.expire]

@@ -6,12 +6,12 @@ the dialect's own `insert`; `insert_for` makes that choice once for every caller
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import Column, Table, TextClause, and_, bindparam, insert, literal_column, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -73,9 +73,13 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+_ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS  # dates and times by _json_value, as before
+
+
 def rows_json(rows: Iterable[Mapping[str, Any]]) -> str:
-    """Rows as one JSON array, the parameter of insert_from_json (dates and times in ISO 8601)."""
-    return json.dumps(list(rows), default=_json_value, ensure_ascii=False)
+    """Rows as one JSON array, the parameter of insert_from_json (dates and times in ISO 8601). orjson: the
+    standard library's encoder took a tenth of a 10,000-rung sweep."""
+    return orjson.dumps(list(rows), default=_json_value, option=_ORJSON).decode()
 
 
 def insert_from_json(target: Table, columns: Sequence[str], param: str) -> str:
