@@ -34,6 +34,7 @@ from delegation.core.errors import DomainError
 from delegation.core.reference import Reference
 from delegation.reading import dashboard as dashboard_service
 from delegation.reading import inbox as inbox_service
+from delegation.reading import topbar as topbar_service
 from delegation.store.context import Context
 
 LOGIN_CSRF_COOKIE = "jd_login_csrf"
@@ -92,6 +93,9 @@ class WebContext:
     locale: str
     principal: Principal | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)
+    # The top bar's figures, read with the session on a GET (web_context), when nothing has changed them yet.
+    unread: inbox_service.UnreadState | None = None
+    unacknowledged: int | None = None
 
     @property
     def actor(self) -> Actor:
@@ -138,7 +142,9 @@ class WebContext:
             items.append(NavItem("/delegations/new", self._("File a delegation"), path == "/delegations/new"))
         if actor.roles & STATISTICS_ROLES:
             items.append(NavItem("/stats", self._("Statistics"), path.startswith("/stats")))
-        waiting = await dashboard_service.unacknowledged_count(self.session, actor)
+        waiting = self.unacknowledged
+        if waiting is None:
+            waiting = await dashboard_service.unacknowledged_count(self.session, actor)
         items.append(NavItem("/notices", self._("Notices"), path.startswith("/notices"), waiting))
         if UserRole.ADMIN in actor.roles:
             items.append(NavItem("/admin/users", self._("Users"), path.startswith("/admin/users")))
@@ -151,7 +157,9 @@ class WebContext:
         principal = self.principal
         court = self.ref.registry.find(principal.actor.court_code or "") if principal else None
         # The top bar's badge: this user's unread inbox items (kept current by app.js polling its tag).
-        inbox = await inbox_service.unread_state(self.session, principal.actor.username) if principal else None
+        inbox = self.unread
+        if inbox is None and principal is not None:
+            inbox = await inbox_service.unread_state(self.session, principal.actor.username)
         values = {
             "h": self.h,
             "request": self.request,
@@ -200,14 +208,19 @@ def _settle_heap() -> None:
 
 
 async def web_context(request: Request, session: Session, runtime: RuntimeDep, ref: Ref, now: Now) -> WebContext:
-    """The page's context, signed in or not (the login page)."""
+    """The page's context, signed in or not (the login page). A GET reads the top bar's figures with the
+    session: nothing a GET does changes them before the page is rendered (a POST reads them when it renders)."""
     _settle_heap()
     ctx = WebContext(request, session, runtime, ref, now, pick_locale(request.cookies.get(LANG_COOKIE)))
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         try:
             secret = unsign_session(runtime.settings, cookie)
-            ctx.principal = await auth_service.resolve_session(session, secret, now)
+            if request.method in ("GET", "HEAD"):
+                found = await topbar_service.signed_in(session, secret, now)
+                ctx.principal, ctx.unread, ctx.unacknowledged = found.principal, found.unread, found.unacknowledged
+            else:
+                ctx.principal = await auth_service.resolve_session(session, secret, now)
         except NotAuthenticated:
             ctx.principal = None
     request.state.web = ctx

@@ -11,10 +11,12 @@ import asyncio
 import hashlib
 import math
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import Select, bindparam, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -238,19 +240,55 @@ async def login(
     return secret, principal
 
 
-async def resolve_session(session: AsyncSession, secret: str, now: datetime) -> Principal:
-    stmt = (
-        select(UserSessionRow, UserRow)
+# Plain columns, not ORM objects, built once: this runs on every page. A page may add the figures its top bar
+# shows, as scalar subqueries correlated with the user's row (`session_lookup`), read in the same round trip.
+_SESSION_COLUMNS: tuple[Any, ...] = (
+    col(UserSessionRow.id),
+    col(UserSessionRow.revoked_at),
+    col(UserSessionRow.expires_at),
+    col(UserSessionRow.csrf_token),
+    col(UserRow.id),
+    col(UserRow.username),
+    col(UserRow.display_name),
+    col(UserRow.court_code),
+    col(UserRow.roles),
+    col(UserRow.active),
+)
+
+
+def session_lookup(extra: Sequence[Any] = ()) -> Select[Any]:
+    """The statement resolve_session runs (the secret's digest bound as `token_hash`), with `extra` columns
+    after the session's and the user's (scalar subqueries that may refer to app_user's columns)."""
+    stmt: Select[Any] = (
+        sa_select(*_SESSION_COLUMNS, *extra)
         .join(UserRow, col(UserRow.id) == col(UserSessionRow.user_id))
-        .where(UserSessionRow.token_hash == digest(secret))
+        .where(col(UserSessionRow.token_hash) == bindparam("token_hash"))
     )
-    found = (await session.exec(stmt)).first()
+    return stmt
+
+
+_SESSION_LOOKUP = session_lookup()
+
+
+async def resolve_session(session: AsyncSession, secret: str, now: datetime) -> Principal:
+    principal, _ = await resolve_session_with(session, secret, now, _SESSION_LOOKUP)
+    return principal
+
+
+async def resolve_session_with(
+    session: AsyncSession, secret: str, now: datetime, lookup: Select[Any]
+) -> tuple[Principal, tuple[Any, ...]]:
+    """The session's user, and the values of the extra columns of `lookup` (a session_lookup)."""
+    connection = await session.connection()  # Core, in the session's transaction: no ORM objects to build
+    found = (await connection.execute(lookup, {"token_hash": digest(secret)})).first()
     if found is None:
         raise NotAuthenticated("Unknown session; log in again.")
-    row, user = found
-    if row.revoked_at is not None or row.expires_at <= now or not user.active:
+    session_id, revoked_at, expires_at, csrf_token, user_id, username, display_name, court, roles, active = found[:10]
+    if revoked_at is not None or expires_at <= now or not active:
         raise NotAuthenticated("The session has ended; log in again.")
-    return Principal(_actor(user, user.court_code), user.id or 0, "session", row.id or 0, row.csrf_token)
+    granted = frozenset(UserRole(r) for r in roles or () if r in _GRANTABLE)
+    actor = Actor(username, court, granted, display_name)
+    return Principal(actor, user_id or 0, "session", session_id or 0, csrf_token), tuple(found[10:])
 
 
 async def logout(session: AsyncSession, principal: Principal, now: datetime) -> None:

@@ -58,7 +58,7 @@ from delegation.statistics.model import NetworkFigures
 from delegation.store import repository, rows
 from delegation.store.blobs import BlobStore
 from delegation.store.context import Context
-from delegation.store.sql import insert_ignoring, run, table
+from delegation.store.sql import insert_ignoring, one_of, run, table
 from delegation.store.tables import (
     AccessLogRow,
     ConnectorRow,
@@ -938,7 +938,7 @@ async def handling_modes(session: AsyncSession, delegation_ids: Sequence[int]) -
         return {}
     found = await session.exec(
         select(NetworkJobRow.delegation_id, NetworkJobRow.status, NetworkJobRow.round).where(
-            col(NetworkJobRow.delegation_id).in_(list(delegation_ids))
+            one_of(session, col(NetworkJobRow.delegation_id), delegation_ids)
         )
     )
     latest: dict[int, tuple[int, str]] = {}

@@ -15,6 +15,7 @@ import binascii
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, or_, tuple_, union_all
 from sqlmodel import col, select
@@ -28,6 +29,7 @@ from delegation.core.reference import Reference
 from delegation.core.states import Status
 from delegation.reading.worklists import OPEN_STATUSES, REQUESTING_HELD
 from delegation.store import counts as counters
+from delegation.store.sql import one_of
 from delegation.store.tables import ClockRow, DelegationRow, ExtensionRow, NoticeRow, StatutoryClockRow
 
 WATCH_LIMIT = 20
@@ -163,8 +165,12 @@ def _centers(ref: Reference, courts: Sequence[Court]) -> list[str]:
 # ---------------------------------------------------------------- counts
 
 
-def _running(codes: Sequence[str]) -> list[ColumnElement[bool]]:
-    return [col(ClockRow.court_code).in_(codes), col(ClockRow.closed_at).is_(None), col(ClockRow.paused).is_(False)]
+def _running(session: AsyncSession, codes: Sequence[str]) -> list[ColumnElement[bool]]:
+    return [
+        one_of(session, col(ClockRow.court_code), codes),
+        col(ClockRow.closed_at).is_(None),
+        col(ClockRow.paused).is_(False),
+    ]
 
 
 async def court_counts(
@@ -214,7 +220,7 @@ async def watch_lists(
     arms = [
         select(
             select(col(ClockRow.id).label("clock_id"), literal(name).label("lateness"))
-            .where(*_running(codes), *window)
+            .where(*_running(session, codes), *window)
             .order_by(due, col(ClockRow.id))
             .limit(limit)
             .subquery()
@@ -294,7 +300,7 @@ async def renewals_at_risk(
             col(ClockRow.closed_at).is_(None),
             col(ClockRow.latest_due).is_not(None),
             col(ClockRow.latest_due) <= horizon,
-            col(ClockRow.court_code).in_(codes),
+            one_of(session, col(ClockRow.court_code), codes),
         )
         .order_by(col(ClockRow.latest_due), col(ClockRow.id))
         .limit(limit)
@@ -306,12 +312,12 @@ async def renewals_at_risk(
     return out
 
 
-def _statutory_late(codes: Sequence[str], now: datetime) -> list[ColumnElement[bool]]:
+def _statutory_late(session: AsyncSession, codes: Sequence[str], now: datetime) -> list[ColumnElement[bool]]:
     """Open statutory duties past their period, of the given courts (ix_statutory_open_due)."""
     return [
         col(StatutoryClockRow.is_open).is_(True),
         col(StatutoryClockRow.due_at) <= now,
-        col(StatutoryClockRow.court_code).in_(codes),
+        one_of(session, col(StatutoryClockRow.court_code), codes),
     ]
 
 
@@ -322,13 +328,13 @@ async def statutory_breaches(
     same statement: a list with no rows means none)."""
     total = (
         select(func.count(func.distinct(StatutoryClockRow.delegation_id)))
-        .where(*_statutory_late(codes, now))
+        .where(*_statutory_late(session, codes, now))
         .scalar_subquery()
     )
     stmt = (
         select(StatutoryClockRow, DelegationRow, total)
         .join(DelegationRow, col(DelegationRow.id) == col(StatutoryClockRow.delegation_id))
-        .where(*_statutory_late(codes, now))
+        .where(*_statutory_late(session, codes, now))
         .order_by(col(StatutoryClockRow.due_at), col(StatutoryClockRow.id))
         .limit(limit)
     )
@@ -343,7 +349,7 @@ async def pending_extensions(
     """Extension requests of the covered courts that wait for a decision, oldest first, and how many wait
     (counted in the same statement)."""
     e = ExtensionRow
-    waiting = [col(e.status) == "pending", col(e.requested_court).in_(codes)]
+    waiting = [col(e.status) == "pending", one_of(session, col(e.requested_court), codes)]
     total = select(func.count()).select_from(e).where(*waiting).scalar_subquery()
     stmt = (
         select(e, DelegationRow, total)
@@ -361,7 +367,7 @@ async def declined(session: AsyncSession, codes: Sequence[str], limit: int = 10)
     d = DelegationRow
     stmt = (
         select(d)
-        .where(col(d.assisting_court).in_(codes), col(d.status) == Status.DECLINED.value)
+        .where(one_of(session, col(d.assisting_court), codes), col(d.status) == Status.DECLINED.value)
         .order_by(col(d.id))
         .limit(limit)
     )
@@ -585,17 +591,33 @@ async def notice_detail(session: AsyncSession, ref: Reference, actor: Actor, not
     return NoticeItem(notice, row)
 
 
-async def unacknowledged_count(session: AsyncSession, actor: Actor) -> int:
-    """督办 addressed to the actor's court that nobody there has acknowledged yet (for the menu badge)."""
-    if actor.court_code is None or not actor.roles & {UserRole.ASSISTING_CLERK, UserRole.REQUESTING_OFFICER}:
-        return 0
-    stmt = (
+def shows_unacknowledged(actor: Actor) -> bool:
+    """Whether the menu counts the 督办 addressed to the actor's court that nobody there acknowledged yet."""
+    return actor.court_code is not None and bool(actor.roles & {UserRole.ASSISTING_CLERK, UserRole.REQUESTING_OFFICER})
+
+
+def _unacknowledged(court: ColumnElement[str] | str) -> Any:
+    return (
         select(func.count())
         .select_from(NoticeRow)
         .where(
-            col(NoticeRow.to_court) == actor.court_code,
+            col(NoticeRow.to_court) == court,
             col(NoticeRow.requires_ack).is_(True),
             col(NoticeRow.acknowledged_at).is_(None),
         )
     )
-    return int((await session.exec(stmt)).one())
+
+
+def unacknowledged_column(court: ColumnElement[str]) -> Any:
+    """unacknowledged_count for the court `court` names (a column of an enclosing query: the page's session
+    lookup reads it with the session), as a scalar subquery; it counts for a user shows_unacknowledged
+    accepts."""
+    return _unacknowledged(court).scalar_subquery()
+
+
+async def unacknowledged_count(session: AsyncSession, actor: Actor) -> int:
+    """督办 addressed to the actor's court that nobody there has acknowledged yet (for the menu badge)."""
+    if not shows_unacknowledged(actor):
+        return 0
+    assert actor.court_code is not None
+    return int((await session.exec(_unacknowledged(actor.court_code))).one())

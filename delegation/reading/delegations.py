@@ -41,7 +41,7 @@ from delegation.core.reference import Reference
 from delegation.core.states import TERMINAL, Action, Mechanism, Role, Status, allowed_actions
 from delegation.store import repository
 from delegation.store.context import Context
-from delegation.store.sql import table
+from delegation.store.sql import one_of, table
 from delegation.store.tables import (
     AssetResultRow,
     ClockRow,
@@ -422,7 +422,7 @@ async def statutory_breaches(session: AsyncSession, ids: Sequence[int], now: dat
     if not ids:
         return set()
     stmt = select(StatutoryClockRow.delegation_id).where(
-        col(StatutoryClockRow.delegation_id).in_(ids),
+        one_of(session, col(StatutoryClockRow.delegation_id), ids),
         col(StatutoryClockRow.is_open).is_(True),
         col(StatutoryClockRow.due_at) <= now,
     )
@@ -434,7 +434,7 @@ async def running_clocks(
 ) -> dict[int, RunningClock]:
     if not ids:
         return {}
-    stmt = select(ClockRow).where(col(ClockRow.delegation_id).in_(ids), col(ClockRow.closed_at).is_(None))
+    stmt = select(ClockRow).where(one_of(session, col(ClockRow.delegation_id), ids), col(ClockRow.closed_at).is_(None))
     by_delegation: dict[int, list[ClockRow]] = {}
     for clock in await session.exec(stmt):
         by_delegation.setdefault(clock.delegation_id, []).append(clock)

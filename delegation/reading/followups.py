@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func
-from sqlmodel import col, select
+from sqlalchemy import cast, func, literal, null, select, union_all
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from delegation.store.sql import one_of, run, table
 from delegation.store.tables import ExtensionRow, NoticeRow
 
 FOLLOWED_KINDS = ("urge", "supervise")
@@ -29,22 +29,30 @@ class Followup:
     pending_extension_days: int | None = None
 
 
+_EXTENSION = "extension"  # the second arm's kind: an extension request waiting for a decision
+
+
 async def followups(session: AsyncSession, ids: Sequence[int]) -> dict[int, Followup]:
-    """The follow-ups of these delegations; a delegation with none is absent."""
+    """The follow-ups of these delegations (one round trip: the notices grouped by kind, and the pending
+    extension requests, as the two arms of a UNION ALL); a delegation with none is absent."""
     if not ids:
         return {}
-    n = NoticeRow
+    n, e = table(NoticeRow).c, table(ExtensionRow).c
     notices = (
-        select(col(n.delegation_id), col(n.kind), func.count(), func.max(col(n.issued_at)))
-        .where(col(n.delegation_id).in_(ids), col(n.kind).in_(FOLLOWED_KINDS))
-        .group_by(col(n.delegation_id), col(n.kind))
+        select(n.delegation_id, n.kind, func.count().label("n"), func.max(n.issued_at).label("latest"))
+        .where(one_of(session, n.delegation_id, ids), n.kind.in_(FOLLOWED_KINDS))
+        .group_by(n.delegation_id, n.kind)
+    )
+    pending = select(e.delegation_id, literal(_EXTENSION), e.days, cast(null(), n.issued_at.type)).where(
+        one_of(session, e.delegation_id, ids), e.status == "pending"
     )
     issued: dict[int, dict[str, Issued]] = {}
-    for ident, kind, count, latest in await session.exec(notices):
-        issued.setdefault(ident, {})[kind] = Issued(int(count), latest)
-    e = ExtensionRow
-    pending = select(col(e.delegation_id), col(e.days)).where(col(e.delegation_id).in_(ids), col(e.status) == "pending")
-    extensions = {ident: days for ident, days in await session.exec(pending)}
+    extensions: dict[int, int] = {}
+    for ident, kind, number, latest in (await run(session, union_all(notices, pending))).all():
+        if kind == _EXTENSION:
+            extensions[ident] = int(number)
+        else:
+            issued.setdefault(ident, {})[kind] = Issued(int(number), latest)
     return {
         ident: Followup(issued.get(ident, {}), extensions.get(ident)) for ident in sorted(set(issued) | set(extensions))
     }

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, update
+from sqlalchemy import ColumnElement, ScalarSelect, and_, func, update
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -83,6 +83,23 @@ def _check(query: InboxQuery) -> None:
         errors.append(FieldError("limit", f"每页条数应为1至{MAX_LIMIT}", f"limit must be 1 to {MAX_LIMIT}"))
     if errors:
         raise ValidationFailed(errors)
+
+
+def unread_columns(username: ColumnElement[str]) -> tuple[ScalarSelect[int], ScalarSelect[int]]:
+    """unread_state's two figures for the user `username` names (a column of an enclosing query: the page's
+    session lookup reads them with the session, auth.session_lookup), as scalar subqueries."""
+    unread = (
+        core_select(func.count())
+        .select_from(INBOX)
+        .where(INBOX.c.username == username, INBOX.c.read_at.is_(None))
+        .scalar_subquery()
+    )
+    latest = core_select(func.max(INBOX.c.id)).where(INBOX.c.username == username).scalar_subquery()
+    return unread, latest
+
+
+def unread_of(count: int | None, newest: int | None) -> UnreadState:
+    return UnreadState(int(count or 0), int(newest or 0))
 
 
 async def unread_state(session: AsyncSession, username: str) -> UnreadState:

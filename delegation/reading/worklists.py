@@ -28,7 +28,7 @@ from delegation.core.states import Side, Status
 from delegation.reading import delegations as query_service
 from delegation.reading.delegations import DelegationQuery, Listed
 from delegation.store import counts as counters
-from delegation.store.sql import run
+from delegation.store.sql import one_of, run
 from delegation.store.statistics import DrillFilter, drill_ids
 from delegation.store.tables import ClockRow, DelegationRow, UserRow
 
@@ -345,7 +345,8 @@ async def _scan_clocks(
         if not chunk:
             return found, values
         ids = sorted({r[2] for r in chunk})
-        matters = await session.exec(select(DelegationRow).where(col(DelegationRow.id).in_(ids), segment.where))
+        by_ids = one_of(session, col(DelegationRow.id), ids)
+        matters = await session.exec(select(DelegationRow).where(by_ids, segment.where))
         by_id = {m.id: m for m in matters}
         for r in chunk:
             if r[2] in by_id:

@@ -287,6 +287,13 @@ async def test_revealing_without_script_asks_for_a_reason_and_is_logged(api: Api
         ]
 
 
+def _menu_badge(html: str) -> str | None:
+    """The menu's count of 督办 to acknowledge beside 通知 (None: not shown)."""
+    badge = r'<a href="/notices"[^>]*>通知 <span class="count late" title="待签收的督办通知">(\d+)</span>'
+    found = re.search(badge, html)
+    return found.group(1) if found else None
+
+
 async def test_supervision_notice_from_the_dashboard_is_acknowledged_with_a_reply(api: Api) -> None:
     async with api.client() as center, api.client() as clerk, api.client("shinan-officer") as officer:
         matter = await file_matter(officer)
@@ -299,17 +306,21 @@ async def test_supervision_notice_from_the_dashboard_is_acknowledged_with_a_repl
         assert issued.status_code == 303 and issued.headers["location"] == "/dashboard?ok=notice_issued"
         board = await _page(center, issued.headers["location"])
         assert "烟中法执督〔2026〕1号" in board and "未签收" in board
+        assert _menu_badge(board) is None  # a command center's menu counts no 督办 to acknowledge
         token = await login(clerk, "zhifu-clerk")
         inbox = await _page(clerk, "/notices?pending=1")
+        assert _menu_badge(inbox) == "1"  # read with the session on a GET
         notice_id = re.search(r'href="/notices/(\d+)"', inbox)
         assert notice_id
         path = f"/notices/{notice_id.group(1)}"
         empty = await clerk.post(f"{path}/acknowledge", data={"csrf_token": token, "reply": " "})
         assert empty.status_code == 422 and "请填写回复" in empty.text
+        assert _menu_badge(empty.text) == "1"  # read when a POST renders its page
         done = await clerk.post(f"{path}/acknowledge", data={"csrf_token": token, "reply": "已安排专人办理"})
         assert done.status_code == 303
         page = await _page(clerk, done.headers["location"])
         assert "督办通知已签收" in page and "已安排专人办理" in page
+        assert _menu_badge(page) is None
         printed = await _page(clerk, f"/print/notices/{notice_id.group(1)}")
         assert "督 办 通 知" in printed.replace("督办通知", "督 办 通 知") and "已安排专人办理" in printed
         officer_view = await _page(center, "/dashboard")
