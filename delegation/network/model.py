@@ -413,3 +413,10 @@ class QueryPlan:
     asset: Asset
     request_id: str
     documents: tuple[DocumentRef, ...] = field(default_factory=tuple)
+
+
+def handling_mode(latest_status: str) -> str:
+    """How a matter is handled, from the status of its latest network job (its highest round): 'network' when
+    that job completed it, 'handed_back' when the network gave it back, 'network_pending' while one runs.
+    A matter without a job is handled by hand ('manual')."""
+    return {"done": "network", "handed_back": "handed_back"}.get(latest_status, "network_pending")

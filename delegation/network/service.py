@@ -49,6 +49,7 @@ from delegation.network.model import (
     MatterRef,
     RegistryKind,
     assets_of,
+    handling_mode,
     result_of,
     route_of,
 )
@@ -945,8 +946,7 @@ async def handling_modes(session: AsyncSession, delegation_ids: Sequence[int]) -
     for delegation_id, status, round_ in found:
         if delegation_id not in latest or round_ > latest[delegation_id][0]:
             latest[delegation_id] = (round_, status)
-    names = {"done": "network", "handed_back": "handed_back"}
-    return {d: names.get(s, "network_pending") for d, (_r, s) in latest.items()}
+    return {d: handling_mode(s) for d, (_r, s) in latest.items()}
 
 
 # ---------------------------------------------------------------- callbacks

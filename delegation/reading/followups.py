@@ -1,6 +1,8 @@
-"""What has already been done about a list's matters while they wait: the 催办 and 督办 issued (how many, the
-latest) and an extension waiting for the command center, for the rows of one page (two grouped queries).
-A list row shows them beside its next step, so that nobody issues a second 督办 without knowing the first."""
+"""What a list page shows beside its matters, for the rows of one page, in one round trip (row_facts): what
+has already been done about them while they wait (the 催办 and 督办 issued, how many and the latest; an
+extension waiting for the command center), whether an open statutory duty is past its period (法定期限), and
+how 网络查控 handles them. A list row shows the follow-ups beside its next step, so that nobody issues a second
+督办 without knowing the first."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from datetime import datetime
 from sqlalchemy import cast, func, literal, null, select, union_all
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from delegation.network.model import handling_mode
 from delegation.store.sql import one_of, run, table
-from delegation.store.tables import ExtensionRow, NoticeRow
+from delegation.store.tables import ExtensionRow, NetworkJobRow, NoticeRow, StatutoryClockRow
 
 FOLLOWED_KINDS = ("urge", "supervise")
 
@@ -29,30 +32,57 @@ class Followup:
     pending_extension_days: int | None = None
 
 
-_EXTENSION = "extension"  # the second arm's kind: an extension request waiting for a decision
+@dataclass(frozen=True)
+class RowFacts:
+    followups: dict[int, Followup] = field(default_factory=dict)  # a matter with none is absent
+    late: frozenset[int] = frozenset()  # an open statutory duty past its period (statutory_breaches)
+    modes: dict[int, str] = field(default_factory=dict)  # network.model.handling_mode; absent: by hand
 
 
-async def followups(session: AsyncSession, ids: Sequence[int]) -> dict[int, Followup]:
-    """The follow-ups of these delegations (one round trip: the notices grouped by kind, and the pending
-    extension requests, as the two arms of a UNION ALL); a delegation with none is absent."""
+# The kinds of the rows of row_facts' UNION ALL besides the notices' (urge, supervise).
+_EXTENSION = "extension"  # an extension request waiting for a decision: its days
+_LATE = "late"  # an open statutory duty past its period
+_NETWORK = "network:"  # a network job: its status after the colon, its round
+
+
+async def row_facts(session: AsyncSession, ids: Sequence[int], now: datetime) -> RowFacts:
+    """The facts of these matters, as the arms of one UNION ALL of (matter, kind, number, time): the notices
+    grouped by kind, the pending extension requests, the open statutory duties past their period
+    (ix_statutory_delegation), and the network jobs (the latest round decides the handling)."""
     if not ids:
-        return {}
-    n, e = table(NoticeRow).c, table(ExtensionRow).c
+        return RowFacts()
+    n, e, s, j = table(NoticeRow).c, table(ExtensionRow).c, table(StatutoryClockRow).c, table(NetworkJobRow).c
+    no_time = cast(null(), n.issued_at.type)
     notices = (
         select(n.delegation_id, n.kind, func.count().label("n"), func.max(n.issued_at).label("latest"))
         .where(one_of(session, n.delegation_id, ids), n.kind.in_(FOLLOWED_KINDS))
         .group_by(n.delegation_id, n.kind)
     )
-    pending = select(e.delegation_id, literal(_EXTENSION), e.days, cast(null(), n.issued_at.type)).where(
+    pending = select(e.delegation_id, literal(_EXTENSION), e.days, no_time).where(
         one_of(session, e.delegation_id, ids), e.status == "pending"
+    )
+    late = select(s.delegation_id, literal(_LATE), literal(0), no_time).where(
+        one_of(session, s.delegation_id, ids), s.is_open.is_(True), s.due_at <= now
+    )
+    jobs = select(j.delegation_id, literal(_NETWORK).concat(j.status), j.round, no_time).where(
+        one_of(session, j.delegation_id, ids)
     )
     issued: dict[int, dict[str, Issued]] = {}
     extensions: dict[int, int] = {}
-    for ident, kind, number, latest in (await run(session, union_all(notices, pending))).all():
+    breached: set[int] = set()
+    latest_job: dict[int, tuple[int, str]] = {}
+    for ident, kind, number, at in (await run(session, union_all(notices, pending, late, jobs))).all():
         if kind == _EXTENSION:
             extensions[ident] = int(number)
+        elif kind == _LATE:
+            breached.add(ident)
+        elif kind.startswith(_NETWORK):
+            if ident not in latest_job or number > latest_job[ident][0]:
+                latest_job[ident] = (int(number), kind[len(_NETWORK) :])
         else:
-            issued.setdefault(ident, {})[kind] = Issued(int(number), latest)
-    return {
+            issued.setdefault(ident, {})[kind] = Issued(int(number), at)
+    follow = {
         ident: Followup(issued.get(ident, {}), extensions.get(ident)) for ident in sorted(set(issued) | set(extensions))
     }
+    modes = {ident: handling_mode(status) for ident, (_round, status) in latest_job.items()}
+    return RowFacts(follow, frozenset(breached), modes)

@@ -27,6 +27,7 @@ from delegation.core.reference import Reference
 from delegation.core.states import Side, Status
 from delegation.reading import delegations as query_service
 from delegation.reading.delegations import DelegationQuery, Listed
+from delegation.reading.followups import RowFacts, row_facts
 from delegation.store import counts as counters
 from delegation.store.sql import one_of, run
 from delegation.store.statistics import DrillFilter, drill_ids
@@ -93,6 +94,7 @@ class WorkPage:
     prev_cursor: str | None = None
     exact: bool = False  # the total is the dashboard's own figure (the counters), not a capped count
     waiting: dict[str, int] | None = None  # waiting_counts, when the page read them for its count (its tabs)
+    facts: RowFacts = field(default_factory=RowFacts)  # what the page shows beside its rows
 
     @property
     def capped(self) -> bool:
@@ -455,11 +457,11 @@ async def work_list(session: AsyncSession, ref: Reference, actor: Actor, now: da
     rows, next_cursor, prev_cursor, total = await _page(session, segments, q.cursor, per_page, figure is None, whole)
     ids = [r.id for r in rows if r.id is not None]
     clocks = await query_service.running_clocks(session, ref, ids, now)
-    late = await query_service.statutory_breaches(session, ids, now)  # 法定期限, shown beside the policy clock
-    items = [query_service.summarize(ref, actor, r, clocks.get(r.id or 0), (r.id or 0) in late) for r in rows]
+    facts = await row_facts(session, ids, now)  # 法定期限 (shown beside the policy clock), follow-ups, 网络查控
+    items = [query_service.summarize(ref, actor, r, clocks.get(r.id or 0), (r.id or 0) in facts.late) for r in rows]
     if figure is not None:
-        return WorkPage(items, figure, per_page, next_cursor, prev_cursor, exact=True, waiting=waiting)
-    return WorkPage(items, total, per_page, next_cursor, prev_cursor)
+        return WorkPage(items, figure, per_page, next_cursor, prev_cursor, exact=True, waiting=waiting, facts=facts)
+    return WorkPage(items, total, per_page, next_cursor, prev_cursor, facts=facts)
 
 
 def _plain(q: WorkQuery) -> bool:

@@ -27,11 +27,9 @@ from delegation.core.errors import FieldError, ValidationFailed
 from delegation.core.states import Action, Status
 from delegation.filing import reveal as reveal_service
 from delegation.handling import batch as batch_service
-from delegation.network import service as network_service
 from delegation.network.model import MATTER_ROUTES
 from delegation.reading import dashboard as dashboard_service
 from delegation.reading import exports as export_service
-from delegation.reading import followups as followup_service
 from delegation.reading import worklists as worklist_service
 from delegation.reading.delegations import HANDLING_MODES, DelegationQuery
 from delegation.reading.worklists import WorkQuery
@@ -271,7 +269,7 @@ async def work_page(
     query, params = work_query(ctx, p)
     result = await worklist_service.work_list(ctx.session, ctx.ref, actor, ctx.now, query)
     await _log_search(ctx, query)
-    follow = await followup_service.followups(ctx.session, [i.row.id for i in result.items if i.row.id is not None])
+    follow = result.facts.followups
     lines = {i.row.id: (row_next_step(ctx.h, i), row_followups(ctx.h, follow.get(i.row.id or 0))) for i in result.items}
     counts: dict[str, int] = {}
     if works_cases(ctx):  # the tabs' figures: read already when they were the list's count
@@ -287,8 +285,8 @@ async def work_page(
     saved = await filter_service.list_filters(ctx.session, actor)
     can_sign = any(Action.SIGN_FOR in i.allowed for i in result.items)
     handlers = await handler_service.my_court_handlers(ctx.session, actor) if can_sign else []
-    ids = [item.row.id or 0 for item in result.items if item.row.matter_type in MATTER_ROUTES]
-    modes = await network_service.handling_modes(ctx.session, ids)
+    capable = {item.row.id for item in result.items if item.row.matter_type in MATTER_ROUTES}
+    modes = {ident: mode for ident, mode in result.facts.modes.items() if ident in capable}
     return await ctx.render(
         "pages/work.html",
         status,
