@@ -326,8 +326,16 @@ _TOKEN_LOOKUP = (
 
 
 async def resolve_token(session: AsyncSession, token: str, now: datetime) -> Principal:
-    connection = await session.connection()  # Core, in the session's transaction: no ORM objects to build
-    found = (await connection.execute(_TOKEN_LOOKUP, {"token_hash": digest(token)})).first()
+    found: Any
+    if sql.is_postgres(session):
+        # On asyncpg itself, and before the request's transaction opens (a read of its own; the request's first
+        # statement opens the transaction, or none for a unit of work that writes once: sql.outside_transaction).
+        statement, _names = sql.pg_statement(session, _TOKEN_LOOKUP)
+        rows = await sql.pg_fetch(session, statement, digest(token), begin=False)
+        found = rows[0] if rows else None
+    else:
+        connection = await session.connection()  # Core, in the session's transaction: no ORM objects to build
+        found = (await connection.execute(_TOKEN_LOOKUP, {"token_hash": digest(token)})).first()
     if found is None:
         raise NotAuthenticated("Unknown API token.")
     token_id, court, revoked_at, expires_at, user_id, username, display_name, user_court, roles, active = found

@@ -28,12 +28,27 @@ class BlobAltered(Exception):
     """The file's content no longer has the digest recorded for it."""
 
 
+class Pending(Protocol):
+    """A file written (durably) but not yet under its key: `commit` gives it its key, `discard` removes it.
+    `quick`: commit is a rename, cheap enough to run on the event loop."""
+
+    quick: bool
+
+    def commit(self) -> None: ...
+
+    def discard(self) -> None: ...
+
+
 class BlobStore(Protocol):
     """A flat namespace of immutable files."""
 
     name: str
 
     def put(self, key: str, content: bytes) -> None: ...
+
+    def prepare(self, key: str, content: bytes) -> Pending:
+        """Write the file where readers of `key` do not see it yet (put = prepare, then commit)."""
+        ...
 
     def exists(self, key: str) -> bool: ...
 
@@ -81,9 +96,13 @@ class LocalBlobStore:
         return found
 
     def put(self, key: str, content: bytes) -> None:
+        self.prepare(key, content).commit()
+
+    def prepare(self, key: str, content: bytes) -> Pending:
+        """The content in a temporary file beside its key's, fsynced; commit renames it (atomic)."""
         target = self._path(key)
         if target.exists():
-            return
+            return _Nothing()
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
         try:
@@ -91,10 +110,10 @@ class LocalBlobStore:
                 out.write(content)
                 out.flush()
                 os.fsync(out.fileno())
-            os.replace(temp, target)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
+        return _Renamed(Path(temp), target)
 
     def exists(self, key: str) -> bool:
         try:
@@ -120,6 +139,51 @@ class LocalBlobStore:
         for path in sorted(start.rglob("*")):
             if path.is_file() and not path.name.startswith(".upload-"):
                 yield path.relative_to(base).as_posix()
+
+
+@dataclass
+class _Renamed:
+    temp: Path
+    target: Path
+    quick: bool = True
+
+    def commit(self) -> None:
+        try:
+            os.replace(self.temp, self.target)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        self.temp.unlink(missing_ok=True)
+
+
+class _Nothing:
+    """The key already holds this content (content-addressed): nothing to write."""
+
+    quick = True
+
+    def commit(self) -> None:
+        pass
+
+    def discard(self) -> None:
+        pass
+
+
+@dataclass
+class _Deferred:
+    """A store that cannot hide a written object: the whole write happens at commit."""
+
+    store: BlobStore
+    key: str
+    content: bytes
+    quick: bool = False
+
+    def commit(self) -> None:
+        self.store.put(self.key, self.content)
+
+    def discard(self) -> None:
+        pass
 
 
 @dataclass
@@ -152,6 +216,9 @@ class S3BlobStore:
             Body=content,
             Metadata={"sha256": hashlib.sha256(content).hexdigest()},
         )
+
+    def prepare(self, key: str, content: bytes) -> Pending:
+        return _Deferred(self, key, content)
 
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError

@@ -28,7 +28,17 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
     engine = create_async_engine(url, pool_recycle=1800, **kwargs)
     if "pool_pre_ping" not in kwargs:
         _check_on_checkout(engine)
+    event.listen(engine.sync_engine.pool, "checkin", _restore_isolation)
     return engine
+
+
+def _restore_isolation(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    """A connection goes back to the pool in the engine's isolation level, whatever sql.outside_transaction
+    did with it (a plain attribute of SQLAlchemy's asyncpg adapter: no round trip)."""
+    if dbapi_connection is None or not hasattr(dbapi_connection, "_isolation_setting"):
+        return
+    if dbapi_connection.isolation_level != dbapi_connection._isolation_setting:
+        dbapi_connection.isolation_level = dbapi_connection._isolation_setting
 
 
 # A connection back in use within this many seconds is taken as alive without a round trip (see below).

@@ -26,7 +26,9 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import ClauseElement
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
@@ -85,6 +87,87 @@ async def serialize_on(session: AsyncSession, key: str) -> None:
         await run(session, text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))").bindparams(key=key))
 
 
+# ---------------------------------------------------------------- PostgreSQL: hot statements on asyncpg itself
+#
+# A statement through SQLAlchemy costs about 0.1 ms of Python besides its round trip (compiled-cache lookup,
+# parameter and result processing, two greenlet switches); asyncpg alone costs a fifth of that. The write path's
+# few hot statements run on the asyncpg connection under the session's own connection, in its transaction:
+# nothing changes for the session (it never sees these statements), errors come back as SQLAlchemy's.
+#
+# SQLAlchemy's asyncpg adapter opens a transaction lazily, with the first statement (one round trip for BEGIN).
+# A statement run here before any other (`begin=False`) runs on its own (autocommit): right for a read that shares
+# no snapshot with what follows (READ COMMITTED: each statement sees what was committed when it starts, in a
+# transaction or not), such as the caller's token. `outside_transaction` keeps the session's statements that way
+# for a unit of work that reads and then writes exactly one statement, where BEGIN and COMMIT add two round trips
+# and nothing else; the connection goes back to the pool as it was (db.make_engine).
+
+
+async def _adapter(session: AsyncSession) -> Any:
+    """SQLAlchemy's asyncpg adapter (the DBAPI connection) of the session's connection."""
+    connection = await session.connection()
+    return connection.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
+
+
+def _sa_error(adapter: Any, statement: str, args: Sequence[Any], error: Exception) -> Exception:
+    """An asyncpg error as SQLAlchemy would have raised it (IntegrityError, OperationalError, ...)."""
+    try:
+        adapter._handle_exception(error)  # raises the dialect's DBAPI error for an asyncpg one
+    except Exception as dbapi_error:
+        if isinstance(dbapi_error, adapter.dbapi.Error):
+            return cast(Exception, sa_exc.DBAPIError.instance(statement, list(args), dbapi_error, adapter.dbapi.Error))
+        return dbapi_error
+    return error
+
+
+async def pg_fetch(session: AsyncSession, statement: str, *args: Any, begin: bool = True) -> list[Any]:
+    """PostgreSQL: run `statement` ($1, $2, ... placeholders; JSON values as text) on asyncpg, in the session's
+    transaction (opened first if `begin` and none is open yet), and return asyncpg's records."""
+    adapter = await _adapter(session)
+    async with adapter._execute_mutex:
+        try:
+            if begin and adapter._transaction is None and adapter.isolation_level != "autocommit":
+                await adapter._start_transaction()
+            return cast(list[Any], await adapter._connection.fetch(statement, *args))
+        except Exception as error:
+            raise _sa_error(adapter, statement, args, error) from error
+
+
+async def outside_transaction(session: AsyncSession) -> bool:
+    """PostgreSQL: the session's statements from here on run each on its own (autocommit) when no transaction
+    is open on the database yet, until the connection goes back to the pool; for a unit of work that reads and
+    then writes with one statement (see above). False, and nothing changed: SQLite, or a transaction is open."""
+    if not is_postgres(session):
+        return False
+    adapter = await _adapter(session)
+    if adapter._transaction is not None:
+        return False
+    adapter.isolation_level = "autocommit"
+    return True
+
+
+_PG_TEXTS: dict[int, tuple[ClauseElement, str, tuple[str, ...]]] = {}
+
+
+def pg_statement(session: AsyncSession, statement: ClauseElement) -> tuple[str, tuple[str, ...]]:
+    """A Core statement compiled once for PostgreSQL: its SQL text for pg_fetch and its parameters' names in
+    order (for statements built once, at import)."""
+    found = _PG_TEXTS.get(id(statement))
+    if found is None or found[0] is not statement:
+        compiled = statement.compile(dialect=session.get_bind().dialect)
+        found = (statement, str(compiled), tuple(getattr(compiled, "positiontup", None) or ()))
+        _PG_TEXTS[id(statement)] = found
+    return found[1], found[2]
+
+
+def _pg_value(value: Any) -> Any:
+    """A parameter as asyncpg takes it here: JSON values as their text (datetimes aware, as UTCDateTime asks)."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise ValueError("naive datetime given to the database; use an aware UTC datetime")
+    if isinstance(value, dict | list):
+        return orjson.dumps(value, default=_json_value, option=_ORJSON).decode()
+    return value
+
+
 # ---------------------------------------------------------------- PostgreSQL: several writes in one statement
 
 
@@ -111,11 +194,15 @@ def insert_from_json(target: Table, columns: Sequence[str], param: str) -> str:
     """PostgreSQL: `INSERT INTO target (columns)` of the rows in the JSON array bound as `:param`, each value
     converted to its column's type by jsonb_populate_recordset. Any number of rows, one statement text (so
     the prepared statement is reused); several of them go into one statement with `with_all`."""
+    return _insert_json_sql(target, columns, f":{param}")
+
+
+def _insert_json_sql(target: Table, columns: Sequence[str], placeholder: str) -> str:
     names = ", ".join(columns)
     # Names from the table's metadata; values only ever in the bound parameter.
     return (
         f"INSERT INTO {target.name} ({names}) SELECT {names} "  # noqa: S608
-        f"FROM jsonb_populate_recordset(NULL::{target.name}, CAST(:{param} AS jsonb))"
+        f"FROM jsonb_populate_recordset(NULL::{target.name}, CAST({placeholder} AS jsonb))"
     )
 
 
@@ -170,21 +257,20 @@ class Inserts:
         if not parts and first is None:
             return True
         statements: list[str] = []
-        params: dict[str, Any] = {}
+        args: list[Any] = []
         guard = ""
         if first is not None:
-            statements.append(_update_sql(first.target, tuple(first.where), tuple(first.values)))
-            params.update({f"w_{k}": v for k, v in first.where.items()})
-            params.update({f"v_{k}": v for k, v in first.values.items()})
+            args += [_pg_value(v) for v in first.where.values()]
+            args += [_pg_value(v) for v in first.values.values()]
+            statements.append(_update_sql_pg(first.target, tuple(first.where), tuple(first.values)))
             guard = " WHERE EXISTS (SELECT 1 FROM w0)"
         for target, found in parts:
-            name = f"rows{len(statements)}"
             columns = _with_defaults(target, found)
-            statements.append(insert_from_json(target, columns, name) + guard)
-            params[name] = rows_json(found)
+            args.append(rows_json(found))
+            statements.append(_insert_json_sql(target, columns, f"${len(args)}") + guard)
         final = "SELECT count(*) FROM w0" if first is not None else "SELECT 1"
-        result = await run(session, cached_text(with_all(statements, final), first), params)
-        return first is None or result.scalar_one() == 1
+        result = await pg_fetch(session, with_all(statements, final), *args)
+        return first is None or result[0][0] == 1
 
     async def write_returning_id(self, session: AsyncSession, target: Table) -> int:
         """Write the rows (no update) and return the new id of the one row added for `target` (added first):
@@ -197,37 +283,31 @@ class Inserts:
                 await run(session, insert(other), found)
             return int(ident)
         statements: list[str] = []
-        params: dict[str, Any] = {}
+        args: list[Any] = []
         for table_, found in parts:
-            name = f"rows{len(statements)}"
-            statements.append(insert_from_json(table_, _with_defaults(table_, found), name))
-            params[name] = rows_json(found)
+            args.append(rows_json(found))
+            statements.append(_insert_json_sql(table_, _with_defaults(table_, found), f"${len(args)}"))
         statements[0] += " RETURNING id"
-        return int((await run(session, cached_text(with_all(statements, "SELECT id FROM w0")), params)).scalar_one())
+        return int((await pg_fetch(session, with_all(statements, "SELECT id FROM w0"), *args))[0][0])
 
 
-def _update_sql(target: Table, where: tuple[str, ...], values: tuple[str, ...]) -> str:
-    sets = ", ".join(f"{name} = :v_{name}" for name in values)
-    condition = " AND ".join(f"{name} = :w_{name}" for name in where)
-    # Names from the table's metadata; values only ever in bound parameters.
+def _update_sql_pg(target: Table, where: tuple[str, ...], values: tuple[str, ...]) -> str:
+    """UPDATE target SET values WHERE where, returning a row per row changed: positional parameters, the
+    `where` values first, then the `values`."""
+    condition = " AND ".join(f"{name} = ${i + 1}" for i, name in enumerate(where))
+    sets = ", ".join(f"{name} = ${len(where) + i + 1}" for i, name in enumerate(values))
     return f"UPDATE {target.name} SET {sets} WHERE {condition} RETURNING 1"  # noqa: S608
 
 
 _TEXTS: dict[str, TextClause] = {}
 
 
-def cached_text(sql: str, first: _Update | None = None) -> TextClause:
+def cached_text(sql: str) -> TextClause:
     """A text statement built once per SQL text: building one parses its parameters each time, and the same
-    few texts (one per shape of an action's writes) come back on every request. The UPDATE's parameters are
-    typed as their columns, so SQLAlchemy converts them as a Core UPDATE would."""
+    few texts (one per shape of a write) come back on every request."""
     found = _TEXTS.get(sql)
     if found is None:
         found = text(sql)
-        if first is not None:
-            columns = first.target.c
-            binds = [bindparam(f"w_{n}", type_=columns[n].type) for n in first.where]
-            binds += [bindparam(f"v_{n}", type_=columns[n].type) for n in first.values]
-            found = found.bindparams(*binds)
         if len(_TEXTS) < 1024:  # a bound on what unexpected shapes could add
             _TEXTS[sql] = found
     return found

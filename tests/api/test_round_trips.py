@@ -1,0 +1,71 @@
+"""The write path's round trips on PostgreSQL (issue 14): the caller's token is read outside any transaction, an
+upload (reads, then one statement) opens none, an action opens exactly one; the connection goes back to the pool
+as it came; statements run on asyncpg itself fail with SQLAlchemy's errors. SQLite: nothing of this applies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from delegation.store import sql
+from tests.api.actors import Api
+from tests.api.support import act, draft_body, ok, upload
+from tests.support import ALL_DOCUMENTS
+
+
+def _postgres(api: Api) -> None:
+    if api.app.state.runtime.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+
+
+async def _count_begins(api: Api, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every transaction opened on PostgreSQL from now on (SQLAlchemy's asyncpg adapter sends BEGIN here)."""
+    async with api.app.state.runtime.engine.connect() as connection:
+        adapter = type((await connection.get_raw_connection()).dbapi_connection)
+    opened: list[Any] = []
+    start = adapter._start_transaction
+
+    async def counted(self: Any) -> None:
+        if self.isolation_level != "autocommit":
+            opened.append(self)
+        await start(self)
+
+    monkeypatch.setattr(adapter, "_start_transaction", counted)
+    return opened
+
+
+async def test_an_upload_opens_no_transaction_and_an_action_one(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    _postgres(api)
+    begins = await _count_begins(api, monkeypatch)
+    async with api.client("shinan-officer") as officer:
+        created = ok(await officer.post("/api/v1/delegations", json=draft_body()), 201)
+        begins.clear()
+        for kind in ALL_DOCUMENTS:
+            await upload(officer, created["id"], kind)
+        assert begins == []
+        submitted = ok(await act(officer, created["id"], "submit", created["version"]))
+        assert len(begins) == 1 and submitted["status"] == "submitted"
+        timeline = ok(await officer.get(f"/api/v1/delegations/{created['id']}/timeline"))
+    assert [e["action"] for e in timeline["items"]].count("upload_document") == len(ALL_DOCUMENTS)
+    # Every pooled connection is back in the engine's isolation level: the next unit of work is a transaction.
+    engine = api.app.state.runtime.engine
+    async with engine.connect() as connection:
+        adapter = (await connection.get_raw_connection()).dbapi_connection
+        assert adapter.isolation_level == adapter._isolation_setting
+        await connection.execute(text("SELECT 1"))
+        assert adapter._transaction is not None
+
+
+async def test_statements_on_asyncpg_fail_as_sqlalchemys_and_roll_back_with_the_session(api: Api) -> None:
+    _postgres(api)
+    async with api.sessions() as session:
+        await sql.pg_fetch(session, "CREATE TEMPORARY TABLE t_unique (k int PRIMARY KEY)")
+        await sql.pg_fetch(session, "INSERT INTO t_unique VALUES (1)")
+        with pytest.raises(IntegrityError):
+            await sql.pg_fetch(session, "INSERT INTO t_unique VALUES (1)")
+        await session.rollback()  # the temporary table goes with the transaction it was made in
+        connection = await session.connection()
+        assert (await connection.execute(text("SELECT to_regclass('pg_temp.t_unique') IS NULL"))).scalar_one()
