@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, tuple_, union_all
+from sqlalchemy import ColumnElement, Integer, and_, cast, func, literal, null, or_, tuple_, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,6 +33,8 @@ from delegation.store.sql import one_of
 from delegation.store.tables import ClockRow, DelegationRow, ExtensionRow, NoticeRow, StatutoryClockRow
 
 WATCH_LIMIT = 20
+DECLINED_LIMIT = 10
+RENEWAL_WATCH_WORKING_DAYS = 5  # a renewal is watched from a week of working days before its last day
 NOTICE_LIMIT = 20
 MANUAL_NOTICE_KINDS = ("urge", "supervise")
 NOTICE_KINDS = ("reminder", "urge", "supervise", "escalate")
@@ -204,6 +206,14 @@ async def reconcile_counters(session: AsyncSession, repair: bool = True) -> coun
     return await counters.reconcile(session, REQUESTING_HELD, [s.value for s in OPEN_STATUSES], repair=repair)
 
 
+@dataclass(frozen=True)
+class WatchLists:
+    overdue: list[Watched]
+    due_soon: list[Watched]
+    renewals: list[RenewalWatched]
+    declined: list[DelegationRow]
+
+
 async def watch_lists(
     session: AsyncSession,
     ref: Reference,
@@ -211,35 +221,77 @@ async def watch_lists(
     now: datetime,
     until: datetime,
     limit: int = WATCH_LIMIT,
-) -> tuple[list[Watched], list[Watched]]:
-    """Matters whose running clock (held by one of `codes`) is overdue, and those due soon; the most urgent
-    first. One round trip: each window's first clocks by index (ORDER BY due_at, id LIMIT), as the two arms
-    of a UNION ALL, then their matters."""
-    due = col(ClockRow.due_at)
-    windows = {"overdue": [due <= now], "due_soon": [due > now, due <= until]}
+    declined_limit: int = DECLINED_LIMIT,
+) -> WatchLists:
+    """The dashboard's lists of matters, each the most urgent first, in one round trip: running clocks (held
+    by one of `codes`) overdue, and due soon (by due time); open renewals whose last day before the lapse
+    (clocks.lapse_cap) is within a week of working days, or past; matters a covered court declined as not its
+    jurisdiction, waiting for a redirect (the oldest). Each list's first rows by its index (ORDER BY .. LIMIT)
+    as an arm of a UNION ALL of (clock, matter) ids, then their clocks and matters."""
+    c, d = ClockRow, DelegationRow
+    due = col(c.due_at)
+    horizon = ref.calendar.add_working_days(clocks.local_day(now), RENEWAL_WATCH_WORKING_DAYS).date
+    renewing = [
+        col(c.closed_at).is_(None),
+        col(c.latest_due).is_not(None),
+        col(c.latest_due) <= horizon,
+        one_of(session, col(c.court_code), codes),
+    ]
+    clock_lists = {
+        "overdue": ([*_running(session, codes), due <= now], (due, col(c.id)), limit),
+        "due_soon": ([*_running(session, codes), due > now, due <= until], (due, col(c.id)), limit),
+        "renewal": (renewing, (col(c.latest_due), col(c.id)), limit),
+    }
     arms = [
         select(
-            select(col(ClockRow.id).label("clock_id"), literal(name).label("lateness"))
-            .where(*_running(session, codes), *window)
-            .order_by(due, col(ClockRow.id))
-            .limit(limit)
+            select(
+                col(c.id).label("clock_id"), col(c.delegation_id).label("delegation_id"), literal(name).label("list")
+            )
+            .where(*where)
+            .order_by(*order)
+            .limit(size)
             .subquery()
         )
-        for name, window in windows.items()
+        for name, (where, order, size) in clock_lists.items()
     ]
+    arms.append(
+        select(
+            select(
+                cast(null(), Integer).label("clock_id"),
+                col(d.id).label("delegation_id"),
+                literal("declined").label("list"),
+            )
+            .where(one_of(session, col(d.assisting_court), codes), col(d.status) == Status.DECLINED.value)
+            .order_by(col(d.id))
+            .limit(declined_limit)
+            .subquery()
+        )
+    )
     picked = union_all(*arms).subquery()
     stmt = (
-        select(picked.c.lateness, ClockRow, DelegationRow)
-        .join(ClockRow, col(ClockRow.id) == picked.c.clock_id)
-        .join(DelegationRow, col(DelegationRow.id) == col(ClockRow.delegation_id))
+        select(picked.c.list, ClockRow, DelegationRow)
+        .select_from(picked)
+        .join(DelegationRow, col(DelegationRow.id) == picked.c.delegation_id)
+        .outerjoin(ClockRow, col(ClockRow.id) == picked.c.clock_id)
     )
-    found: dict[str, list[Watched]] = {name: [] for name in windows}
-    for lateness, clock, row in (await session.exec(stmt)).all():
-        left = clocks.days_left(clocks.due_day_of(clock.due_at), now, ref.calendar) if clock.due_at else 0
-        found[lateness].append(Watched(row, clock, left))
+    found: dict[str, list[Watched]] = {"overdue": [], "due_soon": []}
+    renewals: list[RenewalWatched] = []
+    refused: list[DelegationRow] = []
+    for name, clock, row in (await session.exec(stmt)).all():
+        if name == "declined":
+            refused.append(row)
+        elif name == "renewal":
+            assert clock.latest_due is not None
+            left = clocks.days_left(clock.latest_due, now, ref.calendar)
+            renewals.append(RenewalWatched(row, clock, clock.latest_due, left))
+        else:
+            left = clocks.days_left(clocks.due_day_of(clock.due_at), now, ref.calendar) if clock.due_at else 0
+            found[name].append(Watched(row, clock, left))
     for watched in found.values():
         watched.sort(key=lambda w: (w.clock.due_at, w.clock.id))
-    return found["overdue"], found["due_soon"]
+    renewals.sort(key=lambda w: (w.last_day, w.clock.id))
+    refused.sort(key=lambda r: r.id or 0)
+    return WatchLists(found["overdue"], found["due_soon"], renewals, refused)
 
 
 # ---------------------------------------------------------------- the dashboard
@@ -261,7 +313,7 @@ async def dashboard(session: AsyncSession, ref: Reference, actor: Actor, now: da
         cities.append(CityLine(city, city_counts, lines))
     centers = _centers(ref, courts)
     regional = is_regional(actor)
-    overdue, due_soon = await watch_lists(session, ref, codes, now, until)
+    lists = await watch_lists(session, ref, codes, now, until)
     extensions, extensions_total = await pending_extensions(session, codes)
     issued, awaiting = await issued_notices(session, None if regional else centers)
     statutory, statutory_total = await statutory_breaches(session, codes, now)
@@ -269,47 +321,19 @@ async def dashboard(session: AsyncSession, ref: Reference, actor: Actor, now: da
         regional=regional,
         cities=cities,
         totals=totals,
-        overdue=overdue,
-        due_soon=due_soon,
+        overdue=lists.overdue,
+        due_soon=lists.due_soon,
         extensions=extensions,
         extensions_total=extensions_total,
-        declined=await declined(session, codes),
+        declined=lists.declined,
         issued=issued,
         escalations=await escalations(session) if regional else [],
         awaiting_acknowledgement=awaiting,
         soon_until=until,
         statutory=statutory,
-        renewals=await renewals_at_risk(session, ref, codes, now),
+        renewals=lists.renewals,
         statutory_total=statutory_total,
     )
-
-
-RENEWAL_WATCH_WORKING_DAYS = 5
-
-
-async def renewals_at_risk(
-    session: AsyncSession, ref: Reference, codes: Sequence[str], now: datetime, limit: int = WATCH_LIMIT
-) -> list[RenewalWatched]:
-    """Open renewals held by the covered courts whose last day before the lapse (clocks.lapse_cap) is within
-    a week of working days, or past: the soonest first."""
-    horizon = ref.calendar.add_working_days(clocks.local_day(now), RENEWAL_WATCH_WORKING_DAYS).date
-    stmt = (
-        select(ClockRow, DelegationRow)
-        .join(DelegationRow, col(DelegationRow.id) == col(ClockRow.delegation_id))
-        .where(
-            col(ClockRow.closed_at).is_(None),
-            col(ClockRow.latest_due).is_not(None),
-            col(ClockRow.latest_due) <= horizon,
-            one_of(session, col(ClockRow.court_code), codes),
-        )
-        .order_by(col(ClockRow.latest_due), col(ClockRow.id))
-        .limit(limit)
-    )
-    out = []
-    for clock, row in (await session.exec(stmt)).all():
-        assert clock.latest_due is not None
-        out.append(RenewalWatched(row, clock, clock.latest_due, clocks.days_left(clock.latest_due, now, ref.calendar)))
-    return out
 
 
 def _statutory_late(session: AsyncSession, codes: Sequence[str], now: datetime) -> list[ColumnElement[bool]]:
@@ -360,18 +384,6 @@ async def pending_extensions(
     )
     found = (await session.exec(stmt)).all()
     return [PendingExtension(ext, row) for ext, row, _ in found], int(found[0][2]) if found else 0
-
-
-async def declined(session: AsyncSession, codes: Sequence[str], limit: int = 10) -> list[DelegationRow]:
-    """Matters a covered court declined as not its jurisdiction: they wait for a redirect."""
-    d = DelegationRow
-    stmt = (
-        select(d)
-        .where(one_of(session, col(d.assisting_court), codes), col(d.status) == Status.DECLINED.value)
-        .order_by(col(d.id))
-        .limit(limit)
-    )
-    return list((await session.exec(stmt)).all())
 
 
 def _notice_scope(centers: Sequence[str] | None) -> list[ColumnElement[bool]]:
