@@ -40,7 +40,7 @@ from delegation.handling.commands import Command, decode, follow_ups
 from delegation.handling.rules import ClockRows, Decision, Facts, Need, Step, rule_of
 from delegation.outbox import service as outbox_service
 from delegation.statistics import service as statistics_service
-from delegation.store import repository, rows
+from delegation.store import repository, rows, sql
 from delegation.store.context import Context
 from delegation.store.sql import Inserts, table
 from delegation.store.tables import (
@@ -200,6 +200,8 @@ async def create_draft(ctx: Context, data: DraftInput, idempotency_key: str | No
     the same key with a different request is refused. The one place idempotency is handled."""
     session, ref, actor, now = ctx.session, ctx.ref, ctx.actor, ctx.now
     enforce(authorize(actor, Operation.CREATE_DRAFT), "Delegations", Operation.CREATE_DRAFT)
+    # Reads, then one statement writes the matter and its event: no transaction needed around them (PostgreSQL).
+    await sql.outside_transaction(session)
     digest = fingerprint(data)
     if idempotency_key is not None:
         existing = await _replay(session, actor, idempotency_key, digest)
@@ -207,19 +209,26 @@ async def create_draft(ctx: Context, data: DraftInput, idempotency_key: str | No
             return Created(existing, True)
     values = _validate_draft(ref, actor, data, now)
     assert actor.court_code is not None
-    row = DelegationRow(
-        number=f"tmp-{uuid.uuid4().hex[:24]}",
-        requesting_court=actor.court_code,
-        status=Status.DRAFT.value,
-        created_by=actor.username,
-        idempotency_key=idempotency_key,
-        created_at=now,
-        updated_at=now,
+    columns: dict[str, Any] = {
+        "number": f"tmp-{uuid.uuid4().hex[:24]}",
+        "requesting_court": actor.court_code,
+        "status": Status.DRAFT.value,
+        "created_by": actor.username,
+        "idempotency_key": idempotency_key,
+        "created_at": now,
+        "updated_at": now,
+        "handler": None,
+        "handler_username": None,
+        "handler_phone": None,
+        "scheduled_date": None,
+        "submitted_at": None,
+        "version": 1,
         **values,
-    )
-    session.add(row)
+    }
+    event = _event_values(actor, frozenset({Role.REQUESTER}), "create", now, None, Status.DRAFT.value, digest)
     try:
-        await session.flush()
+        # The row, its number (from its id) and its create event: one statement on PostgreSQL.
+        ident = await repository.insert_draft(session, columns, event, f"JD{clocks.local_day(now).year}-")
     except IntegrityError:
         await session.rollback()
         if idempotency_key is not None:
@@ -227,14 +236,34 @@ async def create_draft(ctx: Context, data: DraftInput, idempotency_key: str | No
             if existing is not None:
                 return Created(existing, True)
         raise
-    appended = Inserts()  # the number (it needs the id) and the create event in one statement on PostgreSQL
-    repository.set_columns(appended, row, {"number": f"JD{clocks.local_day(now).year}-{row.id:07d}"})
-    roles = frozenset({Role.REQUESTER})
-    event = _event(row, actor, roles, "create", now, None, Status.DRAFT.value, data={"fingerprint": digest})
-    appended.add(rows.EVENT, [event.values()])
-    await appended.write(session)
     await _commit(session)
-    return Created(row, False)
+    columns["number"] = f"JD{clocks.local_day(now).year}-{ident:07d}"
+    return Created(DelegationRow(id=ident, **columns), False)
+
+
+def _event_values(
+    actor: Actor,
+    roles: frozenset[Role],
+    action: str,
+    now: datetime,
+    from_status: str | None,
+    to_status: str | None,
+    digest: str,
+) -> dict[str, Any]:
+    """A create event's columns but its delegation_id (the new row's id is drawn in the same statement)."""
+    values = rows.Event(
+        0,
+        action,
+        from_status,
+        to_status,
+        actor.username,
+        actor.court_code,
+        _actor_role_label(roles),
+        now,
+        data={"fingerprint": digest},
+    ).values()
+    del values["delegation_id"]
+    return values
 
 
 async def _replay(session: AsyncSession, actor: Actor, key: str, digest: str) -> DelegationRow | None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from delegation.store.sql import Inserts, is_postgres
+from delegation.store.sql import Inserts, is_postgres, pg_fetch, rows_json, run
 from delegation.store.tables import (
     CalendarScheduleRow,
     ClockRow,
@@ -97,6 +97,59 @@ def compare_and_set(appended: Inserts, row: DelegationRow, expected_version: int
     appended.update(_DELEGATION, {"id": row.id, "version": expected_version}, changes)
     for name, value in changes.items():
         set_committed_value(row, name, value)
+
+
+_EVENT = cast(Table, EventRow.__table__)  # type: ignore[attr-defined]
+
+
+def _numbered(prefix: str, ident: int) -> str:
+    return f"{prefix}{ident:07d}"
+
+
+async def insert_draft(session: AsyncSession, values: dict[str, Any], event: dict[str, Any], prefix: str) -> int:
+    """A new delegation numbered after its id (`prefix` and the id in at least seven digits, e.g. JD2026-0000042)
+    with its create event (`event`: the event's columns but its delegation_id); the new id. PostgreSQL: one
+    statement (the id drawn from the sequence first); SQLite: the row, its number, its event."""
+    if not is_postgres(session):
+        ident = int((await run(session, _DELEGATION.insert().returning(_DELEGATION.c.id), [values])).scalar_one())
+        await run(
+            session,
+            _DELEGATION.update().where(_DELEGATION.c.id == ident).values(number=_numbered(prefix, ident)),
+        )
+        await run(session, _EVENT.insert(), [{**event, "delegation_id": ident}])
+        return ident
+    columns = [c for c in values if c not in ("id", "number")]
+    events = [c for c in event if c != "delegation_id"]
+    found = await pg_fetch(
+        session, _insert_draft_sql(tuple(columns), tuple(events)), prefix, rows_json([values]), rows_json([event])
+    )
+    return int(found[0][0])
+
+
+_DRAFT_SQL: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}
+
+
+def _insert_draft_sql(columns: tuple[str, ...], events: tuple[str, ...]) -> str:
+    found = _DRAFT_SQL.get((columns, events))
+    if found is None:
+        if not set(columns) <= set(_DELEGATION.c.keys()) or not set(events) <= set(_EVENT.c.keys()):
+            raise ValueError("not columns of delegation and delegation_event")
+        names, event_names = ", ".join(columns), ", ".join(events)
+        # Names checked against the tables' columns; values only in the bound parameters. The number pads the
+        # id to seven digits and never cuts a longer one (as _numbered does).
+        number = "$1 || CASE WHEN n.id < 10000000 THEN lpad(n.id::text, 7, '0') ELSE n.id::text END"
+        found = (
+            "WITH n AS (SELECT nextval(pg_get_serial_sequence('delegation', 'id')) AS id), "  # noqa: S608
+            f"d AS (INSERT INTO delegation (id, number, {names}) SELECT n.id, {number}, "
+            f"{', '.join(f'r.{c}' for c in columns)} "
+            "FROM n, jsonb_populate_recordset(NULL::delegation, CAST($2 AS jsonb)) r RETURNING id), "
+            f"e AS (INSERT INTO delegation_event (delegation_id, {event_names}) "
+            f"SELECT d.id, {', '.join(f'r.{c}' for c in events)} "
+            "FROM d, jsonb_populate_recordset(NULL::delegation_event, CAST($3 AS jsonb)) r) "
+            "SELECT id FROM d"
+        )
+        _DRAFT_SQL[(columns, events)] = found
+    return found
 
 
 def set_columns(appended: Inserts, row: DelegationRow, values: dict[str, Any]) -> None:

@@ -37,12 +37,19 @@ async def _count_begins(api: Api, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return opened
 
 
-async def test_an_upload_opens_no_transaction_and_an_action_one(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_create_and_an_upload_open_no_transaction_and_an_action_one(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _postgres(api)
     begins = await _count_begins(api, monkeypatch)
     async with api.client("shinan-officer") as officer:
-        created = ok(await officer.post("/api/v1/delegations", json=draft_body()), 201)
-        begins.clear()
+        created = ok(
+            await officer.post("/api/v1/delegations", json=draft_body(), headers={"Idempotency-Key": "k1"}), 201
+        )
+        assert created["number"] == f"JD{api.clock.now.year}-{created['id']:07d}" and created["version"] == 1
+        again = await officer.post("/api/v1/delegations", json=draft_body(), headers={"Idempotency-Key": "k1"})
+        assert again.status_code == 200 and again.json()["id"] == created["id"]
+        assert begins == []
         for kind in ALL_DOCUMENTS:
             await upload(officer, created["id"], kind)
         assert begins == []
