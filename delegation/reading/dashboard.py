@@ -315,7 +315,7 @@ async def dashboard(session: AsyncSession, ref: Reference, actor: Actor, now: da
     regional = is_regional(actor)
     lists = await watch_lists(session, ref, codes, now, until)
     extensions, extensions_total = await pending_extensions(session, codes)
-    issued, awaiting = await issued_notices(session, None if regional else centers)
+    issued, awaiting, escalated = await issued_notices(session, None if regional else centers, escalated=regional)
     statutory, statutory_total = await statutory_breaches(session, codes, now)
     return Dashboard(
         regional=regional,
@@ -327,7 +327,7 @@ async def dashboard(session: AsyncSession, ref: Reference, actor: Actor, now: da
         extensions_total=extensions_total,
         declined=lists.declined,
         issued=issued,
-        escalations=await escalations(session) if regional else [],
+        escalations=escalated,
         awaiting_acknowledgement=awaiting,
         soon_until=until,
         statutory=statutory,
@@ -394,34 +394,43 @@ def _notice_scope(centers: Sequence[str] | None) -> list[ColumnElement[bool]]:
 
 
 async def issued_notices(
-    session: AsyncSession, centers: Sequence[str] | None, limit: int = NOTICE_LIMIT
-) -> tuple[list[NoticeRow], int]:
-    """催办 and 督办 issued in the name of these command centers (all, for None), newest first; and how many
-    of them still await their acknowledgement (counted in the same statement: none issued, none awaited)."""
+    session: AsyncSession, centers: Sequence[str] | None, escalated: bool = False, limit: int = NOTICE_LIMIT
+) -> tuple[list[NoticeRow], int, list[NoticeRow]]:
+    """催办 and 督办 issued in the name of these command centers (all, for None), newest first; how many of them
+    still await their acknowledgement (counted in the same statement: none issued, none awaited); and, when
+    `escalated` (the coordinator's), the escalations, newest first. One round trip: each list's newest by
+    index as an arm of a UNION ALL of notice ids, then the notices."""
+    n = NoticeRow
     awaiting = (
         select(func.count())
-        .select_from(NoticeRow)
-        .where(*_notice_scope(centers), col(NoticeRow.requires_ack).is_(True), col(NoticeRow.acknowledged_at).is_(None))
+        .select_from(n)
+        .where(*_notice_scope(centers), col(n.requires_ack).is_(True), col(n.acknowledged_at).is_(None))
         .scalar_subquery()
     )
-    stmt = (
-        select(NoticeRow, awaiting)
-        .where(*_notice_scope(centers))
-        .order_by(col(NoticeRow.issued_at).desc(), col(NoticeRow.id).desc())
-        .limit(limit)
-    )
-    found = (await session.exec(stmt)).all()
-    return [notice for notice, _ in found], int(found[0][1]) if found else 0
-
-
-async def escalations(session: AsyncSession, limit: int = NOTICE_LIMIT) -> list[NoticeRow]:
-    stmt = (
-        select(NoticeRow)
-        .where(col(NoticeRow.kind) == "escalate")
-        .order_by(col(NoticeRow.issued_at).desc(), col(NoticeRow.id).desc())
-        .limit(limit)
-    )
-    return list((await session.exec(stmt)).all())
+    newest = (col(n.issued_at).desc(), col(n.id).desc())
+    lists: dict[str, list[ColumnElement[bool]]] = {"issued": _notice_scope(centers)}
+    if escalated:
+        lists["escalations"] = [col(n.kind) == "escalate"]
+    arms = [
+        select(
+            select(col(n.id).label("notice_id"), literal(name).label("list"))
+            .where(*where)
+            .order_by(*newest)
+            .limit(limit)
+            .subquery()
+        )
+        for name, where in lists.items()
+    ]
+    picked = union_all(*arms).subquery()  # one arm: the select alone
+    stmt = select(picked.c.list, n, awaiting).join(n, col(n.id) == picked.c.notice_id)
+    found: dict[str, list[NoticeRow]] = {name: [] for name in ("issued", "escalations")}
+    counted = 0
+    for name, notice, waiting in (await session.exec(stmt)).all():
+        found[name].append(notice)
+        counted = int(waiting)
+    for notices in found.values():
+        notices.sort(key=lambda x: (x.issued_at, x.id or 0), reverse=True)
+    return found["issued"], counted, found["escalations"]
 
 
 # ---------------------------------------------------------------- everyone's notices

@@ -17,7 +17,7 @@ from delegation.reading import dashboard as dashboard_service
 from delegation.reading.dashboard import NoticePage
 from delegation.refdata.service import load_reference
 from delegation.store.tables import NoticeRow
-from tests.sla_support import CLERK, OTHER_CLERK, YANTAI_CENTER, add_users, at, filed
+from tests.sla_support import CLERK, OTHER_CLERK, REGIONAL, YANTAI_CENTER, add_users, at, filed
 
 ISSUED = at("2026-03-10", "09:00")
 
@@ -166,3 +166,37 @@ async def test_a_cursor_that_is_not_one_is_refused(session: AsyncSession, ref: R
         with pytest.raises(ValidationFailed) as refused:
             await dashboard_service.notice_inbox(session, ref, CLERK, cursor=cursor)
         assert refused.value.title_zh == "翻页位置无效，请从第一页重新打开列表"
+
+
+async def test_the_dashboards_notice_panels_newest_first_and_escalations_for_the_coordinator(
+    session: AsyncSession, ref: Reference, notices: list[int]
+) -> None:
+    """The 催办/督办 issued in the Yantai center's name, newest first (ties on the issue time by id), with the
+    督办 still awaiting their acknowledgement counted; escalations only on the coordinator's dashboard."""
+    row_id = (await session.get(NoticeRow, notices[0])).delegation_id  # type: ignore[union-attr]
+    escalated = [
+        NoticeRow(
+            delegation_id=row_id,
+            kind="escalate",
+            city="烟台",
+            year=2026,
+            to_court="鲁0602",
+            issuing_court="鲁",
+            issued_by="system",
+            issued_at=ISSUED + timedelta(days=n),
+            title=f"升级{n}",
+            body="……",
+            working_days_overdue=5,
+        )
+        for n in range(3)
+    ]
+    session.add_all(escalated)
+    await session.commit()
+    now = ISSUED + timedelta(days=5)
+    board = await dashboard_service.dashboard(session, ref, YANTAI_CENTER, now)
+    assert [n.id for n in board.issued] == notices  # the eleven of 鲁06, not 潍坊's
+    assert board.awaiting_acknowledgement == 3  # four 督办, one acknowledged
+    assert board.escalations == []
+    regional = await dashboard_service.dashboard(session, ref, REGIONAL, now)
+    assert [n.id for n in regional.escalations] == [e.id for e in reversed(escalated)]
+    assert len(regional.issued) == 12 and regional.awaiting_acknowledgement == 3  # every center's
