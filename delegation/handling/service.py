@@ -238,7 +238,7 @@ async def create_draft(ctx: Context, data: DraftInput, idempotency_key: str | No
         raise
     await _commit(session)
     columns["number"] = f"JD{clocks.local_day(now).year}-{ident:07d}"
-    return Created(DelegationRow(id=ident, **columns), False)
+    return Created(rows.built(DelegationRow, {"id": ident, **columns}), False)
 
 
 def _event_values(
@@ -398,7 +398,7 @@ async def record_document(
     appended.add(rows.EVENT, [event.values()])
     ident = await appended.write_returning_id(session, _DOCUMENT)
     await _commit(session)
-    return DocumentRow(id=ident, **values)
+    return rows.built(DocumentRow, {"id": ident, **values})
 
 
 # ---------------------------------------------------------------- transitions

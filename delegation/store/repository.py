@@ -13,7 +13,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from delegation.store.sql import Inserts, is_postgres, pg_fetch, rows_json, run
+from delegation.store.sql import Inserts, is_postgres, pg_fetch, pg_statement, rows_json, run
 from delegation.store.tables import (
     CalendarScheduleRow,
     ClockRow,
@@ -76,7 +76,16 @@ def _for_action(postgres: bool, document_kinds: bool) -> Any:
     return found
 
 
+_BY_KEY = sa_select(DelegationRow.id).where(  # type: ignore[call-overload]
+    col(DelegationRow.created_by) == bindparam("username"), col(DelegationRow.idempotency_key) == bindparam("key")
+)
+
+
 async def find_by_idempotency_key(session: AsyncSession, username: str, key: str) -> DelegationRow | None:
+    if is_postgres(session):  # nearly always none: asked for the id alone, on asyncpg itself
+        statement, _names = pg_statement(session, _BY_KEY)
+        if not await pg_fetch(session, statement, username, key):
+            return None
     stmt = select(DelegationRow).where(DelegationRow.created_by == username, DelegationRow.idempotency_key == key)
     return (await session.exec(stmt)).first()
 
