@@ -27,7 +27,7 @@ from delegation.outbox.intents import acknowledgement_intent, notice_intent, sup
 from delegation.outbox.service import enqueue, fanout
 from delegation.statistics import service as statistics_service
 from delegation.store import repository, rows
-from delegation.store.sql import Inserts, insert_for, insert_returning_ids, run, table
+from delegation.store.sql import Inserts, append_rows, insert_for, insert_returning_ids, run, table
 from delegation.store.tables import (
     ClockRow,
     DelegationRow,
@@ -98,9 +98,12 @@ async def store_notices(
     *,
     actor_court: str | None = None,
     actor_role: str = "system",
+    ids: Sequence[int] | None = None,
 ) -> list[int]:
     """Number, store, add to each delegation's timeline and queue their notifications (one outbox row
-    each, expanded into inbox rows and deliveries by deliver-notifications); in the caller's transaction."""
+    each, expanded into inbox rows and deliveries by deliver-notifications); in the caller's transaction.
+    `ids`: the notices' ids, drawn from their sequence beforehand (the sweep's claim): the notices, their
+    timeline rows and their outbox rows are then appended by COPY on PostgreSQL."""
     if not drafts:
         return []
     await allocate_numbers(session, drafts)
@@ -134,16 +137,25 @@ async def store_notices(
         }
         for d, (title, body) in zip(drafts, rendered, strict=True)
     ]
-    ids = await insert_returning_ids(session, NOTICE, values)
+    if ids is None:
+        ids = await insert_returning_ids(session, NOTICE, values)
+    else:
+        for value, given in zip(values, ids, strict=True):
+            value["id"] = given
     events = [
         _event(d, i, title, actor_court, actor_role) for d, i, (title, _) in zip(drafts, ids, rendered, strict=True)
     ]
     intents = [notice_intent(ref, d, i, title) for d, i, (title, _) in zip(drafts, ids, rendered, strict=True)]
+    event_rows = [e.values() for e in events]
+    outbox_rows = [fanout(i, drafts[0].issued_at).values() for i in intents]
+    if "id" in values[0]:
+        await append_rows(session, [(NOTICE, values), (rows.EVENT, event_rows), (rows.OUTBOX, outbox_rows)])
+        return list(ids)
     appended = Inserts()  # the timeline rows and the outbox rows in one statement on PostgreSQL
-    appended.add(rows.EVENT, [e.values() for e in events])
-    appended.add(rows.OUTBOX, [fanout(i, drafts[0].issued_at).values() for i in intents])
+    appended.add(rows.EVENT, event_rows)
+    appended.add(rows.OUTBOX, outbox_rows)
     await appended.write(session)
-    return ids
+    return list(ids)
 
 
 async def prepare_supervision_drafts(session: AsyncSession, ref: Reference, drafts: Sequence[NoticeDraft]) -> list[int]:

@@ -34,10 +34,11 @@ from delegation.core.states import TERMINAL, Action, Stage
 from delegation.handling.commands import Plain
 from delegation.handling.service import perform
 from delegation.notices import model as notices
-from delegation.notices.model import KIND_OF_RUNG, STAGE_LABEL, NoticeDraft, NoticeKind, Subject
+from delegation.notices.model import KIND_OF_RUNG, STAGE_LABEL, NoticeDraft, Subject
 from delegation.notices.service import prepare_supervision_drafts, store_notices
 from delegation.sla import statutory
 from delegation.statistics import service as statistics_service
+from delegation.store import rungs
 from delegation.store.context import Context
 from delegation.store.rows import Event, clock_of, insert_events
 from delegation.store.sql import insert_ignoring_returning, is_postgres, run, table, update_by_id
@@ -166,10 +167,6 @@ def _decide(m: RowMapping, clock: clocks.Clock, ref: Reference, now: datetime) -
     return _Due(m, clock, policy, due, False, current, times)
 
 
-def _auto_issues(ref: Reference, notice: NoticeDraft) -> bool:
-    return _policy(ref, notice.subject.policy_version, notice.issued_at).rungs.supervise_auto_issue
-
-
 def _withdraws(clock: clocks.Clock, policy: PolicyVersion) -> bool:
     return clock.stage is Stage.CORRECTION and policy.on_expiry("correction") == "withdraw"
 
@@ -177,6 +174,14 @@ def _withdraws(clock: clocks.Clock, policy: PolicyVersion) -> bool:
 async def _move_clocks(session: AsyncSession, moves: Sequence[dict[str, Any]]) -> None:
     """Each open clock's next rung and its time (rows of id, next_rung, next_rung_at)."""
     await update_by_id(session, CLOCK, moves, only_where=CLOCK.c.closed_at.is_(None))
+
+
+def _issues_notice(ref: Reference, d: _Due, rung: Rung, now: datetime) -> bool:
+    """A 督办 is a court's act in its own name: unless the policy auto-issues, the rung prepares a draft for the
+    superior court's command center to issue instead of a notice."""
+    if rung is not Rung.SUPERVISE:
+        return True
+    return _policy(ref, d.row["delegation_policy_version"], now).rungs.supervise_auto_issue
 
 
 async def _process_batch(
@@ -189,51 +194,50 @@ async def _process_batch(
     ids = [m["id"] for m in rows]
     stops, fired = await stops_and_fired(session, ids)
     decided = [_decide(m, clock_of(m, stops[m["id"]], fired[m["id"]]), ref, now) for m in rows]
-    claims = [(d.row["id"], r) for d in decided for r in d.rungs]
-    won = await _claim_rungs(session, claims, now) if claims else set()
+    claims = [(d.row["id"], r.value, _issues_notice(ref, d, r, now)) for d in decided for r in d.rungs]
+    won = await rungs.claim(session, claims, now)
     result.already_fired += len(claims) - len(won)
     drafts: list[NoticeDraft] = []
+    notice_ids: list[int] = []  # PostgreSQL: drawn with the claims
+    held: list[NoticeDraft] = []
     moves: list[dict[str, Any]] = []
+    touched: set[int] = set()
     for d in decided:
-        mine = [r for r in d.rungs if (d.row["id"], r.value) in won]
         fired_now = d.clock.fired | frozenset(d.rungs)  # claimed by us or by someone before us: fired either way
-        for rung in mine:
+        for rung in d.rungs:
+            key = (d.row["id"], rung.value)
+            if key not in won:
+                continue
             result.fired[rung.value] = result.fired.get(rung.value, 0) + 1
-            drafts.append(
-                notices.draft(
-                    ref,
-                    KIND_OF_RUNG[rung],
-                    _subject(d.row, d.clock, d.due),
-                    now,
-                    rung=rung,
-                    issued_by="system",
-                    requires_ack=d.policy.rungs.supervise_requires_acknowledgement if rung is Rung.SUPERVISE else False,
-                    withdraw_on_expiry=_withdraws(d.clock, d.policy),
-                )
+            result.rungs_fired += 1
+            draft = notices.draft(
+                ref,
+                KIND_OF_RUNG[rung],
+                _subject(d.row, d.clock, d.due),
+                now,
+                rung=rung,
+                issued_by="system",
+                requires_ack=d.policy.rungs.supervise_requires_acknowledgement if rung is Rung.SUPERVISE else False,
+                withdraw_on_expiry=_withdraws(d.clock, d.policy),
             )
+            notice_id = won[key]
+            if notice_id is not None:
+                notice_ids.append(notice_id)
+            (drafts if _issues_notice(ref, d, rung, now) else held).append(draft)
+            # A breach began or a 督办 went out: the matter's statistics facts follow. A reminder comes before
+            # the due time and changes none of them (no breach, no 督办): refreshing would write them as they are.
+            if rung is not Rung.DUE_SOON:
+                touched.add(d.row["delegation_id"])
         upcoming = None if d.row["status"] in TERMINAL else clocks.first_pending(d.times, fired_now)
         next_rung, next_at = (upcoming[0].value, upcoming[1]) if upcoming else (None, None)
         if (next_rung, next_at) != (d.row["next_rung"], d.row["next_rung_at"]):
             moves.append({"id": d.row["id"], "next_rung": next_rung, "next_rung_at": next_at})
-        result.rungs_fired += len(mine)
-    # A 督办 is a court's act in its own name: unless the policy auto-issues, the rung prepares a draft for the
-    # superior court's command center to issue.
-    held = [d for d in drafts if d.kind is NoticeKind.SUPERVISE and not _auto_issues(ref, d)]
-    await store_notices(session, ref, [d for d in drafts if all(d is not h for h in held)])
+    await store_notices(session, ref, drafts, ids=notice_ids if notice_ids else None)
     await prepare_supervision_drafts(session, ref, held)
     await _move_clocks(session, moves)
-    # A breach began or a 督办 went out: the matter's statistics facts follow. A reminder comes before the due
-    # time and changes none of them (no breach, no 督办), so a matter with only a reminder fired is not
-    # refreshed: its facts would be written again as they are.
-    touched = sorted(
-        {
-            d.row["delegation_id"]
-            for d in decided
-            if any(r is not Rung.DUE_SOON and (d.row["id"], r.value) in won for r in d.rungs)
-        }
-    )
-    await statistics_service.refresh(session, ref, touched, now)
-    result.notices += len(drafts) - len(held)
+    if touched:
+        await statistics_service.refresh(session, ref, sorted(touched), now)
+    result.notices += len(drafts)
     result.supervision_drafts += len(held)
     return [d for d in decided if d.expire]
 
