@@ -154,12 +154,21 @@ def _subject(m: RowMapping, clock: clocks.Clock, due: clocks.Due | None) -> Subj
     )
 
 
-def _decide(m: RowMapping, clock: clocks.Clock, ref: Reference, now: datetime) -> _Due:
+def _decide(
+    m: RowMapping, clock: clocks.Clock, ref: Reference, now: datetime, times_of: dict[Any, dict[Rung, datetime]]
+) -> _Due:
     policy = _policy(ref, clock.policy_version, now)
     if m["status"] in TERMINAL or not clock.is_open:
         return _Due(m, clock, policy, (), False)
     current = clocks.due(clock, ref.calendar)
-    times = clocks.rung_times_for(clock, current, ref.calendar, ref.rung_policy(policy)) if current else {}
+    times: dict[Rung, datetime] = {}
+    if current is not None:
+        # The rungs' times depend only on the due time and the policy's rungs: clocks due the same day share them.
+        rung_policy = ref.rung_policy(policy)
+        found = times_of.get((current, rung_policy))
+        if found is None:
+            found = times_of[(current, rung_policy)] = clocks.rung_times_for(clock, current, ref.calendar, rung_policy)
+        times = found
     due = tuple(r for r in RUNG_ORDER if r in times and r not in clock.fired and times[r] <= now)
     if _withdraws(clock, policy) and any(r is not Rung.DUE_SOON for r in due):
         # Expiry is the transition itself, not a 催办; the later rungs never apply to it.
@@ -193,7 +202,8 @@ async def _process_batch(
 ) -> list[_Due]:
     ids = [m["id"] for m in rows]
     stops, fired = await stops_and_fired(session, ids)
-    decided = [_decide(m, clock_of(m, stops[m["id"]], fired[m["id"]]), ref, now) for m in rows]
+    times_of: dict[Any, dict[Rung, datetime]] = {}
+    decided = [_decide(m, clock_of(m, stops[m["id"]], fired[m["id"]]), ref, now, times_of) for m in rows]
     claims = [(d.row["id"], r.value, _issues_notice(ref, d, r, now)) for d in decided for r in d.rungs]
     won = await rungs.claim(session, claims, now)
     result.already_fired += len(claims) - len(won)
