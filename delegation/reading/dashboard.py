@@ -15,9 +15,10 @@ import binascii
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, cast, func, literal, null, or_, tuple_, union_all
+from sqlalchemy import ColumnElement, Integer, and_, bindparam, cast, func, literal, null, or_, tuple_, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,7 +30,7 @@ from delegation.core.reference import Reference
 from delegation.core.states import Status
 from delegation.reading.worklists import OPEN_STATUSES, REQUESTING_HELD
 from delegation.store import counts as counters
-from delegation.store.sql import one_of
+from delegation.store.sql import is_postgres, one_of, one_of_param
 from delegation.store.tables import ClockRow, DelegationRow, ExtensionRow, NoticeRow, StatutoryClockRow
 
 WATCH_LIMIT = 20
@@ -167,14 +168,6 @@ def _centers(ref: Reference, courts: Sequence[Court]) -> list[str]:
 # ---------------------------------------------------------------- counts
 
 
-def _running(session: AsyncSession, codes: Sequence[str]) -> list[ColumnElement[bool]]:
-    return [
-        one_of(session, col(ClockRow.court_code), codes),
-        col(ClockRow.closed_at).is_(None),
-        col(ClockRow.paused).is_(False),
-    ]
-
-
 async def court_counts(
     session: AsyncSession, codes: Sequence[str], now: datetime, until: datetime
 ) -> dict[str, Counts]:
@@ -214,6 +207,62 @@ class WatchLists:
     declined: list[DelegationRow]
 
 
+@cache
+def _watch_statement(postgres: bool, limit: int, declined_limit: int) -> Any:
+    """watch_lists' statement, built once per dialect (building it took ~1 ms of every dashboard): the
+    courts, now, the end of due soon and the renewals' horizon are bound when it runs."""
+    c, d = ClockRow, DelegationRow
+    due = col(c.due_at)
+
+    def held(column: Any) -> ColumnElement[bool]:
+        return one_of_param(postgres, column, "codes")
+
+    running = [held(col(c.court_code)), col(c.closed_at).is_(None), col(c.paused).is_(False)]
+    renewing = [
+        col(c.closed_at).is_(None),
+        col(c.latest_due).is_not(None),
+        col(c.latest_due) <= bindparam("horizon"),
+        held(col(c.court_code)),
+    ]
+    clock_lists = {
+        "overdue": ([*running, due <= bindparam("now")], (due, col(c.id))),
+        "due_soon": ([*running, due > bindparam("now"), due <= bindparam("until")], (due, col(c.id))),
+        "renewal": (renewing, (col(c.latest_due), col(c.id))),
+    }
+    arms = [
+        select(
+            select(
+                col(c.id).label("clock_id"), col(c.delegation_id).label("delegation_id"), literal(name).label("list")
+            )
+            .where(*where)
+            .order_by(*order)
+            .limit(limit)
+            .subquery()
+        )
+        for name, (where, order) in clock_lists.items()
+    ]
+    arms.append(
+        select(
+            select(
+                cast(null(), Integer).label("clock_id"),
+                col(d.id).label("delegation_id"),
+                literal("declined").label("list"),
+            )
+            .where(held(col(d.assisting_court)), col(d.status) == Status.DECLINED.value)
+            .order_by(col(d.id))
+            .limit(declined_limit)
+            .subquery()
+        )
+    )
+    picked = union_all(*arms).subquery()
+    return (
+        select(picked.c.list, ClockRow, DelegationRow)
+        .select_from(picked)
+        .join(DelegationRow, col(DelegationRow.id) == picked.c.delegation_id)
+        .outerjoin(ClockRow, col(ClockRow.id) == picked.c.clock_id)
+    )
+
+
 async def watch_lists(
     session: AsyncSession,
     ref: Reference,
@@ -228,56 +277,13 @@ async def watch_lists(
     (clocks.lapse_cap) is within a week of working days, or past; matters a covered court declined as not its
     jurisdiction, waiting for a redirect (the oldest). Each list's first rows by its index (ORDER BY .. LIMIT)
     as an arm of a UNION ALL of (clock, matter) ids, then their clocks and matters."""
-    c, d = ClockRow, DelegationRow
-    due = col(c.due_at)
     horizon = ref.calendar.add_working_days(clocks.local_day(now), RENEWAL_WATCH_WORKING_DAYS).date
-    renewing = [
-        col(c.closed_at).is_(None),
-        col(c.latest_due).is_not(None),
-        col(c.latest_due) <= horizon,
-        one_of(session, col(c.court_code), codes),
-    ]
-    clock_lists = {
-        "overdue": ([*_running(session, codes), due <= now], (due, col(c.id)), limit),
-        "due_soon": ([*_running(session, codes), due > now, due <= until], (due, col(c.id)), limit),
-        "renewal": (renewing, (col(c.latest_due), col(c.id)), limit),
-    }
-    arms = [
-        select(
-            select(
-                col(c.id).label("clock_id"), col(c.delegation_id).label("delegation_id"), literal(name).label("list")
-            )
-            .where(*where)
-            .order_by(*order)
-            .limit(size)
-            .subquery()
-        )
-        for name, (where, order, size) in clock_lists.items()
-    ]
-    arms.append(
-        select(
-            select(
-                cast(null(), Integer).label("clock_id"),
-                col(d.id).label("delegation_id"),
-                literal("declined").label("list"),
-            )
-            .where(one_of(session, col(d.assisting_court), codes), col(d.status) == Status.DECLINED.value)
-            .order_by(col(d.id))
-            .limit(declined_limit)
-            .subquery()
-        )
-    )
-    picked = union_all(*arms).subquery()
-    stmt = (
-        select(picked.c.list, ClockRow, DelegationRow)
-        .select_from(picked)
-        .join(DelegationRow, col(DelegationRow.id) == picked.c.delegation_id)
-        .outerjoin(ClockRow, col(ClockRow.id) == picked.c.clock_id)
-    )
+    stmt = _watch_statement(is_postgres(session), limit, declined_limit)
+    params = {"codes": list(codes), "now": now, "until": until, "horizon": horizon}
     found: dict[str, list[Watched]] = {"overdue": [], "due_soon": []}
     renewals: list[RenewalWatched] = []
     refused: list[DelegationRow] = []
-    for name, clock, row in (await session.exec(stmt)).all():
+    for name, clock, row in (await session.exec(stmt, params=params)).all():
         if name == "declined":
             refused.append(row)
         elif name == "renewal":

@@ -61,6 +61,14 @@ def one_of(session: AsyncSession, column: Any, values: Iterable[Any]) -> ColumnE
     return cast(ColumnElement[bool], column.in_(items))
 
 
+def one_of_param(postgres: bool, column: Any, name: str) -> ColumnElement[bool]:
+    """one_of in a statement built once (for the dialect `postgres` says): the values are bound when it runs,
+    as the parameter `name` (a list)."""
+    if postgres:
+        return cast(ColumnElement[bool], column == any_(bindparam(name, type_=ARRAY(column.type))))
+    return cast(ColumnElement[bool], column.in_(bindparam(name, expanding=True)))
+
+
 async def run(session: AsyncSession, statement: Any, params: Any = None) -> Any:
     """A Core statement on the session's connection (its transaction); params as a list = executemany."""
     connection = await session.connection()
