@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import cast, func, literal, null, select, union_all
+from sqlalchemy import bindparam, cast, func, literal, null, select, union_all
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.network.model import handling_mode
-from delegation.store.sql import one_of, run, table
+from delegation.store.sql import is_postgres, one_of_param, run, table
 from delegation.store.tables import ExtensionRow, NetworkJobRow, NoticeRow, StatutoryClockRow
 
 FOLLOWED_KINDS = ("urge", "supervise")
@@ -45,33 +47,43 @@ _LATE = "late"  # an open statutory duty past its period
 _NETWORK = "network:"  # a network job: its status after the colon, its round
 
 
+@cache
+def _facts_statement(postgres: bool) -> Any:
+    """row_facts' statement, built once per dialect: the matters' ids and now are bound when it runs."""
+    n, e, s, j = table(NoticeRow).c, table(ExtensionRow).c, table(StatutoryClockRow).c, table(NetworkJobRow).c
+
+    def of_page(column: Any) -> Any:
+        return one_of_param(postgres, column, "ids")
+
+    no_time = cast(null(), n.issued_at.type)
+    notices = (
+        select(n.delegation_id, n.kind, func.count().label("n"), func.max(n.issued_at).label("latest"))
+        .where(of_page(n.delegation_id), n.kind.in_(FOLLOWED_KINDS))
+        .group_by(n.delegation_id, n.kind)
+    )
+    pending = select(e.delegation_id, literal(_EXTENSION), e.days, no_time).where(
+        of_page(e.delegation_id), e.status == "pending"
+    )
+    late = select(s.delegation_id, literal(_LATE), literal(0), no_time).where(
+        of_page(s.delegation_id), s.is_open.is_(True), s.due_at <= bindparam("now")
+    )
+    jobs = select(j.delegation_id, literal(_NETWORK).concat(j.status), j.round, no_time).where(of_page(j.delegation_id))
+    return union_all(notices, pending, late, jobs)
+
+
 async def row_facts(session: AsyncSession, ids: Sequence[int], now: datetime) -> RowFacts:
     """The facts of these matters, as the arms of one UNION ALL of (matter, kind, number, time): the notices
     grouped by kind, the pending extension requests, the open statutory duties past their period
     (ix_statutory_delegation), and the network jobs (the latest round decides the handling)."""
     if not ids:
         return RowFacts()
-    n, e, s, j = table(NoticeRow).c, table(ExtensionRow).c, table(StatutoryClockRow).c, table(NetworkJobRow).c
-    no_time = cast(null(), n.issued_at.type)
-    notices = (
-        select(n.delegation_id, n.kind, func.count().label("n"), func.max(n.issued_at).label("latest"))
-        .where(one_of(session, n.delegation_id, ids), n.kind.in_(FOLLOWED_KINDS))
-        .group_by(n.delegation_id, n.kind)
-    )
-    pending = select(e.delegation_id, literal(_EXTENSION), e.days, no_time).where(
-        one_of(session, e.delegation_id, ids), e.status == "pending"
-    )
-    late = select(s.delegation_id, literal(_LATE), literal(0), no_time).where(
-        one_of(session, s.delegation_id, ids), s.is_open.is_(True), s.due_at <= now
-    )
-    jobs = select(j.delegation_id, literal(_NETWORK).concat(j.status), j.round, no_time).where(
-        one_of(session, j.delegation_id, ids)
-    )
+    stmt = _facts_statement(is_postgres(session))
+    found = (await run(session, stmt, {"ids": list(ids), "now": now})).all()
     issued: dict[int, dict[str, Issued]] = {}
     extensions: dict[int, int] = {}
     breached: set[int] = set()
     latest_job: dict[int, tuple[int, str]] = {}
-    for ident, kind, number, at in (await run(session, union_all(notices, pending, late, jobs))).all():
+    for ident, kind, number, at in found:
         if kind == _EXTENSION:
             extensions[ident] = int(number)
         elif kind == _LATE:
