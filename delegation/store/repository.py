@@ -13,7 +13,9 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from delegation.store.rows import built
 from delegation.store.sql import Inserts, is_postgres, pg_fetch, pg_statement, rows_json, run
+from delegation.store.sql import table as _table
 from delegation.store.tables import (
     CalendarScheduleRow,
     ClockRow,
@@ -50,6 +52,17 @@ async def load_for_action(session: AsyncSession, delegation_id: int, *, document
     if identity_key(DelegationRow, delegation_id) in session.identity_map:
         held = await session.get(DelegationRow, delegation_id)
         return None if held is None else ForAction(held, None, None)
+    if is_postgres(session):
+        # On asyncpg itself, the row built as the ORM would build it (outside the session: nothing flushes it;
+        # a follow-up action of the same transaction reads it again, changed).
+        statement, _names = pg_statement(session, _for_action_core(document_kinds))
+        records = await pg_fetch(session, statement, delegation_id)
+        if not records:
+            return None
+        record = records[0]
+        row = built(DelegationRow, {name: record[name] for name in _DELEGATION_COLUMNS})
+        listed = [str(k) for k in (record["kinds"] or [])] if document_kinds else None
+        return ForAction(row, listed, bool(record["has_duties"]))
     stmt = _for_action(is_postgres(session), document_kinds)
     found: Any = (await session.exec(stmt, params={"delegation_id": delegation_id})).first()
     if found is None:
@@ -59,6 +72,24 @@ async def load_for_action(session: AsyncSession, delegation_id: int, *, document
 
 
 _FOR_ACTION: dict[tuple[bool, bool], Any] = {}
+_FOR_ACTION_CORE: dict[bool, Any] = {}
+
+
+def _for_action_core(document_kinds: bool) -> Any:
+    """load_for_action's statement on PostgreSQL as plain columns, built once."""
+    found = _FOR_ACTION_CORE.get(document_kinds)
+    if found is None:
+        delegation = _table(DelegationRow)
+        has_duties = exists().where(col(StatutoryClockRow.delegation_id) == delegation.c.id).label("has_duties")
+        columns: list[Any] = [*delegation.c, has_duties]
+        if document_kinds:
+            kinds = sa_select(type_coerce(func.json_agg(DocumentRow.kind), JSON)).where(
+                col(DocumentRow.delegation_id) == delegation.c.id
+            )
+            columns.append(kinds.scalar_subquery().label("kinds"))
+        found = sa_select(*columns).where(delegation.c.id == bindparam("delegation_id"))
+        _FOR_ACTION_CORE[document_kinds] = found
+    return found
 
 
 def _for_action(postgres: bool, document_kinds: bool) -> Any:
@@ -91,6 +122,7 @@ async def find_by_idempotency_key(session: AsyncSession, username: str, key: str
 
 
 _DELEGATION = cast(Table, DelegationRow.__table__)  # type: ignore[attr-defined]
+_DELEGATION_COLUMNS = tuple(c.name for c in _DELEGATION.columns)
 
 
 def compare_and_set(appended: Inserts, row: DelegationRow, expected_version: int, values: dict[str, Any]) -> None:
