@@ -76,6 +76,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far (user + system; Linux /proc, else 0)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -403,7 +412,10 @@ async def main(rows: int, filings: int, requests: int, workers: list[int]) -> No
                 load_before = os.getloadavg()
                 # One round of each side first (the raw side copies the rows the API wrote), then the sides
                 # take turns, so a change in the machine's load falls on both.
+                # CPU of the server process and of this one (the HTTP client) over the one-at-a-time API rounds.
+                cpu_server, cpu_client = cpu_seconds(server.pid), time.process_time()
                 api_s = [await seconds(filings // ROUNDS, 1, lambda s: file_over_http(officer, s), 1000)]
+                cpu_server, cpu_client = cpu_seconds(server.pid) - cpu_server, time.process_time() - cpu_client
                 api_c = [await seconds(filings // ROUNDS, 8, lambda s: file_over_http(officer, s), 100000)]
                 after = await row_counts(probe)
                 last = int(await probe.fetchval("SELECT max(id) FROM delegation WHERE created_by=$1", OFFICER[0]))
@@ -418,7 +430,10 @@ async def main(rows: int, filings: int, requests: int, workers: list[int]) -> No
                 raw_s = [await seconds(part, 1, raw.file, 1000)]
                 raw_c = [await seconds(part, 8, raw.file, 100000)]
                 for r in range(1, ROUNDS):
+                    server_at, client_at = cpu_seconds(server.pid), time.process_time()
                     api_s.append(await seconds(part, 1, lambda s: file_over_http(officer, s), 1000 + r * part))
+                    cpu_server += cpu_seconds(server.pid) - server_at
+                    cpu_client += time.process_time() - client_at
                     raw_s.append(await seconds(part, 1, raw.file, 1000 + r * part))
                     api_c.append(await seconds(part, 8, lambda s: file_over_http(officer, s), 100000 + r * part))
                     raw_c.append(await seconds(part, 8, raw.file, 100000 + r * part))
@@ -481,6 +496,10 @@ async def main(rows: int, filings: int, requests: int, workers: list[int]) -> No
     )
     print(f"  raw asyncpg, one at a time:       {raw_sequential:8.1f} filings/s")
     print(f"  ratio API / raw:                  {api_sequential / raw_sequential:8.3f}  (target >= 0.33)")
+    print(
+        f"  CPU per filing, one at a time:    server {cpu_server / done * 1000:.1f} ms, this bench's HTTP client "
+        f"(httpx) {cpu_client / done * 1000:.1f} ms"
+    )
     print(
         f"  API, 8 in flight:                 {api_concurrent:8.1f} filings/s  ({4 * api_concurrent:7.1f} requests/s)"
     )
