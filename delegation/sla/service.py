@@ -303,7 +303,7 @@ async def sweep(session: AsyncSession, ref: Reference, now: datetime, batch_size
 
 
 # The first rung to come and the first unrecorded statutory due time: each the first entry of its index
-# (ix_clock_next_rung_at, ix_statutory_open_due), compared with `now` here rather than in SQL. The statement
+# (ix_clock_next_rung_at, ix_statutory_unrecorded_due), compared with `now` here rather than in SQL. The statement
 # has no parameter, so its one plan is the right one: with `next_rung_at <= :now` the prepared statement went
 # over to PostgreSQL's generic plan after five runs, which expects a third of the clocks to match and scans
 # stage_clock from the start (5 ms at 50,000 clocks, growing with the table) instead of reading one index entry.

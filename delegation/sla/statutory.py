@@ -67,12 +67,12 @@ def _breach_event(ref: Reference, m: RowMapping, now: datetime) -> Event:
 
 
 def unrecorded_condition() -> Any:
-    """Open duties whose breach is not recorded yet (ix_statutory_open_due)."""
+    """Open duties whose breach is not recorded yet (ix_statutory_unrecorded_due)."""
     return and_(DUTY.c.is_open.is_(True), DUTY.c.breach_recorded_at.is_(None))
 
 
 def breached_condition(now: datetime) -> Any:
-    """Open duties past their period whose breach is not recorded yet (ix_statutory_open_due)."""
+    """Open duties past their period whose breach is not recorded yet (ix_statutory_unrecorded_due)."""
     return and_(DUTY.c.is_open.is_(True), DUTY.c.due_at <= now, DUTY.c.breach_recorded_at.is_(None))
 
 

@@ -136,6 +136,8 @@ _RUNNING_SQLITE = text("closed_at IS NULL AND paused IS 0")
 _CAPPED = text("closed_at IS NULL AND latest_due IS NOT NULL")  # an open renewal's clock (migration 0016)
 _OPEN_DUTY_PG = text("is_open IS true")
 _OPEN_DUTY_SQLITE = text("is_open IS 1")
+_UNRECORDED_PG = text("is_open IS true AND breach_recorded_at IS NULL")
+_UNRECORDED_SQLITE = text("is_open IS 1 AND breach_recorded_at IS NULL")
 
 
 class ClockRow(SQLModel, table=True):
@@ -201,6 +203,9 @@ class StatutoryClockRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_statutory_delegation", "delegation_id", "duty"),
         Index("ix_statutory_open_due", "due_at", postgresql_where=_OPEN_DUTY_PG, sqlite_where=_OPEN_DUTY_SQLITE),
+        Index(
+            "ix_statutory_unrecorded_due", "due_at", postgresql_where=_UNRECORDED_PG, sqlite_where=_UNRECORDED_SQLITE
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     delegation_id: int = Field(foreign_key="delegation.id")
