@@ -27,7 +27,7 @@ from delegation.core.errors import DomainError, FieldError, NotFound, Validation
 from delegation.core.reference import Reference
 from delegation.filing.reveal import download_log_row
 from delegation.handling import service
-from delegation.reading.delegations import load_authorized
+from delegation.reading.delegations import authorized, load_authorized
 from delegation.store import repository, sql
 from delegation.store.blobs import BlobStore, Pending, verified
 from delegation.store.tables import DelegationRow, DocumentRow
@@ -122,12 +122,18 @@ async def stage(item: Upload, store: BlobStore, max_bytes: int) -> Staged:
     return Staged(item.kind, sanitize_filename(item.filename, ext), mime, len(item.content), sha256, key)
 
 
-async def _may_add(session: AsyncSession, ref: Reference, actor: Actor, delegation_id: int) -> DelegationRow:
-    """Who may add a document to the matter now (404, 403, or the matter closed). The caller holds the row
-    returned until the document is recorded: the session's identity map is weak, and record_document looks
-    the row up again (without a query while it is held)."""
-    row = await load_authorized(session, ref, actor, delegation_id, Operation.UPLOAD_DOCUMENT)
-    await service.may_add_document(session, ref, actor, delegation_id)
+async def _may_add(
+    session: AsyncSession, ref: Reference, actor: Actor, delegation_id: int, read: DelegationRow | None = None
+) -> DelegationRow:
+    """Who may add a document to the matter now (404, 403, or the matter closed); `read`: the row as already
+    read (None: not read yet, or missing). Without `read`, the caller holds the row returned until the document
+    is recorded: the session's identity map is weak, and record_document looks the row up again (without a
+    query while it is held)."""
+    if read is None:
+        row = await load_authorized(session, ref, actor, delegation_id, Operation.UPLOAD_DOCUMENT)
+    else:
+        row = authorized(read, ref, actor, delegation_id, Operation.UPLOAD_DOCUMENT)
+    await service.may_add_document(session, ref, actor, delegation_id, read)
     return row
 
 
@@ -185,9 +191,9 @@ async def upload(
     # Reads, then one statement writes the document and its event: no transaction needed around them.
     await sql.outside_transaction(session)
     try:
-        # The row and the matter's totals in one query; the checks below find the row in the session.
+        # The row and the matter's totals in one query; the checks and the record take the row as read.
         loaded = await repository.with_document_totals(session, delegation_id)
-        row = await _may_add(session, ref, actor, delegation_id)
+        row = await _may_add(session, ref, actor, delegation_id, loaded[0] if loaded else None)
         if refused is not None:
             raise refused
         if loaded is None:  # not reached: _may_add refused a missing row
@@ -204,9 +210,7 @@ async def upload(
     else:
         await asyncio.to_thread(pending.commit)
     staged = Staged(item.kind, sanitize_filename(item.filename, ext), mime, len(item.content), sha256, key)
-    recorded = await _record(session, ref, actor, now, delegation_id, staged)
-    del row  # held until here (see _may_add)
-    return recorded
+    return await _record(session, ref, actor, now, delegation_id, staged, row)
 
 
 async def _discard(preparing: asyncio.Future[Pending]) -> None:
@@ -242,7 +246,13 @@ async def attach(
 
 
 async def _record(
-    session: AsyncSession, ref: Reference, actor: Actor, now: datetime, delegation_id: int, staged: Staged
+    session: AsyncSession,
+    ref: Reference,
+    actor: Actor,
+    now: datetime,
+    delegation_id: int,
+    staged: Staged,
+    row: DelegationRow | None = None,
 ) -> DocumentRow:
     return await service.record_document(
         session,
@@ -256,6 +266,7 @@ async def _record(
         size=staged.size,
         sha256=staged.sha256,
         storage_key=staged.storage_key,
+        row=row,
     )
 
 

@@ -339,11 +339,14 @@ async def remove_draft_document(ctx: Context, delegation_id: int, document_id: i
 
 
 async def may_add_document(
-    session: AsyncSession, ref: Reference, actor: Actor, delegation_id: int
+    session: AsyncSession, ref: Reference, actor: Actor, delegation_id: int, row: DelegationRow | None = None
 ) -> tuple[DelegationRow, frozenset[Role]]:
     """May `actor` add a document to this delegation now? Checked before a byte of the file is stored, and
-    again when it is recorded. Returns the row and the actor's parts in it."""
-    row = await _load_visible(session, ref, actor, delegation_id)
+    again when it is recorded. Returns the row (`row`: as already read) and the actor's parts in it."""
+    if row is None:
+        row = await _load_visible(session, ref, actor, delegation_id)
+    elif not can_view(actor, _parties(row), ref.city_of):
+        raise NotFound(f"Delegation {delegation_id} not found.")
     roles = acting_roles(actor, _parties(row), ref.city_of)
     if not roles & {Role.REQUESTER, Role.ASSISTING}:
         raise PermissionDenied("Only the requesting or the assisting court can add documents.")
@@ -365,9 +368,11 @@ async def record_document(
     size: int,
     sha256: str,
     storage_key: str,
+    row: DelegationRow | None = None,
 ) -> DocumentRow:
-    """Register a stored file on a delegation; only the two courts of the matter may add documents."""
-    row, roles = await may_add_document(session, ref, actor, delegation_id)
+    """Register a stored file on a delegation; only the two courts of the matter may add documents (`row`: the
+    delegation as already read in this unit of work)."""
+    row, roles = await may_add_document(session, ref, actor, delegation_id, row)
     assert actor.court_code is not None and row.id is not None
     values: dict[str, Any] = {
         "delegation_id": row.id,

@@ -84,7 +84,20 @@ async def load_authorized(
     action: Action | None = None,
 ) -> DelegationRow:
     """The delegation, if `access.authorize` lets the actor do `operation` on it; 404 / 403 otherwise."""
-    row = await repository.get_delegation(session, delegation_id)
+    return authorized(
+        await repository.get_delegation(session, delegation_id), ref, actor, delegation_id, operation, action
+    )
+
+
+def authorized(
+    row: DelegationRow | None,
+    ref: Reference,
+    actor: Actor,
+    delegation_id: int,
+    operation: Operation,
+    action: Action | None = None,
+) -> DelegationRow:
+    """load_authorized's checks on a row already read."""
     what = f"Delegation {delegation_id}"
     if row is None:
         raise NotFound(f"{what} not found.")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import JSON, Table, bindparam, exists, func, type_coerce
+from sqlalchemy import JSON, Table, bindparam, exists, func, literal_column, type_coerce
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -299,9 +299,28 @@ _WITH_TOTALS = select(
 ).where(DelegationRow.id == bindparam("delegation_id"))
 
 
+_WITH_TOTALS_CORE = sa_select(
+    *_table(DelegationRow).c,
+    sa_select(func.count()).where(col(DocumentRow.delegation_id) == _table(DelegationRow).c.id).scalar_subquery(),
+    sa_select(func.coalesce(func.sum(DocumentRow.size), literal_column("0")))  # no parameter but the id
+    .where(col(DocumentRow.delegation_id) == _table(DelegationRow).c.id)
+    .scalar_subquery(),
+).where(_table(DelegationRow).c.id == bindparam("delegation_id"))
+
+
 async def with_document_totals(session: AsyncSession, delegation_id: int) -> tuple[DelegationRow, int, int] | None:
-    """The delegation (now in the session: a later `get_delegation` costs no query) with how many documents
-    it holds and their bytes in all, in one query."""
+    """The delegation with how many documents it holds and their bytes in all, in one query. SQLite: the row
+    is in the session (a later `get_delegation` costs no query); PostgreSQL: read on asyncpg, the row built
+    outside the session (pass it on)."""
+    if is_postgres(session):
+        statement, _names = pg_statement(session, _WITH_TOTALS_CORE)
+        records = await pg_fetch(session, statement, delegation_id)
+        if not records:
+            return None
+        record = records[0]
+        columns = len(_DELEGATION_COLUMNS)
+        row = built(DelegationRow, dict(zip(_DELEGATION_COLUMNS, record[:columns], strict=True)))
+        return row, int(record[columns]), int(record[columns + 1])
     found: Any = (await session.exec(_WITH_TOTALS, params={"delegation_id": delegation_id})).first()
     return None if found is None else (found[0], int(found[1]), int(found[2]))
 

@@ -166,7 +166,12 @@ def pg_statement(session: AsyncSession, statement: ClauseElement) -> tuple[str, 
     found = _PG_TEXTS.get(id(statement))
     if found is None or found[0] is not statement:
         compiled = statement.compile(dialect=session.get_bind().dialect)
-        found = (statement, str(compiled), tuple(getattr(compiled, "positiontup", None) or ()))
+        names = tuple(getattr(compiled, "positiontup", None) or ())
+        binds: dict[str, Any] = getattr(compiled, "binds", {})
+        if any(binds[name].value is not None for name in names):
+            # Literal values would be bound parameters the caller does not pass: write them as SQL instead.
+            raise ValueError("pg_statement: only statements whose parameters are all given by the caller")
+        found = (statement, str(compiled), names)
         _PG_TEXTS[id(statement)] = found
     return found[1], found[2]
 
