@@ -16,9 +16,8 @@ from tests.api.support import act, draft_body, ok, upload
 from tests.support import ALL_DOCUMENTS
 
 
-def _postgres(api: Api) -> None:
-    if api.app.state.runtime.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only")
+# Only the PostgreSQL half of the `database_url` parameter is collected (tests/conftest.py).
+pytestmark = pytest.mark.postgres_only
 
 
 async def _count_begins(api: Api, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
@@ -40,7 +39,6 @@ async def _count_begins(api: Api, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 async def test_a_create_and_an_upload_open_no_transaction_and_an_action_one(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _postgres(api)
     begins = await _count_begins(api, monkeypatch)
     async with api.client("shinan-officer") as officer:
         created = ok(
@@ -67,7 +65,6 @@ async def test_a_create_and_an_upload_open_no_transaction_and_an_action_one(
 
 
 async def test_statements_on_asyncpg_fail_as_sqlalchemys_and_roll_back_with_the_session(api: Api) -> None:
-    _postgres(api)
     async with api.sessions() as session:
         await sql.pg_fetch(session, "CREATE TEMPORARY TABLE t_unique (k int PRIMARY KEY)")
         await sql.pg_fetch(session, "INSERT INTO t_unique VALUES (1)")
