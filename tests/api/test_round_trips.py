@@ -15,7 +15,6 @@ from tests.api.actors import Api
 from tests.api.support import act, draft_body, ok, upload
 from tests.support import ALL_DOCUMENTS
 
-
 # Only the PostgreSQL half of the `database_url` parameter is collected (tests/conftest.py).
 pytestmark = pytest.mark.postgres_only
 
