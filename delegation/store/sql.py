@@ -121,14 +121,32 @@ async def _adapter(session: AsyncSession) -> Any:
 
 
 def _sa_error(adapter: Any, statement: str, args: Sequence[Any], error: Exception) -> Exception:
-    """An asyncpg error as SQLAlchemy would have raised it (IntegrityError, OperationalError, ...)."""
+    """An asyncpg error as SQLAlchemy would have raised it (IntegrityError, OperationalError, ...), marked as a
+    lost connection when the connection is closed, as SQLAlchemy's asyncpg dialect decides (`is_disconnect`):
+    a database going away mid-statement (e.g. "cannot switch to state …") is then a 503, not a 500."""
     try:
         adapter._handle_exception(error)  # raises the dialect's DBAPI error for an asyncpg one
     except Exception as dbapi_error:
         if isinstance(dbapi_error, adapter.dbapi.Error):
-            return cast(Exception, sa_exc.DBAPIError.instance(statement, list(args), dbapi_error, adapter.dbapi.Error))
+            return cast(
+                Exception,
+                sa_exc.DBAPIError.instance(
+                    statement,
+                    list(args),
+                    dbapi_error,
+                    adapter.dbapi.Error,
+                    connection_invalidated=_closed(adapter),
+                ),
+            )
         return dbapi_error
     return error
+
+
+def _closed(adapter: Any) -> bool:
+    try:
+        return bool(adapter._connection.is_closed())
+    except Exception:  # a connection too broken to say: treat it as lost
+        return True
 
 
 async def pg_fetch(session: AsyncSession, statement: str, *args: Any, begin: bool = True) -> list[Any]:

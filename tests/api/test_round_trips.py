@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from delegation.store import sql
+from delegation.store.availability import is_unavailable
 from tests.api.actors import Api
 from tests.api.support import act, draft_body, ok, upload
 from tests.support import ALL_DOCUMENTS
@@ -72,3 +73,16 @@ async def test_statements_on_asyncpg_fail_as_sqlalchemys_and_roll_back_with_the_
         await session.rollback()  # the temporary table goes with the transaction it was made in
         connection = await session.connection()
         assert (await connection.execute(text("SELECT to_regclass('pg_temp.t_unique') IS NULL"))).scalar_one()
+
+
+async def test_a_connection_lost_mid_statement_on_asyncpg_is_the_database_unavailable_not_a_bug(api: Api) -> None:
+    async with api.sessions() as session:
+        (pid,) = (await sql.pg_fetch(session, "SELECT pg_backend_pid()"))[0]
+        async with api.sessions() as other:
+            await sql.pg_fetch(other, "SELECT pg_terminate_backend($1)", pid)
+            await other.rollback()
+        with pytest.raises(DBAPIError) as raised:
+            await sql.pg_fetch(session, "SELECT 1")
+        assert raised.value.connection_invalidated
+        assert is_unavailable(raised.value)  # the edge answers 503 with Retry-After (api/guard.py)
+        await session.invalidate()
