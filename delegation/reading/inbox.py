@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, ScalarSelect, and_, func, update
+from sqlalchemy import ColumnElement, ScalarSelect, and_, func, literal, update
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -104,15 +104,9 @@ def unread_of(count: int | None, newest: int | None) -> UnreadState:
 
 async def unread_state(session: AsyncSession, username: str) -> UnreadState:
     """How many items are unread and the newest id, in one statement (two index lookups)."""
-    unread = (
-        core_select(func.count())
-        .select_from(INBOX)
-        .where(INBOX.c.username == username, INBOX.c.read_at.is_(None))
-        .scalar_subquery()
-    )
-    latest = core_select(func.max(INBOX.c.id)).where(INBOX.c.username == username).scalar_subquery()
+    unread, latest = unread_columns(literal(username))
     count, newest = (await run(session, core_select(unread, latest))).one()
-    return UnreadState(int(count or 0), int(newest or 0))
+    return unread_of(count, newest)
 
 
 async def list_items(session: AsyncSession, username: str, query: InboxQuery) -> InboxPage:
