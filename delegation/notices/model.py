@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from courts.registry import CourtLevel
 from delegation.core.access import Actor, UserRole
@@ -233,14 +234,43 @@ class NoticeDraft:
         number = f" {self.number_text}" if self.number_text else ""
         return f"{label}{number}：{self.subject.number} {court}"[:200]
 
-    def body(self, ref: Reference) -> str:
+    def body(self, ref: Reference, patterns: dict[Any, texts.Pattern] | None = None) -> str:
+        """The notice's text. `patterns`: texts already rendered for notices of the same kind, court, stage, due
+        time and moment of issue, with the notice's and the matter's numbers open (texts.pattern); one dict for
+        a batch renders each such group once."""
         s = self.subject
-        context = {
-            "notice_number": self.number_text or "",
+        own = (self.number_text or "", s.number, s.case_number)
+        if patterns is None:
+            return texts.render(self.kind.value, **self._context(ref, own))[:4000]
+        key = (
+            self.kind,
+            s.holder,
+            self.cc_court,
+            s.policy_version,
+            s.matter_type,
+            s.stage,
+            s.due,
+            self.working_days_overdue,
+            self.issued_at,
+            self.issuer_name,
+            self.comment,
+            self.withdraw_on_expiry,
+            self.office_name,
+            self.reply_by,
+            tuple(bool(value) for value in own),
+        )
+        found = patterns.get(key)
+        if found is None:
+            holes = [name for name, value in zip(_OWN_VALUES, own, strict=True) if value]
+            found = patterns[key] = texts.pattern(self.kind.value, self._context(ref, own), holes)
+        return texts.fill(found, [value for value in own if value])[:4000]
+
+    def _context(self, ref: Reference, own: tuple[str, str, str]) -> dict[str, Any]:
+        s = self.subject
+        return {
+            **dict(zip(_OWN_VALUES, own, strict=True)),
             "court_name": court_name(ref, s.holder),
             "cc_name": court_name(ref, self.cc_court) if self.cc_court else "",
-            "number": s.number,
-            "case_number": s.case_number,
             "matter_name": matter_name(ref, s.policy_version, s.matter_type),
             "stage_label": STAGE_LABEL.get(s.stage, s.stage),
             "due_text": due_text(s.due.at if s.due else None),
@@ -255,7 +285,10 @@ class NoticeDraft:
             "issued_cn": chinese_date(local_day(self.issued_at)),
             "reply_by_text": chinese_date(self.reply_by) if self.reply_by else "",
         }
-        return texts.render(self.kind.value, **context)[:4000]
+
+
+# What differs between notices otherwise alike: inserted as they are by every notice template (texts.pattern).
+_OWN_VALUES = ("notice_number", "number", "case_number")
 
 
 def court_name(ref: Reference, code: str | None) -> str:

@@ -116,3 +116,34 @@ def test_due_times_read_as_the_last_day_at_24_oclock() -> None:
     assert notices.due_text(None) == ""
     assert notices.elapsed_text(2 * 3600 + 5 * 60) == "2小时5分钟"
     assert notices.elapsed_text(26 * 3600) == "1天2小时0分钟"
+
+
+def test_notices_rendered_through_a_shared_pattern_read_exactly_as_rendered_one_by_one(ref: Reference) -> None:
+    # The sweep renders notices alike but for their numbers once (texts.pattern): every kind, with and without a
+    # number, a comment, a provisional or past due time, must come out as the direct rendering does.
+    from dataclasses import replace
+
+    patterns: dict[object, object] = {}
+    checked = 0
+    for kind in NoticeKind:
+        for number, case_number in (
+            ("JD2026-0000001", "（2026）鲁0202执100号"),
+            ("JD2026-0000002", "（2026）鲁0202执7号"),
+        ):
+            for due in (
+                Due(date(2026, 3, 4), at("2026-03-05", "00:00"), False),
+                Due(date(2026, 3, 12), at("2026-03-13", "00:00"), True),
+                None,
+            ):
+                for comment in ("", "请于本周内回复。"):
+                    base = replace(subject(), number=number, case_number=case_number, due=due)
+                    d = notices.draft(
+                        ref, kind, base, at("2026-03-09", "08:30"), rung=None, issued_by="system", comment=comment
+                    )
+                    for seq in (None, 12):
+                        d.seq = seq
+                        direct = d.body(ref)
+                        assert d.body(ref, patterns) == direct  # type: ignore[arg-type]
+                        checked += 1
+    assert checked == len(NoticeKind) * 2 * 3 * 2 * 2
+    assert len(patterns) < checked  # notices alike shared a rendering
