@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -25,6 +26,7 @@ from delegation.notices import model as notices
 from delegation.notices.model import NoticeDraft, NoticeKind, Subject
 from delegation.outbox.intents import acknowledgement_intent, notice_intent, supervision_draft_intent
 from delegation.outbox.service import enqueue, fanout
+from delegation.outbox.texts import Pattern
 from delegation.statistics import service as statistics_service
 from delegation.store import repository, rows
 from delegation.store.sql import Inserts, append_rows, insert_for, insert_returning_ids, run, table
@@ -107,7 +109,8 @@ async def store_notices(
     if not drafts:
         return []
     await allocate_numbers(session, drafts)
-    rendered = [(d.title(ref), d.body(ref)) for d in drafts]
+    patterns: dict[Any, Pattern] = {}  # notices alike but for their numbers share one rendering
+    rendered = [(d.title(ref), d.body(ref, patterns)) for d in drafts]
     values = [
         {
             "delegation_id": d.subject.delegation_id,
@@ -145,7 +148,10 @@ async def store_notices(
     events = [
         _event(d, i, title, actor_court, actor_role) for d, i, (title, _) in zip(drafts, ids, rendered, strict=True)
     ]
-    intents = [notice_intent(ref, d, i, title) for d, i, (title, _) in zip(drafts, ids, rendered, strict=True)]
+    routes: dict[Any, Any] = {}  # notices of one kind between the same courts go to the same audiences
+    intents = [
+        notice_intent(ref, d, i, title, routes=routes) for d, i, (title, _) in zip(drafts, ids, rendered, strict=True)
+    ]
     event_rows = [e.values() for e in events]
     outbox_rows = [fanout(i, drafts[0].issued_at).values() for i in intents]
     if "id" in values[0]:

@@ -131,8 +131,8 @@ def transition_intent(
     )
 
 
-def notice_intent(ref: Reference, notice: NoticeDraft, notice_id: int, title: str, body: str = "") -> Intent:
-    """The notice's text stays on its row (body ""), and is read back when the intent is expanded."""
+def _notice_routes(ref: Reference, notice: NoticeDraft) -> tuple[tuple[Audience, ...], tuple[str, ...]]:
+    """Who sees a notice in the inbox (audiences) and whose subscriptions receive it (courts)."""
     s = notice.subject
     audiences = [Audience(holder_role(s.stage).value, court=s.holder)]
     courts = [s.holder]
@@ -156,14 +156,35 @@ def notice_intent(ref: Reference, notice: NoticeDraft, notice_id: int, title: st
             courts.append(notice.cc_court)
     if notice.kind is NoticeKind.ESCALATE:
         audiences.append(Audience(UserRole.REGIONAL_COORDINATOR.value))
+    return tuple(audiences), tuple(dict.fromkeys(courts))
+
+
+def notice_intent(
+    ref: Reference,
+    notice: NoticeDraft,
+    notice_id: int,
+    title: str,
+    body: str = "",
+    routes: dict[Any, tuple[tuple[Audience, ...], tuple[str, ...]]] | None = None,
+) -> Intent:
+    """The notice's text stays on its row (body ""), and is read back when the intent is expanded. `routes`:
+    audiences and courts already worked out for notices of the same kind between the same courts (a batch)."""
+    s = notice.subject
+    key = (notice.kind, s.stage, s.holder, notice.city, notice.issuing_court, notice.cc_court, s.requesting_court)
+    found = routes.get(key) if routes is not None else None
+    if found is None:
+        found = _notice_routes(ref, notice)
+        if routes is not None:
+            routes[key] = found
+    audiences, courts = found
     return Intent(
         topic=Topic.NOTICE.value,
         event=f"jiaodong.notice.{notice.kind.value}",
         subject=title,
         body=body,
         occurred_at=iso(notice.issued_at),
-        audiences=tuple(audiences),
-        courts=tuple(dict.fromkeys(courts)),
+        audiences=audiences,
+        courts=courts,
         delegation_id=s.delegation_id,
         delegation_number=s.number,
         notice_id=notice_id,

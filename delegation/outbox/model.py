@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 
@@ -109,10 +110,7 @@ class Intent:
             "subject": self.subject,
             "body": self.body,
             "occurred_at": self.occurred_at,
-            "audiences": [
-                {"role": a.role, "court": a.court, "city": a.city, **({"username": a.username} if a.username else {})}
-                for a in self.audiences
-            ],
+            "audiences": list(_audiences_json(self.audiences)),
             "courts": list(self.courts),
             "delegation_id": self.delegation_id,
             "delegation_number": self.delegation_number,
@@ -377,3 +375,12 @@ def after_send(circuit: Circuit, error: str | None, now: datetime, policy: Circu
 def resumed(circuit: Circuit) -> Circuit:
     """An operator's resume: closed, failures forgotten."""
     return Circuit(circuit.receiver)
+
+
+@lru_cache(maxsize=1024)
+def _audiences_json(audiences: tuple[Audience, ...]) -> tuple[dict[str, Any], ...]:
+    """Intents of one batch mostly share their audiences (a sweep's thousands of notices: a handful)."""
+    return tuple(
+        {"role": a.role, "court": a.court, "city": a.city, **({"username": a.username} if a.username else {})}
+        for a in audiences
+    )
