@@ -19,7 +19,10 @@ async def sla_watch(now: datetime | None = None, batch_size: int | None = None) 
     """One sweep: each due (clock, rung) fires once, with its notice, timeline event and notifications."""
     at = runtime.moment(now)
     async with runtime.database() as (session, reference):
-        result = await sla_service.sweep(session, reference, at, batch_size or runtime.settings().sla_batch_size)
+        configured = runtime.settings()
+        result = await sla_service.sweep(
+            session, reference, at, batch_size or configured.sla_batch_size, configured.sla_sweep_lanes
+        )
         folded = await dashboard_service.compact_counters(session)  # the dashboard's counters (migration 0013)
     summary = asdict(result)
     summary["counter_deltas_folded"] = folded

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     outbox_backoff_max_seconds: float = 3600.0
     outbox_lease_seconds: float = 60.0  # a deliverer renews its claim every third of this while it sends
     sla_batch_size: int = 500
+    # Batches the sweep works at once on PostgreSQL, each on its own connection (SQLite: always one).
+    sla_sweep_lanes: int = Field(default=2, ge=1, le=8)
     # 网络查控 (docs/network.md): where registries post their asynchronous answers (this app's
     # /api/v1/network/callbacks); unset: no callbacks, pending answers are fetched by polling.
     network_callback_url: str | None = None

@@ -25,6 +25,7 @@ from delegation.core.states import Stage
 from delegation.notices import model as notices
 from delegation.notices.model import NoticeDraft, NoticeKind, Subject
 from delegation.outbox.intents import acknowledgement_intent, notice_intent, supervision_draft_intent
+from delegation.outbox.model import iso
 from delegation.outbox.service import enqueue, fanout
 from delegation.outbox.texts import Pattern
 from delegation.statistics import service as statistics_service
@@ -86,7 +87,7 @@ def _event(d: NoticeDraft, notice_id: int, title: str, actor_court: str | None, 
             "cc_court": d.cc_court,
             "issuing_court": d.issuing_court,
             "reply_by": d.reply_by.isoformat() if d.reply_by else None,
-            "due_at": s.due.at.isoformat() if s.due else None,
+            "due_at": iso(s.due.at) if s.due else None,
             "working_days_overdue": d.working_days_overdue,
             "requires_ack": d.requires_ack,
         },

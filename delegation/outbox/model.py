@@ -320,6 +320,7 @@ class DeliveryError(Exception):
     """A sender could not deliver; the message is retried later (or fails after the last try)."""
 
 
+@lru_cache(maxsize=4096)  # a batch of notices names a handful of moments thousands of times
 def iso(at: datetime) -> str:
     if at.tzinfo is None:
         raise ValueError("datetimes must be timezone-aware")

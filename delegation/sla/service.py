@@ -6,6 +6,9 @@ overlapping sweeps take disjoint clocks), in ONE small transaction: claim every 
 INSERT .. ON CONFLICT DO NOTHING RETURNING on the unique (clock_id, rung), write a notice + timeline event +
 inbox rows + deliveries only for the rungs this transaction claimed, and move next_rung/next_rung_at on.
 A crash anywhere rolls the whole batch back, rungs included, so a rerun fires them once, with their notices.
+On PostgreSQL a sweep works `lanes` batches at once (settings.sla_sweep_lanes), each on its own connection:
+SKIP LOCKED hands each lane clocks the others do not hold, and the database's work on one batch overlaps the
+Python of the next (a sweep of 10,000 rungs is about as much of one as of the other).
 A correction clock whose policy says "withdraw" is expired through service.perform as the system actor,
 in its own transaction that also claims its overdue rung.
 """
@@ -371,9 +374,13 @@ _FIRST_DUE = select(
 
 async def _anything_due(session: AsyncSession, now: datetime, result: SweepResult) -> bool:
     """One indexed query: is any rung due, or any statutory breach unrecorded? Most sweeps (every minute) find
-    nothing and end here, their transaction rolled back; otherwise the work goes on in the same transaction."""
+    nothing and end here; otherwise the batches follow, each in its own transaction."""
     started = time.perf_counter()
-    rung_at, breach_at = (await run(session, _FIRST_DUE)).one()
+    if is_postgres(session):
+        # On its own, outside a transaction: one round trip, without a BEGIN before it and a ROLLBACK after.
+        rung_at, breach_at = (await pg_fetch(session, pg_statement(session, _FIRST_DUE)[0], begin=False))[0]
+    else:
+        rung_at, breach_at = (await run(session, _FIRST_DUE)).one()
     result.query_ms.append((time.perf_counter() - started) * 1000)
     if (rung_at is not None and rung_at <= now) or (breach_at is not None and breach_at <= now):
         return True

@@ -66,7 +66,10 @@ def sweep(at: At = None) -> None:
     """Fire the rungs due now (what the sla-watch flow does every minute)."""
     from delegation.sla import service as sla_service
 
-    result = _with(lambda s, r: sla_service.sweep(s, r, _moment(at), get_settings().sla_batch_size))
+    configured = get_settings()
+    result = _with(
+        lambda s, r: sla_service.sweep(s, r, _moment(at), configured.sla_batch_size, configured.sla_sweep_lanes)
+    )
     _print(asdict(result))
 
 
