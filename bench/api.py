@@ -5,6 +5,9 @@ documents, submit: four requests, four transactions) against raw asyncpg writing
 four transactions (the submit's statutory clocks and statistics included, bench/raw_rows.py), as a ratio;
 and p50/p99 latency of the inbox list and of one delegation's page.
 Both sides are measured one request at a time (latency-bound, like bench/submit.py) and with 8 in flight.
+The filings are sent by bench/lean_http.py, a minimal keep-alive HTTP/1.1 client on asyncio streams (httpx
+spent 5-10 ms of CPU per filing on the same two cores, in series with the server one at a time); the CPU per
+filing of the server process (from /proc) and of this process (the client) are printed beside the ratios.
 Then filings with 8 in flight against `jiaodong serve --no-flows --workers N` for each N of --workers
 (default 1,2): the throughput one host gains from more web worker processes.
 
@@ -36,6 +39,7 @@ import asyncpg
 import httpx
 from tqdm import tqdm
 
+from bench.lean_http import LeanClient
 from bench.raw_rows import SubmitExtras, extras_of, write_extras
 from delegation.accounts import auth as auth_service
 from delegation.accounts.passwords import hash_password
@@ -243,7 +247,7 @@ def scan(serial: int) -> bytes:
     return b"%PDF-1.4\n% bench scan " + str(serial).encode() + b"\n%%EOF\n"
 
 
-async def file_over_http(client: httpx.AsyncClient, serial: int) -> int:
+async def file_over_http(client: LeanClient, serial: int) -> int:
     body = {
         "case_number": f"（2026）鲁0202执{200000 + serial}号",
         "assisting_court": "鲁0602",
@@ -251,15 +255,15 @@ async def file_over_http(client: httpx.AsyncClient, serial: int) -> int:
         "fields": {"scope": "被执行人在烟台的房产、车辆"},
         "parties": PARTIES,
     }
-    created = await client.post("/api/v1/delegations", json=body, headers={"Idempotency-Key": f"bench-{serial}"})
+    created = await client.post_json("/api/v1/delegations", body, headers={"Idempotency-Key": f"bench-{serial}"})
     assert created.status_code == 201, created.text
     ident = created.json()["id"]
     for n, kind in enumerate(("letter_of_delegation", "officer_credentials")):
         files = {"file": (f"{kind}.pdf", scan(serial * 2 + n), "application/pdf")}
-        uploaded = await client.post(f"/api/v1/delegations/{ident}/documents", data={"kind": kind}, files=files)
+        uploaded = await client.post_multipart(f"/api/v1/delegations/{ident}/documents", {"kind": kind}, files)
         assert uploaded.status_code == 201, uploaded.text
-    submitted = await client.post(
-        f"/api/v1/delegations/{ident}/submit", json={}, headers={"If-Match": created.headers["ETag"]}
+    submitted = await client.post_json(
+        f"/api/v1/delegations/{ident}/submit", {}, headers={"If-Match": created.headers["etag"]}
     )
     assert submitted.status_code == 200, submitted.text
     return int(ident)
@@ -395,10 +399,7 @@ async def main(rows: int, filings: int, requests: int, workers: list[int]) -> No
             server = start_server(url, Path(data_dir), port)
             base = f"http://127.0.0.1:{port}"
             await wait_ready(base)
-            limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
-            officer = httpx.AsyncClient(
-                base_url=base, headers={"Authorization": f"Bearer {tokens[OFFICER[0]]}"}, limits=limits, timeout=60
-            )
+            officer = LeanClient("127.0.0.1", port, {"Authorization": f"Bearer {tokens[OFFICER[0]]}"})
             clerk = httpx.AsyncClient(
                 base_url=base, headers={"Authorization": f"Bearer {tokens[CLERK[0]]}"}, timeout=60
             )
@@ -416,7 +417,9 @@ async def main(rows: int, filings: int, requests: int, workers: list[int]) -> No
                 cpu_server, cpu_client = cpu_seconds(server.pid), time.process_time()
                 api_s = [await seconds(filings // ROUNDS, 1, lambda s: file_over_http(officer, s), 1000)]
                 cpu_server, cpu_client = cpu_seconds(server.pid) - cpu_server, time.process_time() - cpu_client
+                cpu_server_c = cpu_seconds(server.pid)
                 api_c = [await seconds(filings // ROUNDS, 8, lambda s: file_over_http(officer, s), 100000)]
+                cpu_server_c = cpu_seconds(server.pid) - cpu_server_c
                 after = await row_counts(probe)
                 last = int(await probe.fetchval("SELECT max(id) FROM delegation WHERE created_by=$1", OFFICER[0]))
                 templates = await templates_of(probe, last)
@@ -435,7 +438,9 @@ async def main(rows: int, filings: int, requests: int, workers: list[int]) -> No
                     cpu_server += cpu_seconds(server.pid) - server_at
                     cpu_client += time.process_time() - client_at
                     raw_s.append(await seconds(part, 1, raw.file, 1000 + r * part))
+                    server_at = cpu_seconds(server.pid)
                     api_c.append(await seconds(part, 8, lambda s: file_over_http(officer, s), 100000 + r * part))
+                    cpu_server_c += cpu_seconds(server.pid) - server_at
                     raw_c.append(await seconds(part, 8, raw.file, 100000 + r * part))
                 await pool.close()
                 load_after = os.getloadavg()
@@ -465,12 +470,10 @@ async def main(rows: int, filings: int, requests: int, workers: list[int]) -> No
                 server = start_serve(url, Path(data_dir), port, count)
                 base = f"http://127.0.0.1:{port}"
                 await wait_ready(base)
-                client = httpx.AsyncClient(
-                    base_url=base, headers={"Authorization": f"Bearer {tokens[OFFICER[0]]}"}, limits=limits, timeout=60
-                )
+                client = LeanClient("127.0.0.1", port, {"Authorization": f"Bearer {tokens[OFFICER[0]]}"})
                 async with client:
 
-                    def one(serial: int, client: httpx.AsyncClient = client) -> Awaitable[int]:
+                    def one(serial: int, client: LeanClient = client) -> Awaitable[int]:
                         return file_over_http(client, serial)
 
                     await seconds(16, 8, one, 500000 + n * 100000)  # warm up
@@ -498,13 +501,14 @@ async def main(rows: int, filings: int, requests: int, workers: list[int]) -> No
     print(f"  ratio API / raw:                  {api_sequential / raw_sequential:8.3f}  (target >= 0.33)")
     print(
         f"  CPU per filing, one at a time:    server {cpu_server / done * 1000:.1f} ms, this bench's HTTP client "
-        f"(httpx) {cpu_client / done * 1000:.1f} ms"
+        f"(bench/lean_http.py) {cpu_client / done * 1000:.1f} ms"
     )
     print(
         f"  API, 8 in flight:                 {api_concurrent:8.1f} filings/s  ({4 * api_concurrent:7.1f} requests/s)"
     )
     print(f"  raw asyncpg, 8 in flight:         {raw_concurrent:8.1f} filings/s")
     print(f"  ratio API / raw:                  {api_concurrent / raw_concurrent:8.3f}  (target >= 0.33)")
+    print(f"  CPU per filing, 8 in flight:      server {cpu_server_c / done * 1000:.1f} ms")
     print(line("inbox list (first page of 50)", inbox) + "   target p99 < 100 ms")
     print(line("inbox list, second page", second))
     print(line("inbox list, overdue only", overdue))
