@@ -275,17 +275,14 @@ async def upload_document(
     delegation_id: DelegationId,
     kind: Annotated[DocumentKindCode, Form(description="e.g. letter_of_delegation")],
     file: Annotated[UploadFile, File(description="The scan.")],
-    session: Session,
-    ref: Ref,
+    ctx: Ctx,
     runtime: RuntimeDep,
-    actor: CurrentActor,
-    now: Now,
 ) -> DocumentOut:
     limit = runtime.settings.max_upload_bytes
     content = await file.read(limit + 1)
     item = document_service.Upload(kind=kind, filename=file.filename, content=content)
     row = await document_service.upload(
-        session, ref, actor, now, delegation_id, item, runtime.store, limit, runtime.matter_limits
+        ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, item, runtime.store, limit, runtime.matter_limits
     )
     return document_out(row)
 
