@@ -99,14 +99,15 @@ def _endpoint(spec: ActionRoute):  # type: ignore[no-untyped-def]
     async def run(delegation_id: int, body: BaseModel, version: int, response: Response, ctx: Context) -> DelegationOut:
         command = decode(spec.action, body.model_dump())
         try:
-            # The answer is read in the action's own transaction, before it commits (no second transaction).
+            # The answer is read in the action's own transaction, before it commits (no second transaction),
+            # or built from the clocks the action wrote when those are all the matter has (a submit).
             row, listed = await perform_and_read(
                 ctx,
                 delegation_id,
                 spec.action,
                 version,
                 command,
-                lambda row: query_service.listed(ctx.session, ctx.ref, ctx.actor, ctx.now, row),
+                lambda row, after: query_service.listed(ctx.session, ctx.ref, ctx.actor, ctx.now, row, after),
             )
         except (Conflict, TransitionNotAllowed) as exc:
             raise await state_changed(ctx, delegation_id, exc) from exc

@@ -324,6 +324,28 @@ class StoredClock(Protocol):
 S = TypeVar("S", bound=StoredClock)
 
 
+@dataclass(frozen=True)
+class StartedClock:
+    """A clock an action has just started, as it wrote it (a StoredClock without a database read)."""
+
+    stage: str
+    court_code: str
+    closed_at: datetime | None
+    paused: bool
+    due_at: datetime | None
+    due_provisional: bool
+
+
+@dataclass(frozen=True)
+class ClocksAfterAction:
+    """A matter's open clocks and whether an open statutory duty is past its period, as an action left them,
+    when the action knows them all (the matter had none before and every one is one it started): its answer
+    is built from them instead of reading them back."""
+
+    open_clocks: tuple[StartedClock, ...]
+    statutory_breach: bool
+
+
 def running(clocks: Iterable[S]) -> S | None:
     """The running clock: the open, unpaused clock due first (a delegation runs at most one at a time)."""
     candidates = [c for c in clocks if c.closed_at is None and not c.paused and c.due_at is not None]

@@ -420,7 +420,7 @@ async def perform(
     transition and the action's rule (pure, on facts loaded once), write the row, clocks, event and the
     outbox rows, commit; or change nothing. A command may ask for follow-up actions (签收 naming the
     handler assigns them): each is checked on the state the previous one left, and all commit together."""
-    row = await _perform_all(ctx, delegation_id, action, expected_version, command)
+    row, _after = await _perform_all(ctx, delegation_id, action, expected_version, command)
     await _commit(ctx.session)
     return row
 
@@ -431,13 +431,15 @@ async def perform_and_read(
     action: Action,
     expected_version: int,
     command: Command | None,
-    read: Callable[[DelegationRow], Awaitable[T]],
+    read: Callable[[DelegationRow, clocks.ClocksAfterAction | None], Awaitable[T]],
 ) -> tuple[DelegationRow, T]:
     """perform, and `read` what the caller answers with (the matter as it is after the action) in the same
-    transaction, just before it commits: the answer costs no second transaction. A failed read changes nothing."""
-    row = await _perform_all(ctx, delegation_id, action, expected_version, command)
+    transaction, just before it commits: the answer costs no second transaction. `read` is given the matter's
+    clocks as the action left them when the action knows them all (else None: read them). A failed read
+    changes nothing."""
+    row, after = await _perform_all(ctx, delegation_id, action, expected_version, command)
     try:
-        answer = await read(row)
+        answer = await read(row, after)
     except BaseException:
         await ctx.session.rollback()
         raise
@@ -451,23 +453,25 @@ async def _perform_all(
     action: Action,
     expected_version: int,
     command: Command | None,
-) -> DelegationRow:
-    """The action and its follow-ups in the caller's transaction (not committed)."""
+) -> tuple[DelegationRow, clocks.ClocksAfterAction | None]:
+    """The action and its follow-ups in the caller's transaction (not committed), with the clocks the last
+    one left when it knows them all."""
     command = command if command is not None else decode(action)
-    row = await _perform(ctx, delegation_id, action, expected_version, command)
+    row, after = await _perform(ctx, delegation_id, action, expected_version, command)
     try:
         for next_action, next_command in follow_ups(action, command):
-            row = await _perform(ctx, delegation_id, next_action, row.version, next_command)
+            row, after = await _perform(ctx, delegation_id, next_action, row.version, next_command)
     except BaseException:
         await ctx.session.rollback()  # the first action's writes go too: both or neither
         raise
-    return row
+    return row, after
 
 
 async def _perform(
     ctx: Context, delegation_id: int, action: Action, expected_version: int, command: Command
-) -> DelegationRow:
-    """One action's checks and writes in the caller's transaction (perform commits)."""
+) -> tuple[DelegationRow, clocks.ClocksAfterAction | None]:
+    """One action's checks and writes in the caller's transaction (perform commits), with the clocks it left
+    when it knows them all (_clocks_after)."""
     session, ref, actor, now = ctx.session, ctx.ref, ctx.actor, ctx.now
     rule = rule_of(action)
     loaded = await repository.load_for_action(session, delegation_id, document_kinds=Need.DOCUMENT_KINDS in rule.needs)
@@ -516,11 +520,35 @@ async def _perform(
     appended.add(rows.EVENT, [event.values()])
     # The notifications commit with the change.
     appended.add(rows.OUTBOX, [o.values() for o in outbox_service.transition_rows(ref, row, event, now)])
+    after = _clocks_after(previous_status, appended, now)  # before `write` empties it
     if not await appended.write(session):
         await session.rollback()
         raise Conflict(f"Delegation {number} was changed by someone else; reload it.")
     await statistics_service.refresh(session, ref, [delegation_id], now)  # the matter's facts commit with it too
-    return row
+    return row, after
+
+
+def _clocks_after(previous_status: str, appended: Inserts, now: datetime) -> clocks.ClocksAfterAction | None:
+    """The matter's open clocks and statutory breach after an action on a draft: a draft has no clocks and no
+    statutory duties, so those the action started (in `appended`) are all there are, and the answer needs no
+    read. Any other state may have clocks the action did not touch: None (the answer reads them)."""
+    if previous_status != Status.DRAFT.value:
+        return None
+    started = tuple(
+        clocks.StartedClock(
+            stage=c["stage"],
+            court_code=c["court_code"],
+            closed_at=c["closed_at"],
+            paused=c["paused"],
+            due_at=c["due_at"],
+            due_provisional=c["due_provisional"],
+        )
+        for c in appended.rows_of(table(ClockRow))
+        if c["closed_at"] is None
+    )
+    duties = appended.rows_of(table(StatutoryClockRow))
+    breach = any(d["is_open"] and d["due_at"] is not None and d["due_at"] <= now for d in duties)
+    return clocks.ClocksAfterAction(started, breach)
 
 
 async def _facts(ctx: Context, loaded: repository.ForAction, needs: set[Need] | frozenset[Need]) -> Facts:

@@ -500,9 +500,20 @@ _OPEN_CLOCKS_AND_BREACH = select(
 ).where(col(ClockRow.delegation_id) == bindparam("delegation_id"), col(ClockRow.closed_at).is_(None))
 
 
-async def listed(session: AsyncSession, ref: Reference, actor: Actor, now: datetime, row: DelegationRow) -> Listed:
+async def listed(
+    session: AsyncSession,
+    ref: Reference,
+    actor: Actor,
+    now: datetime,
+    row: DelegationRow,
+    after: clock_rules.ClocksAfterAction | None = None,
+) -> Listed:
+    """The matter as a list shows it; `after`: its clocks as the action just taken left them, when the action
+    knows them all (no query then)."""
     if row.status in CLOCKLESS:
         return summarize(ref, actor, row)
+    if after is not None:
+        return summarize(ref, actor, row, running_clock(after.open_clocks, now, ref.calendar), after.statutory_breach)
     ident = row.id or 0
     found = list(await session.exec(_OPEN_CLOCKS_AND_BREACH, params={"delegation_id": ident, "now": now}))
     if not found:  # no open clock: the breach alone

@@ -271,6 +271,10 @@ class Inserts:
         if found:
             self.parts.append((target, found))
 
+    def rows_of(self, target: Table) -> list[dict[str, Any]]:
+        """The rows collected so far for `target` (what the action is about to write there)."""
+        return [row for table_, found in self.parts if table_ is target for row in found]
+
     def update(self, target: Table, where: Mapping[str, Any], values: Mapping[str, Any]) -> None:
         """UPDATE target SET values WHERE (column = value for each of `where`), written before the rows."""
         assert self.first is None, "one update per write"
