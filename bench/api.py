@@ -472,6 +472,7 @@ async def main(rows: int, filings: int, requests: int, workers: list[int]) -> No
                 await wait_ready(base)
                 client = LeanClient("127.0.0.1", port, {"Authorization": f"Bearer {tokens[OFFICER[0]]}"})
                 async with client:
+                    await client.open(8)  # in turn, so that the workers share them (LeanClient.open)
 
                     def one(serial: int, client: LeanClient = client) -> Awaitable[int]:
                         return file_over_http(client, serial)

@@ -54,6 +54,17 @@ class LeanClient:
             connection = self._idle.pop()
             connection.writer.close()
 
+    async def open(self, count: int, path: str = "/healthz") -> None:
+        """Open `count` connections one after another, each answering one request before the next is opened.
+        Against several worker processes sharing one listening socket, connections opened all at once are
+        typically all accepted by the one worker that wakes first; opened in turn, they spread."""
+        for _ in range(count):
+            connection = await self._connect()
+            connection.writer.write(f"GET {path} HTTP/1.1\r\n{self._fixed}Content-Length: 0\r\n\r\n".encode())
+            await self._read(connection.reader)
+            self._idle.append(connection)
+            await asyncio.sleep(0.05)
+
     async def post_json(self, path: str, body: Any, headers: dict[str, str] | None = None) -> LeanResponse:
         payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         return await self.request("POST", path, payload, {"Content-Type": "application/json", **(headers or {})})
