@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import time
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from delegation.core.reference import Reference
 from delegation.filing.documents import MatterLimits
 from delegation.refdata.service import load_reference
 from delegation.store.blobs import BlobStore, make_blob_store
-from delegation.store.db import make_engine, make_sessionmaker
+from delegation.store.db import freeze_startup_objects, make_engine, make_sessionmaker
 from jiaodong.settings import Settings
 
 log = logging.getLogger("jiaodong.api")
@@ -62,7 +61,7 @@ class Runtime:
             self._reference = await load_reference(session)
         self._loaded_at = time.monotonic()
         self._store = store_of(self.settings)
-        _freeze_startup_objects()
+        freeze_startup_objects()
 
     async def ready(self) -> None:
         if self.started:
@@ -119,17 +118,3 @@ class Runtime:
             self._loaded_at = time.monotonic()
         finally:
             self._refreshing = None
-
-
-_startup_frozen = False
-
-
-def _freeze_startup_objects() -> None:
-    """Once per process, when the app has started: what it holds by then (modules, settings, reference data)
-    lives as long as the process; frozen (gc.freeze), the cyclic collector stops walking it in every full
-    collection (see flows.runtime.freeze_startup_objects)."""
-    global _startup_frozen
-    if not _startup_frozen:
-        _startup_frozen = True
-        gc.collect()
-        gc.freeze()

@@ -5,9 +5,9 @@ documents, submit: four requests, four transactions) against raw asyncpg writing
 four transactions (the submit's statutory clocks and statistics included, bench/raw_rows.py), as a ratio;
 and p50/p99 latency of the inbox list and of one delegation's page.
 Both sides are measured one request at a time (latency-bound, like bench/submit.py) and with 8 in flight.
-The filings are sent by bench/lean_http.py, a minimal keep-alive HTTP/1.1 client on asyncio streams (httpx
-spent 5-10 ms of CPU per filing on the same two cores, in series with the server one at a time); the CPU per
-filing of the server process (from /proc) and of this process (the client) are printed beside the ratios.
+The filings are sent with aiohttp (bench/http_client.py: ~1.8 ms of CPU per filing, where httpx spent 5-10 ms
+on the same two cores, in series with the server one at a time); the CPU per filing of the server process
+(from /proc) and of this process (the client) are printed beside the ratios.
 Then filings with 8 in flight against `jiaodong serve --no-flows --workers N` for each N of --workers
 (default 1,2): the throughput one host gains from more web worker processes.
 
@@ -39,7 +39,7 @@ import asyncpg
 import httpx
 from tqdm import tqdm
 
-from bench.lean_http import LeanClient
+from bench.http_client import BenchClient
 from bench.raw_rows import SubmitExtras, extras_of, write_extras
 from delegation.accounts import auth as auth_service
 from delegation.accounts.passwords import hash_password
@@ -247,7 +247,7 @@ def scan(serial: int) -> bytes:
     return b"%PDF-1.4\n% bench scan " + str(serial).encode() + b"\n%%EOF\n"
 
 
-async def file_over_http(client: LeanClient, serial: int) -> int:
+async def file_over_http(client: BenchClient, serial: int) -> int:
     body = {
         "case_number": f"（2026）鲁0202执{200000 + serial}号",
         "assisting_court": "鲁0602",
@@ -399,7 +399,7 @@ async def main(rows: int, filings: int, requests: int, workers: list[int]) -> No
             server = start_server(url, Path(data_dir), port)
             base = f"http://127.0.0.1:{port}"
             await wait_ready(base)
-            officer = LeanClient("127.0.0.1", port, {"Authorization": f"Bearer {tokens[OFFICER[0]]}"})
+            officer = BenchClient("127.0.0.1", port, {"Authorization": f"Bearer {tokens[OFFICER[0]]}"})
             clerk = httpx.AsyncClient(
                 base_url=base, headers={"Authorization": f"Bearer {tokens[CLERK[0]]}"}, timeout=60
             )
@@ -470,11 +470,11 @@ async def main(rows: int, filings: int, requests: int, workers: list[int]) -> No
                 server = start_serve(url, Path(data_dir), port, count)
                 base = f"http://127.0.0.1:{port}"
                 await wait_ready(base)
-                client = LeanClient("127.0.0.1", port, {"Authorization": f"Bearer {tokens[OFFICER[0]]}"})
+                client = BenchClient("127.0.0.1", port, {"Authorization": f"Bearer {tokens[OFFICER[0]]}"})
                 async with client:
-                    await client.open(8)  # in turn, so that the workers share them (LeanClient.open)
+                    await client.open(8)  # in turn, so that the workers share them (BenchClient.open)
 
-                    def one(serial: int, client: LeanClient = client) -> Awaitable[int]:
+                    def one(serial: int, client: BenchClient = client) -> Awaitable[int]:
                         return file_over_http(client, serial)
 
                     await seconds(16, 8, one, 500000 + n * 100000)  # warm up
@@ -502,7 +502,7 @@ async def main(rows: int, filings: int, requests: int, workers: list[int]) -> No
     print(f"  ratio API / raw:                  {api_sequential / raw_sequential:8.3f}  (target >= 0.33)")
     print(
         f"  CPU per filing, one at a time:    server {cpu_server / done * 1000:.1f} ms, this bench's HTTP client "
-        f"(bench/lean_http.py) {cpu_client / done * 1000:.1f} ms"
+        f"(bench/http_client.py, aiohttp) {cpu_client / done * 1000:.1f} ms"
     )
     print(
         f"  API, 8 in flight:                 {api_concurrent:8.1f} filings/s  ({4 * api_concurrent:7.1f} requests/s)"

@@ -35,8 +35,7 @@ from delegation.outbox import service as outbox_service
 from delegation.outbox.model import RetryPolicy
 from delegation.refdata.service import load_reference
 from delegation.sla import service as sla_service
-from delegation.store.db import make_engine, make_sessionmaker
-from flows import runtime
+from delegation.store.db import freeze_startup_objects, make_engine, make_sessionmaker
 from jiaodong.cli.database import upgrade_database
 
 ADMIN_DSN = os.environ.get("JIAODONG_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -263,7 +262,7 @@ async def measure(url: str, batch: int, due: int, lanes: int, repeat: int) -> No
         ref = await load_reference(session)
         await session.rollback()
         print(f"reference data load: {(time.perf_counter() - started) * 1000:.1f} ms (once per flow run)")
-        runtime.freeze_startup_objects()  # as the sla-watch flow's process does after its first session
+        freeze_startup_objects()  # as the sla-watch flow's process does after its first session
 
         quiet_ms, query_ms = [], []
         for _ in range(50):

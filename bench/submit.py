@@ -28,7 +28,7 @@ from bench.raw_rows import SubmitExtras, extras_of, write_extras
 from delegation.core.access import Actor, UserRole
 from delegation.core.states import Action
 from delegation.refdata.service import load_reference
-from delegation.store.db import make_engine, make_sessionmaker
+from delegation.store.db import freeze_startup_objects, make_engine, make_sessionmaker
 from delegation.store.tables import DocumentRow
 from jiaodong.cli.database import upgrade_database
 from tests.support import ALL_DOCUMENTS, act, file_draft, vehicle_inquiry_draft
@@ -79,6 +79,7 @@ class ServiceSide:
         """Seconds to submit these drafts through the service layer, one transaction each."""
         async with self.sessions() as session:
             ref = await load_reference(session)
+        freeze_startup_objects()  # as the web app's process does once started (api.state.Runtime.start)
         started = time.perf_counter()
         for ident, version in ids:
             async with self.sessions() as session:

