@@ -324,9 +324,10 @@ class StoredClock(Protocol):
 S = TypeVar("S", bound=StoredClock)
 
 
-@dataclass(frozen=True)
-class StartedClock:
-    """A clock an action has just started, as it wrote it (a StoredClock without a database read)."""
+@dataclass(frozen=True, slots=True)
+class PlainClock:
+    """What the running-clock rule reads of a clock (a StoredClock) as plain values: a clock an action has just
+    written, without reading it back, or the columns an export reads."""
 
     stage: str
     court_code: str
@@ -342,7 +343,7 @@ class ClocksAfterAction:
     when the action knows them all (the matter had none before and every one is one it started): its answer
     is built from them instead of reading them back."""
 
-    open_clocks: tuple[StartedClock, ...]
+    open_clocks: tuple[PlainClock, ...]
     statutory_breach: bool
 
 

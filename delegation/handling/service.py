@@ -535,7 +535,7 @@ def _clocks_after(previous_status: str, appended: Inserts, now: datetime) -> clo
     if previous_status != Status.DRAFT.value:
         return None
     started = tuple(
-        clocks.StartedClock(
+        clocks.PlainClock(
             stage=c["stage"],
             court_code=c["court_code"],
             closed_at=c["closed_at"],

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.core.access import Actor, Operation, authorize, enforce
-from delegation.core.clocks import RunningClock, running_clock
+from delegation.core.clocks import PlainClock, RunningClock, running_clock
 from delegation.core.reference import Reference
 from delegation.network.model import MATTER_ROUTES
 from delegation.reading.delegations import Listed
@@ -85,18 +85,6 @@ class ExportRow:
     debtor_ids: list[str | None]  # in clear: the file masks them
     clock: RunningClock | None
     handling: str | None  # network | network_pending | handed_back | manual; None: no registry does this type
-
-
-@dataclass(frozen=True, slots=True)
-class _Clock:
-    """What the running-clock rule reads of a clock (clocks.StoredClock)."""
-
-    stage: str
-    court_code: str
-    closed_at: datetime | None
-    paused: bool
-    due_at: datetime | None
-    due_provisional: bool
 
 
 def debtors(parties: list[dict[str, Any]]) -> tuple[str, list[str | None]]:
@@ -156,9 +144,9 @@ async def _running_clocks(
         CLOCK.c.due_at,
         CLOCK.c.due_provisional,
     ).where(_among(session, CLOCK.c.delegation_id, ids), CLOCK.c.closed_at.is_(None))
-    open_clocks: dict[int, list[_Clock]] = {}
+    open_clocks: dict[int, list[PlainClock]] = {}
     for delegation_id, *values in (await run(session, stmt)).all():
-        open_clocks.setdefault(delegation_id, []).append(_Clock(*values))
+        open_clocks.setdefault(delegation_id, []).append(PlainClock(*values))
     out: dict[int, RunningClock] = {}
     for ident, found in open_clocks.items():
         clock = running_clock(found, now, ref.calendar)
