@@ -242,17 +242,21 @@ async def login(
 
 # Plain columns, not ORM objects, built once: this runs on every page. A page may add the figures its top bar
 # shows, as scalar subqueries correlated with the user's row (`session_lookup`), read in the same round trip.
-_SESSION_COLUMNS: tuple[Any, ...] = (
-    col(UserSessionRow.id),
-    col(UserSessionRow.revoked_at),
-    col(UserSessionRow.expires_at),
-    col(UserSessionRow.csrf_token),
+# The user's columns, the same after a session's and after a token's (resolve_session_with, resolve_token).
+_USER_COLUMNS: tuple[Any, ...] = (
     col(UserRow.id),
     col(UserRow.username),
     col(UserRow.display_name),
     col(UserRow.court_code),
     col(UserRow.roles),
     col(UserRow.active),
+)
+_SESSION_COLUMNS: tuple[Any, ...] = (
+    col(UserSessionRow.id),
+    col(UserSessionRow.revoked_at),
+    col(UserSessionRow.expires_at),
+    col(UserSessionRow.csrf_token),
+    *_USER_COLUMNS,
 )
 
 
@@ -313,12 +317,7 @@ _TOKEN_LOOKUP = (
         col(ApiTokenRow.court_code),
         col(ApiTokenRow.revoked_at),
         col(ApiTokenRow.expires_at),
-        col(UserRow.id),
-        col(UserRow.username),
-        col(UserRow.display_name),
-        col(UserRow.court_code),
-        col(UserRow.roles),
-        col(UserRow.active),
+        *_USER_COLUMNS,
     )
     .join(UserRow, col(UserRow.id) == col(ApiTokenRow.user_id))
     .where(col(ApiTokenRow.token_hash) == bindparam("token_hash"))

@@ -156,7 +156,7 @@ def _validate_draft(ref: Reference, actor: Actor, data: DraftInput, now: datetim
 
 
 def _event(
-    row: DelegationRow,
+    delegation_id: int,
     actor: Actor,
     roles: frozenset[Role],
     action: str,
@@ -168,9 +168,8 @@ def _event(
     data: dict[str, Any] | None = None,
 ) -> rows.Event:
     """One event row of the acting user (written with a plain INSERT: events are append-only)."""
-    assert row.id is not None
     return rows.Event(
-        delegation_id=row.id,
+        delegation_id=delegation_id,
         kind=kind,
         action=action,
         from_status=from_status,
@@ -225,7 +224,10 @@ async def create_draft(ctx: Context, data: DraftInput, idempotency_key: str | No
         "version": 1,
         **values,
     }
-    event = _event_values(actor, frozenset({Role.REQUESTER}), "create", now, None, Status.DRAFT.value, digest)
+    # The create event's columns but its delegation_id: the new row's id is drawn in the same statement.
+    requester = frozenset({Role.REQUESTER})
+    event = _event(0, actor, requester, "create", now, None, Status.DRAFT.value, data={"fingerprint": digest}).values()
+    del event["delegation_id"]
     try:
         # The row, its number (from its id) and its create event: one statement on PostgreSQL.
         ident = await repository.insert_draft(session, columns, event, f"JD{clocks.local_day(now).year}-")
@@ -239,31 +241,6 @@ async def create_draft(ctx: Context, data: DraftInput, idempotency_key: str | No
     await _commit(session)
     columns["number"] = f"JD{clocks.local_day(now).year}-{ident:07d}"
     return Created(rows.built(DelegationRow, {"id": ident, **columns}), False)
-
-
-def _event_values(
-    actor: Actor,
-    roles: frozenset[Role],
-    action: str,
-    now: datetime,
-    from_status: str | None,
-    to_status: str | None,
-    digest: str,
-) -> dict[str, Any]:
-    """A create event's columns but its delegation_id (the new row's id is drawn in the same statement)."""
-    values = rows.Event(
-        0,
-        action,
-        from_status,
-        to_status,
-        actor.username,
-        actor.court_code,
-        _actor_role_label(roles),
-        now,
-        data={"fingerprint": digest},
-    ).values()
-    del values["delegation_id"]
-    return values
 
 
 async def _replay(session: AsyncSession, actor: Actor, key: str, digest: str) -> DelegationRow | None:
@@ -291,7 +268,8 @@ async def update_draft(ctx: Context, delegation_id: int, expected_version: int, 
     number = row.number
     appended = Inserts()
     repository.compare_and_set(appended, row, expected_version, {"updated_at": now, **values})
-    appended.add(rows.EVENT, [_event(row, actor, roles, "edit", now, Status.DRAFT.value, Status.DRAFT.value).values()])
+    edited = _event(delegation_id, actor, roles, "edit", now, Status.DRAFT.value, Status.DRAFT.value)
+    appended.add(rows.EVENT, [edited.values()])
     if not await appended.write(session):
         await session.rollback()
         raise Conflict(f"Delegation {number} was changed by someone else; reload it.")
@@ -322,7 +300,7 @@ async def remove_draft_document(ctx: Context, delegation_id: int, document_id: i
     if removed is None:
         raise NotFound(f"Document {document_id} not found on delegation {delegation_id}.")
     event = _event(
-        row,
+        delegation_id,
         ctx.actor,
         roles,
         "remove_document",
@@ -387,7 +365,7 @@ async def record_document(
         "uploaded_at": now,
     }
     event = _event(
-        row,
+        delegation_id,
         actor,
         roles,
         "upload_document",
@@ -507,7 +485,7 @@ async def _perform(
     for new in step.new_rows:
         session.add(new)
     event = _event(
-        row,
+        delegation_id,
         actor,
         roles,
         action.value,
