@@ -35,3 +35,19 @@ def test_the_local_store_writes_once_reads_in_chunks_and_lists_its_keys(tmp_path
         list(store.chunks("documents/ab/y.pdf"))
     with pytest.raises(BlobMissing):
         list(store.chunks("../outside.pdf"))
+
+
+@pytest.mark.parametrize(
+    "key", ["../outside.pdf", "documents/../../x.pdf", "/etc/passwd", "documents//x.pdf", "documents/.upload-x", "a\\b"]
+)
+def test_the_local_store_refuses_keys_that_could_leave_its_folder_or_name_a_temporary_file(
+    tmp_path: Path, key: str
+) -> None:
+    store = LocalBlobStore(tmp_path / "store")
+    (tmp_path / "outside.pdf").write_bytes(b"%PDF-secret")
+    assert not store.exists(key)
+    with pytest.raises(BlobMissing):
+        list(store.chunks(key))
+    with pytest.raises(BlobMissing):
+        store.put(key, b"%PDF-1")
+    assert not list(tmp_path.rglob("x.pdf"))
