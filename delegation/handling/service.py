@@ -40,6 +40,7 @@ from delegation.handling.commands import Command, decode, follow_ups
 from delegation.handling.rules import ClockRows, Decision, Facts, Need, Step, rule_of
 from delegation.outbox import service as outbox_service
 from delegation.statistics import service as statistics_service
+from delegation.statistics.model import Matter
 from delegation.store import repository, rows, sql
 from delegation.store.context import Context
 from delegation.store.sql import Inserts, table
@@ -435,9 +436,14 @@ async def _perform_all(
     """The action and its follow-ups in the caller's transaction (not committed), with the clocks the last
     one left when it knows them all."""
     command = command if command is not None else decode(action)
-    row, after = await _perform(ctx, delegation_id, action, expected_version, command)
+    more = follow_ups(action, command)
+    # An action alone reads outside a transaction (its compare-and-set on the version guards what it read), so
+    # one that writes a single statement needs no BEGIN and COMMIT; _perform opens the transaction before the
+    # first write otherwise. Follow-ups share one transaction from the start.
+    alone = not more and await sql.outside_transaction(ctx.session)
+    row, after = await _perform(ctx, delegation_id, action, expected_version, command, alone=alone)
     try:
-        for next_action, next_command in follow_ups(action, command):
+        for next_action, next_command in more:
             row, after = await _perform(ctx, delegation_id, next_action, row.version, next_command)
     except BaseException:
         await ctx.session.rollback()  # the first action's writes go too: both or neither
@@ -446,10 +452,17 @@ async def _perform_all(
 
 
 async def _perform(
-    ctx: Context, delegation_id: int, action: Action, expected_version: int, command: Command
+    ctx: Context,
+    delegation_id: int,
+    action: Action,
+    expected_version: int,
+    command: Command,
+    *,
+    alone: bool = False,
 ) -> tuple[DelegationRow, clocks.ClocksAfterAction | None]:
     """One action's checks and writes in the caller's transaction (perform commits), with the clocks it left
-    when it knows them all (_clocks_after)."""
+    when it knows them all (_clocks_after). `alone`: the action has read outside a transaction
+    (sql.outside_transaction) and may write in one statement; if it cannot, it opens the transaction first."""
     session, ref, actor, now = ctx.session, ctx.ref, ctx.actor, ctx.now
     rule = rule_of(action)
     loaded = await repository.load_for_action(session, delegation_id, document_kinds=Need.DOCUMENT_KINDS in rule.needs)
@@ -478,7 +491,7 @@ async def _perform(
     # PostgreSQL); the row shows its new values from here on.
     appended = Inserts()
     repository.compare_and_set(appended, row, expected_version, columns)
-    _apply_clocks(session, ref, row, transition, step, facts.clocks, now, appended)
+    started = _apply_clocks(session, ref, row, transition, step, facts.clocks, now, appended)
     _apply_duties(session, ref, row, transition, step, facts.duties, now, appended)
     if step.decision is not None:
         _write_decision(session, step.decision)
@@ -499,10 +512,19 @@ async def _perform(
     # The notifications commit with the change.
     appended.add(rows.OUTBOX, [o.values() for o in outbox_service.transition_rows(ref, row, event, now)])
     after = _clocks_after(previous_status, appended, now)  # before `write` empties it
+    # A draft's first submission knows its facts (statistics) without reading: with them its writes are one
+    # statement. Any other action refreshes the matter's facts from what the database holds after its writes.
+    first_facts = previous_status == Status.DRAFT.value and not (session.new or session.dirty or session.deleted)
+    if first_facts:
+        matter = Matter(delegation_id, row.requesting_court, row.assisting_court, row.matter_type, row.submitted_at)
+        statistics_service.add_first_submission_facts(appended, ref, matter, started, now)
+    if not (alone and first_facts):
+        await sql.transaction_from_here(session)
     if not await appended.write(session):
         await session.rollback()
         raise Conflict(f"Delegation {number} was changed by someone else; reload it.")
-    await statistics_service.refresh(session, ref, [delegation_id], now)  # the matter's facts commit with it too
+    if not first_facts:
+        await statistics_service.refresh(session, ref, [delegation_id], now)  # the facts commit with the change
     return row, after
 
 
@@ -587,8 +609,9 @@ def _apply_clocks(
     clock_rows: ClockRows,
     now: datetime,
     appended: Inserts,
-) -> None:
-    """Changed clocks go to the session (flushed before the statistics read them); new ones to `appended`."""
+) -> list[clocks.Clock]:
+    """Changed clocks go to the session (flushed before the statistics read them); new ones to `appended`.
+    The clocks started, as the domain sees them."""
     effect = transition.clock
     received = _receipt_day(clock_rows) if transition.action is Action.SIGN_FOR else None  # before it closes
     lapse = renewal_cap(ref, row) if effect.start else None
@@ -645,6 +668,7 @@ def _apply_clocks(
             setattr(clock_row, name, value)
         session.add(clock_row)
     started: list[dict[str, Any]] = []
+    new_clocks: list[clocks.Clock] = []
     for stage in effect.start:
         budget = policy.budget(row.matter_type, stage)
         anchor = step.anchor if stage is Stage.EXECUTION and step.anchor is not None else None
@@ -668,7 +692,9 @@ def _apply_clocks(
                 **_derived_clock_columns(clock, ref, rung_policy),
             }
         )
+        new_clocks.append(clock)
     appended.add(table(ClockRow), started)
+    return new_clocks
 
 
 def _holder(ref: Reference, row: DelegationRow, side: Side) -> str:

@@ -11,15 +11,16 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from delegation.core import clocks
 from delegation.core.access import Actor, UserRole, command_center_covers
 from delegation.core.clocks import local_day
 from delegation.core.errors import FieldError, PermissionDenied, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.network.model import MATTER_ROUTES
 from delegation.statistics import model
-from delegation.statistics.model import Figure, Measures, NetworkFigures, Period
+from delegation.statistics.model import Figure, Matter, Measures, NetworkFigures, Period
 from delegation.store import statistics as store
-from delegation.store.sql import is_postgres
+from delegation.store.sql import Inserts, is_postgres
 from delegation.store.statistics import DrillFilter
 
 # ---------------------------------------------------------------- writing
@@ -38,6 +39,18 @@ async def refresh(session: AsyncSession, ref: Reference, ids: Sequence[int], now
         for i, x in inputs.items()
     }
     return await store.replace_facts(session, facts, ref.city_of, old)
+
+
+def add_first_submission_facts(
+    appended: Inserts, ref: Reference, matter: Matter, started: Sequence[clocks.Clock], now: datetime
+) -> None:
+    """A draft's first submission: its facts, worked out from the clocks the submission starts, added to the
+    submission's own writes (one statement with the transition on PostgreSQL) instead of `refresh`'s read of
+    the matter and write of its own. What refresh would compute: a draft has no facts to replace, no clocks,
+    no 督办 and no hand-back, and none of its events (create, uploads, edits, the submission) is an answer or a
+    completion, so its facts are those of the started clocks alone."""
+    facts = model.facts_of(matter, (), started, (), ref.calendar, now)
+    store.add_first_facts(appended, {matter.id: (matter, facts)}, ref.city_of)
 
 
 @dataclass(frozen=True)

@@ -175,6 +175,17 @@ async def outside_transaction(session: AsyncSession) -> bool:
     return True
 
 
+async def transaction_from_here(session: AsyncSession) -> None:
+    """Undo outside_transaction before the first write: the session's next statement opens a transaction
+    (BEGIN), so what the unit of work writes from here on commits or rolls back as one. Nothing to do on
+    SQLite, or when a transaction is open or was never left."""
+    if not is_postgres(session):
+        return
+    adapter = await _adapter(session)
+    if adapter._transaction is None and adapter.isolation_level == "autocommit":
+        adapter.isolation_level = adapter._isolation_setting
+
+
 _PG_TEXTS: dict[int, tuple[ClauseElement, str, tuple[str, ...]]] = {}
 
 
@@ -256,24 +267,34 @@ class _Update:
     values: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Summing:
+    """Rows added to running sums: a row whose `key` columns match an existing row adds its `measures` to it
+    (INSERT .. ON CONFLICT (key) DO UPDATE SET m = m + EXCLUDED.m) instead of being appended."""
+
+    key: tuple[str, ...]
+    measures: tuple[str, ...]
+
+
 class Inserts:
     """Rows to append in the caller's transaction, collected while an action is worked out and written by
     `write` in one round trip on PostgreSQL (one statement of data-modifying CTEs), one INSERT per table on
-    SQLite. Plain appends only: no ids come back. At most one UPDATE of one row (`update`) may go first, as
-    their condition: a compare-and-set that matches no row writes nothing, and `write` says so."""
+    SQLite. Plain appends (or additions to running sums, `Summing`) only: no ids come back. At most one UPDATE
+    of one row (`update`) may go first, as their condition: a compare-and-set that matches no row writes
+    nothing, and `write` says so."""
 
     def __init__(self) -> None:
-        self.parts: list[tuple[Table, list[dict[str, Any]]]] = []
+        self.parts: list[tuple[Table, list[dict[str, Any]], Summing | None]] = []
         self.first: _Update | None = None
 
-    def add(self, target: Table, rows: Iterable[Mapping[str, Any]]) -> None:
+    def add(self, target: Table, rows: Iterable[Mapping[str, Any]], summing: Summing | None = None) -> None:
         found = [dict(r) for r in rows]
         if found:
-            self.parts.append((target, found))
+            self.parts.append((target, found, summing))
 
     def rows_of(self, target: Table) -> list[dict[str, Any]]:
         """The rows collected so far for `target` (what the action is about to write there)."""
-        return [row for table_, found in self.parts if table_ is target for row in found]
+        return [row for table_, found, _summing in self.parts if table_ is target for row in found]
 
     def update(self, target: Table, where: Mapping[str, Any], values: Mapping[str, Any]) -> None:
         """UPDATE target SET values WHERE (column = value for each of `where`), written before the rows."""
@@ -290,8 +311,8 @@ class Inserts:
                 matched = await run(session, update(first.target).where(*condition).values(**first.values))
                 if matched.rowcount != 1:
                     return False
-            for target, found in parts:
-                await run(session, insert(target), found)
+            for target, found, summing in parts:
+                await run(session, insert(target) if summing is None else _summing_sqlite(target, summing), found)
             return True
         if not parts and first is None:
             return True
@@ -303,10 +324,12 @@ class Inserts:
             args += [_pg_value(v) for v in first.values.values()]
             statements.append(_update_sql_pg(first.target, tuple(first.where), tuple(first.values)))
             guard = " WHERE EXISTS (SELECT 1 FROM w0)"
-        for target, found in parts:
+        for target, found, summing in parts:
             columns = _with_defaults(target, found)
             args.append(rows_json(found))
-            statements.append(_insert_json_sql(target, columns, f"${len(args)}") + guard)
+            statements.append(
+                _insert_json_sql(target, columns, f"${len(args)}") + guard + _summing_sql_pg(target, summing)
+            )
         final = "SELECT count(*) FROM w0" if first is not None else "SELECT 1"
         result = await pg_fetch(session, with_all(statements, final), *args)
         return first is None or result[0][0] == 1
@@ -316,18 +339,34 @@ class Inserts:
         one statement on PostgreSQL, the row's INSERT .. RETURNING id and the others' INSERTs on SQLite."""
         parts, self.parts = self.parts, []
         assert self.first is None and parts and parts[0][0] is target and len(parts[0][1]) == 1
+        assert all(summing is None for _t, _f, summing in parts), "plain appends only"
         if not is_postgres(session):
             ident = (await run(session, insert(target).returning(target.c.id), parts[0][1])).scalar_one()
-            for other, found in parts[1:]:
+            for other, found, _summing in parts[1:]:
                 await run(session, insert(other), found)
             return int(ident)
         statements: list[str] = []
         args: list[Any] = []
-        for table_, found in parts:
+        for table_, found, _summing in parts:
             args.append(rows_json(found))
             statements.append(_insert_json_sql(table_, _with_defaults(table_, found), f"${len(args)}"))
         statements[0] += " RETURNING id"
         return int((await pg_fetch(session, with_all(statements, "SELECT id FROM w0"), *args))[0][0])
+
+
+def _summing_sql_pg(target: Table, summing: Summing | None) -> str:
+    if summing is None:
+        return ""
+    added = ", ".join(f"{m} = {target.name}.{m} + EXCLUDED.{m}" for m in summing.measures)
+    return f" ON CONFLICT ({', '.join(summing.key)}) DO UPDATE SET {added}"
+
+
+def _summing_sqlite(target: Table, summing: Summing) -> Any:
+    stmt = sqlite.insert(target)
+    return stmt.on_conflict_do_update(
+        index_elements=[target.c[k] for k in summing.key],
+        set_={m: target.c[m] + stmt.excluded[m] for m in summing.measures},
+    )
 
 
 def _update_sql_pg(target: Table, where: tuple[str, ...], values: tuple[str, ...]) -> str:

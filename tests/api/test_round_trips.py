@@ -1,5 +1,6 @@
-"""The write path's round trips on PostgreSQL (issue 14): the caller's token is read outside any transaction, an
-upload (reads, then one statement) opens none, an action opens exactly one; the connection goes back to the pool
+"""The write path's round trips on PostgreSQL (issue 14): the caller's token is read outside any transaction; a
+create, an upload and a draft's submission (reads, then one statement) open none; any other action opens exactly
+one; the connection goes back to the pool
 as it came; statements run on asyncpg itself fail with SQLAlchemy's errors. SQLite: nothing of this applies."""
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ async def _count_begins(api: Api, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return opened
 
 
-async def test_a_create_and_an_upload_open_no_transaction_and_an_action_one(
+async def test_a_create_an_upload_and_a_submission_open_no_transaction_and_another_action_one(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     begins = await _count_begins(api, monkeypatch)
@@ -52,8 +53,11 @@ async def test_a_create_and_an_upload_open_no_transaction_and_an_action_one(
             await upload(officer, created["id"], kind)
         assert begins == []
         submitted = ok(await act(officer, created["id"], "submit", created["version"]))
-        assert len(begins) == 1 and submitted["status"] == "submitted"
-        timeline = ok(await officer.get(f"/api/v1/delegations/{created['id']}/timeline"))
+        assert begins == [] and submitted["status"] == "submitted"
+    async with api.client("zhifu-clerk") as clerk:
+        signed = ok(await act(clerk, created["id"], "sign-for", submitted["version"]))
+        assert len(begins) == 1 and signed["status"] == "accepted"
+        timeline = ok(await clerk.get(f"/api/v1/delegations/{created['id']}/timeline"))
     assert [e["action"] for e in timeline["items"]].count("upload_document") == len(ALL_DOCUMENTS)
     # Every pooled connection is back in the engine's isolation level: the next unit of work is a transaction.
     engine = api.app.state.runtime.engine

@@ -3,6 +3,7 @@ matters behind a figure (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import pytest
@@ -16,9 +17,16 @@ from delegation.refdata.service import load_reference
 from delegation.statistics import model
 from delegation.statistics import service as stats
 from delegation.store import statistics as store
-from delegation.store.tables import DelegationRow, DocumentRow, StatDailyRow, StatPairMonthRow, StatTypeMonthRow
+from delegation.store.tables import (
+    DelegationRow,
+    DocumentRow,
+    StatDailyRow,
+    StatFactRow,
+    StatPairMonthRow,
+    StatTypeMonthRow,
+)
 from tests.sla_support import CLERK, OFFICER, REGIONAL, YANTAI_CENTER, add_users, at, filed
-from tests.support import act
+from tests.support import act, eviction_draft
 
 
 @pytest.fixture
@@ -163,6 +171,36 @@ async def test_court_staff_see_their_own_court_only(session: AsyncSession, ref: 
     assert found.courts == ("鲁0202",) and {line.key for line in found.by_court} <= {("鲁0202",)}
     with pytest.raises(Exception, match="outside"):
         await stats.statistics(session, ref, OFFICER, at("2026-04-01"), model.month(2026, 3), court="鲁0602")
+
+
+async def _facts_and_sums(session: AsyncSession) -> tuple[list[tuple[object, ...]], ...]:
+    def plain(rows: Sequence[object], columns: Sequence[str]) -> list[tuple[object, ...]]:
+        return sorted(tuple(getattr(r, c) for c in columns) for r in rows)
+
+    facts = plain(
+        (await session.exec(select(StatFactRow))).all(),
+        ("delegation_id", *store.FACT_COLUMNS[1:], *model.MEASURES),
+    )
+    daily = plain((await session.exec(select(StatDailyRow))).all(), (*store.DAILY_KEY, "city", *model.MEASURES))
+    pairs = plain((await session.exec(select(StatPairMonthRow))).all(), (*store.PAIR_KEY, "city", *model.MEASURES))
+    types = plain((await session.exec(select(StatTypeMonthRow))).all(), (*store.TYPE_KEY, "city", *model.MEASURES))
+    return facts, daily, pairs, types
+
+
+async def test_a_drafts_first_submission_writes_the_facts_and_sums_a_reconciliation_would(
+    session: AsyncSession, ref: Reference
+) -> None:
+    """The submission works its facts out without reading them back (one statement with the transition);
+    the nightly reconciliation, which reads everything back, must find nothing to change."""
+    moment = at("2026-03-02", "10:00")
+    await filed(session, ref, moment, n=1)
+    await filed(session, ref, moment, n=2)  # the same court pair and day: the sums add up
+    await filed(session, ref, at("2026-03-03", "16:00"), eviction_draft(case_number="（2026）鲁0202执3号"), n=3)
+    kept = await _facts_and_sums(session)
+    facts, daily, pairs, types = kept
+    assert len(facts) == 3 and daily and pairs and types  # one 超期 fact each: the day its first period would breach
+    await stats.reconcile(session, ref, moment)
+    assert await _facts_and_sums(session) == kept
 
 
 async def test_the_sums_kept_by_the_transitions_are_the_sums_of_the_facts(
