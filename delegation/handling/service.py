@@ -200,14 +200,22 @@ async def create_draft(ctx: Context, data: DraftInput, idempotency_key: str | No
     the same key with a different request is refused. The one place idempotency is handled."""
     session, ref, actor, now = ctx.session, ctx.ref, ctx.actor, ctx.now
     enforce(authorize(actor, Operation.CREATE_DRAFT), "Delegations", Operation.CREATE_DRAFT)
-    # Reads, then one statement writes the matter and its event: no transaction needed around them (PostgreSQL).
-    await sql.outside_transaction(session)
+    # One statement writes the matter and its event: no transaction needed around it (PostgreSQL), and no read
+    # of the idempotency key first: the statement writes nothing when the key was used (ON CONFLICT).
+    one_statement = await sql.outside_transaction(session)
     digest = fingerprint(data)
-    if idempotency_key is not None:
+    if idempotency_key is not None and not one_statement:
         existing = await _replay(session, actor, idempotency_key, digest)
         if existing is not None:
             return Created(existing, True)
-    values = _validate_draft(ref, actor, data, now)
+    try:
+        values = _validate_draft(ref, actor, data, now)
+    except ValidationFailed:
+        # A retry answers as the first request did, even if the same request would no longer pass today.
+        existing = await _replay(session, actor, idempotency_key, digest) if idempotency_key and one_statement else None
+        if existing is not None:
+            return Created(existing, True)
+        raise
     assert actor.court_code is not None
     columns: dict[str, Any] = {
         "number": f"tmp-{uuid.uuid4().hex[:24]}",
@@ -234,11 +242,14 @@ async def create_draft(ctx: Context, data: DraftInput, idempotency_key: str | No
         ident = await repository.insert_draft(session, columns, event, f"JD{clocks.local_day(now).year}-")
     except IntegrityError:
         await session.rollback()
-        if idempotency_key is not None:
-            existing = await _replay(session, actor, idempotency_key, digest)
-            if existing is not None:
-                return Created(existing, True)
-        raise
+        ident = None
+        if idempotency_key is None:
+            raise
+    if ident is None:  # the key was used before (or meanwhile, by a request racing this one)
+        existing = await _replay(session, actor, idempotency_key or "", digest)
+        if existing is None:
+            raise Conflict("The draft conflicts with data saved meanwhile.")
+        return Created(existing, True)
     await _commit(session)
     columns["number"] = f"JD{clocks.local_day(now).year}-{ident:07d}"
     return Created(rows.built(DelegationRow, {"id": ident, **columns}), False)

@@ -147,10 +147,12 @@ def _numbered(prefix: str, ident: int) -> str:
     return f"{prefix}{ident:07d}"
 
 
-async def insert_draft(session: AsyncSession, values: dict[str, Any], event: dict[str, Any], prefix: str) -> int:
+async def insert_draft(session: AsyncSession, values: dict[str, Any], event: dict[str, Any], prefix: str) -> int | None:
     """A new delegation numbered after its id (`prefix` and the id in at least seven digits, e.g. JD2026-0000042)
     with its create event (`event`: the event's columns but its delegation_id); the new id. PostgreSQL: one
-    statement (the id drawn from the sequence first); SQLite: the row, its number, its event."""
+    statement (the id drawn from the sequence first), which writes nothing and answers None when the creator
+    used the row's idempotency key before (a retry; the id it drew is skipped, as a rolled-back insert's would
+    be); SQLite: the row, its number, its event (IntegrityError then)."""
     if not is_postgres(session):
         ident = int((await run(session, _DELEGATION.insert().returning(_DELEGATION.c.id), [values])).scalar_one())
         await run(
@@ -164,7 +166,7 @@ async def insert_draft(session: AsyncSession, values: dict[str, Any], event: dic
     found = await pg_fetch(
         session, _insert_draft_sql(tuple(columns), tuple(events)), prefix, rows_json([values]), rows_json([event])
     )
-    return int(found[0][0])
+    return int(found[0][0]) if found else None
 
 
 _DRAFT_SQL: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}
@@ -183,7 +185,8 @@ def _insert_draft_sql(columns: tuple[str, ...], events: tuple[str, ...]) -> str:
             "WITH n AS (SELECT nextval(pg_get_serial_sequence('delegation', 'id')) AS id), "  # noqa: S608
             f"d AS (INSERT INTO delegation (id, number, {names}) SELECT n.id, {number}, "
             f"{', '.join(f'r.{c}' for c in columns)} "
-            "FROM n, jsonb_populate_recordset(NULL::delegation, CAST($2 AS jsonb)) r RETURNING id), "
+            "FROM n, jsonb_populate_recordset(NULL::delegation, CAST($2 AS jsonb)) r "
+            "ON CONFLICT ON CONSTRAINT uq_delegation_idempotency DO NOTHING RETURNING id), "
             f"e AS (INSERT INTO delegation_event (delegation_id, {event_names}) "
             f"SELECT d.id, {', '.join(f'r.{c}' for c in events)} "
             "FROM d, jsonb_populate_recordset(NULL::delegation_event, CAST($3 AS jsonb)) r) "

@@ -253,6 +253,21 @@ async def test_idempotency_key_returns_the_first_draft(session: AsyncSession, re
     assert count == 1
 
 
+async def test_a_retry_with_the_same_key_returns_the_first_draft_even_when_the_request_would_now_be_refused(
+    session: AsyncSession, ref: Reference
+) -> None:
+    """An eviction agreed for 2026-03-13, filed on the 2nd and retried (the answer was lost) on the 16th, when
+    that date is in the past: the retry answers as the first request did."""
+    first = await file_draft(session, ref, OFFICER, at("2026-03-02"), eviction_draft(), "key-1")
+    again = await file_draft(session, ref, OFFICER, at("2026-03-16"), eviction_draft(), "key-1")
+    assert again.id == first.id
+    with pytest.raises(ValidationFailed, match="past"):
+        await file_draft(session, ref, OFFICER, at("2026-03-16"), eviction_draft(), "key-2")
+    with pytest.raises(ValidationFailed, match="different request"):
+        await file_draft(session, ref, OFFICER, at("2026-03-02"), eviction_draft(summary="另一请求"), "key-1")
+    assert (await session.exec(select(func.count()).select_from(DelegationRow))).one() == 1
+
+
 async def test_foreign_courts_cannot_see_or_act(session: AsyncSession, ref: Reference) -> None:
     row = await filed(session, ref, vehicle_inquiry_draft(), at("2026-03-02"))
     for stranger in (OTHER_CLERK, WEIFANG_CENTER):
