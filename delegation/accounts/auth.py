@@ -22,6 +22,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.accounts.passwords import hash_password, verify_password
+from delegation.accounts.token_cache import TokenCache
 from delegation.core.access import Actor, UserRole
 from delegation.core.errors import DomainError, FieldError, NotFound, ValidationFailed
 from delegation.core.reference import Reference
@@ -324,19 +325,32 @@ _TOKEN_LOOKUP = (
 )
 
 
-async def resolve_token(session: AsyncSession, token: str, now: datetime) -> Principal:
+async def _lookup_token(session: AsyncSession, token_hash: str) -> tuple[Any, ...] | None:
     found: Any
     if sql.is_postgres(session):
         # On asyncpg itself, and before the request's transaction opens (a read of its own; the request's first
         # statement opens the transaction, or none for a unit of work that writes once: sql.outside_transaction).
         statement, _names = sql.pg_statement(session, _TOKEN_LOOKUP)
-        rows = await sql.pg_fetch(session, statement, digest(token), begin=False)
+        rows = await sql.pg_fetch(session, statement, token_hash, begin=False)
         found = rows[0] if rows else None
     else:
         connection = await session.connection()  # Core, in the session's transaction: no ORM objects to build
-        found = (await connection.execute(_TOKEN_LOOKUP, {"token_hash": digest(token)})).first()
+        found = (await connection.execute(_TOKEN_LOOKUP, {"token_hash": token_hash})).first()
+    return None if found is None else tuple(found)
+
+
+async def resolve_token(session: AsyncSession, token: str, now: datetime, cache: TokenCache | None = None) -> Principal:
+    """The token's principal. With a `cache` (the web app's, on PostgreSQL) the row may come from memory; the
+    checks below run on it all the same, on every request, against this request's `now`."""
+    token_hash = digest(token)
+    found = cache.get(token_hash) if cache is not None else None
     if found is None:
-        raise NotAuthenticated("Unknown API token.")
+        generation = cache.generation if cache is not None else 0  # before the read: see TokenCache.put
+        found = await _lookup_token(session, token_hash)
+        if found is None:
+            raise NotAuthenticated("Unknown API token.")  # not cached: guesses would only push out real tokens
+        if cache is not None:
+            cache.put(token_hash, found, generation)
     token_id, court, revoked_at, expires_at, user_id, username, display_name, user_court, roles, active = found
     if revoked_at is not None or (expires_at is not None and expires_at <= now):
         raise NotAuthenticated("The API token was revoked or has expired.")
