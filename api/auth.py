@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.problems import HttpProblem
 from delegation.accounts import auth as auth_service
 from delegation.accounts.auth import NotAuthenticated, Principal
+from delegation.accounts.token_cache import TokenCache
 from delegation.core.errors import DomainError
 from jiaodong.settings import Settings
 
@@ -60,11 +61,12 @@ async def authenticate(
     bearer: HTTPAuthorizationCredentials | None,
     cookie: str | None,
     now: datetime,
+    tokens: TokenCache | None = None,
 ) -> Principal:
     if bearer is not None:
         if bearer.scheme.lower() != "bearer" or not bearer.credentials:
             raise HttpProblem(401, "not_authenticated", "请先登录", "Use `Authorization: Bearer <token>`.")
-        return await auth_service.resolve_token(session, bearer.credentials, now)
+        return await auth_service.resolve_token(session, bearer.credentials, now, tokens)
     if cookie:
         principal = await auth_service.resolve_session(session, unsign_session(settings, cookie), now)
         if request.method not in SAFE_METHODS:

@@ -57,7 +57,7 @@ async def get_principal(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     cookie: Annotated[str | None, Depends(cookie_scheme)],
 ) -> Principal:
-    principal = await authenticate(request, session, runtime.settings, bearer, cookie, now)
+    principal = await authenticate(request, session, runtime.settings, bearer, cookie, now, runtime.tokens)
     # For the request's log line (who, which court; never personal data).
     request.state.log_user = principal.actor.username
     request.state.log_court = principal.actor.court_code

@@ -1,4 +1,5 @@
-"""What the running app holds: settings, the engine, the session factory, the reference data, the file store.
+"""What the running app holds: settings, the engine, the session factory, the reference data, the file store,
+and on PostgreSQL the cache of API-token lookups with the listener that empties it (docs/api.md).
 
 Started by the lifespan under a server, or explicitly (`await runtime.start()`) by tests that drive the app
 through httpx's ASGI transport, which runs no lifespan; `ready()` also starts it lazily on first use.
@@ -16,10 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.accounts.auth import LoginThrottle
+from delegation.accounts.token_cache import TokenCache
 from delegation.core.reference import Reference
 from delegation.filing.documents import MatterLimits
 from delegation.refdata.service import load_reference
 from delegation.store.blobs import BlobStore, make_blob_store
+from delegation.store.credential_changes import CredentialListener
 from delegation.store.db import freeze_startup_objects, make_engine, make_sessionmaker
 from jiaodong.settings import Settings
 
@@ -45,6 +48,9 @@ class Runtime:
     _lock: asyncio.Lock | None = None
     _loaded_at: float = 0.0
     _refreshing: asyncio.Task[None] | None = None
+    # Disabled (every lookup reads the database) until the listener listens; never on SQLite.
+    tokens: TokenCache = field(default_factory=TokenCache)
+    token_listener: CredentialListener | None = None
 
     @property
     def started(self) -> bool:
@@ -61,6 +67,11 @@ class Runtime:
             self._reference = await load_reference(session)
         self._loaded_at = time.monotonic()
         self._store = store_of(self.settings)
+        self.tokens = TokenCache(max_entries=self.settings.token_cache_size)
+        if self.settings.token_cache_size > 0:
+            self.token_listener = CredentialListener.for_engine(self.engine, self.tokens)
+            if self.token_listener is not None:
+                self.token_listener.start()  # in the background: the cache stays off until it listens
         freeze_startup_objects()
 
     async def ready(self) -> None:
@@ -72,6 +83,9 @@ class Runtime:
             await self.start()
 
     async def stop(self) -> None:
+        if self.token_listener is not None:
+            await self.token_listener.stop()
+            self.token_listener = None
         if self._refreshing is not None:
             await asyncio.gather(self._refreshing, return_exceptions=True)
         if self._owns_engine and self.engine is not None:

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
         default=None, description="Bearer token for /metrics; unset: /metrics answers loopback clients only."
     )
     max_documents_per_matter: int = 50
+    # API-token lookups kept per web process on PostgreSQL, emptied by NOTIFY on every change (docs/api.md);
+    # 0: every request reads the database (e.g. behind PgBouncer's transaction mode, which drops LISTEN).
+    token_cache_size: int = Field(default=4096, ge=0)
     max_bytes_per_matter: int = 200 * 1024 * 1024
     # Notifications (SLA engine): SMTP for e-mail, webhook timeout, outbox retries with exponential backoff.
     smtp_host: str | None = Field(default=None, description="SMTP server; e-mail deliveries fail visibly without it.")
