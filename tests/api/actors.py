@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -15,11 +17,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.accounts import auth as auth_service
+from delegation.accounts.token_cache import TokenCache
 from delegation.core.clocks import SHANGHAI
 from delegation.refdata.service import load_reference
 from delegation.store.tables import UserRow
 
 PASSWORD = "correct horse battery"
+LISTEN_SECONDS = 5.0  # a bound on waits for the credential listener, which takes milliseconds
 
 # username: (court, roles)
 USERS: dict[str, tuple[str, list[str]]] = {
@@ -70,11 +74,39 @@ class Api:
     sessions: async_sessionmaker[AsyncSession]
     data_dir: Path
 
+    @property
+    def token_cache(self) -> TokenCache:
+        cache: TokenCache = self.app.state.runtime.tokens
+        return cache
+
+    async def heard(self, since: int) -> None:
+        """PostgreSQL: until the app's token cache heard a change to tokens or users committed after its
+        generation was `since` (the notification arrived). SQLite has no cache: nothing to wait for."""
+        if self.app.state.runtime.token_listener is None:
+            return
+        await until(lambda: self.token_cache.generation != since)
+
     def client(self, user: str | None = None, **kwargs: Any) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {self.tokens[user]}"} if user else {}
         return httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.app), base_url="http://testserver", headers=headers, **kwargs
         )
+
+
+async def until(condition: Callable[[], bool], seconds: float = LISTEN_SECONDS) -> None:
+    """Until `condition()` holds, checked every 2 ms; TimeoutError after `seconds`. For state that moves on
+    the event loop's other tasks (the credential listener) and offers nothing to await."""
+    async with asyncio.timeout(seconds):
+        while not condition():  # noqa: ASYNC110  (a plain counter or flag: no event to wait on)
+            await asyncio.sleep(0.002)
+
+
+async def api_listening(app: FastAPI) -> None:
+    """Until the app's credential listener listens (PostgreSQL; SQLite has none)."""
+    listener = app.state.runtime.token_listener
+    if listener is not None:
+        async with asyncio.timeout(LISTEN_SECONDS):
+            await listener.wait_listening()
 
 
 async def add_users(sessions: async_sessionmaker[AsyncSession], now: datetime) -> dict[str, str]:

@@ -17,7 +17,7 @@ from api.app import create_app
 from api.deps import get_now
 from delegation.accounts.auth import LoginThrottle
 from jiaodong.settings import Settings
-from tests.api.actors import USERS, Api, Clock, add_users, at  # noqa: F401  (at: for the fixtures below)
+from tests.api.actors import USERS, Api, Clock, add_users, api_listening, at  # noqa: F401  (at: for the fixtures below)
 
 
 @pytest_asyncio.fixture
@@ -28,8 +28,11 @@ async def api(
     app = create_app(settings, engine=engine, throttle=LoginThrottle(per_account=3, per_address=6))
     clock = Clock()
     app.dependency_overrides[get_now] = lambda: clock.now
-    await app.state.runtime.start()
     tokens = await add_users(sessions, clock.now)
+    # Started after the users are written, and listening before the test begins (PostgreSQL): the token cache
+    # is on from the first request, and no notification of the fixture's own writes arrives during the test.
+    await app.state.runtime.start()
+    await api_listening(app)
     try:
         yield Api(app, clock, tokens, sessions, tmp_path)
     finally:

@@ -30,7 +30,7 @@ from delegation.refdata.service import load_reference
 from delegation.store import repository
 from delegation.store.credential_changes import CHANNEL, CredentialListener, connect_args
 from delegation.store.tables import UserRow
-from tests.api.actors import at, password_hash
+from tests.api.actors import at, password_hash, until
 
 pytestmark = pytest.mark.postgres_only
 
@@ -56,9 +56,7 @@ class Cached:
 
     async def heard(self, since: int) -> None:
         """Until a notification (or a reconnection) moved the generation past `since`."""
-        async with asyncio.timeout(WAIT_SECONDS):
-            while self.cache.generation == since:
-                await asyncio.sleep(0.002)
+        await until(lambda: self.cache.generation != since)
 
 
 @pytest_asyncio.fixture
@@ -219,9 +217,7 @@ async def test_while_the_listener_is_down_lookups_read_the_database_and_honour_a
     assert pid is not None
     async with engine.connect() as connection:
         assert (await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})).scalar_one()
-    async with asyncio.timeout(WAIT_SECONDS):
-        while cached.cache.enabled:
-            await asyncio.sleep(0.002)
+    await until(lambda: not cached.cache.enabled)
     assert len(cached.cache) == 0 and not cached.listener.listening
 
     hits = cached.cache.hits
@@ -254,9 +250,7 @@ async def test_a_listener_that_cannot_connect_leaves_the_cache_off_and_stops_cle
 
     listener = CredentialListener(refused, cache, backoff_seconds=0.001, backoff_max_seconds=0.004)
     listener.start()
-    async with asyncio.timeout(WAIT_SECONDS):
-        while len(attempts) < 3:
-            await asyncio.sleep(0.002)
+    await until(lambda: len(attempts) >= 3)
     assert not cache.enabled and not listener.listening
     await listener.stop()
     count = len(attempts)
@@ -291,5 +285,5 @@ async def test_stopping_the_listener_disables_the_cache_and_closes_its_connectio
     assert not cached.cache.enabled and cached.listener.backend_pid is None
     async with asyncio.timeout(WAIT_SECONDS), engine.connect() as connection:
         statement = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
-        while (await connection.execute(statement, {"pid": pid})).scalar_one():  # the backend exits on close
+        while (await connection.execute(statement, {"pid": pid})).scalar_one():  # noqa: ASYNC110  (its backend exits on close)
             await asyncio.sleep(0.002)
