@@ -287,3 +287,26 @@ async def test_stopping_the_listener_disables_the_cache_and_closes_its_connectio
         statement = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
         while (await connection.execute(statement, {"pid": pid})).scalar_one():  # noqa: ASYNC110  (its backend exits on close)
             await asyncio.sleep(0.002)
+
+
+async def test_every_process_listening_hears_a_change(cached: Cached, engine: AsyncEngine) -> None:
+    """Each web worker has its own listener and cache: one revocation empties them all."""
+    token, token_id = await _cached_token(cached)
+    second = TokenCache()
+    listener = CredentialListener.for_engine(engine, second)
+    assert listener is not None
+    listener.start()
+    try:
+        async with asyncio.timeout(WAIT_SECONDS):
+            await listener.wait_listening()
+        async with cached.sessions() as session:
+            await auth_service.resolve_token(session, token, NOW, second)
+        assert len(second) == 1
+        since, since_second = cached.cache.generation, second.generation
+        async with cached.sessions() as other:
+            await auth_service.revoke_token(other, token_id, NOW)
+        await cached.heard(since)
+        await until(lambda: second.generation != since_second)
+        assert len(cached.cache) == len(second) == 0
+    finally:
+        await listener.stop()
