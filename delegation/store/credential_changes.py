@@ -6,10 +6,13 @@ a pooled one would be recycled and shared). It connects with the arguments SQLAl
 from the engine's URL (`connect_args`), so it reaches the same database with the same host, user, password
 and TLS options. The listener drives a target (the token cache):
 
-- `enable()` once LISTEN is in place, so a change committed from then on is heard;
+- `enable()` once LISTEN is in place and the triggers are there and enabled (code deployed before its migration
+  ran, or a trigger disabled by hand, would otherwise cache with nobody notifying), so a change committed from
+  then on is heard;
 - `invalidate()` on every notification;
 - `disable()` as soon as the connection is lost (the server ended it, a restart) or stops answering a ping
-  (a silently dropped connection is found within ping_seconds + ping_timeout), and on stop. It reconnects with
+  (a silently dropped connection is found within ping_seconds + ping_timeout; the ping checks the triggers
+  again), and on stop. It reconnects with
   a backoff in the background and enables the target again once it listens again.
 
 Not behind a transaction-pooling proxy (PgBouncer's transaction mode does not carry LISTEN): turn the cache
@@ -28,12 +31,19 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 CHANNEL = "jiaodong_credentials"  # migration 0022 writes the same name into its trigger function
+TRIGGERS = ("api_token_credentials_changed", "app_user_credentials_changed")  # migration 0022's
+# How many of them exist and fire (tgenabled 'D': disabled by ALTER TABLE .. DISABLE TRIGGER).
+_TRIGGERS_ON = "SELECT count(*) FROM pg_trigger WHERE tgname = ANY($1::text[]) AND tgenabled <> 'D'"
 CONNECT_TIMEOUT_SECONDS = 5.0
 
 # Options of SQLAlchemy's asyncpg dialect that may come in the URL's query but are not asyncpg.connect's.
 _DIALECT_OPTIONS = ("prepared_statement_cache_size", "prepared_statement_name_func", "async_fallback")
 
 _log = logging.getLogger(__name__)
+
+
+class TriggersMissing(Exception):
+    """The notifying triggers are not (all) there: the database lacks migration 0022, or one was disabled."""
 
 
 class Target(Protocol):
@@ -70,6 +80,7 @@ class CredentialListener:
         self._task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
         self._connection: asyncpg.Connection | None = None
+        self._stopping = False
         self.connections = 0  # how many times it has listened (tests, logs)
 
     @classmethod
@@ -96,6 +107,7 @@ class CredentialListener:
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.get_running_loop().create_task(self._run(), name="credential-listener")
 
     async def wait_listening(self) -> None:
@@ -104,6 +116,7 @@ class CredentialListener:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
+        self._stopping = True  # as well as the cancellation, which an await that completes at once may swallow
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
@@ -111,7 +124,7 @@ class CredentialListener:
 
     async def _run(self) -> None:
         backoff = self._backoff
-        while True:
+        while not self._stopping:
             try:
                 await self._listen()
                 backoff = self._backoff  # it listened (and then lost the connection): retry at once-ish
@@ -121,6 +134,11 @@ class CredentialListener:
                 _log.warning("credential listener: %s: %s; retrying in %.1f s", type(error).__name__, error, backoff)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self._backoff_max)
+
+    @staticmethod
+    async def _check_triggers(connection: asyncpg.Connection) -> None:
+        if await connection.fetchval(_TRIGGERS_ON, list(TRIGGERS)) != len(TRIGGERS):
+            raise TriggersMissing("the credential triggers of migration 0022 are missing or disabled")
 
     async def _listen(self) -> None:
         lost = asyncio.Event()
@@ -137,17 +155,23 @@ class CredentialListener:
         try:
             connection.add_termination_listener(on_lost)
             await connection.add_listener(CHANNEL, on_notification)
+            await self._check_triggers(connection)
             self._connection = connection
             self.connections += 1
             self._target.enable()
             self._listening.set()
             if self.connections > 1:
                 _log.info("credential listener: listening again; token cache enabled")
-            while not lost.is_set():
+            # asyncio.timeout rather than wait_for: Python 3.11's wait_for may swallow a cancellation (stop).
+            while not lost.is_set() and not self._stopping:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(lost.wait(), self._ping)
-                if not lost.is_set():  # quiet for a while: make sure the connection is still there
-                    await asyncio.wait_for(connection.execute("SELECT 1"), self._ping_timeout)
+                    async with asyncio.timeout(self._ping):
+                        await lost.wait()
+                if not lost.is_set():  # quiet for a while: is the connection still there, the triggers too?
+                    async with asyncio.timeout(self._ping_timeout):
+                        await self._check_triggers(connection)
+            if self._stopping:
+                return
             _log.warning("credential listener: connection lost; token cache disabled until it listens again")
         finally:
             self._target.disable()
@@ -155,6 +179,7 @@ class CredentialListener:
             self._connection = None
             if not connection.is_closed():
                 try:  # politely (the server logs a dropped client), but never waiting long on a dead one
-                    await asyncio.wait_for(connection.close(), self._ping_timeout)
+                    async with asyncio.timeout(self._ping_timeout):
+                        await connection.close()
                 except Exception:
                     connection.terminate()

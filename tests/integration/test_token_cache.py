@@ -310,3 +310,36 @@ async def test_every_process_listening_hears_a_change(cached: Cached, engine: As
         assert len(cached.cache) == len(second) == 0
     finally:
         await listener.stop()
+
+
+async def test_the_cache_stays_off_while_a_trigger_is_missing_or_disabled(engine: AsyncEngine) -> None:
+    """Code deployed before migration 0022 ran, or a trigger disabled by hand: nobody would notify."""
+    cache = TokenCache()
+    options = connect_args(engine)
+    attempts: list[int] = []
+
+    async def connect() -> asyncpg.Connection:
+        attempts.append(1)
+        return await asyncpg.connect(**options)
+
+    listener = CredentialListener(connect, cache, backoff_seconds=0.01, backoff_max_seconds=0.02, ping_seconds=0.01)
+    disable = text("ALTER TABLE api_token DISABLE TRIGGER api_token_credentials_changed")
+    enable = text("ALTER TABLE api_token ENABLE TRIGGER api_token_credentials_changed")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(disable)
+        listener.start()
+        await until(lambda: len(attempts) >= 3)
+        assert not cache.enabled and not listener.listening
+        async with engine.begin() as connection:
+            await connection.execute(enable)
+        async with asyncio.timeout(WAIT_SECONDS):
+            await listener.wait_listening()
+        assert cache.enabled
+        async with engine.begin() as connection:  # disabled while it listens: its next ping finds out
+            await connection.execute(disable)
+        await until(lambda: not cache.enabled)
+    finally:
+        await listener.stop()
+        async with engine.begin() as connection:
+            await connection.execute(enable)
