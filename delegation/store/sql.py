@@ -402,9 +402,37 @@ def cached_text(sql: str) -> TextClause:
     return found
 
 
+_SHAPES: dict[tuple[str, tuple[str, ...]], tuple[list[str], tuple[tuple[str, Any], ...]]] = {}
+
+
 def _with_defaults(target: Table, found: list[dict[str, Any]]) -> list[str]:
     """The columns to insert; a column the rows leave out gets its scalar Python-side default, as a Core
-    INSERT would give it (server defaults and autoincrement keys are left to the database)."""
+    INSERT would give it (server defaults and autoincrement keys are left to the database). Rows that all have
+    the same keys (nearly always: one code path built them) are answered from the columns and defaults found
+    for that shape before."""
+    keys = tuple(found[0])
+    if all(len(row) == len(keys) and row.keys() == found[0].keys() for row in found[1:]):
+        shape = _SHAPES.get((target.name, keys))
+        if shape is None:
+            shape = _shape(target, found[0])
+            if len(_SHAPES) < 1024:  # a bound on what unexpected shapes could add
+                _SHAPES[(target.name, keys)] = shape
+        columns, defaults = shape
+        for name, value in defaults:
+            for row in found:
+                row[name] = value
+        return list(columns)
+    return _columns_and_defaults(target, found)
+
+
+def _shape(target: Table, row: dict[str, Any]) -> tuple[list[str], tuple[tuple[str, Any], ...]]:
+    """The columns to insert for rows with `row`'s keys, and the defaults such rows lack."""
+    probe = dict(row)
+    columns = _columns_and_defaults(target, [probe])
+    return columns, tuple((name, probe[name]) for name in columns if name not in row)
+
+
+def _columns_and_defaults(target: Table, found: list[dict[str, Any]]) -> list[str]:
     every = set(found[0]).intersection(*found[1:])
     some = set(found[0]).union(*found[1:])
     columns: list[str] = []
