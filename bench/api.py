@@ -5,7 +5,7 @@ documents, submit: four requests, four transactions) against raw asyncpg writing
 four transactions (the submit's statutory clocks and statistics included, bench/raw_rows.py), as a ratio;
 and p50/p99 latency of the inbox list and of one delegation's page.
 Both sides are measured one request at a time (latency-bound, like bench/submit.py) and with 8 in flight.
-The filings are sent with aiohttp (bench/http_client.py: ~1.8 ms of CPU per filing, where httpx spent 5-10 ms
+The filings are sent with aiohttp (bench/http_client.py: ~1.5 ms of CPU per filing, where httpx spent 5-10 ms
 on the same two cores, in series with the server one at a time); the CPU per filing of the server process
 (from /proc) and of this process (the client) are printed beside the ratios.
 Then filings with 8 in flight against `jiaodong serve --no-flows --workers N` for each N of --workers

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from urllib3 import encode_multipart_formdata
 
 
 @dataclass(frozen=True)
@@ -67,13 +68,11 @@ class BenchClient:
     async def post_multipart(
         self, path: str, fields: dict[str, str], files: dict[str, tuple[str, bytes, str]]
     ) -> BenchResponse:
-        """multipart/form-data: text fields, then files as (filename, content, content type)."""
-        form = aiohttp.FormData()
-        for name, value in fields.items():
-            form.add_field(name, value)
-        for name, (filename, content, content_type) in files.items():
-            form.add_field(name, content, filename=filename, content_type=content_type)
-        return await self._send("POST", path, data=form)
+        """multipart/form-data: text fields, then files as (filename, content, content type). The body is
+        encoded by urllib3 in one piece (~10 µs) and sent as bytes: aiohttp's FormData writes it part by part
+        through its payload machinery, several times the CPU, in series with the server one at a time."""
+        body, content_type = encode_multipart_formdata({**fields, **files})
+        return await self._send("POST", path, data=body, headers={"Content-Type": content_type})
 
     async def get(self, path: str) -> BenchResponse:
         return await self._send("GET", path)
