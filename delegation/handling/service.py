@@ -248,7 +248,8 @@ async def create_draft(ctx: Context, data: DraftInput, idempotency_key: str | No
         if idempotency_key is None:
             raise
     if ident is None:  # the key was used before (or meanwhile, by a request racing this one)
-        existing = await _replay(session, actor, idempotency_key or "", digest)
+        assert idempotency_key is not None  # only a key can conflict
+        existing = await _replay(session, actor, idempotency_key, digest)
         if existing is None:
             raise Conflict("The draft conflicts with data saved meanwhile.")
         return Created(existing, True)
@@ -525,13 +526,14 @@ async def _perform(
     # The notifications commit with the change.
     appended.add(rows.OUTBOX, [o.values() for o in outbox_service.transition_rows(ref, row, event, now)])
     after = _clocks_after(previous_status, appended, now)  # before `write` empties it
-    # A draft's first submission knows its facts (statistics) without reading: with them its writes are one
-    # statement. Any other action refreshes the matter's facts from what the database holds after its writes.
-    first_facts = previous_status == Status.DRAFT.value and not (session.new or session.dirty or session.deleted)
+    # A draft's first submission knows its facts (statistics) without reading them: they go with its other rows.
+    # Any other action refreshes the matter's facts from what the database holds after its writes.
+    first_facts = previous_status == Status.DRAFT.value
     if first_facts:
         matter = Matter(delegation_id, row.requesting_court, row.assisting_court, row.matter_type, row.submitted_at)
         statistics_service.add_first_submission_facts(appended, ref, matter, started, now)
-    if not (alone and first_facts):
+    one_statement = alone and first_facts and not (session.new or session.dirty or session.deleted)
+    if not one_statement:
         await sql.transaction_from_here(session)
     if not await appended.write(session):
         await session.rollback()

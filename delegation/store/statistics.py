@@ -27,7 +27,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.core import clocks
 from delegation.core.access import NETWORK_USERNAME
-from delegation.core.states import Stage
 from delegation.statistics.model import (
     MEASURES,
     SUPERVISE,
@@ -38,6 +37,7 @@ from delegation.statistics.model import (
     Step,
     Supervision,
 )
+from delegation.store.rows import clock_of
 from delegation.store.sql import (
     Inserts,
     Summing,
@@ -225,25 +225,7 @@ def _inputs(
         stops_of[s["clock_id"]].append(s)
     held: dict[int, list[clocks.Clock]] = defaultdict(list)
     for m in clock_rows:
-        held[m["delegation_id"]].append(
-            clocks.Clock(
-                stage=Stage(m["stage"]),
-                court_code=m["court_code"],
-                budget_days=m["budget_days"],
-                unit=clocks.Unit(m["unit"]),
-                started_at=m["started_at"],
-                policy_version=m["policy_version"],
-                anchor_date=m["anchor_date"],
-                extra_days=m["extra_days"],
-                extra_working_days=m["extra_working_days"],
-                latest_due=m["latest_due"],
-                stops=tuple(
-                    clocks.Stop(s["stopped_at"], s["reason"], s["resumed_at"], s["approved_by"], s["document_id"])
-                    for s in sorted(stops_of[m["id"]], key=lambda s: (s["stopped_at"], s["id"]))
-                ),
-                closed_at=m["closed_at"],
-            )
-        )
+        held[m["delegation_id"]].append(clock_of(m, stops_of[m["id"]], ()))  # the facts read no fired rungs
     notes: dict[int, list[Supervision]] = defaultdict(list)
     for n in notices:
         notes[n["delegation_id"]].append(Supervision(n["to_court"], n["issued_at"], n["ack_seconds"]))
