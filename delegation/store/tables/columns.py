@@ -34,6 +34,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+# A message's body, read back whole and never searched in SQL (the outbox's payload): PostgreSQL's `json` keeps
+# the text as written, where `jsonb` parses it into its binary form on the way in (migration 0023).
+MessageJSONType = JSON()
 
 
 def _ts(nullable: bool = False, index: bool = False) -> Any:
@@ -42,6 +45,10 @@ def _ts(nullable: bool = False, index: bool = False) -> Any:
 
 def _json() -> Any:
     return Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+
+
+def _message_json() -> Any:
+    return Field(default_factory=dict, sa_column=Column(MessageJSONType, nullable=False))
 
 
 def _json_list() -> Any:
