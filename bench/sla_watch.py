@@ -21,6 +21,7 @@ import time
 import tracemalloc
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -46,6 +47,23 @@ DUE_START = datetime(2026, 3, 2, 10, 0, tzinfo=SH)  # the due cohort's clocks: d
 ASSISTING = ["鲁0602", "鲁0705", "鲁1002", "鲁1102", "鲁0203"]
 REQUESTING = ["鲁0202", "鲁0602", "鲁0705", "鲁1002", "鲁1102"]
 CHUNK = 50_000
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time so far (user + system) of every process named postgres on this machine (Linux /proc, else 0),
+    with that of the ones that ended (their parent's cutime and cstime): with the sweep's own CPU beside it, it
+    says which side a sweep waits on."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # ended meanwhile
+        name, rest = text.split("(", 1)[1].rsplit(")", 1)
+        if name.startswith("postgres"):
+            fields = rest.split()
+            total += sum(int(value) for value in fields[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _next_rung(start: datetime) -> tuple[datetime, str, datetime]:
@@ -283,13 +301,15 @@ async def measure(url: str, batch: int, due: int, lanes: int, repeat: int) -> No
 
         # The same 10,000 rungs fired `repeat` times (forgotten in between): this machine's speed moves from one
         # run to the next, so the median says more than any one run.
-        runs = []
+        runs, own_cpu, database_cpu = [], [], []
         for run in range(repeat):
             if run:
                 await reset(url)
-            started = time.perf_counter()
+            started, own, database = time.perf_counter(), time.process_time(), postgres_cpu_seconds()
             result = await sla_service.sweep(session, ref, BUSY, batch, lanes)
             runs.append(time.perf_counter() - started)
+            own_cpu.append(time.process_time() - own)
+            database_cpu.append(postgres_cpu_seconds() - database)
             assert result.rungs_fired == due, result
         elapsed = statistics.median(runs)
         print(
@@ -297,6 +317,10 @@ async def measure(url: str, batch: int, due: int, lanes: int, repeat: int) -> No
             f"{', '.join(f'{r:.2f}' for r in runs)} s) in {result.batches} batches of <= {batch}, {lanes} at once; "
             f"{result.notices} notices; {result.rungs_fired / elapsed:,.0f} rungs/s; load average "
             f"{os.getloadavg()[0]:.2f}"
+        )
+        print(
+            f"  CPU of that sweep (median): this process {statistics.median(own_cpu):.2f} s, PostgreSQL "
+            f"{statistics.median(database_cpu):.2f} s (all its processes; 2 cores in all)"
         )
         again = await sla_service.sweep(session, ref, BUSY, batch, lanes)
         print(f"rerun at the same moment fires {again.rungs_fired} (each rung once)")
