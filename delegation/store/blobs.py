@@ -85,7 +85,8 @@ def digest_of(store: BlobStore, key: str) -> str:
 
 @dataclass
 class LocalBlobStore:
-    """Files under one root folder, written atomically (temporary file, fsync, rename)."""
+    """Files under one root folder, written atomically and durably (temporary file, fsync, rename, fsync of the
+    folder)."""
 
     root: Path
     name: str = "local"
@@ -109,7 +110,7 @@ class LocalBlobStore:
         target = self._path(key)
         if target.exists():
             return _Nothing()
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(target.parent)
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
         try:
             with os.fdopen(fd, "wb") as out:
@@ -147,11 +148,35 @@ class LocalBlobStore:
                 yield path.relative_to(base).as_posix()
 
 
+def _fsync_folder(folder: Path) -> None:
+    """Make the entries of a folder durable (a rename or a new file in it survives a crash)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _make_folder(folder: Path) -> None:
+    """Create the folder and any missing parent, each made durable in its own parent before a file goes in."""
+    missing = []
+    while not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    for created in reversed(missing):
+        created.mkdir(exist_ok=True)
+        _fsync_folder(created.parent)
+
+
 @dataclass
 class _Renamed:
+    """The rename is made durable (an fsync of its folder) before the row naming the key can commit: without it,
+    a machine crash soon after could undo the rename, leaving the row pointing at no file. The fsync blocks:
+    off the event loop."""
+
     temp: Path
     target: Path
-    quick: bool = True
+    quick: bool = False
 
     def commit(self) -> None:
         try:
@@ -159,6 +184,7 @@ class _Renamed:
         except BaseException:
             self.discard()
             raise
+        _fsync_folder(self.target.parent)
 
     def discard(self) -> None:
         self.temp.unlink(missing_ok=True)
