@@ -557,6 +557,7 @@ async def append_rows(session: AsyncSession, parts: Sequence[tuple[Table, Sequen
     found = [(target, [dict(r) for r in rows]) for target, rows in parts if rows]
     if not is_postgres(session):
         for target, values in found:
+            _columns_and_defaults(target, values)  # rows of different keys: each gets the defaults it lacks
             await run(session, insert(target), values)
         return
     adapter = await _adapter(session)
