@@ -9,7 +9,9 @@ The filings are sent with aiohttp (bench/http_client.py: ~1.5 ms of CPU per fili
 on the same two cores, in series with the server one at a time); the CPU per filing of the server process
 (from /proc) and of this process (the client) are printed beside the ratios.
 Then filings with 8 in flight against `jiaodong serve --no-flows --workers N` for each N of --workers
-(default 1,2): the throughput one host gains from more web worker processes.
+(default 1,2): the throughput one host gains from more web worker processes, and its ratio to raw asyncpg with
+8 in flight. Each of the 8 keeps one connection, and the 8 are spread evenly over the workers (checked in
+/proc: opened at once, they typically all land on the worker that wakes first).
 
 Not a test. Creates its own database on 127.0.0.1:5432 and drops it afterwards; loopback only.
 Usage: .venv/bin/python bench/api.py [--rows 100000] [--filings 600] [--requests 1000] [--workers 1,2]
@@ -87,6 +89,60 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def worker_pids(pid: int) -> list[int]:
+    """The child processes of `pid` (uvicorn's web workers under `jiaodong serve --workers N`; Linux /proc)."""
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += [int(c) for c in (task / "children").read_text().split()]
+    return children
+
+
+def connections_per_worker(port: int, pids: list[int]) -> dict[int, int]:
+    """How many established connections to `port` each of these processes holds (Linux /proc): the kernel hands
+    each new connection to whichever worker accepts first, so 8 of them can all land on one."""
+    owner: dict[int, int] = {}
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue  # closed meanwhile
+            if target.startswith("socket:["):
+                owner[int(target[8:-1])] = pid
+    held = dict.fromkeys(pids, 0)
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        established = fields[3] == "01"
+        if established and int(fields[1].rsplit(":", 1)[1], 16) == port and int(fields[9]) in owner:
+            held[owner[int(fields[9])]] += 1
+    return held
+
+
+async def spread_clients(
+    port: int, pids: list[int], workers: int, count: int, headers: dict[str, str]
+) -> tuple[list[BenchClient], list[int]]:
+    """`count` clients of one connection each, spread evenly over the web workers. Which worker accepts a new
+    connection is up to the kernel (whichever wakes first: opened at once, 8 connections typically all land on
+    one), so each is opened alone and opened again while it lands on a worker that already has its share.
+    Returns the clients and the connections each worker holds (most first)."""
+    share = -(-count // workers)
+    clients: list[BenchClient] = []
+    for _ in range(count):
+        for _attempt in range(50):
+            before = connections_per_worker(port, pids)
+            client = BenchClient("127.0.0.1", port, headers)
+            await client.__aenter__()
+            assert (await client.get("/healthz")).status_code == 200
+            after = connections_per_worker(port, pids)
+            landed = [pid for pid in pids if after[pid] > before[pid]]
+            if landed and after[landed[0]] <= share:
+                break
+            await client.__aexit__(None, None, None)
+            await asyncio.sleep(0.01)  # the closed connection leaves the table
+        clients.append(client)  # after 50 tries, as it landed
+    return clients, sorted(connections_per_worker(port, pids).values(), reverse=True)[:workers]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -464,23 +520,34 @@ async def main(rows: int, filings: int, requests: int, workers: list[int]) -> No
             server.terminate()
             server.wait(timeout=30)
             server = None
-            scaled: list[tuple[int, float, tuple[float, float]]] = []
+            scaled: list[tuple[int, float, tuple[float, float], list[int]]] = []
             for n, count in enumerate(workers):
                 port = free_port()
                 server = start_serve(url, Path(data_dir), port, count)
                 base = f"http://127.0.0.1:{port}"
                 await wait_ready(base)
-                client = BenchClient("127.0.0.1", port, {"Authorization": f"Bearer {tokens[OFFICER[0]]}"})
-                async with client:
-                    await client.open(8)  # in turn, so that the workers share them (BenchClient.open)
+                pids = worker_pids(server.pid) if count > 1 else [server.pid]
+                headers = {"Authorization": f"Bearer {tokens[OFFICER[0]]}"}
+                clients, spread = await spread_clients(port, pids, count, 8, headers)
+                idle: asyncio.Queue[BenchClient] = asyncio.Queue()
+                for client in clients:
+                    idle.put_nowait(client)
 
-                    def one(serial: int, client: BenchClient = client) -> Awaitable[int]:
-                        return file_over_http(client, serial)
+                async def one(serial: int, idle: asyncio.Queue[BenchClient] = idle) -> int:
+                    client = await idle.get()  # a filing's four requests on one connection, as a browser's
+                    try:
+                        return await file_over_http(client, serial)
+                    finally:
+                        idle.put_nowait(client)
 
+                try:
                     await seconds(16, 8, one, 500000 + n * 100000)  # warm up
                     load = os.getloadavg()[0]
                     took = await seconds(filings, 8, one, 510000 + n * 100000)
-                    scaled.append((count, filings / took, (load, os.getloadavg()[0])))
+                    scaled.append((count, filings / took, (load, os.getloadavg()[0]), spread))
+                finally:
+                    for client in clients:
+                        await client.__aexit__(None, None, None)
                 server.terminate()
                 server.wait(timeout=30)
                 server = None
@@ -517,10 +584,11 @@ async def main(rows: int, filings: int, requests: int, workers: list[int]) -> No
     print(line("one delegation's page", pages))
     print(f"load average: {load_before[0]:.2f} before the filings, {load_after[0]:.2f} after (2 cores)")
     print("jiaodong serve --workers N (no flows), filings with 8 in flight:")
-    for count, rate, (load_start, load_end) in scaled:
+    for count, rate, (load_start, load_end), spread in scaled:
         print(
             f"  {count} worker{'s' if count > 1 else ' '}:                        {rate:8.1f} filings/s  "
-            f"({4 * rate:7.1f} requests/s; load average {load_start:.2f} -> {load_end:.2f})"
+            f"({4 * rate:7.1f} requests/s; load average {load_start:.2f} -> {load_end:.2f}; connections per "
+            f"worker {', '.join(map(str, spread))}; ratio to raw asyncpg 8 in flight {rate / raw_concurrent:.3f})"
         )
     if len(scaled) > 1:
         print(f"  speed-up {scaled[-1][0]} vs {scaled[0][0]} workers:          {scaled[-1][1] / scaled[0][1]:8.2f}x")

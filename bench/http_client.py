@@ -7,9 +7,7 @@ spent ~1.4 ms of CPU per request here, aiohttp ~0.3 ms (JSON) to ~0.6 ms (a mult
 
 from __future__ import annotations
 
-import asyncio
 import json
-from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,15 +50,6 @@ class BenchClient:
     def session(self) -> aiohttp.ClientSession:
         assert self._session is not None, "use `async with BenchClient(...)`"
         return self._session
-
-    async def open(self, count: int, path: str = "/healthz") -> None:
-        """Open `count` connections one after another, each held by a request until all are open. Against several
-        worker processes sharing one listening socket, connections opened all at once are typically all accepted
-        by the one worker that wakes first; opened in turn, they spread."""
-        async with AsyncExitStack() as held:
-            for _ in range(count):
-                await held.enter_async_context(self.session.get(path))
-                await asyncio.sleep(0.05)
 
     async def post_json(self, path: str, body: Any, headers: dict[str, str] | None = None) -> BenchResponse:
         return await self._send("POST", path, json=body, headers=headers)
