@@ -526,8 +526,9 @@ async def _perform(
     # The notifications commit with the change.
     appended.add(rows.OUTBOX, [o.values() for o in outbox_service.transition_rows(ref, row, event, now)])
     after = _clocks_after(previous_status, appended, now)  # before `write` empties it
-    # A draft's first submission knows its facts (statistics) without reading them: they go with its other rows.
-    # Any other action refreshes the matter's facts from what the database holds after its writes.
+    # An action on a draft (its first submission, or its withdrawal) knows the matter's facts (statistics)
+    # without reading them: a draft has none yet, so they are those of the clocks it starts, and they go with its
+    # other rows. Any other action refreshes the facts from what the database holds after its writes.
     first_facts = previous_status == Status.DRAFT.value
     if first_facts:
         matter = Matter(delegation_id, row.requesting_court, row.assisting_court, row.matter_type, row.submitted_at)

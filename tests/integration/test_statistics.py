@@ -26,7 +26,7 @@ from delegation.store.tables import (
     StatTypeMonthRow,
 )
 from tests.sla_support import CLERK, OFFICER, REGIONAL, YANTAI_CENTER, add_users, at, filed
-from tests.support import act, eviction_draft
+from tests.support import act, eviction_draft, file_draft
 
 
 @pytest.fixture
@@ -187,15 +187,20 @@ async def _facts_and_sums(session: AsyncSession) -> tuple[list[tuple[object, ...
     return facts, daily, pairs, types
 
 
-async def test_a_drafts_first_submission_writes_the_facts_and_sums_a_reconciliation_would(
+async def test_an_action_on_a_draft_writes_the_facts_and_sums_a_reconciliation_would(
     session: AsyncSession, ref: Reference
 ) -> None:
-    """The submission works its facts out without reading them back (one statement with the transition);
-    the nightly reconciliation, which reads everything back, must find nothing to change."""
+    """An action on a draft (its submission, or its withdrawal) works the facts out without reading them back
+    (one statement with the transition); the nightly reconciliation, which reads everything back, must find
+    nothing to change."""
     moment = at("2026-03-02", "10:00")
     await filed(session, ref, moment, n=1)
     await filed(session, ref, moment, n=2)  # the same court pair and day: the sums add up
     await filed(session, ref, at("2026-03-03", "16:00"), eviction_draft(case_number="（2026）鲁0202执3号"), n=3)
+    # The other action on a draft takes the same path: a withdrawn draft starts no clock and has no facts.
+    withdrawn = await file_draft(session, ref, OFFICER, moment, eviction_draft(case_number="（2026）鲁0202执4号"))
+    gone = await act(session, ref, OFFICER, moment, withdrawn.id or 0, Action.WITHDRAW, withdrawn.version)
+    assert gone.status == "withdrawn"
     kept = await _facts_and_sums(session)
     facts, daily, pairs, types = kept
     assert len(facts) == 3 and daily and pairs and types  # one 超期 fact each: the day its first period would breach
