@@ -566,7 +566,7 @@ async def main(rows: int, filings: int, requests: int, workers: list[int]) -> No
         f"  API, one at a time:               {api_sequential:8.1f} filings/s  ({4 * api_sequential:7.1f} requests/s)"
     )
     print(f"  raw asyncpg, one at a time:       {raw_sequential:8.1f} filings/s")
-    print(f"  ratio API / raw:                  {api_sequential / raw_sequential:8.3f}  (target >= 0.33)")
+    print(f"  ratio API / raw, one at a time:   {api_sequential / raw_sequential:8.3f}  (target >= 0.33)")
     print(
         f"  CPU per filing, one at a time:    server {cpu_server / done * 1000:.1f} ms, this bench's HTTP client "
         f"(bench/http_client.py, aiohttp) {cpu_client / done * 1000:.1f} ms"
@@ -575,7 +575,7 @@ async def main(rows: int, filings: int, requests: int, workers: list[int]) -> No
         f"  API, 8 in flight:                 {api_concurrent:8.1f} filings/s  ({4 * api_concurrent:7.1f} requests/s)"
     )
     print(f"  raw asyncpg, 8 in flight:         {raw_concurrent:8.1f} filings/s")
-    print(f"  ratio API / raw:                  {api_concurrent / raw_concurrent:8.3f}  (target >= 0.33)")
+    print(f"  ratio API / raw, 8 in flight:     {api_concurrent / raw_concurrent:8.3f}  (target >= 0.33)")
     print(f"  CPU per filing, 8 in flight:      server {cpu_server_c / done * 1000:.1f} ms")
     print(line("inbox list (first page of 50)", inbox) + "   target p99 < 100 ms")
     print(line("inbox list, second page", second))
