@@ -30,7 +30,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,21 @@ async def spread_clients(
             await asyncio.sleep(0.01)  # the closed connection leaves the table
         clients.append(client)  # after 50 tries, as it landed
     return clients, sorted(connections_per_worker(port, pids).values(), reverse=True)[:workers]
+
+
+@asynccontextmanager
+async def scratch_database(prefix: str) -> AsyncIterator[str]:
+    """A new database for one bench run on ADMIN_DSN's server, dropped afterwards whatever happened; its DSN."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
 
 
 def percentile(values: list[float], p: float) -> float:

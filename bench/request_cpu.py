@@ -20,7 +20,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -29,7 +28,6 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import asyncpg
 
 from bench.api import (
-    ADMIN_DSN,
     OFFICER,
     PARTIES,
     bulk_load,
@@ -37,6 +35,7 @@ from bench.api import (
     free_port,
     make_users,
     scan,
+    scratch_database,
     start_server,
     wait_ready,
 )
@@ -121,29 +120,29 @@ class Round:
         return len(self.drafts)
 
 
-async def main(rows: int, count: int, rounds: int) -> None:
-    name = f"jd_bench_cpu_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN_DSN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
+Measured = tuple[dict[str, list[tuple[float, float, float]]], list[tuple[float, float]], tuple[float, float]]
+
+
+async def measure(dsn: str, rows: int, count: int, rounds: int) -> Measured:
+    """Per kind, (user ms, kernel ms, wall ms) per request of each round; per round, the database's transactions
+    and WAL flushes per filing; the load average before and after."""
     url = dsn.replace("postgresql://", "postgresql+asyncpg://")
-    server = None
-    try:
-        with tempfile.TemporaryDirectory(prefix="jd-bench-") as data_dir:
-            await asyncio.to_thread(upgrade_database, url)
-            tokens = await make_users(url)
-            await bulk_load(dsn, rows)
-            port = free_port()
-            server = start_server(url, Path(data_dir), port)
+    results: dict[str, list[tuple[float, float, float]]] = {kind: [] for kind in KINDS}
+    per_filing: list[tuple[float, float]] = []
+    with tempfile.TemporaryDirectory(prefix="jd-bench-") as data_dir:
+        await asyncio.to_thread(upgrade_database, url)
+        tokens = await make_users(url)
+        await bulk_load(dsn, rows)
+        port = free_port()
+        server = start_server(url, Path(data_dir), port)
+        try:
             await wait_ready(f"http://127.0.0.1:{port}")
             probe = await asyncpg.connect(dsn)
             client = BenchClient("127.0.0.1", port, {"Authorization": f"Bearer {tokens[OFFICER[0]]}"})
-            results: dict[str, list[tuple[float, float, float]]] = {kind: [] for kind in KINDS}
-            per_filing: list[tuple[float, float]] = []
             async with client:
                 for serial in range(30):  # warm up: imports, caches, prepared statements
                     await file_over_http(client, serial)
-                load_before = os.getloadavg()
+                load_before = os.getloadavg()[0]
                 for r in range(rounds):
                     one = Round(client, server.pid, count, first=(r + 1) * 100_000)
                     results["healthz"].append(await one.measure(one.healthz))
@@ -158,15 +157,17 @@ async def main(rows: int, count: int, rounds: int) -> None:
                         + " of server CPU per request",
                         flush=True,
                     )
-                load_after = os.getloadavg()
+                load_after = os.getloadavg()[0]
             await probe.close()
-    finally:
-        if server is not None:
+        finally:
             server.terminate()
             server.wait(timeout=30)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    return results, per_filing, (load_before, load_after)
 
+
+async def main(rows: int, count: int, rounds: int) -> None:
+    async with scratch_database("jd_bench_cpu") as dsn:
+        results, per_filing, (load_before, load_after) = await measure(dsn, rows, count, rounds)
     print()
     print(f"server CPU per request, one at a time on one connection ({count} of each; the median of {rounds} rounds):")
     filing = 0.0
@@ -182,7 +183,7 @@ async def main(rows: int, count: int, rounds: int) -> None:
         f"the database per filing: {transactions:.1f} transactions committed (read-only ones included), "
         f"{flushes:.1f} WAL flushes (the whole cluster's)"
     )
-    print(f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after ({os.cpu_count()} CPUs)")
+    print(f"load average {load_before:.2f} before, {load_after:.2f} after ({os.cpu_count()} CPUs)")
 
 
 if __name__ == "__main__":
