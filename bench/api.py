@@ -299,6 +299,20 @@ def start_serve(url: str, data_dir: Path, port: int, workers: int) -> subprocess
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+Server = subprocess.Popen[bytes]
+
+
+async def start_loaded_server(dsn: str, rows: int, data_dir: Path) -> tuple[Server, int, dict[str, str]]:
+    """Migrate the bench's database, add its two users, load `rows` delegations, and start the web server on a free
+    port (not yet answering: wait_ready). The server, its port and the users' API tokens."""
+    url = dsn.replace("postgresql://", "postgresql+asyncpg://")
+    await asyncio.to_thread(upgrade_database, url)
+    tokens = await make_users(url)
+    await bulk_load(dsn, rows)
+    port = free_port()
+    return start_server(url, data_dir, port), port, tokens
+
+
 async def wait_ready(base: str) -> None:
     async with httpx.AsyncClient(base_url=base) as client:
         for _ in range(2400):  # up to 2 minutes: a loaded machine imports slowly
@@ -319,14 +333,19 @@ def scan(serial: int) -> bytes:
     return b"%PDF-1.4\n% bench scan " + str(serial).encode() + b"\n%%EOF\n"
 
 
-async def file_over_http(client: BenchClient, serial: int) -> int:
-    body = {
+def filing_body(serial: int) -> dict[str, Any]:
+    """The draft of a bench filing, Qingdao's 市南区 to Yantai's 芝罘区, its case number distinct per serial."""
+    return {
         "case_number": f"（2026）鲁0202执{200000 + serial}号",
         "assisting_court": "鲁0602",
         "matter_type": "property_investigation",
         "fields": {"scope": "被执行人在烟台的房产、车辆"},
         "parties": PARTIES,
     }
+
+
+async def file_over_http(client: BenchClient, serial: int) -> int:
+    body = filing_body(serial)
     created = await client.post_json("/api/v1/delegations", body, headers={"Idempotency-Key": f"bench-{serial}"})
     assert created.status_code == 201, created.text
     ident = created.json()["id"]
@@ -464,11 +483,7 @@ async def main(rows: int, filings: int, requests: int, workers: list[int]) -> No
     server: subprocess.Popen[bytes] | None = None
     try:
         with tempfile.TemporaryDirectory(prefix="jd-bench-") as data_dir:
-            await asyncio.to_thread(upgrade_database, url)
-            tokens = await make_users(url)
-            await bulk_load(dsn, rows)
-            port = free_port()
-            server = start_server(url, Path(data_dir), port)
+            server, port, tokens = await start_loaded_server(dsn, rows, Path(data_dir))
             base = f"http://127.0.0.1:{port}"
             await wait_ready(base)
             officer = BenchClient("127.0.0.1", port, {"Authorization": f"Bearer {tokens[OFFICER[0]]}"})

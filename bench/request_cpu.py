@@ -29,18 +29,14 @@ import asyncpg
 
 from bench.api import (
     OFFICER,
-    PARTIES,
-    bulk_load,
     file_over_http,
-    free_port,
-    make_users,
+    filing_body,
     scan,
     scratch_database,
-    start_server,
+    start_loaded_server,
     wait_ready,
 )
 from bench.http_client import BenchClient
-from jiaodong.cli.database import upgrade_database
 
 KINDS = ("healthz", "create", "upload", "submit")
 
@@ -88,13 +84,7 @@ class Round:
     async def create(self) -> int:
         for n in range(self.count):
             serial = self.first + n
-            body = {
-                "case_number": f"（2026）鲁0202执{300000 + serial}号",
-                "assisting_court": "鲁0602",
-                "matter_type": "property_investigation",
-                "fields": {"scope": "被执行人在烟台的房产、车辆"},
-                "parties": PARTIES,
-            }
+            body = filing_body(serial)
             created = await self.client.post_json(
                 "/api/v1/delegations", body, headers={"Idempotency-Key": f"cpu-{serial}"}
             )
@@ -126,15 +116,10 @@ Measured = tuple[dict[str, list[tuple[float, float, float]]], list[tuple[float, 
 async def measure(dsn: str, rows: int, count: int, rounds: int) -> Measured:
     """Per kind, (user ms, kernel ms, wall ms) per request of each round; per round, the database's transactions
     and WAL flushes per filing; the load average before and after."""
-    url = dsn.replace("postgresql://", "postgresql+asyncpg://")
     results: dict[str, list[tuple[float, float, float]]] = {kind: [] for kind in KINDS}
     per_filing: list[tuple[float, float]] = []
     with tempfile.TemporaryDirectory(prefix="jd-bench-") as data_dir:
-        await asyncio.to_thread(upgrade_database, url)
-        tokens = await make_users(url)
-        await bulk_load(dsn, rows)
-        port = free_port()
-        server = start_server(url, Path(data_dir), port)
+        server, port, tokens = await start_loaded_server(dsn, rows, Path(data_dir))
         try:
             await wait_ready(f"http://127.0.0.1:{port}")
             probe = await asyncpg.connect(dsn)
