@@ -83,13 +83,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def cpu_seconds(pid: int) -> float:
-    """A process's CPU time so far (user + system; Linux /proc, else 0)."""
+def cpu_split(pid: int) -> tuple[float, float]:
+    """A process's CPU time so far, (user, kernel) in seconds (Linux /proc, else zeros)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far (user + kernel; Linux /proc, else 0)."""
+    return sum(cpu_split(pid))
 
 
 def worker_pids(pid: int) -> list[int]:
@@ -475,119 +481,115 @@ def line(label: str, values: list[float]) -> str:
 
 
 async def main(rows: int, filings: int, requests: int, workers: list[int]) -> None:
-    name = f"jd_bench_api_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN_DSN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
-    url = dsn.replace("postgresql://", "postgresql+asyncpg://")
-    server: subprocess.Popen[bytes] | None = None
-    try:
-        with tempfile.TemporaryDirectory(prefix="jd-bench-") as data_dir:
-            server, port, tokens = await start_loaded_server(dsn, rows, Path(data_dir))
-            base = f"http://127.0.0.1:{port}"
-            await wait_ready(base)
-            officer = BenchClient("127.0.0.1", port, {"Authorization": f"Bearer {tokens[OFFICER[0]]}"})
-            clerk = httpx.AsyncClient(
-                base_url=base, headers={"Authorization": f"Bearer {tokens[CLERK[0]]}"}, timeout=60
-            )
-            async with officer, clerk:
-                # warm up both paths
-                await seconds(20, 1, lambda s: file_over_http(officer, s), 0)
-                await latencies(clerk, ["/api/v1/delegations?box=inbox"] * 20)
-
-                probe = await asyncpg.connect(dsn)
-                before = await row_counts(probe)
-                load_before = os.getloadavg()
-                # One round of each side first (the raw side copies the rows the API wrote), then the sides
-                # take turns, so a change in the machine's load falls on both.
-                # CPU of the server process and of this one (the HTTP client) over the one-at-a-time API rounds.
-                cpu_server, cpu_client = cpu_seconds(server.pid), time.process_time()
-                api_s = [await seconds(filings // ROUNDS, 1, lambda s: file_over_http(officer, s), 1000)]
-                cpu_server, cpu_client = cpu_seconds(server.pid) - cpu_server, time.process_time() - cpu_client
-                cpu_server_c = cpu_seconds(server.pid)
-                api_c = [await seconds(filings // ROUNDS, 8, lambda s: file_over_http(officer, s), 100000)]
-                cpu_server_c = cpu_seconds(server.pid) - cpu_server_c
-                after = await row_counts(probe)
-                last = int(await probe.fetchval("SELECT max(id) FROM delegation WHERE created_by=$1", OFFICER[0]))
-                templates = await templates_of(probe, last)
-                extras = await extras_of(probe, last)
-                await probe.close()
-                per_filing = {t: (after[t] - before[t]) / (2 * (filings // ROUNDS)) for t in after}
-
-                pool = await asyncpg.create_pool(dsn, min_size=8, max_size=8)
-                raw = RawFiler(pool, templates, extras)
-                part = filings // ROUNDS
-                raw_s = [await seconds(part, 1, raw.file, 1000)]
-                raw_c = [await seconds(part, 8, raw.file, 100000)]
-                for r in range(1, ROUNDS):
-                    server_at, client_at = cpu_seconds(server.pid), time.process_time()
-                    api_s.append(await seconds(part, 1, lambda s: file_over_http(officer, s), 1000 + r * part))
-                    cpu_server += cpu_seconds(server.pid) - server_at
-                    cpu_client += time.process_time() - client_at
-                    raw_s.append(await seconds(part, 1, raw.file, 1000 + r * part))
-                    server_at = cpu_seconds(server.pid)
-                    api_c.append(await seconds(part, 8, lambda s: file_over_http(officer, s), 100000 + r * part))
-                    cpu_server_c += cpu_seconds(server.pid) - server_at
-                    raw_c.append(await seconds(part, 8, raw.file, 100000 + r * part))
-                await pool.close()
-                load_after = os.getloadavg()
-                done = part * ROUNDS
-                api_sequential, api_concurrent = done / sum(api_s), done / sum(api_c)
-                raw_sequential, raw_concurrent = done / sum(raw_s), done / sum(raw_c)
-
-                inbox = await latencies(clerk, ["/api/v1/delegations?box=inbox"] * requests)
-                first = (await clerk.get("/api/v1/delegations?box=inbox")).json()
-                ids = [d["id"] for d in first["items"]]
-                cursor = first["next_cursor"]
-                second = await latencies(clerk, [f"/api/v1/delegations?box=inbox&cursor={cursor}"] * (requests // 4))
-                overdue = await latencies(clerk, ["/api/v1/delegations?box=inbox&overdue=true"] * (requests // 4))
-                text = await latencies(clerk, ["/api/v1/delegations?q=张三&status=in_progress"] * (requests // 4))
-                rng = random.Random(3)
-                pages = await latencies(clerk, [f"/api/v1/delegations/{rng.choice(ids)}" for _ in range(requests)])
-                inbox_size = int(
-                    (await clerk.get("/api/v1/delegations?box=inbox&limit=1")).status_code == 200
-                    and await _count(dsn, CLERK[1])
-                )
-            server.terminate()
-            server.wait(timeout=30)
-            server = None
-            scaled: list[tuple[int, float, tuple[float, float], list[int]]] = []
-            for n, count in enumerate(workers):
-                port = free_port()
-                server = start_serve(url, Path(data_dir), port, count)
+    async with scratch_database("jd_bench_api") as dsn:
+        url = dsn.replace("postgresql://", "postgresql+asyncpg://")
+        server: Server | None = None
+        try:
+            with tempfile.TemporaryDirectory(prefix="jd-bench-") as data_dir:
+                server, port, tokens = await start_loaded_server(dsn, rows, Path(data_dir))
                 base = f"http://127.0.0.1:{port}"
                 await wait_ready(base)
-                pids = worker_pids(server.pid) if count > 1 else [server.pid]
-                headers = {"Authorization": f"Bearer {tokens[OFFICER[0]]}"}
-                clients, spread = await spread_clients(port, pids, count, 8, headers)
-                idle: asyncio.Queue[BenchClient] = asyncio.Queue()
-                for client in clients:
-                    idle.put_nowait(client)
+                officer = BenchClient("127.0.0.1", port, {"Authorization": f"Bearer {tokens[OFFICER[0]]}"})
+                clerk = httpx.AsyncClient(
+                    base_url=base, headers={"Authorization": f"Bearer {tokens[CLERK[0]]}"}, timeout=60
+                )
+                async with officer, clerk:
+                    # warm up both paths
+                    await seconds(20, 1, lambda s: file_over_http(officer, s), 0)
+                    await latencies(clerk, ["/api/v1/delegations?box=inbox"] * 20)
 
-                async def one(serial: int, idle: asyncio.Queue[BenchClient] = idle) -> int:
-                    client = await idle.get()  # a filing's four requests on one connection, as a browser's
-                    try:
-                        return await file_over_http(client, serial)
-                    finally:
-                        idle.put_nowait(client)
+                    probe = await asyncpg.connect(dsn)
+                    before = await row_counts(probe)
+                    load_before = os.getloadavg()
+                    # One round of each side first (the raw side copies the rows the API wrote), then the sides
+                    # take turns, so a change in the machine's load falls on both.
+                    # CPU of the server process and of this one (the HTTP client) over the one-at-a-time API rounds.
+                    cpu_server, cpu_client = cpu_seconds(server.pid), time.process_time()
+                    api_s = [await seconds(filings // ROUNDS, 1, lambda s: file_over_http(officer, s), 1000)]
+                    cpu_server, cpu_client = cpu_seconds(server.pid) - cpu_server, time.process_time() - cpu_client
+                    cpu_server_c = cpu_seconds(server.pid)
+                    api_c = [await seconds(filings // ROUNDS, 8, lambda s: file_over_http(officer, s), 100000)]
+                    cpu_server_c = cpu_seconds(server.pid) - cpu_server_c
+                    after = await row_counts(probe)
+                    last = int(await probe.fetchval("SELECT max(id) FROM delegation WHERE created_by=$1", OFFICER[0]))
+                    templates = await templates_of(probe, last)
+                    extras = await extras_of(probe, last)
+                    await probe.close()
+                    per_filing = {t: (after[t] - before[t]) / (2 * (filings // ROUNDS)) for t in after}
 
-                try:
-                    await seconds(16, 8, one, 500000 + n * 100000)  # warm up
-                    load = os.getloadavg()[0]
-                    took = await seconds(filings, 8, one, 510000 + n * 100000)
-                    scaled.append((count, filings / took, (load, os.getloadavg()[0]), spread))
-                finally:
-                    for client in clients:
-                        await client.__aexit__(None, None, None)
+                    pool = await asyncpg.create_pool(dsn, min_size=8, max_size=8)
+                    raw = RawFiler(pool, templates, extras)
+                    part = filings // ROUNDS
+                    raw_s = [await seconds(part, 1, raw.file, 1000)]
+                    raw_c = [await seconds(part, 8, raw.file, 100000)]
+                    for r in range(1, ROUNDS):
+                        server_at, client_at = cpu_seconds(server.pid), time.process_time()
+                        api_s.append(await seconds(part, 1, lambda s: file_over_http(officer, s), 1000 + r * part))
+                        cpu_server += cpu_seconds(server.pid) - server_at
+                        cpu_client += time.process_time() - client_at
+                        raw_s.append(await seconds(part, 1, raw.file, 1000 + r * part))
+                        server_at = cpu_seconds(server.pid)
+                        api_c.append(await seconds(part, 8, lambda s: file_over_http(officer, s), 100000 + r * part))
+                        cpu_server_c += cpu_seconds(server.pid) - server_at
+                        raw_c.append(await seconds(part, 8, raw.file, 100000 + r * part))
+                    await pool.close()
+                    load_after = os.getloadavg()
+                    done = part * ROUNDS
+                    api_sequential, api_concurrent = done / sum(api_s), done / sum(api_c)
+                    raw_sequential, raw_concurrent = done / sum(raw_s), done / sum(raw_c)
+
+                    inbox = await latencies(clerk, ["/api/v1/delegations?box=inbox"] * requests)
+                    first = (await clerk.get("/api/v1/delegations?box=inbox")).json()
+                    ids = [d["id"] for d in first["items"]]
+                    cursor = first["next_cursor"]
+                    next_page = f"/api/v1/delegations?box=inbox&cursor={cursor}"
+                    second = await latencies(clerk, [next_page] * (requests // 4))
+                    overdue = await latencies(clerk, ["/api/v1/delegations?box=inbox&overdue=true"] * (requests // 4))
+                    text = await latencies(clerk, ["/api/v1/delegations?q=张三&status=in_progress"] * (requests // 4))
+                    rng = random.Random(3)
+                    pages = await latencies(clerk, [f"/api/v1/delegations/{rng.choice(ids)}" for _ in range(requests)])
+                    inbox_size = int(
+                        (await clerk.get("/api/v1/delegations?box=inbox&limit=1")).status_code == 200
+                        and await _count(dsn, CLERK[1])
+                    )
                 server.terminate()
                 server.wait(timeout=30)
                 server = None
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+                scaled: list[tuple[int, float, tuple[float, float], list[int]]] = []
+                for n, count in enumerate(workers):
+                    port = free_port()
+                    server = start_serve(url, Path(data_dir), port, count)
+                    base = f"http://127.0.0.1:{port}"
+                    await wait_ready(base)
+                    pids = worker_pids(server.pid) if count > 1 else [server.pid]
+                    headers = {"Authorization": f"Bearer {tokens[OFFICER[0]]}"}
+                    clients, spread = await spread_clients(port, pids, count, 8, headers)
+                    idle: asyncio.Queue[BenchClient] = asyncio.Queue()
+                    for client in clients:
+                        idle.put_nowait(client)
+
+                    async def one(serial: int, idle: asyncio.Queue[BenchClient] = idle) -> int:
+                        client = await idle.get()  # a filing's four requests on one connection, as a browser's
+                        try:
+                            return await file_over_http(client, serial)
+                        finally:
+                            idle.put_nowait(client)
+
+                    try:
+                        await seconds(16, 8, one, 500000 + n * 100000)  # warm up
+                        load = os.getloadavg()[0]
+                        took = await seconds(filings, 8, one, 510000 + n * 100000)
+                        scaled.append((count, filings / took, (load, os.getloadavg()[0]), spread))
+                    finally:
+                        for client in clients:
+                            await client.__aexit__(None, None, None)
+                    server.terminate()
+                    server.wait(timeout=30)
+                    server = None
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=10)
 
     print()
     print(f"delegations loaded:                 {rows:,} (the clerk's inbox: {inbox_size:,})")

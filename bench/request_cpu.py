@@ -29,6 +29,7 @@ import asyncpg
 
 from bench.api import (
     OFFICER,
+    cpu_split,
     file_over_http,
     filing_body,
     scan,
@@ -39,13 +40,6 @@ from bench.api import (
 from bench.http_client import BenchClient
 
 KINDS = ("healthz", "create", "upload", "submit")
-
-
-def cpu_split(pid: int) -> tuple[float, float]:
-    """A process's CPU time so far, (user, kernel) in seconds (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    tick = os.sysconf("SC_CLK_TCK")
-    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 async def database_work(probe: asyncpg.Connection) -> tuple[int, int]:
