@@ -60,7 +60,7 @@ class Runtime:
         if self.started:
             return
         if self.engine is None:
-            self.engine = make_engine(self.settings.resolved_database_url)
+            self.engine = make_engine(self.settings.resolved_database_url, **self.settings.pool_options())
             self._owns_engine = True
         self._sessions = make_sessionmaker(self.engine)
         async with self._sessions() as session:

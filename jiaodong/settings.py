@@ -22,6 +22,11 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "JIAODONG_DATABASE_URL"),
         description="SQLAlchemy async URL; default: SQLite file in the data folder.",
     )
+    # Connections each web process keeps open to PostgreSQL (SQLAlchemy's pool_size); a burst beyond them opens
+    # up to database_max_overflow more, each closed when its request ends. Below the requests a worker has in
+    # flight, connections open and close all the time (each a new PostgreSQL backend and TLS handshake).
+    database_pool_size: int = Field(default=10, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
     secret_key: str = Field(default=DEV_SECRET_KEY, description="Signs session cookies and CSRF tokens.")
     forwarded_allow_ips: str = Field(
         default="127.0.0.1",
@@ -67,6 +72,12 @@ class Settings(BaseSettings):
         description="Prefect's UI (http://host:4200), to link a matter's network-control flow run; "
         "`jiaodong serve` sets it to the Prefect server it starts.",
     )
+
+    def pool_options(self) -> dict[str, int]:
+        """make_engine's pool settings for a web process (none on SQLite: aiosqlite's own pool)."""
+        if self.resolved_database_url.startswith("sqlite"):
+            return {}
+        return {"pool_size": self.database_pool_size, "max_overflow": self.database_max_overflow}
 
     @property
     def resolved_database_url(self) -> str:
