@@ -194,8 +194,8 @@ async def print_letter(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2*
     """The 委托函 / 协助执行函, addressed to the assisting court: the personal data it needs to act is printed
     in full (the print is logged like a reveal); a draft's preview on screen stays masked."""
     model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, zh=True)
-    unmasked = False
-    if model.can_reveal and model.row.status != "draft":
+    unmasked = model.unmasked  # a draft's author sees (and prints) what they typed: nothing to reveal or log
+    if not unmasked and model.can_reveal and model.row.status != "draft":
         row = await reveal_service.printed_in_full(
             ctx.session,
             ctx.ref,
@@ -266,7 +266,7 @@ def _contacts(model: DetailModel, phones: dict[str, str], with_phone: bool = Fal
     """承办人 and 联系电话 of both courts: the requesting officer who submitted (the phone on their account),
     the assisting court's handler (the phone given with the assignment), with the on-site contact and phone
     where the matter records one (printed only on the unmasked letter)."""
-    submitter = next((e.actor for e in model.view.events if e.action == Action.SUBMIT.value), "")
+    submitter = _submitter(model)
     completer = next((e.actor for e in reversed(model.view.events) if e.action == Action.COMPLETE.value), "")
     return {
         "requesting_officer": model.names.get(submitter, submitter),
@@ -278,8 +278,17 @@ def _contacts(model: DetailModel, phones: dict[str, str], with_phone: bool = Fal
     }
 
 
+def _submitter(model: DetailModel) -> str:
+    """The requesting court's 承办人: the officer who submitted the matter, or the draft's author until then."""
+    submitted = next((e.actor for e in model.view.events if e.action == Action.SUBMIT.value), "")
+    return submitted or (model.row.created_by if model.row.status == "draft" else "")
+
+
 async def _phones(ctx: Page, model: DetailModel) -> dict[str, str]:
     users = {e.actor for e in model.view.events if e.action in (Action.SUBMIT.value, Action.COMPLETE.value)}
+    users.discard("")
+    if submitter := _submitter(model):
+        users.add(submitter)
     return await user_service.phones(ctx.session, sorted(users))
 
 

@@ -1,0 +1,40 @@
+"""What a review of the pages in Chromium found (2026-12-08), each pinned: a draft's printed letter does not
+claim to mask what it prints in full, and names its author as 承办人."""
+
+from __future__ import annotations
+
+from tests.api.actors import Api
+from tests.api.support import draft_body, file_matter, ok
+from tests.support import PARTIES
+from tests.web.support import login
+
+MASKED_NOTE = "本打印件中的个人信息（身份证号、地址、电话、账号）已脱敏"
+ID_NUMBER = str(PARTIES[1]["id_number"])
+
+
+async def test_a_drafts_letter_printed_by_its_author_shows_what_they_typed_without_claiming_it_is_masked(
+    api: Api,
+) -> None:
+    async with api.client() as browser, api.client("shinan-officer") as officer:
+        draft = ok(await officer.post("/api/v1/delegations", json=draft_body()), 201)
+        await login(browser, "shinan-officer")
+        letter = await browser.get(f"/print/delegations/{draft['id']}/letter")
+        assert letter.status_code == 200
+        assert ID_NUMBER in letter.text  # the author typed it: shown as typed (issue 11)
+        assert MASKED_NOTE not in letter.text
+        assert "承办人：—" not in letter.text  # the draft's author is its 承办人 until it is submitted
+
+
+async def test_a_submitted_letter_is_printed_in_full_for_the_assisting_court_and_masked_for_no_one_else(
+    api: Api,
+) -> None:
+    async with api.client() as clerk_browser, api.client() as center_browser, api.client("shinan-officer") as officer:
+        matter = await file_matter(officer)
+        await login(clerk_browser, "zhifu-clerk")
+        letter = await clerk_browser.get(f"/print/delegations/{matter['id']}/letter")
+        assert ID_NUMBER in letter.text and MASKED_NOTE not in letter.text
+        await login(center_browser, "yantai-center")
+        seen = await center_browser.get(f"/print/delegations/{matter['id']}/letter")
+        assert seen.status_code == 200
+        # Whoever is not shown the full values is told they are masked, and the values are.
+        assert (ID_NUMBER in seen.text) != (MASKED_NOTE in seen.text)
