@@ -482,3 +482,10 @@ def test_malformed_stored_values_are_hidden_whole(policy: PolicyVersion) -> None
     assert mask_fields(m, {"properties": ["山东省青岛市市南区香港中路100号"]}) == {"properties": ["****"]}
     assert mask_fields(m, {"properties": "山东省青岛市市南区香港中路100号"}) == {"properties": "****"}
     assert mask_fields(m, {"period_months": 12, "note": None}) == {"period_months": 12, "note": None}
+
+
+def test_the_proposed_action_date_of_a_filing_is_not_called_agreed_in_either_language(policy: PolicyVersion) -> None:
+    """拟执行日期 is what the requesting court proposes; the agreed date is set later by the assisting court's
+    schedule action (its own label, "Agreed on-site date"): a matter page shows both, so they must differ."""
+    labels = {(f.label_zh, f.label_en) for m in policy.matter_types for f in m.fields if f.name == "scheduled_date"}
+    assert labels == {("拟执行日期", "Proposed action date")}
