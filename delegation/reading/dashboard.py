@@ -124,6 +124,7 @@ class Dashboard:
     statutory: list[StatutoryWatched] = field(default_factory=list)  # the oldest few breaches
     statutory_total: int = 0  # open duties of 民诉法 第二百四十条 past their period, held by covered courts
     renewals: list[RenewalWatched] = field(default_factory=list)  # renewals whose seizure lapses soon
+    focus: CityLine | None = None  # the one city the figures and lists are of (chosen, or the only one covered)
 
 
 # ---------------------------------------------------------------- scope
@@ -303,30 +304,42 @@ async def watch_lists(
 # ---------------------------------------------------------------- the dashboard
 
 
-async def dashboard(session: AsyncSession, ref: Reference, actor: Actor, now: datetime) -> Dashboard:
-    courts = require_dashboard(ref, actor)
-    codes = [c.code for c in courts]
+async def dashboard(
+    session: AsyncSession, ref: Reference, actor: Actor, now: datetime, city: str | None = None
+) -> Dashboard:
+    """The dashboard of the courts the actor covers; with `city` (one of them, the coordinator's choice), the
+    figures, lists and notices are those of that city's courts alone, while `cities` still lists them all."""
+    covered = require_dashboard(ref, actor)
     until = soon_until(ref, now)
-    counts = await court_counts(session, codes, now, until)
+    counts = await court_counts(session, [c.code for c in covered], now, until)
     cities: list[CityLine] = []
     totals = Counts()
-    for city in dict.fromkeys(c.city for c in courts):
-        lines = [CourtLine(c, counts[c.code]) for c in courts if c.city == city]
+    for name in dict.fromkeys(c.city for c in covered):
+        lines = [CourtLine(c, counts[c.code]) for c in covered if c.city == name]
         city_counts = Counts()
         for line in lines:
             city_counts.add(line.counts)
         totals.add(city_counts)
-        cities.append(CityLine(city, city_counts, lines))
+        cities.append(CityLine(name, city_counts, lines))
+    focus = next((c for c in cities if c.city == city), cities[0] if len(cities) == 1 else None)
+    courts = [c for c in covered if focus is None or c.city == focus.city]
+    codes = [c.code for c in courts]
     centers = _centers(ref, courts)
     regional = is_regional(actor)
     lists = await watch_lists(session, ref, codes, now, until)
     extensions, extensions_total = await pending_extensions(session, codes)
-    issued, awaiting, escalated = await issued_notices(session, None if regional else centers, escalated=regional)
+    issued, awaiting, escalated = await issued_notices(
+        session,
+        None if regional and focus is None else centers,
+        escalated=regional,
+        escalated_to=codes if focus is not None else None,
+    )
     statutory, statutory_total = await statutory_breaches(session, codes, now)
     return Dashboard(
         regional=regional,
         cities=cities,
-        totals=totals,
+        totals=focus.counts if focus is not None else totals,
+        focus=focus,
         overdue=lists.overdue,
         due_soon=lists.due_soon,
         extensions=extensions,
@@ -400,12 +413,17 @@ def _notice_scope(centers: Sequence[str] | None) -> list[ColumnElement[bool]]:
 
 
 async def issued_notices(
-    session: AsyncSession, centers: Sequence[str] | None, escalated: bool = False, limit: int = NOTICE_LIMIT
+    session: AsyncSession,
+    centers: Sequence[str] | None,
+    escalated: bool = False,
+    limit: int = NOTICE_LIMIT,
+    escalated_to: Sequence[str] | None = None,
 ) -> tuple[list[NoticeRow], int, list[NoticeRow]]:
     """催办 and 督办 issued in the name of these command centers (all, for None), newest first; how many of them
     still await their acknowledgement (counted in the same statement: none issued, none awaited); and, when
-    `escalated` (the coordinator's), the escalations, newest first. One round trip: each list's newest by
-    index as an arm of a UNION ALL of notice ids, then the notices."""
+    `escalated` (the coordinator's), the escalations, newest first (only those about a matter held by one of
+    `escalated_to`, when given). One round trip: each list's newest by index as an arm of a UNION ALL of
+    notice ids, then the notices."""
     n = NoticeRow
     awaiting = (
         select(func.count())
@@ -417,6 +435,8 @@ async def issued_notices(
     lists: dict[str, list[ColumnElement[bool]]] = {"issued": _notice_scope(centers)}
     if escalated:
         lists["escalations"] = [col(n.kind) == "escalate"]
+        if escalated_to is not None:
+            lists["escalations"].append(col(n.to_court).in_(escalated_to))
     arms = [
         select(
             select(col(n.id).label("notice_id"), literal(name).label("list"))

@@ -43,10 +43,11 @@ async def dashboard(
 async def _dashboard_page(
     ctx: Page, city: str | None, *, notice: str = "", message: str = "", status_code: int = 200
 ) -> Response:
-    board = await dashboard_service.dashboard(ctx.session, ctx.ref, ctx.actor, ctx.now)
-    focus = next((c for c in board.cities if c.city == city), None)
-    if focus is None and len(board.cities) == 1:
-        focus = board.cities[0]
+    board = await dashboard_service.dashboard(ctx.session, ctx.ref, ctx.actor, ctx.now, city)
+    focus = board.focus
+    drafts = await notice_service.pending_supervision_drafts(ctx.session, ctx.ref, ctx.actor)
+    if focus is not None:  # the chosen city's alone, like every figure and list of the page
+        drafts = [(d, row) for d, row in drafts if ctx.ref.city_of(d.to_court) == focus.city]
     return await ctx.render(
         "pages/dashboard.html",
         status_code,
@@ -59,7 +60,7 @@ async def _dashboard_page(
         approve=Action.APPROVE_EXTENSION.value,
         refuse=Action.REFUSE_EXTENSION.value,
         supervisable=supervisable_courts(ctx),
-        drafts=await notice_service.pending_supervision_drafts(ctx.session, ctx.ref, ctx.actor),
+        drafts=drafts,
     )
 
 

@@ -1,0 +1,40 @@
+"""The command-center pages as a reviewer found them in the browser (dashboard, work list exports, wall,
+matter page), each defect pinned: a chosen city's figures and lists are that city's alone; one count of
+working days overdue everywhere; a natural-day period counted down in natural days; redirect choices the
+rule accepts; export column widths; full-width punctuation in Chinese."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.api.actors import Api
+from tests.api.support import file_matter
+from tests.web.support import login
+
+
+async def _page(client: Any, path: str, status: int = 200) -> str:
+    response = await client.get(path)
+    assert response.status_code == status, (path, response.status_code, response.text[:800])
+    return str(response.text)
+
+
+def _tile(page: str, label: str) -> int:
+    found = re.search(r'<span class="tile-num">(\d+)</span><span class="tile-label">' + label, page)
+    assert found, label
+    return int(found.group(1))
+
+
+async def test_a_chosen_city_shows_that_citys_figures_and_lists_only(api: Api) -> None:
+    async with api.client() as browser, api.client("shinan-officer") as officer:
+        matter = await file_matter(officer)  # held by 芝罘区 (烟台)
+        api.clock.set("2026-03-10")  # its sign-for period ended 03-04
+        await login(browser, "regional")
+        everything = await _page(browser, "/dashboard")
+        assert matter["number"] in everything and _tile(everything, "已超期") == 1
+        weihai = await _page(browser, "/dashboard?city=威海")
+        assert matter["number"] not in weihai
+        assert (_tile(weihai, "在办事项"), _tile(weihai, "已超期"), _tile(weihai, "即将到期")) == (0, 0, 0)
+        assert "holder_city=%E5%A8%81%E6%B5%B7&amp;lateness=overdue" in weihai  # the tile drills into 威海
+        yantai = await _page(browser, "/dashboard?city=烟台")
+        assert matter["number"] in yantai and _tile(yantai, "已超期") == 1 and _tile(yantai, "在办事项") == 1
