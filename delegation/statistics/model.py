@@ -542,7 +542,19 @@ def day_range(first: date, last: date) -> Period:
 
 
 class PeriodError(ValueError):
-    pass
+    """A period refused: the input it is about (period, first or last) and what is wrong, in both languages."""
+
+    def __init__(
+        self,
+        text: str,
+        field: str = "period",
+        message_zh: str = "统计期间无效",
+        message_en: str = "The period is not valid.",
+    ) -> None:
+        super().__init__(text)
+        self.field = field
+        self.message_zh = message_zh
+        self.message_en = message_en
 
 
 def parse_period(text: str, today: date) -> Period:
@@ -569,6 +581,44 @@ def parse_period(text: str, today: date) -> Period:
         return year_period(int(text))
     except (ValueError, TypeError) as exc:
         raise PeriodError(text) from exc
+
+
+def chosen_period(period: str, first: str, last: str, today: date) -> Period:
+    """The period a reader asked for: a range of days (first and last) or a month, quarter or year (period);
+    empty: this month. Refused (PeriodError, about the input at fault): a range back to front, and a period
+    that has not begun by `today`: it has no facts yet, so its zeros would read as measured. A period that has
+    begun and not ended is counted up to today, as its heading says."""
+    if first or last:
+        start, end = _day(first, "first"), _day(last, "last")
+        if end < start:
+            raise PeriodError(
+                f"{first}..{last}", "first", "起始日不能晚于结束日", "The first day is after the last day."
+            )
+        chosen = day_range(start, end)
+        if chosen.start > today:
+            raise PeriodError(
+                f"{first}..{last}",
+                "first",
+                f"起始日晚于今天（{today.isoformat()}），尚无可统计的数据",
+                f"The first day is after today ({today.isoformat()}): nothing to count yet.",
+            )
+        return chosen
+    chosen = parse_period(period, today)
+    if chosen.start > today:
+        raise PeriodError(
+            period,
+            "period",
+            f"{chosen.label}尚未开始（今天是{today.isoformat()}），尚无可统计的数据",
+            f"{chosen.key} has not begun (today is {today.isoformat()}): nothing to count yet.",
+        )
+    return chosen
+
+
+def _day(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise PeriodError(text, field) from None
 
 
 def previous(period: Period) -> Period:

@@ -16,6 +16,7 @@ from starlette.concurrency import iterate_in_threadpool
 
 from api.web import exports, labels
 from api.web.context import Page
+from api.web.routes.delegation import problem_text
 from api.web.templating import DOCUMENT_LOCALE, Helpers
 from delegation.core.clocks import local_day
 from delegation.core.errors import FieldError, NotFound, ValidationFailed
@@ -50,12 +51,11 @@ class Row:
 
 
 def _period(ctx: Page, period: str | None, first: str | None, last: str | None) -> Period:
+    """The period asked for; ValidationFailed names the input at fault (period, first or last) and why."""
     try:
-        if first and last:
-            return model.day_range(date.fromisoformat(first), date.fromisoformat(last))
-        return model.parse_period(period or "", local_day(ctx.now))
-    except (PeriodError, ValueError):
-        raise ValidationFailed([FieldError("period", "统计期间无效", "invalid period")]) from None
+        return model.chosen_period(period or "", first or "", last or "", local_day(ctx.now))
+    except PeriodError as exc:
+        raise ValidationFailed([FieldError(exc.field, exc.message_zh, exc.message_en)]) from None
 
 
 def _drill_href(period: Period, drill: str | None, scope: dict[str, str]) -> str | None:
@@ -229,7 +229,10 @@ async def stats_page(
     city: City = None,
     print_view: Annotated[str | None, Query(alias="print", max_length=1)] = None,
 ) -> Response:
-    st = await _statistics(ctx, period, first, last, court, city)
+    try:
+        st = await _statistics(ctx, period, first, last, court, city)
+    except ValidationFailed as exc:  # the form again, as typed, with what is wrong beside the field at fault
+        return await _refused(ctx, exc, period, first, last, court, city)
     courts = _rows(ctx, st, "court")
     tables = {t: (courts if t == "court" else _rows(ctx, st, t, PAIR_LIMIT)) for t in TABLES}
     query = {"period": st.period.key, "court": court or "", "city": city or ""}
@@ -246,6 +249,8 @@ async def stats_page(
     return await ctx.render(
         "pages/stats.html",
         st=st,
+        scope=st.scope,
+        typed=_typed(st.period),
         tables=tables,
         totals=list(zip(totals, before, _cells(totals, st.period, total_scope), strict=True)),
         kpis=KPIS,
@@ -265,6 +270,49 @@ async def stats_page(
         period_kinds=labels.PERIOD_KIND,
         pairs_total=len(st.by_pair),
         network=network,
+    )
+
+
+PERIOD_INPUTS = ("period", "first", "last")
+
+
+def _typed(period: Period) -> dict[str, str]:
+    """The form's period inputs for a period shown: a range in the two dates, else the period chosen."""
+    if period.kind == "range":
+        return {"period": period.key, "first": period.start.isoformat(), "last": period.last_day.isoformat()}
+    return {"period": period.key, "first": "", "last": ""}
+
+
+async def _refused(
+    ctx: Page,
+    exc: ValidationFailed,
+    period: str | None,
+    first: str | None,
+    last: str | None,
+    court: str | None,
+    city: str | None,
+) -> Response:
+    """A period refused: 422, the form as it was typed with the error beside its input, and no figures (those of
+    another period would read as the answer)."""
+    scope = statistics_service.scope_of(ctx.ref, ctx.actor)
+    statistics_service.courts_for(ctx.ref, scope, court or None, city or None)  # a foreign court stays 403
+    errors: dict[str, list[FieldError]] = {}
+    for e in exc.errors:
+        errors.setdefault(e.field if e.field in PERIOD_INPUTS else "period", []).append(e)
+    return await ctx.render(
+        "pages/stats.html",
+        422,
+        st=None,
+        scope=scope,
+        typed={"period": period or "", "first": first or "", "last": last or ""},
+        message=problem_text(ctx, exc),
+        error_items=[(name, e) for name, errs in errors.items() for e in errs],
+        errors=errors,
+        options=_options(local_day(ctx.now)),
+        chosen_court=court or "",
+        chosen_city=city or "",
+        visible_courts=[c for c in ctx.ref.registry.courts() if scope.courts is None or c.code in scope.courts],
+        printing=False,
     )
 
 

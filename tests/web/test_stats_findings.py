@@ -1,0 +1,62 @@
+"""统计分析 as a reviewer found it in the browser, each pinned: a period back to front or not yet begun refused
+beside its field, a malformed period or day marked with what is wrong, the date range's "to" read 至, whole
+counts and the acknowledgement time's unit in the export, and the labels of the reports table and the
+coordinator's court filter."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.api.actors import Api
+from tests.web.support import login
+
+
+def _summary(page: str) -> str:
+    """The error summary at the top of a refused page."""
+    found = re.search(r"<div class=\"alert error\".*?</div>", page, re.S)
+    assert found, "no error summary"
+    return found.group(0)
+
+
+def _field(page: str, name: str) -> str:
+    """The form field holding the input `name`: its label, input and error lines."""
+    found = re.search(rf'<div class="field[^"]*">\s*<label for="{name}">.*?</div>', page, re.S)
+    assert found, f"no field {name}"
+    return found.group(0)
+
+
+async def _refused(client: Any, path: str) -> str:
+    response = await client.get(path)
+    assert response.status_code == 422, (path, response.status_code, response.text[:800])
+    return str(response.text)
+
+
+async def test_a_range_back_to_front_or_a_period_not_begun_is_refused_beside_its_field(api: Api) -> None:
+    api.clock.set("2026-12-08")
+    async with api.client() as browser:
+        await login(browser, "regional")
+        page = await _refused(browser, "/stats?first=2026-12-08&last=2026-11-01&period=2026-12")
+        first = _field(page, "first")
+        assert 'aria-invalid="true"' in first and 'aria-describedby="first-err1"' in first
+        assert '<p class="error" id="first-err1">起始日不能晚于结束日</p>' in first
+        assert 'value="2026-12-08"' in first and 'value="2026-11-01"' in _field(page, "last")  # as typed
+        assert '<a href="#first">起始日不能晚于结束日</a>' in _summary(page)
+        assert "工作日）" not in page and "对比" not in page and 'data-testid="kpi-' not in page  # no figures
+
+        future = await _refused(browser, "/stats?period=2027-01")
+        period = _field(future, "period")
+        assert 'aria-invalid="true"' in period and "2027年1月尚未开始" in period
+        assert '<option value="2027-01" selected>' in period
+        assert "-17" not in future
+        later = await _refused(browser, "/stats?first=2026-12-09&last=2026-12-31")
+        assert "起始日晚于今天" in _field(later, "first")
+
+        # A period that has begun is counted up to today, as before.
+        running = await browser.get("/stats?first=2026-12-01&last=2026-12-31")
+        assert running.status_code == 200 and "统计至2026年12月8日" in running.text
+        assert (await browser.get("/stats?period=2026-12")).status_code == 200
+
+        await browser.get("/lang/en?next=/stats")
+        english = await _refused(browser, "/stats?first=2026-12-08&last=2026-11-01")
+        assert "The first day is after the last day." in _field(english, "first")
