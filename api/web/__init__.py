@@ -103,6 +103,8 @@ async def _login_required(_request: Request, exc: Exception) -> Response:
     query = {"next": exc.next_url}
     if exc.expired:
         query["expired"] = "1"
+    if exc.unsent:
+        query["unsent"] = "1"
     return RedirectResponse("/login?" + urlencode(query), status_code=303)
 
 

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -45,12 +45,14 @@ CSRF_FIELD = "csrf_token"
 
 
 class LoginRequired(Exception):
-    """No valid session on a page: the handler redirects to the login page (and back afterwards)."""
+    """No valid session on a page: the handler redirects to the login page (and back afterwards). `unsent`: a
+    form was posted without a session, so what it asked was not done (the login page says so)."""
 
-    def __init__(self, next_url: str, expired: bool) -> None:
+    def __init__(self, next_url: str, expired: bool, unsent: bool = False) -> None:
         super().__init__(next_url)
         self.next_url = next_url
         self.expired = expired
+        self.unsent = unsent
 
 
 class CsrfRejected(DomainError):
@@ -233,8 +235,22 @@ AnyPage = Annotated[WebContext, Depends(web_context)]
 async def signed_in(ctx: AnyPage) -> WebContext:
     if ctx.principal is None:
         had_cookie = bool(ctx.request.cookies.get(SESSION_COOKIE))
-        raise LoginRequired(_current_url(ctx.request), expired=had_cookie)
+        if ctx.request.method in ("GET", "HEAD"):
+            raise LoginRequired(_current_url(ctx.request), expired=had_cookie)
+        # A form posted after the session ended (expired, or logged out in another tab): after logging in, back
+        # to the page the form was on, not to the form's address (a GET there is a 405).
+        raise LoginRequired(_posted_from(ctx.request), expired=had_cookie, unsent=True)
     return ctx
+
+
+def _posted_from(request: Request) -> str:
+    """The page a form was posted from: the Referer when it is a page of this site, else the home page."""
+    referer = request.headers.get("referer", "")
+    parsed = urlsplit(referer)
+    if parsed.netloc and parsed.netloc != request.url.netloc:
+        return "/"
+    path = parsed.path + (f"?{parsed.query}" if parsed.query else "")
+    return safe_next(path, "/")
 
 
 Page = Annotated[WebContext, Depends(signed_in)]

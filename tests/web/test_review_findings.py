@@ -38,3 +38,39 @@ async def test_a_submitted_letter_is_printed_in_full_for_the_assisting_court_and
         assert seen.status_code == 200
         # Whoever is not shown the full values is told they are masked, and the values are.
         assert (ID_NUMBER in seen.text) != (MASKED_NOTE in seen.text)
+
+
+async def test_a_form_posted_after_logging_out_elsewhere_says_it_was_not_done_and_leads_back_to_its_page(
+    api: Api,
+) -> None:
+    async with api.client() as browser, api.client("shinan-officer") as officer:
+        matter = await file_matter(officer)
+        page = f"/delegations/{matter['id']}"
+        token = await login(browser, "shinan-officer")
+        assert (await browser.post("/logout", data={"csrf_token": token})).status_code == 303  # "another tab"
+        posted = await browser.post(
+            f"{page}/act/withdraw",
+            data={"csrf_token": token, "version": str(matter["version"]), "comment": "撤回"},
+            headers={"Referer": f"http://testserver{page}?tab=actions"},
+        )
+        assert posted.status_code == 303
+        location = posted.headers["location"]
+        assert location.startswith("/login?") and "unsent=1" in location
+        assert f"next=%2Fdelegations%2F{matter['id']}%3Ftab%3Dactions" in location  # the page, not the form's address
+        login_page = await browser.get(location)
+        assert "刚才提交的操作没有办理" in login_page.text
+        landing = await login(browser, "shinan-officer", next_url=f"{page}?tab=actions")
+        assert landing  # landed on the matter's page (a 405 before)
+        still = ok(await officer.get(f"/api/v1/delegations/{matter['id']}"))
+        assert still["status"] == "submitted"
+
+
+async def test_a_form_posted_without_a_session_from_another_site_leads_home_after_login(api: Api) -> None:
+    async with api.client() as browser, api.client("shinan-officer") as officer:
+        matter = await file_matter(officer)
+        posted = await browser.post(
+            f"/delegations/{matter['id']}/act/withdraw",
+            data={"version": str(matter["version"])},
+            headers={"Referer": "https://evil.example/delegations/1"},
+        )
+        assert posted.status_code == 303 and "next=%2F&" in posted.headers["location"]

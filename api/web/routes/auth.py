@@ -74,11 +74,15 @@ async def login_form(
     next_url: Annotated[str | None, Query(alias="next", max_length=500)] = None,
     expired: bool = False,
     bye: bool = False,
+    unsent: bool = False,
 ) -> Response:
     if ctx.principal is not None:
         return ctx.redirect(safe_next(next_url, home_of(ctx.actor)))
     notice = ""
-    if expired:
+    if unsent:
+        notice = ctx._("You were no longer logged in, so what you just sent was not done. Log in and do it again.")
+        expired = True  # shown as a warning
+    elif expired:
         notice = ctx._("Your session has expired. Please log in again.")
     elif bye:
         notice = ctx._("You have logged out.")
