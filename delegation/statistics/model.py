@@ -558,29 +558,52 @@ class PeriodError(ValueError):
 
 
 def parse_period(text: str, today: date) -> Period:
-    """2026-11 (month), 2026-Q4 (quarter), 2026 (year), 2026-11-02..2026-11-20 (range); empty: this month."""
+    """2026-11 (month), 2026-Q4 (quarter), 2026 (year), 2026-11-02..2026-11-20 (range); empty: this month.
+    PeriodError says what is wrong with any other text."""
     text = text.strip()
     try:
         if not text:
             return month(today.year, today.month)
         if ".." in text:
             first, last = (date.fromisoformat(p.strip()) for p in text.split("..", 1))
-            if last < first or (last - first).days > 3660:
-                raise PeriodError(text)
-            return day_range(first, last)
+            if last < first:
+                raise PeriodError(text, "period", "起始日不能晚于结束日", "The first day is after the last day.")
+            return _bounded(day_range(first, last), text, "period")
         if "-Q" in text.upper():
             y, q = text.upper().split("-Q")
             if not 1 <= int(q) <= 4:
-                raise PeriodError(text)
-            return quarter(int(y), int(q))
+                raise ValueError(text)
+            return _bounded(quarter(int(y), int(q)), text, "period")
         if "-" in text:
             y, m = text.split("-")
             if not 1 <= int(m) <= 12:
-                raise PeriodError(text)
-            return month(int(y), int(m))
-        return year_period(int(text))
-    except (ValueError, TypeError) as exc:
-        raise PeriodError(text) from exc
+                raise ValueError(text)
+            return _bounded(month(int(y), int(m)), text, "period")
+        return _bounded(year_period(int(text)), text, "period")
+    except PeriodError:
+        raise
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise PeriodError(
+            text,
+            "period",
+            f"统计期间“{text}”无效：应为月份（如2026-11）、季度（如2026-Q4）或年份（如2026）",
+            f"“{text}” is not a period: a month (2026-11), a quarter (2026-Q4) or a year (2026).",
+        ) from exc
+
+
+EARLIEST = date(2000, 1, 1)  # periods before it are refused (the period before the first must exist too)
+LONGEST_RANGE_DAYS = 3660
+
+
+def _bounded(period: Period, text: str, field: str) -> Period:
+    """A period from 2000 on (the period before it must exist too), a range of at most ten years."""
+    if period.start < EARLIEST:
+        raise PeriodError(
+            text, field, "统计期间须在2000年1月1日以后", "The period must begin on 1 January 2000 or later."
+        )
+    if period.kind == "range" and (period.last_day - period.start).days > LONGEST_RANGE_DAYS:
+        raise PeriodError(text, field, "日期范围不能超过10年", "A range spans ten years at most.")
+    return period
 
 
 def chosen_period(period: str, first: str, last: str, today: date) -> Period:
@@ -589,20 +612,20 @@ def chosen_period(period: str, first: str, last: str, today: date) -> Period:
     that has not begun by `today`: it has no facts yet, so its zeros would read as measured. A period that has
     begun and not ended is counted up to today, as its heading says."""
     if first or last:
-        start, end = _day(first, "first"), _day(last, "last")
+        typed = f"{first}..{last}"
+        start, end = _day(first, "first", "起始日"), _day(last, "last", "结束日")
         if end < start:
+            raise PeriodError(typed, "first", "起始日不能晚于结束日", "The first day is after the last day.")
+        if start > today:
             raise PeriodError(
-                f"{first}..{last}", "first", "起始日不能晚于结束日", "The first day is after the last day."
-            )
-        chosen = day_range(start, end)
-        if chosen.start > today:
-            raise PeriodError(
-                f"{first}..{last}",
+                typed,
                 "first",
                 f"起始日晚于今天（{today.isoformat()}），尚无可统计的数据",
                 f"The first day is after today ({today.isoformat()}): nothing to count yet.",
             )
-        return chosen
+        if (end - start).days > LONGEST_RANGE_DAYS:  # before day_range: the day after 9999-12-31 does not exist
+            raise PeriodError(typed, "last", "日期范围不能超过10年", "A range spans ten years at most.")
+        return _bounded(day_range(start, end), typed, "first")
     chosen = parse_period(period, today)
     if chosen.start > today:
         raise PeriodError(
@@ -614,11 +637,22 @@ def chosen_period(period: str, first: str, last: str, today: date) -> Period:
     return chosen
 
 
-def _day(text: str, field: str) -> date:
+def _day(text: str, field: str, name_zh: str) -> date:
+    """A day of a range as typed (YYYY-MM-DD); refused: missing, malformed or not in the calendar."""
+    name_en = "first" if field == "first" else "last"
+    if not text:
+        raise PeriodError(
+            text, field, f"请填写{name_zh}（或清空两个日期）", f"Give the {name_en} day too (or neither)."
+        )
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise PeriodError(text, field) from None
+        raise PeriodError(
+            text,
+            field,
+            f"{name_zh}“{text}”不是有效日期（应为存在的日期，如2026-11-01）",
+            f"The {name_en} day “{text}” is not a date (a day that exists, such as 2026-11-01).",
+        ) from None
 
 
 def previous(period: Period) -> Period:

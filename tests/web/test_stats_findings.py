@@ -60,3 +60,28 @@ async def test_a_range_back_to_front_or_a_period_not_begun_is_refused_beside_its
         await browser.get("/lang/en?next=/stats")
         english = await _refused(browser, "/stats?first=2026-12-08&last=2026-11-01")
         assert "The first day is after the last day." in _field(english, "first")
+
+
+async def test_a_malformed_period_or_day_is_marked_with_what_is_wrong(api: Api) -> None:
+    api.clock.set("2026-12-08")
+    async with api.client() as browser:
+        await login(browser, "yantai-center")
+        garbage = await _refused(browser, "/stats?period=garbage")
+        period = _field(garbage, "period")
+        assert 'aria-invalid="true"' in period and '<option value="garbage" selected>' in period
+        assert "统计期间“garbage”无效：应为月份（如2026-11）、季度（如2026-Q4）或年份（如2026）" in period
+        assert '<a href="#period">' in _summary(garbage) and "请检查标出的字段" in _summary(garbage)
+
+        day = await _refused(browser, "/stats?first=2026-02-30&last=2026-03-01")
+        first = _field(day, "first")
+        assert 'aria-invalid="true"' in first and "起始日“2026-02-30”不是有效日期" in first
+        assert "aria-invalid" not in _field(day, "last") and 'value="2026-03-01"' in _field(day, "last")
+        half = await _refused(browser, "/stats?first=2026-11-01&last=")
+        assert "请填写结束日" in _field(half, "last")
+        ancient = await _refused(browser, "/stats?period=0001")  # the period before it does not exist: was a 500
+        assert "2000年1月1日以后" in _field(ancient, "period")
+        endless = await _refused(browser, "/stats?first=2026-01-01&last=9999-12-31")  # was a 500 too
+        assert "日期范围不能超过10年" in _field(endless, "last")
+        # The exports answer the same refusal (their links come from a page that was shown).
+        export = await browser.get("/stats/export.csv?table=court&period=garbage")
+        assert export.status_code == 422
