@@ -233,10 +233,15 @@ def due_day_of(due_at: datetime) -> date:
 
 
 def days_left(due_day: date, now: datetime, calendar: Calendar) -> int:
-    """Whole working days left after today until the due day (0 = due today); negative = working days overdue.
+    """Whole working days left after today until the due day (0 = due today); past the due day, minus the
+    working days overdue (`working_days_overdue`: today, still running, is not counted).
 
-    The one definition behind "剩余N个工作日" in lists, the detail, the dashboard and the badges."""
-    return calendar.working_days_between(local_day(now), due_day)
+    The one definition behind "剩余N个工作日" in lists, the detail, the dashboard, the badges, the exports'
+    剩余工作日 and the wall screen's days overdue, so that each says what "超期N个工作日" says."""
+    today = local_day(now)
+    if today > due_day:
+        return -working_days_overdue(due_day, now, calendar)
+    return calendar.working_days_between(today, due_day)
 
 
 def working_days_left(clock: Clock, now: datetime, calendar: Calendar) -> int | None:

@@ -107,7 +107,11 @@ def test_working_days_left_and_late(cal: WorkingCalendar) -> None:
     clock = sign_for_clock(at("2026-03-02"))  # due end of 03-04
     assert clocks.working_days_left(clock, at("2026-03-02"), cal) == 2
     assert clocks.working_days_left(clock, at("2026-03-04", "23:00"), cal) == 0
-    assert clocks.working_days_left(clock, at("2026-03-09"), cal) == -3
+    # Overdue: minus the working days overdue as the badges count them (03-05 and 03-06 ended; Monday runs).
+    assert clocks.working_days_left(clock, at("2026-03-09"), cal) == -2
+    assert clocks.working_days_left(clock, at("2026-03-05"), cal) == 0
+    for now in (at("2026-03-05"), at("2026-03-07"), at("2026-03-09"), at("2026-03-10", "17:00")):
+        assert clocks.days_left(date(2026, 3, 4), now, cal) == -clocks.working_days_overdue(date(2026, 3, 4), now, cal)
     assert not clocks.is_breached(clock, at("2026-03-04", "23:59"), cal)
     assert clocks.is_breached(clock, at("2026-03-05", "00:00"), cal)
     assert clocks.working_days_late(clock, at("2026-03-09"), cal) == 3
