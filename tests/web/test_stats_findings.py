@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from api.web.i18n import translations
 from tests.api.actors import Api
 from tests.web.support import login
 
@@ -85,3 +86,15 @@ async def test_a_malformed_period_or_day_is_marked_with_what_is_wrong(api: Api) 
         # The exports answer the same refusal (their links come from a page that was shown).
         export = await browser.get("/stats/export.csv?table=court&period=garbage")
         assert export.status_code == 422
+
+
+async def test_the_date_range_reads_from_to_and_the_work_lists_to_keeps_its_meaning(api: Api) -> None:
+    async with api.client() as browser:
+        await login(browser, "yantai-center")
+        page = (await browser.get("/stats")).text
+        assert '<label for="first">或自</label>' in page and '<label for="last">至</label>' in page
+        assert "受托</label>" not in page
+        await browser.get("/lang/en?next=/stats")
+        assert '<label for="last">to</label>' in (await browser.get("/stats")).text
+    # The work list's "to" (the court we asked, beside "from": the court that asked us) stays 受托.
+    assert translations("zh_CN").gettext("to") == "受托" and translations("zh_CN").gettext("from") == "委托"
