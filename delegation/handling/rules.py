@@ -415,8 +415,26 @@ def schedule(f: Facts, command: c.Command) -> Step:
     return Step(columns={"scheduled_date": day}, anchor=day, data={"scheduled_date": str(day)})
 
 
+def _agreed_date_reached(f: Facts) -> None:
+    """On-site assistance is done on the agreed date, and its result reported within 2 working days after it
+    (the execution clock runs from that date): no result and no completion before the day comes. Work done
+    earlier than agreed is rescheduled to the day it took place first (schedule refuses only past days)."""
+    day = f.row.scheduled_date
+    if day is None or day <= clocks.local_day(f.now):
+        return
+    _needs(
+        False,
+        "scheduled_date",
+        f"约定执行日期（{day.year}年{day.month}月{day.day}日）尚未到来，现场执行后方可登记结果或办结；"
+        "如已提前执行，请先将约定执行日期改为实际执行的日期",
+        f"The agreed on-site date ({day.isoformat()}) has not come: record the result or complete after the work "
+        "on site; if it was done earlier, first change the agreed date to the day it was done.",
+    )
+
+
 def record_result(f: Facts, command: c.Command) -> Step:
     cmd = _as(command, c.RecordResult)
+    _agreed_date_reached(f)
     _needs(bool(cmd.results), "results", "请至少填写一项财产的办理结果", "Record at least one asset result.")
     step = Step(data={"results": [_result_data(r) for r in cmd.results]})
     for result in cmd.results:
@@ -487,6 +505,7 @@ def _service_details(f: Facts, result: c.AssetResult) -> tuple[date | None, str 
 
 
 def complete(f: Facts, _command: c.Command) -> Step:
+    _agreed_date_reached(f)
     _needs(
         any(d.kind == RECEIPT_KIND and d.uploaded_court == f.row.assisting_court for d in f.documents),
         "documents",

@@ -4,7 +4,7 @@ claim to mask what it prints in full, and names its author as 承办人."""
 from __future__ import annotations
 
 from tests.api.actors import Api
-from tests.api.support import draft_body, file_matter, ok
+from tests.api.support import act, draft_body, file_matter, ok
 from tests.support import PARTIES
 from tests.web.support import login
 
@@ -74,3 +74,40 @@ async def test_a_form_posted_without_a_session_from_another_site_leads_home_afte
             headers={"Referer": "https://evil.example/delegations/1"},
         )
         assert posted.status_code == 303 and "next=%2F&" in posted.headers["location"]
+
+
+EVICTION_FIELDS = {
+    "property_address": "山东省烟台市芝罘区南大街100号3单元501室",
+    "scheduled_date": "2026-03-13",
+    "officer_count": 6,
+    "contact_name": "赵队长",
+    "contact_phone": "13900139000",
+}
+
+
+async def test_an_on_site_result_waits_for_the_agreed_date_and_the_page_says_why(api: Api) -> None:
+    async with (
+        api.client() as browser,
+        api.client("shinan-officer") as officer,
+        api.client("zhifu-clerk") as clerk,
+    ):
+        matter = await file_matter(officer, matter_type="forced_eviction", fields=EVICTION_FIELDS)
+        signed = ok(await act(clerk, matter["id"], "sign-for", matter["version"], {"handler": "zhifu-wang"}))
+        agreed = ok(await act(clerk, matter["id"], "schedule", signed["version"], {"scheduled_date": "2026-03-13"}))
+        result = {"results": [{"asset": "芝罘区南大街100号3单元501室", "outcome": "done"}]}
+        early = await act(clerk, matter["id"], "record-result", agreed["version"], result)
+        assert early.status_code == 422
+        assert "约定执行日期（2026年3月13日）尚未到来" in early.text
+        token = await login(browser, "zhifu-clerk")
+        page = await browser.post(
+            f"/delegations/{matter['id']}/act/record_result",
+            data={
+                "csrf_token": token,
+                "version": str(agreed["version"]),
+                "results[0].asset": "芝罘区南大街100号3单元501室",
+                "results[0].outcome": "done",
+            },
+        )
+        assert page.status_code == 422 and "约定执行日期（2026年3月13日）尚未到来" in page.text
+        api.clock.set("2026-03-13", "16:00")
+        ok(await act(clerk, matter["id"], "record-result", agreed["version"], result))
