@@ -55,7 +55,8 @@ def _facts(ref: Reference, now: datetime) -> Facts:
         uploaded_court="鲁0602",
         uploaded_at=now,
     )
-    return Facts(ref=ref, actor=CLERK, now=now, row=row, policy=ref.policies.get(row.policy_version), documents=[receipt])
+    policy = ref.policies.get(row.policy_version)
+    return Facts(ref=ref, actor=CLERK, now=now, row=row, policy=policy, documents=[receipt])
 
 
 def test_no_result_and_no_completion_before_the_agreed_on_site_date(ref: Reference) -> None:
