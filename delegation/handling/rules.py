@@ -214,18 +214,26 @@ def return_for_correction(f: Facts, command: c.Command) -> Step:
     cmd = _as(command, c.Return)
     matter = f.policy.matter(f.row.matter_type)
     flagged = corrections.check_flagged(cmd.flagged, corrections.flaggable(f.policy, matter, len(f.row.parties)))
-    _needs(
-        cmd.reason_code in RETURN_REASONS,
-        "reason_code",
-        "请选择退回原因",
-        f"reason_code must be one of {', '.join(RETURN_REASONS)}",
-    )
-    _needs(bool(cmd.comment.strip()), "comment", "请写明需要补正的内容", "Say what must be corrected.")
+    errors = []  # both at once: a clerk who left both empty fixes both in one go
+    if cmd.reason_code not in RETURN_REASONS:
+        errors.append(
+            FieldError("reason_code", "请选择退回原因", f"reason_code must be one of {', '.join(RETURN_REASONS)}")
+        )
+    if not cmd.comment.strip():
+        errors.append(FieldError("comment", "请写明需要补正的内容", "Say what must be corrected."))
+    if errors:
+        raise ValidationFailed(errors)
     return Step(data={"reason_code": cmd.reason_code, "flagged": flagged})
 
 
 def with_reason(_f: Facts, command: c.Command) -> Step:
     _reason(command)
+    return Step()
+
+
+def request_rework(_f: Facts, command: c.Command) -> Step:
+    """The requesting court sends the result back: its reason is what must be redone (the form's label)."""
+    _needs(bool(command.comment.strip()), "comment", "请写明需要重新办理的内容", "Say what must be redone.")
     return Step()
 
 
@@ -634,7 +642,7 @@ RULES: dict[Action, Rule] = {
     Action.RESUBMIT: Rule(resubmit, frozenset({Need.DOCUMENT_KINDS, Need.DOCUMENTS, Need.LAST_RETURN})),
     Action.RETURN_FOR_CORRECTION: Rule(return_for_correction),
     Action.DECLINE: Rule(with_reason),
-    Action.REQUEST_REWORK: Rule(with_reason),
+    Action.REQUEST_REWORK: Rule(request_rework),
     Action.WITHDRAW: Rule(withdraw),
     Action.REDIRECT: Rule(redirect),
     Action.ASSIGN_HANDLER: Rule(assign_handler, frozenset({Need.HANDLERS})),

@@ -4,7 +4,7 @@ claim to mask what it prints in full, and names its author as 承办人."""
 from __future__ import annotations
 
 from tests.api.actors import Api
-from tests.api.support import act, draft_body, file_matter, ok
+from tests.api.support import act, draft_body, file_matter, ok, upload
 from tests.support import PARTIES
 from tests.web.support import login
 
@@ -111,3 +111,27 @@ async def test_an_on_site_result_waits_for_the_agreed_date_and_the_page_says_why
         assert page.status_code == 422 and "约定执行日期（2026年3月13日）尚未到来" in page.text
         api.clock.set("2026-03-13", "16:00")
         ok(await act(clerk, matter["id"], "record-result", agreed["version"], result))
+
+
+async def test_a_return_sent_empty_marks_both_the_reason_and_what_to_correct(api: Api) -> None:
+    async with api.client() as browser, api.client("shinan-officer") as officer:
+        matter = await file_matter(officer)
+        token = await login(browser, "zhifu-clerk")
+        refused = await browser.post(
+            f"/delegations/{matter['id']}/act/return_for_correction",
+            data={"csrf_token": token, "version": str(matter["version"]), "reason_code": "", "comment": ""},
+        )
+        assert refused.status_code == 422
+        assert "请选择退回原因" in refused.text and "请写明需要补正的内容" in refused.text
+
+
+async def test_a_rework_request_without_its_reason_asks_for_what_must_be_redone(api: Api) -> None:
+    async with api.client("shinan-officer") as officer, api.client("zhifu-clerk") as clerk:
+        matter = await file_matter(officer)
+        signed = ok(await act(clerk, matter["id"], "sign-for", matter["version"], {"handler": "zhifu-wang"}))
+        result = {"results": [{"asset": "鲁F88888", "outcome": "done"}]}
+        recorded = ok(await act(clerk, matter["id"], "record-result", signed["version"], result))
+        await upload(clerk, matter["id"], "receipt")
+        done = ok(await act(clerk, matter["id"], "complete", recorded["version"]))
+        refused = await act(officer, matter["id"], "request-rework", done["version"], {"comment": " "})
+        assert refused.status_code == 422 and "请写明需要重新办理的内容" in refused.text
