@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tests.api.actors import Api
 from tests.api.support import act, draft_body, file_matter, ok, upload
+from tests.api.test_inbox import deliver
 from tests.support import PARTIES
 from tests.web.support import login
 
@@ -135,3 +136,24 @@ async def test_a_rework_request_without_its_reason_asks_for_what_must_be_redone(
         done = ok(await act(clerk, matter["id"], "complete", recorded["version"]))
         refused = await act(officer, matter["id"], "request-rework", done["version"], {"comment": " "})
         assert refused.status_code == 422 and "请写明需要重新办理的内容" in refused.text
+
+
+async def test_an_inbox_item_about_a_matter_redirected_away_says_so_instead_of_a_404(api: Api) -> None:
+    async with (
+        api.client() as browser,
+        api.client("shinan-officer") as officer,
+        api.client("zhifu-clerk") as clerk,
+        api.client("yantai-center") as center,
+    ):
+        matter = await file_matter(officer)
+        await deliver(api)
+        declined = ok(
+            await act(clerk, matter["id"], "decline", matter["version"], {"comment": "被执行人住所地在福山区"})
+        )
+        ok(await act(center, matter["id"], "redirect", declined["version"], {"new_court": "鲁0611"}))
+        items = ok(await clerk.get("/api/v1/inbox", params={"delegation_id": matter["id"]}))["items"]
+        assert items  # the clerk was told when it was filed to their court
+        await login(browser, "zhifu-clerk")
+        opened = await browser.get(f"/inbox/{items[0]['id']}/open")
+        assert opened.status_code == 303 and opened.headers["location"] == "/inbox?ok=gone"
+        assert "已不在贵院可查看的范围内" in (await browser.get(opened.headers["location"])).text

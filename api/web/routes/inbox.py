@@ -9,12 +9,23 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from api.web.context import Page
+from delegation.core.access import Operation
+from delegation.core.errors import NotFound, PermissionDenied
 from delegation.reading import inbox as inbox_service
+from delegation.reading.delegations import load_authorized
 
 router = APIRouter(include_in_schema=False)
 
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 PER_PAGE = 30
+
+
+NOTICES = {
+    "read": lambda ctx: ctx._("Marked as read."),
+    "gone": lambda ctx: ctx._(
+        "That matter is no longer one your court may open (it was redirected to another court, for example)."
+    ),
+}
 
 
 def _int(value: object) -> int | None:
@@ -39,7 +50,7 @@ async def inbox(
         topic=chosen or "",
         topics=inbox_service.TOPICS,
         first_page=before is None,
-        notice=ctx._("Marked as read.") if ok == "read" else "",
+        notice=NOTICES[ok](ctx) if ok in NOTICES else "",
     )
 
 
@@ -64,5 +75,10 @@ async def open_item(ctx: Page, item_id: ItemId) -> Response:
     if item.notice_id is not None:
         return ctx.redirect(f"/notices/{item.notice_id}")
     if item.delegation_id is not None:
+        try:
+            await load_authorized(ctx.session, ctx.ref, ctx.actor, item.delegation_id, Operation.VIEW)
+        except (NotFound, PermissionDenied):
+            # Redirected to another court (or withdrawn as a draft): said here rather than with a 404 page.
+            return ctx.redirect("/inbox", ok="gone")
         return ctx.redirect(f"/delegations/{item.delegation_id}")
     return ctx.redirect("/inbox")
