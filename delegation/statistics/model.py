@@ -331,6 +331,11 @@ class Kpi:
     scale: float = 1.0  # e.g. seconds -> hours
     drill_miss: str | None = None  # the drill-down of the denominator's matters not in the numerator
 
+    @property
+    def whole(self) -> bool:
+        """A count (超期件数, 超期工作日, 督办次数): a whole number, neither a ratio nor scaled."""
+        return self.denominator is None and self.scale == 1.0
+
 
 KPIS: tuple[Kpi, ...] = (
     Kpi(
@@ -457,6 +462,12 @@ class Figure:
         if not self.denominator:
             return None
         return self.numerator / self.denominator * self.kpi.scale
+
+    @property
+    def scaled_numerator(self) -> float | int:
+        """The numerator in the figure's unit (督办平均签收用时: the hours to acknowledge, summed), so that it
+        divided by the denominator is the figure, as the page computes it."""
+        return self.numerator if self.kpi.scale == 1.0 else round(self.numerator * self.kpi.scale, 4)
 
     @property
     def basis(self) -> str:

@@ -5,11 +5,16 @@ coordinator's court filter."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from typing import Any
 
+from openpyxl import load_workbook
+
 from api.web.i18n import translations
 from tests.api.actors import Api
+from tests.api.support import file_matter
 from tests.web.support import login
 
 
@@ -98,3 +103,44 @@ async def test_the_date_range_reads_from_to_and_the_work_lists_to_keeps_its_mean
         assert '<label for="last">to</label>' in (await browser.get("/stats")).text
     # The work list's "to" (the court we asked, beside "from": the court that asked us) stays 受托.
     assert translations("zh_CN").gettext("to") == "受托" and translations("zh_CN").gettext("from") == "委托"
+
+
+async def test_the_export_writes_counts_whole_and_the_acknowledgement_numerator_in_hours(api: Api) -> None:
+    async with api.client() as center, api.client() as clerk, api.client("shinan-officer") as officer:
+        matter = await file_matter(officer)  # Mon 2026-03-02, to sign for by 03-04: left unsigned, overdue
+        center_token = await login(center, "yantai-center")
+        issued = await center.post(
+            f"/delegations/{matter['id']}/notices", data={"csrf_token": center_token, "kind": "supervise"}
+        )
+        assert issued.status_code == 303
+        api.clock.set("2026-03-02", "11:30")  # acknowledged 1 h 30 min after it was issued at 10:00
+        token = await login(clerk, "zhifu-clerk")
+        notice_id = re.search(r'href="/notices/(\d+)"', (await clerk.get("/notices?pending=1")).text)
+        assert notice_id
+        done = await clerk.post(
+            f"/notices/{notice_id.group(1)}/acknowledge", data={"csrf_token": token, "reply": "已安排专人办理"}
+        )
+        assert done.status_code == 303
+        api.clock.set("2026-03-10")
+        await login(center, "yantai-center")  # a week on: the session has expired
+        page = (await center.get("/stats?period=2026-03")).text
+        shown = re.search(r'data-testid="kpi-ack_hours">.*?class="kpi-value"[^>]*>([^<]+)<', page, re.S)
+        assert shown and shown.group(1) == "1.5"  # 5400 s / 1 acknowledged / 3600, as the page shows it
+
+        xlsx = await center.get("/stats/export.xlsx?table=court&period=2026-03")
+        sheet = load_workbook(io.BytesIO(xlsx.content))["按法院"]
+        header = [c.value for c in sheet[1]]
+        row = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == "烟台市芝罘区人民法院")
+        cells = dict(zip(header, row, strict=True))
+        for count in ("超期件数", "超期工作日", "督办次数"):
+            assert cells[count].number_format == "0", count  # shown 1, not 1.0
+        assert cells["超期件数"].value == 1 and cells["督办次数"].value == 1
+        ack = "督办平均签收用时（小时）"
+        assert cells[f"{ack}·分子"].value == 1.5 and cells[f"{ack}·分母"].value == 1  # hours, as its header says
+        assert cells[ack].value == 1.5 and cells[f"{ack}·分子"].number_format == "0.0"
+        assert cells[ack].number_format == "0.0" and cells["平均办理工作日·分子"].number_format == "0"
+
+        text = (await center.get("/stats/export.csv?table=court&period=2026-03")).content.decode("utf-8-sig")
+        lines = list(csv.reader(io.StringIO(text)))
+        by_header = dict(zip(lines[0], next(r for r in lines[1:] if r[1] == "烟台市芝罘区人民法院"), strict=True))
+        assert by_header["督办次数"] == "1" and by_header["超期件数"] == "1" and by_header[f"{ack}·分子"] == "1.5"

@@ -350,21 +350,24 @@ async def export_stats(
         order = {line.key[0]: line.measures for line in st.by_court}
         measures = [order[r.code] for r in rows]
     columns = [Column("统计期间", 16), Column(TABLE_KEY_HEADER[table], 30)]
-    for k in KPIS:
-        columns.append(Column(k.label, 14, "percent" if k.percent else "number"))
+    for k in KPIS:  # counts as whole numbers; the numerator in the unit its header names (hours, not seconds)
+        columns.append(Column(k.label, 14, "percent" if k.percent else "int" if k.whole else "number"))
         if k.denominator:
-            columns += [Column(f"{k.label}·分子", 10, "int"), Column(f"{k.label}·分母", 10, "int")]
+            numerator = "int" if k.scale == 1.0 else "number"
+            columns += [Column(f"{k.label}·分子", 10, numerator), Column(f"{k.label}·分母", 10, "int")]
 
     async def values() -> AsyncIterator[list[object]]:
         for row, m in zip(rows, measures, strict=True):
             out: list[object] = [st.period.label if table != "trend" else row.code, row.label]
             for f in model.figures(m):
-                out.append(None if f.value is None else round(f.value, 4))
+                out.append(None if f.value is None else f.numerator if f.kpi.whole else round(f.value, 4))
                 if f.kpi.denominator:
-                    out += [f.numerator, f.denominator]
+                    out += [f.scaled_numerator, f.denominator]
             yield out
 
     notes = [f"{k.label}：{k.definition}" for k in KPIS]
+    ack = model.KPI_BY_KEY["ack_hours"].label
+    notes.append(f"{ack}·分子：已签收督办的签收用时合计（小时），除以分母（已签收件数）即平均值。")
     notes.append(f"统计期间：{st.period.label}，计至{st.until.isoformat()}。")
     name = f"统计分析-{TABLE_TITLE[table]}-{st.period.key}"
     return await exports.respond(fmt, name, TABLE_TITLE[table], columns, values(), notes)
