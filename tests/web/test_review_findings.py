@@ -157,3 +157,23 @@ async def test_an_inbox_item_about_a_matter_redirected_away_says_so_instead_of_a
         opened = await browser.get(f"/inbox/{items[0]['id']}/open")
         assert opened.status_code == 303 and opened.headers["location"] == "/inbox?ok=gone"
         assert "已不在贵院可查看的范围内" in (await browser.get(opened.headers["location"])).text
+
+
+async def test_an_on_site_matter_calls_its_letter_the_letter_requesting_assistance_which_encloses_not_itself(
+    api: Api,
+) -> None:
+    async with api.client() as browser, api.client("shinan-officer") as officer:
+        draft = ok(
+            await officer.post(
+                "/api/v1/delegations", json=draft_body(matter_type="forced_eviction", fields=EVICTION_FIELDS)
+            ),
+            201,
+        )
+        await upload(officer, draft["id"], "letter_of_delegation")
+        await upload(officer, draft["id"], "enforcement_ruling")
+        await login(browser, "shinan-officer")
+        page = (await browser.get(f"/delegations/{draft['id']}")).text
+        assert "协助执行函预览" in page and "打印协助执行函" in page and "委托函预览" not in page
+        letter = (await browser.get(f"/print/delegations/{draft['id']}/letter")).text
+        enclosed = letter.split("随附材料：")[1].split("</li>")[0]
+        assert "执行裁定书" in enclosed and "委托函" not in enclosed
