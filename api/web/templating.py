@@ -21,7 +21,16 @@ from api.web import labels
 from api.web.i18n import HTML_LANG, translations
 from delegation.catalogue.policy import FieldSpec
 from delegation.core.chinese import chinese_date
-from delegation.core.clocks import SHANGHAI, RunningClock, due_day_of, local_day, working_days_overdue
+from delegation.core.clocks import (
+    SHANGHAI,
+    RunningClock,
+    Unit,
+    calendar_days_left,
+    days_left,
+    due_day_of,
+    local_day,
+    working_days_overdue,
+)
 from delegation.core.errors import FieldError
 from delegation.core.reference import Reference
 from delegation.filing import letters
@@ -360,30 +369,44 @@ class Helpers:
     def _soon_days(self) -> int:
         return self.ref.policies.in_force(self.now).rungs.due_soon_days_before
 
-    def _badge(self, *, paused: bool, due_at: Moment | None, left: int | None, provisional: bool) -> Badge:
+    def _badge(
+        self, *, paused: bool, due_at: Moment | None, left: int | None, provisional: bool, unit: str = Unit.WORKING
+    ) -> Badge:
+        """A clock's state in its own unit: `left` counts natural days for a natural-day period (自然日), else
+        working days, and so does the count of days overdue."""
         if paused:
             return Badge("paused", self._("Paused"))
         if due_at is None or left is None:
             return Badge("none", "—")
         due = self.due(due_at)
+        natural = unit == Unit.CALENDAR
         if self.now >= due_at:
-            late = working_days_overdue(due_day_of(due_at), self.now, self.ref.calendar)
-            text = (
-                self.ngettext("Overdue by %(num)d working day", "Overdue by %(num)d working days", late)
-                if late
-                else self._("Overdue")
-            )
-            return Badge("late", text, due, provisional)
+            if natural:
+                late = -calendar_days_left(due_day_of(due_at), self.now)
+                text = self.ngettext("Overdue by %(num)d calendar day", "Overdue by %(num)d calendar days", late)
+            else:
+                late = working_days_overdue(due_day_of(due_at), self.now, self.ref.calendar)
+                text = self.ngettext("Overdue by %(num)d working day", "Overdue by %(num)d working days", late)
+            return Badge("late", text if late else self._("Overdue"), due, provisional)
         if left == 0:
             return Badge("soon", self._("Due today"), due, provisional)
-        text = self.ngettext("%(num)d working day left", "%(num)d working days left", left)
-        return Badge("soon" if left <= self._soon_days() else "ok", text, due, provisional)
+        if natural:
+            text = self.ngettext("%(num)d calendar day left", "%(num)d calendar days left", left)
+            soon = days_left(due_day_of(due_at), self.now, self.ref.calendar) <= self._soon_days()
+        else:
+            text = self.ngettext("%(num)d working day left", "%(num)d working days left", left)
+            soon = left <= self._soon_days()
+        return Badge("soon" if soon else "ok", text, due, provisional)
 
     def badge(self, clock: RunningClock | None) -> Badge:
         if clock is None:
             return Badge("none", "—")
         return self._badge(
-            paused=clock.paused, due_at=clock.due_at, left=clock.working_days_left, provisional=clock.provisional
+            paused=clock.paused,
+            due_at=clock.due_at,
+            left=clock.working_days_left if clock.days_left is None else clock.days_left,
+            provisional=clock.provisional,
+            unit=clock.unit,
         )
 
     def clock_badge(self, view: ClockView) -> Badge:
@@ -392,12 +415,13 @@ class Helpers:
         return self._badge(
             paused=view.clock.is_paused,
             due_at=view.due.at if view.due else None,
-            left=view.working_days_left,
+            left=view.days_left,
             provisional=bool(view.due and view.due.provisional),
+            unit=view.clock.unit,
         )
 
-    def days_left_badge(self, due_at: Moment | None, left: int) -> Badge:
-        return self._badge(paused=False, due_at=due_at, left=left, provisional=False)
+    def days_left_badge(self, due_at: Moment | None, left: int, unit: str = Unit.WORKING) -> Badge:
+        return self._badge(paused=False, due_at=due_at, left=left, provisional=False, unit=unit)
 
 
 def render_template(locale: str, name: str, context: Mapping[str, Any]) -> str:

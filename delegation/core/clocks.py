@@ -244,6 +244,23 @@ def days_left(due_day: date, now: datetime, calendar: Calendar) -> int:
     return calendar.working_days_between(today, due_day)
 
 
+def calendar_days_left(due_day: date, now: datetime) -> int:
+    """`days_left` of a period counted in natural days (自然日): days left after today until the due day
+    (0 = due today); past the due day, minus the days after it that have ended (today, still running, is not
+    counted), as `working_days_overdue` counts working days."""
+    today = local_day(now)
+    if today > due_day:
+        return -max(0, (today - due_day).days - 1)
+    return (due_day - today).days
+
+
+def days_left_in(unit: str, due_day: date, now: datetime, calendar: Calendar) -> int:
+    """The days left of a clock in its own unit: natural days for a natural-day period, else working days."""
+    if unit == Unit.CALENDAR:
+        return calendar_days_left(due_day, now)
+    return days_left(due_day, now, calendar)
+
+
 def working_days_left(clock: Clock, now: datetime, calendar: Calendar) -> int | None:
     """`days_left` of the clock's due day; None while paused."""
     current = due(clock, calendar)
@@ -324,6 +341,8 @@ class StoredClock(Protocol):
     def due_at(self) -> datetime | None: ...
     @property
     def due_provisional(self) -> bool: ...
+    @property
+    def unit(self) -> str: ...
 
 
 S = TypeVar("S", bound=StoredClock)
@@ -340,6 +359,7 @@ class PlainClock:
     paused: bool
     due_at: datetime | None
     due_provisional: bool
+    unit: str = Unit.WORKING
 
 
 @dataclass(frozen=True)
@@ -376,6 +396,8 @@ class RunningClock:
     paused: bool
     working_days_left: int | None
     overdue: bool
+    unit: str = Unit.WORKING
+    days_left: int | None = None  # in the clock's own unit (natural days for a natural-day period)
 
 
 def running_clock(clocks: Iterable[StoredClock], now: datetime, calendar: Calendar) -> RunningClock | None:
@@ -392,6 +414,8 @@ def running_clock(clocks: Iterable[StoredClock], now: datetime, calendar: Calend
         paused=chosen.paused,
         working_days_left=days_left(due_day_of(due_at), now, calendar) if due_at else None,
         overdue=due_at is not None and due_at <= now,
+        unit=chosen.unit,
+        days_left=days_left_in(chosen.unit, due_day_of(due_at), now, calendar) if due_at else None,
     )
 
 
@@ -475,5 +499,5 @@ class StatutoryView:
     due: Due
     source: str  # the article cited, from the policy
     breached: bool
-    days_left: int | None  # working days left (as `days_left`) while open and not yet due
+    days_left: int | None  # natural days left (as `calendar_days_left`: the period's own unit) while open
     remedy_requested_at: datetime | None = None

@@ -558,6 +558,7 @@ def _clocks_after(previous_status: str, appended: Inserts, now: datetime) -> clo
             paused=c["paused"],
             due_at=c["due_at"],
             due_provisional=c["due_provisional"],
+            unit=c["unit"],
         )
         for c in appended.rows_of(table(ClockRow))
         if c["closed_at"] is None

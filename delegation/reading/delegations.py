@@ -235,6 +235,7 @@ class ClockView:
     breached: bool
     next_rung: str | None
     next_rung_at: datetime | None
+    days_left: int | None = None  # in the clock's own unit: natural days for a natural-day period (补正)
 
     # What clocks.running reads (clocks.StoredClock).
     @property
@@ -260,6 +261,10 @@ class ClockView:
     @property
     def due_provisional(self) -> bool:
         return bool(self.due and self.due.provisional)
+
+    @property
+    def unit(self) -> str:
+        return self.clock.unit.value
 
 
 @dataclass(frozen=True)
@@ -564,7 +569,7 @@ async def statutory_views(
                 due=due,
                 source=duty.source,
                 breached=clock_rules.statutory_breached(clock, due.at, now),
-                days_left=clock_rules.days_left(due.day, now, ref.calendar) if clock.is_open else None,
+                days_left=clock_rules.calendar_days_left(due.day, now) if clock.is_open else None,
                 remedy_requested_at=duty.remedy_requested_at,
             )
         )
@@ -588,6 +593,11 @@ async def clock_views(session: AsyncSession, ref: Reference, row: DelegationRow,
                 breached=clock_rules.is_breached(clock, now, ref.calendar),
                 next_rung=derived.next_rung.value if derived.next_rung else None,
                 next_rung_at=derived.next_rung_at,
+                days_left=(
+                    clock_rules.days_left_in(clock.unit, derived.due.day, now, ref.calendar)
+                    if clock.is_open and derived.due
+                    else None
+                ),
             )
         )
     return views

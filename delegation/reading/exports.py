@@ -143,6 +143,7 @@ async def _running_clocks(
         CLOCK.c.paused,
         CLOCK.c.due_at,
         CLOCK.c.due_provisional,
+        CLOCK.c.unit,
     ).where(_among(session, CLOCK.c.delegation_id, ids), CLOCK.c.closed_at.is_(None))
     open_clocks: dict[int, list[PlainClock]] = {}
     for delegation_id, *values in (await run(session, stmt)).all():

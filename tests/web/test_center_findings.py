@@ -56,3 +56,45 @@ async def test_one_count_of_working_days_overdue_on_the_dashboard_the_exports_an
         assert matter["number"] in row and row.split(",")[column] == "-3"
         wall = (await browser.get("/wall/data.json")).json()
         assert [(w["number"], w["days"]) for w in wall["oldest"]] == [(matter["number"], 3)]
+
+
+def _statutory(page: str) -> str:
+    found = re.search(r'<ul class="clocks statutory".*?</ul>', page, re.S)
+    assert found, "no statutory periods"
+    return found.group(0)
+
+
+async def test_a_natural_day_period_counts_down_in_natural_days(api: Api) -> None:
+    async with api.client() as clerk, api.client("shinan-officer") as officer:
+        matter = await file_matter(officer)  # Mon 03-02: received, 15 and 30 days (民诉法 第二百四十条)
+        ident = matter["id"]
+        api.clock.set("2026-03-09")  # start by Tue 03-17, report by Wed 04-01
+        token = await login(clerk, "zhifu-clerk")
+        statutory = _statutory(await _page(clerk, f"/delegations/{ident}"))
+        assert "剩余8个自然日" in statutory and "剩余23个自然日" in statutory and "工作日" not in statutory
+        returned = await clerk.post(
+            f"/delegations/{ident}/act/return_for_correction",
+            data={
+                "csrf_token": token,
+                "version": str(matter["version"]),
+                "reason_code": "wrong_documents",
+                "comment": "请补充执行裁定书",
+                "flagged": ["document.enforcement_ruling"],
+            },
+        )
+        assert returned.status_code == 303, returned.text[:600]
+        api.clock.set("2026-03-10")  # 补正 within 30 days of the return (03-09): by Wed 04-08
+        await login(clerk, "shinan-officer")  # the requesting court holds the 补正 period
+        page = await _page(clerk, f"/delegations/{ident}")
+        head = page.split('class="head-clock"')[1].split("</span></span>")[0]
+        assert "剩余29个自然日" in head and "工作日" not in head
+        deadlines = page.split('id="s-clocks"')[1].split("</ul>")[0]
+        assert "剩余29个自然日" in deadlines and "剩余21个工作日" not in deadlines
+        api.clock.set("2026-04-11")  # 04-09 and 04-10 have ended since the last day
+        await login(clerk, "shinan-officer")
+        late = await _page(clerk, f"/delegations/{ident}")
+        assert "超期2个自然日" in late.split('id="s-clocks"')[1].split("</ul>")[0]
+        await clerk.get("/lang/en?next=/work")
+        english = await _page(clerk, f"/delegations/{ident}")
+        assert "Overdue by 2 calendar days" in english
+
