@@ -133,13 +133,17 @@ class WebContext:
         items: list[NavItem] = []
         if actor.roles & {UserRole.COMMAND_CENTER, UserRole.REGIONAL_COORDINATOR}:
             items.append(NavItem("/dashboard", self._("Command center"), path.startswith("/dashboard")))
-        mine = path == "/work" and self.request.query_params.get("view") == "mine"
-        if actor.roles & {UserRole.REQUESTING_OFFICER, UserRole.ASSISTING_CLERK}:
-            items.append(NavItem("/work", self._("My court's work"), path == "/work" and not mine))
+        view = self.request.query_params.get("view") if path == "/work" else None
+        mine = path == "/work" and view == "mine"
+        court_work = bool(actor.roles & {UserRole.REQUESTING_OFFICER, UserRole.ASSISTING_CLERK})
+        # One item marked: "All matters" for the view=all list (or any list, for those without a court's work).
+        everything = path == "/work" and not mine and (view == "all" or not court_work)
+        if court_work:
+            items.append(NavItem("/work", self._("My court's work"), path == "/work" and not mine and not everything))
         if UserRole.HANDLER in actor.roles:
             items.append(NavItem("/work?view=mine", self._("Handled by me"), mine))
         else:
-            items.append(NavItem("/work?view=all", self._("All matters"), path == "/work"))
+            items.append(NavItem("/work?view=all", self._("All matters"), everything))
         if UserRole.REQUESTING_OFFICER in actor.roles:
             items.append(NavItem("/delegations/new", self._("File a delegation"), path == "/delegations/new"))
         if actor.roles & STATISTICS_ROLES:

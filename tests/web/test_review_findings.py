@@ -3,6 +3,8 @@ claim to mask what it prints in full, and names its author as 承办人."""
 
 from __future__ import annotations
 
+import re
+
 from tests.api.actors import Api
 from tests.api.support import act, draft_body, file_matter, ok, upload
 from tests.api.test_inbox import deliver
@@ -177,3 +179,20 @@ async def test_an_on_site_matter_calls_its_letter_the_letter_requesting_assistan
         letter = (await browser.get(f"/print/delegations/{draft['id']}/letter")).text
         enclosed = letter.split("随附材料：")[1].split("</li>")[0]
         assert "执行裁定书" in enclosed and "委托函" not in enclosed
+
+
+async def test_the_top_bar_marks_one_page_as_current_on_the_work_lists(api: Api) -> None:
+    async with api.client() as officer_browser, api.client() as center_browser:
+        await login(officer_browser, "shinan-officer")
+        await login(center_browser, "yantai-center")
+
+        def marked(page: str) -> list[str]:
+            menu = page.split('<nav class="mainnav"')[1].split("</nav>")[0]
+            return re.findall(r'<a href="([^"]+)" aria-current="page">', menu)
+
+        assert marked((await officer_browser.get("/work")).text) == ["/work"]
+        assert marked((await officer_browser.get("/work?view=all")).text) == ["/work?view=all"]
+        assert marked((await center_browser.get("/work?view=all")).text) == ["/work?view=all"]
+        assert marked((await center_browser.get("/work?lateness=overdue")).text) == ["/work?view=all"]
+        subtitle = (await officer_browser.get("/work")).text
+        assert "待我院处理的事项 · 排序" in subtitle  # no 。 before the separator
