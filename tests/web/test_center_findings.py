@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from delegation.handling.rules import right_level
+from delegation.refdata.service import load_reference
 from tests.api.actors import Api
-from tests.api.support import file_matter
+from tests.api.support import act, file_matter, ok
 from tests.web.support import login
 
 
@@ -97,4 +99,27 @@ async def test_a_natural_day_period_counts_down_in_natural_days(api: Api) -> Non
         await clerk.get("/lang/en?next=/work")
         english = await _page(clerk, f"/delegations/{ident}")
         assert "Overdue by 2 calendar days" in english
+
+
+async def test_a_declined_matter_is_offered_only_the_courts_the_redirect_rule_accepts(api: Api) -> None:
+    async with (
+        api.client() as browser,
+        api.client("shinan-officer") as officer,
+        api.client("zhifu-clerk") as clerk,
+    ):
+        matter = await file_matter(officer)
+        ok(await act(clerk, matter["id"], "decline", matter["version"], {"comment": "被执行人住所地在福山区"}))
+        await login(browser, "yantai-center")
+        board = await _page(browser, "/dashboard")
+        select = board.split(f'id="redir-{matter["id"]}"')[1].split("</select>")[0]
+        offered = re.findall(r'<option value="(鲁[^"]+)">', select)
+        assert "鲁0611" in offered and "鲁72" in offered  # a basic court; the maritime court (规定 第三条)
+        assert not {"鲁02", "鲁06", "鲁07", "鲁0602", "鲁0202"} & set(offered)  # intermediate; its own two
+        async with api.sessions() as session:
+            registry = (await load_reference(session)).registry
+        basic = registry.find("鲁0602")
+        assert basic is not None
+        for code in offered:  # every choice is one the service accepts
+            court = registry.find(code)
+            assert court is not None and right_level(basic.level, court.level), code
 

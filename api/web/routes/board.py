@@ -3,6 +3,7 @@ and the small JSON helpers the forms' scripts call (case-number check)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Annotated
 
@@ -22,11 +23,13 @@ from delegation.core.access import UserRole
 from delegation.core.errors import DomainError, ValidationFailed
 from delegation.core.states import Action
 from delegation.filing import reveal as reveal_service
+from delegation.handling.rules import right_level
 from delegation.notices import model as notice_model
 from delegation.notices import service as notice_service
 from delegation.notices.model import KIND_LABEL, NoticeKind
 from delegation.reading import dashboard as dashboard_service
 from delegation.reading import worklists as worklist_service
+from delegation.store.tables import DelegationRow
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,7 +59,7 @@ async def _dashboard_page(
         statuses=[s.value for s in worklist_service.OPEN_STATUSES],
         notice=notice,
         message=message,
-        redirect_options=_redirect_options(ctx),
+        redirect_options=_redirect_options(ctx, board.declined),
         approve=Action.APPROVE_EXTENSION.value,
         refuse=Action.REFUSE_EXTENSION.value,
         supervisable=supervisable_courts(ctx),
@@ -64,15 +67,26 @@ async def _dashboard_page(
     )
 
 
-def _redirect_options(ctx: Page) -> list[tuple[str, Markup]]:
-    """The courts a declined matter may be redirected to, each as its <option> (escaped like the template's
-    own output): made once per page, then each declined matter's choice leaves out its own two courts."""
+def _redirect_options(ctx: Page, declined: Sequence[DelegationRow]) -> dict[int, list[Markup]]:
+    """For each declined matter of the page, the courts it may be redirected to, each as its <option> (escaped
+    like the template's own output): those the redirect rule accepts (rules.right_level: the level of the
+    court that declined it, or to or from the 青岛海事法院), leaving out the matter's own two courts."""
     registry = ctx.ref.registry
-    return [
-        (c.code, Markup('<option value="{}">{}</option>').format(c.code, ctx.h.court(c.code)))
+    options = [
+        (c, Markup('<option value="{}">{}</option>').format(c.code, ctx.h.court(c.code)))
         for c in registry.courts()
         if c.city in registry.cities()
     ]
+    choices: dict[int, list[Markup]] = {}
+    for row in declined:
+        current = registry.find(row.assisting_court)
+        choices[row.id or 0] = [
+            option
+            for c, option in options
+            if c.code not in (row.requesting_court, row.assisting_court)
+            and (current is None or right_level(current.level, c.level))
+        ]
+    return choices
 
 
 @router.post("/supervision-drafts/issue")
