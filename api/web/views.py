@@ -439,7 +439,9 @@ def next_step(h: Any, model: DetailModel) -> str:
     for kind in ("urge", "supervise"):
         count = sum(1 for n in model.notices if n.kind == kind)
         if count:
-            parts.append(str(h._("%(kind)s issued %(n)d times", kind=h.notice_kind(kind), n=count)))
+            name = h.notice_kind(kind)
+            issued = h.ngettext("%(kind)s issued once", "%(kind)s issued %(num)d times", count, kind=name)
+            parts.append(str(issued))
     return " · ".join(parts)
 
 

@@ -196,3 +196,15 @@ async def test_the_top_bar_marks_one_page_as_current_on_the_work_lists(api: Api)
         assert marked((await center_browser.get("/work?lateness=overdue")).text) == ["/work?view=all"]
         subtitle = (await officer_browser.get("/work")).text
         assert "待我院处理的事项 · 排序" in subtitle  # no 。 before the separator
+
+
+async def test_one_urging_notice_reads_issued_once_in_english(api: Api) -> None:
+    async with api.client() as center, api.client("shinan-officer") as officer:
+        matter = await file_matter(officer)
+        token = await login(center, "yantai-center")
+        urged = await center.post(f"/delegations/{matter['id']}/notices", data={"csrf_token": token, "kind": "urge"})
+        assert urged.status_code == 303
+        assert re.search(r"催办[^·]*1次", (await center.get(f"/delegations/{matter['id']}")).text)
+        await center.get("/lang/en?next=/work")
+        english = (await center.get(f"/delegations/{matter['id']}")).text
+        assert "issued once" in english and "1 times" not in english
