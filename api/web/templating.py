@@ -233,6 +233,10 @@ class Helpers:
         except ValueError:
             return None
 
+    def colon(self) -> str:
+        """The colon between a label and what follows: full-width in Chinese (：), ": " in English."""
+        return "：" if self.locale.startswith("zh") else ": "
+
     def unit(self, code: str | None) -> str:
         return self._label(labels.UNIT, code)
 

@@ -123,3 +123,24 @@ async def test_a_declined_matter_is_offered_only_the_courts_the_redirect_rule_ac
             court = registry.find(code)
             assert court is not None and right_level(basic.level, court.level), code
 
+
+async def test_chinese_text_on_the_matter_page_has_full_width_colons(api: Api) -> None:
+    async with (
+        api.client() as browser,
+        api.client("shinan-officer") as officer,
+        api.client("zhifu-clerk") as clerk,
+        api.client("yantai-center") as center,
+    ):
+        matter = await file_matter(officer)
+        signed = ok(await act(clerk, matter["id"], "sign-for", matter["version"]))
+        body = {"days": 3, "comment": "车管所系统维护"}
+        asked = ok(await act(clerk, matter["id"], "request-extension", signed["version"], body))
+        ok(await act(center, matter["id"], "approve-extension", asked["version"], {}))
+        await login(browser, "zhifu-clerk")
+        page = await _page(browser, f"/delegations/{matter['id']}")
+        clocks = page.split('id="s-clocks"')[1].split("</section>")[0]
+        assert re.search(r"申请延期3个工作日：<span class=\"badge ok\">已批准3个工作日", clocks), clocks
+        assert "工作日:" not in clocks
+        await browser.get("/lang/en?next=/work")
+        english = (await _page(browser, f"/delegations/{matter['id']}")).split('id="s-clocks"')[1]
+        assert re.search(r"asked by [^<：]+: <span class=\"badge ok\">approved, 3 working days", english)
