@@ -208,3 +208,17 @@ async def test_one_urging_notice_reads_issued_once_in_english(api: Api) -> None:
         await center.get("/lang/en?next=/work")
         english = (await center.get(f"/delegations/{matter['id']}")).text
         assert "issued once" in english and "1 times" not in english
+
+
+async def test_english_matter_pages_use_english_colons_and_capitalised_role_labels(api: Api) -> None:
+    async with api.client() as browser, api.client("shinan-officer") as officer:
+        matter = await file_matter(officer)
+        await login(browser, "shinan-officer")
+        await browser.get("/lang/en?next=/work")
+        page = (await browser.get(f"/delegations/{matter['id']}")).text
+        clock = page.split('class="head-clock">')[1].split("</span>")[0]
+        assert ": " in clock and "：" not in clock
+        assert ">Applicant for enforcement</span>" in page
+        await browser.get("/lang/zh_CN?next=/work")
+        chinese = (await browser.get(f"/delegations/{matter['id']}")).text
+        assert "：" in chinese.split('class="head-clock">')[1].split("</span>")[0]
