@@ -32,10 +32,25 @@
     base.grid = { left: 50, right: twoAxes ? 50 : 20, top: 40, bottom: 50 };
     base.xAxis = { type: "category", data: spec.categories, axisLabel: { color: ink, interval: 0, rotate: spec.categories.length > 8 ? 30 : 0 } };
     base.yAxis = [{ type: "value", axisLabel: { color: ink, formatter: spec.percent ? "{value}%" : "{value}" }, splitLine: { lineStyle: { color: grid } }, max: spec.percent ? 100 : null }];
-    if (twoAxes) { base.yAxis.push({ type: "value", axisLabel: { color: ink }, splitLine: { show: false }, minInterval: 1 }); }
-    base.series = spec.series.map(function (s) {
+    // The count axis gets headroom, so its top value does not sit on the 100 % of the rate lines.
+    if (twoAxes) {
+      base.yAxis.push({ type: "value", axisLabel: { color: ink }, splitLine: { show: false }, minInterval: 1,
+                        max: function (v) { return Math.max(1, Math.ceil(v.max * 1.5)); } });
+    }
+    if (!spec.percent) { base.yAxis[0].minInterval = 1; }  // counts: no 0.2, 0.4 ... ticks
+    var symbols = ["circle", "diamond", "triangle", "rect", "roundRect", "pin"];
+    var dashes = ["solid", "dashed", "dotted"];
+    base.series = spec.series.map(function (s, i) {
+      var percent = spec.percent && !s.axis;
+      // Values written on the chart (not only in the tooltip): a bar's on top of it, a line's above each point
+      // when there are few; "—" stays unlabelled (no data), so a 0 % bar is told apart from no figure.
+      var labelled = spec.kind === "bar" || spec.categories.length <= 12;
       return { name: s.name, type: spec.kind, data: s.data, yAxisIndex: s.axis || 0, connectNulls: false, smooth: false,
-               barMaxWidth: 28, symbolSize: 7, lineStyle: { width: dark ? 4 : 2 } };
+               barMaxWidth: 28, symbol: symbols[i % symbols.length], symbolSize: 7 + 2 * (i % 2),
+               lineStyle: { width: dark ? 4 : 2, type: dashes[i % dashes.length] },
+               label: { show: labelled, position: "top", color: ink, fontSize: dark ? 14 : 11,
+                        formatter: function (p) { return p.value == null ? "" : (percent ? p.value + "%" : String(p.value)); } },
+               labelLayout: { hideOverlap: true } };
     });
     return base;
   }
