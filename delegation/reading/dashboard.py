@@ -80,6 +80,7 @@ class Watched:
     delegation: DelegationRow
     clock: ClockRow
     working_days_left: int  # after today until the due day; negative: working days overdue
+    days_left: int | None = None  # the same in the clock's own unit (natural days for a natural-day period)
 
 
 @dataclass(frozen=True)
@@ -292,8 +293,10 @@ async def watch_lists(
             left = clocks.days_left(clock.latest_due, now, ref.calendar)
             renewals.append(RenewalWatched(row, clock, clock.latest_due, left))
         else:
-            left = clocks.days_left(clocks.due_day_of(clock.due_at), now, ref.calendar) if clock.due_at else 0
-            found[name].append(Watched(row, clock, left))
+            day = clocks.due_day_of(clock.due_at) if clock.due_at else None
+            left = clocks.days_left(day, now, ref.calendar) if day else 0
+            own = clocks.days_left_in(clock.unit, day, now, ref.calendar) if day else 0
+            found[name].append(Watched(row, clock, left, own))
     for watched in found.values():
         watched.sort(key=lambda w: (w.clock.due_at, w.clock.id))
     renewals.sort(key=lambda w: (w.last_day, w.clock.id))

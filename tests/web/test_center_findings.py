@@ -96,6 +96,10 @@ async def test_a_natural_day_period_counts_down_in_natural_days(api: Api) -> Non
         await login(clerk, "shinan-officer")
         late = await _page(clerk, f"/delegations/{ident}")
         assert "超期2个自然日" in late.split('id="s-clocks"')[1].split("</ul>")[0]
+        clerk.cookies.clear()
+        await login(clerk, "qingdao-center")  # the dashboard's overdue list says it in the same unit
+        overdue = (await _page(clerk, "/dashboard")).split('id="s-overdue"')[1].split("</section>")[0]
+        assert matter["number"] in overdue and "超期2个自然日" in overdue and "工作日" not in overdue
         await clerk.get("/lang/en?next=/work")
         english = await _page(clerk, f"/delegations/{ident}")
         assert "Overdue by 2 calendar days" in english
