@@ -222,3 +222,16 @@ async def test_english_matter_pages_use_english_colons_and_capitalised_role_labe
         await browser.get("/lang/zh_CN?next=/work")
         chinese = (await browser.get(f"/delegations/{matter['id']}")).text
         assert "：" in chinese.split('class="head-clock">')[1].split("</span>")[0]
+
+
+async def test_every_figure_tile_of_the_dashboard_leads_to_what_it_counts(api: Api) -> None:
+    async with api.client() as center:
+        await login(center, "yantai-center")
+        page = (await center.get("/dashboard")).text
+        tiles = page.split('<ul class="tiles"')[1].split("</ul>")[0].split('<li class="tile')[1:]
+        assert len(tiles) >= 7
+        for tile in tiles:
+            link = re.search(r'<a href="([^"]+)">', tile)
+            assert link, tile
+            target = link.group(1)
+            assert target.startswith("/work?") or f'id="{target[1:]}"' in page, target
