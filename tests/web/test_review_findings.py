@@ -102,6 +102,8 @@ async def test_an_on_site_result_waits_for_the_agreed_date_and_the_page_says_why
         assert early.status_code == 422
         assert "约定执行日期（2026年3月13日）尚未到来" in early.text
         token = await login(browser, "zhifu-clerk")
+        before = (await browser.get(f"/delegations/{matter['id']}")).text
+        assert "约定执行日期为2026年3月13日（周五）：现场执行后方可登记结果或办结" in before  # said before typing
         page = await browser.post(
             f"/delegations/{matter['id']}/act/record_result",
             data={
@@ -113,6 +115,9 @@ async def test_an_on_site_result_waits_for_the_agreed_date_and_the_page_says_why
         )
         assert page.status_code == 422 and "约定执行日期（2026年3月13日）尚未到来" in page.text
         api.clock.set("2026-03-13", "16:00")
+        await login(browser, "zhifu-clerk")  # the session of 03-02 has expired
+        on_the_day = (await browser.get(f"/delegations/{matter['id']}")).text
+        assert "a-record_result-results-0-asset" in on_the_day and "现场执行后方可登记结果或办结" not in on_the_day
         ok(await act(clerk, matter["id"], "record-result", agreed["version"], result))
 
 
