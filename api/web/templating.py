@@ -235,7 +235,7 @@ class Helpers:
 
     def colon(self) -> str:
         """The colon between a label and what follows: full-width in Chinese (：), ": " in English."""
-        return "：" if self.locale.startswith("zh") else ": "
+        return "：" if self.zh() else ": "
 
     def unit(self, code: str | None) -> str:
         return self._label(labels.UNIT, code)

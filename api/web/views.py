@@ -30,7 +30,7 @@ from delegation.core.errors import FieldError
 from delegation.core.reference import Reference
 from delegation.core.states import Action, Status
 from delegation.handling import corrections
-from delegation.handling.rules import RECEIPT_KIND, RenewalRisk, renewal_risk
+from delegation.handling.rules import RECEIPT_KIND, RenewalRisk, agreed_date_ahead, redirect_refusal, renewal_risk
 from delegation.notices import model as notice_model
 from delegation.notices import service as notice_service
 from delegation.reading import delegations as query_service
@@ -108,6 +108,7 @@ class DetailModel:
     last_return: EventRow | None = None  # the return for correction the matter is (or was last) in
     last_resubmit: EventRow | None = None  # the answer to it, with the requesting court's reply
     unmasked: bool = False  # the draft's author sees what they typed (issue 11), with nothing to reveal
+    agreed_date_ahead: date | None = None  # on-site: no result or completion before it (rules.agreed_date_ahead)
 
     @property
     def row(self) -> DelegationRow:
@@ -313,10 +314,12 @@ def _superior(ref: Reference, court_code: str) -> str | None:
 
 
 def redirect_courts(ref: Reference, row: DelegationRow) -> list[Court]:
+    """The courts of the five cities a declined matter may be redirected to: those the redirect rule accepts
+    (rules.redirect_refusal: active, neither of its own two courts, of the level of the court that declined)."""
     return [
         c
         for c in ref.registry.courts()
-        if c.code not in (row.requesting_court, row.assisting_court) and c.city in ref.registry.cities()
+        if c.city in ref.registry.cities() and redirect_refusal(ref, row, c.code) is None
     ]
 
 
@@ -388,6 +391,7 @@ async def detail_model(
         asset_defaults=asset_defaults(matter, (matter.name_zh, matter.name_en), zh, view.masked.fields),
         upload_kinds=list(DOCUMENT_KINDS),
         today=local_day(now),
+        agreed_date_ahead=agreed_date_ahead(row, now),
         can_edit=can_edit,
         unmasked=unmasked,
         last_return=_last(view.events, Action.RETURN_FOR_CORRECTION),

@@ -243,30 +243,42 @@ def withdraw(f: Facts, command: c.Command) -> Step:
     return Step()
 
 
+def redirect_refusal(ref: Reference, row: DelegationRow, new_court: str) -> FieldError | None:
+    """Why a declined matter may not go to `new_court` (None: it may): an active court, neither of the
+    matter's own two, of the level of the court that declined it (right_level). The redirect rule's checks of
+    the target, and the dashboard's choice of courts to offer."""
+    target = ref.registry.find(new_court)
+    if target is None or not target.active:
+        return FieldError("new_court", "请选择有效的受托法院", "Choose an active court.")
+    if target.code in (row.requesting_court, row.assisting_court):
+        return FieldError(
+            "new_court",
+            "新的受托法院不能是委托法院或原受托法院",
+            "The new court must differ from the requesting and the current assisting court.",
+        )
+    current = ref.registry.find(row.assisting_court)
+    if current is not None and not right_level(current.level, target.level):
+        return FieldError(
+            "new_court",
+            "应移送至与原受托法院同级的法院（规定 第三条：财产所在地的同级人民法院；船舶等海事事项由海事法院办理）",
+            "Redirect to a court of the same level (规定 第三条), or to or from the maritime court.",
+        )
+    return None
+
+
 def redirect(f: Facts, command: c.Command) -> Step:
     cmd = _as(command, c.Redirect)
     row = f.row
-    target = f.ref.registry.find(cmd.new_court)
-    _needs(target is not None and target.active, "new_court", "请选择有效的受托法院", "Choose an active court.")
-    assert target is not None
-    _needs(
-        target.code not in (row.requesting_court, row.assisting_court),
-        "new_court",
-        "新的受托法院不能是委托法院或原受托法院",
-        "The new court must differ from the requesting and the current assisting court.",
-    )
     city_of = f.ref.city_of
     if not command_center_covers(f.actor, row.assisting_court, city_of) and not command_center_covers(
-        f.actor, target.code, city_of
+        f.actor, cmd.new_court, city_of
     ):
         raise PermissionDenied("A command center can only redirect matters of its own city.")
-    current = f.ref.registry.find(row.assisting_court)
-    _needs(
-        current is None or right_level(current.level, target.level),
-        "new_court",
-        "应移送至与原受托法院同级的法院（规定 第三条：财产所在地的同级人民法院；船舶等海事事项由海事法院办理）",
-        "Redirect to a court of the same level (规定 第三条), or to or from the maritime court.",
-    )
+    refusal = redirect_refusal(f.ref, row, cmd.new_court)
+    if refusal is not None:
+        raise ValidationFailed([refusal])
+    target = f.ref.registry.find(cmd.new_court)
+    assert target is not None  # redirect_refusal refused an unknown court
     return Step(
         columns={"assisting_court": target.code},
         clock_court={Stage.SIGN_FOR: target.code},
@@ -423,21 +435,30 @@ def schedule(f: Facts, command: c.Command) -> Step:
     return Step(columns={"scheduled_date": day}, anchor=day, data={"scheduled_date": str(day)})
 
 
+def agreed_date_ahead(row: DelegationRow, now: datetime) -> date | None:
+    """The agreed on-site date while it is still ahead of `now` (None once the day has come, or without one).
+    On-site assistance is done on the agreed date, and its result reported within 2 working days after it (the
+    execution clock runs from that date): no result and no completion before the day comes. Work done earlier
+    than agreed is rescheduled to the day it took place first (schedule refuses only past days)."""
+    day = row.scheduled_date
+    return day if day is not None and day > clocks.local_day(now) else None
+
+
 def _agreed_date_reached(f: Facts) -> None:
-    """On-site assistance is done on the agreed date, and its result reported within 2 working days after it
-    (the execution clock runs from that date): no result and no completion before the day comes. Work done
-    earlier than agreed is rescheduled to the day it took place first (schedule refuses only past days)."""
-    day = f.row.scheduled_date
-    if day is None or day <= clocks.local_day(f.now):
-        return
-    _needs(
-        False,
-        "scheduled_date",
-        f"约定执行日期（{day.year}年{day.month}月{day.day}日）尚未到来，现场执行后方可登记结果或办结；"
-        "如已提前执行，请先将约定执行日期改为实际执行的日期",
-        f"The agreed on-site date ({day.isoformat()}) has not come: record the result or complete after the work "
-        "on site; if it was done earlier, first change the agreed date to the day it was done.",
-    )
+    day = agreed_date_ahead(f.row, f.now)
+    if day is not None:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "scheduled_date",
+                    f"约定执行日期（{day.year}年{day.month}月{day.day}日）尚未到来，现场执行后方可登记结果或办结；"
+                    "如已提前执行，请先将约定执行日期改为实际执行的日期",
+                    f"The agreed on-site date ({day.isoformat()}) has not come: record the result or complete "
+                    "after the work on site; if it was done earlier, first change the agreed date to the day it "
+                    "was done.",
+                )
+            ]
+        )
 
 
 def record_result(f: Facts, command: c.Command) -> Step:

@@ -206,22 +206,26 @@ async def prepare_supervision_drafts(session: AsyncSession, ref: Reference, draf
 
 
 async def pending_supervision_drafts(
-    session: AsyncSession, ref: Reference, actor: Actor, limit: int = 100
+    session: AsyncSession, ref: Reference, actor: Actor, limit: int = 100, city: str | None = None
 ) -> list[tuple[SupervisionDraftRow, DelegationRow]]:
     """The drafts this user may issue (notices.may_supervise), oldest first: those of the courts it issues
-    for, read by ix_supervision_draft_pending rather than every court's drafts (on every dashboard)."""
+    for, read by ix_supervision_draft_pending rather than every court's drafts (on every dashboard); with
+    `city`, only those to that city's courts (the coordinator's dashboard of one city)."""
     courts = ref.registry.courts(include_retired=True)
     issuers = sorted(c.code for c in courts if notices.may_supervise(ref, actor, c.code))
     if not issuers:
         return []
+    conditions = [
+        col(SupervisionDraftRow.issuing_court).in_(issuers),
+        col(SupervisionDraftRow.issued_notice_id).is_(None),
+        col(SupervisionDraftRow.discarded_at).is_(None),
+    ]
+    if city is not None:
+        conditions.append(col(SupervisionDraftRow.to_court).in_([c.code for c in courts if c.city == city]))
     stmt = (
         select(SupervisionDraftRow, DelegationRow)
         .join(DelegationRow, col(DelegationRow.id) == col(SupervisionDraftRow.delegation_id))
-        .where(
-            col(SupervisionDraftRow.issuing_court).in_(issuers),
-            col(SupervisionDraftRow.issued_notice_id).is_(None),
-            col(SupervisionDraftRow.discarded_at).is_(None),
-        )
+        .where(*conditions)
         .order_by(col(SupervisionDraftRow.created_at), col(SupervisionDraftRow.id))
         .limit(limit)
     )

@@ -126,6 +126,10 @@ async def test_a_declined_matter_is_offered_only_the_courts_the_redirect_rule_ac
         for code in offered:  # every choice is one the service accepts
             court = registry.find(code)
             assert court is not None and right_level(basic.level, court.level), code
+        # The matter's own page offers the same courts (one list for both, views.redirect_courts).
+        page = await _page(browser, f"/delegations/{matter['id']}")
+        on_page = re.findall(r'<option value="(鲁[^"]+)"', page.split('name="new_court"')[1].split("</select>")[0])
+        assert on_page == offered
 
 
 async def test_chinese_text_on_the_matter_page_has_full_width_colons(api: Api) -> None:

@@ -15,7 +15,7 @@ from api.web import forms
 from api.web.context import Page
 from api.web.routes.delegation import done_text, problem_text
 from api.web.templating import DOCUMENT_LOCALE, Helpers, render_document, render_template
-from api.web.views import DetailModel, detail_model, field_lines, notice_document, party_lines
+from api.web.views import DetailModel, detail_model, field_lines, notice_document, party_lines, redirect_courts
 from delegation.accounts import users as user_service
 from delegation.catalogue.casenumber import check_requester_owns, parse_case_number
 from delegation.core import clocks
@@ -23,7 +23,6 @@ from delegation.core.access import UserRole
 from delegation.core.errors import DomainError, ValidationFailed
 from delegation.core.states import Action
 from delegation.filing import reveal as reveal_service
-from delegation.handling.rules import right_level
 from delegation.notices import model as notice_model
 from delegation.notices import service as notice_service
 from delegation.notices.model import KIND_LABEL, NoticeKind
@@ -48,9 +47,9 @@ async def _dashboard_page(
 ) -> Response:
     board = await dashboard_service.dashboard(ctx.session, ctx.ref, ctx.actor, ctx.now, city)
     focus = board.focus
-    drafts = await notice_service.pending_supervision_drafts(ctx.session, ctx.ref, ctx.actor)
-    if focus is not None:  # the chosen city's alone, like every figure and list of the page
-        drafts = [(d, row) for d, row in drafts if ctx.ref.city_of(d.to_court) == focus.city]
+    # The chosen city's alone, like every figure and list of the page.
+    city_of_page = focus.city if focus is not None else None
+    drafts = await notice_service.pending_supervision_drafts(ctx.session, ctx.ref, ctx.actor, city=city_of_page)
     return await ctx.render(
         "pages/dashboard.html",
         status_code,
@@ -68,25 +67,16 @@ async def _dashboard_page(
 
 
 def _redirect_options(ctx: Page, declined: Sequence[DelegationRow]) -> dict[int, list[Markup]]:
-    """For each declined matter of the page, the courts it may be redirected to, each as its <option> (escaped
-    like the template's own output): those the redirect rule accepts (rules.right_level: the level of the
-    court that declined it, or to or from the 青岛海事法院), leaving out the matter's own two courts."""
-    registry = ctx.ref.registry
-    options = [
-        (c, Markup('<option value="{}">{}</option>').format(c.code, ctx.h.court(c.code)))
-        for c in registry.courts()
-        if c.city in registry.cities()
-    ]
-    choices: dict[int, list[Markup]] = {}
-    for row in declined:
-        current = registry.find(row.assisting_court)
-        choices[row.id or 0] = [
-            option
-            for c, option in options
-            if c.code not in (row.requesting_court, row.assisting_court)
-            and (current is None or right_level(current.level, c.level))
-        ]
-    return choices
+    """For each declined matter of the page, the courts of the five cities it may be redirected to, each as its
+    <option> (escaped like the template's own output), as the matter's own page offers them (redirect_courts)."""
+    options: dict[str, Markup] = {}
+
+    def option(code: str) -> Markup:  # each court's <option> made once per page
+        if code not in options:
+            options[code] = Markup('<option value="{}">{}</option>').format(code, ctx.h.court(code))
+        return options[code]
+
+    return {row.id or 0: [option(c.code) for c in redirect_courts(ctx.ref, row)] for row in declined}
 
 
 @router.post("/supervision-drafts/issue")
