@@ -30,26 +30,14 @@ class BlobAltered(Exception):
     """The file's content no longer has the digest recorded for it."""
 
 
-class Pending(Protocol):
-    """A file written (durably) but not yet under its key: `commit` gives it its key, `discard` removes it.
-    `quick`: commit is a rename, cheap enough to run on the event loop."""
-
-    quick: bool
-
-    def commit(self) -> None: ...
-
-    def discard(self) -> None: ...
-
-
 class BlobStore(Protocol):
     """A flat namespace of immutable files."""
 
     name: str
 
-    def put(self, key: str, content: bytes) -> None: ...
-
-    def prepare(self, key: str, content: bytes) -> Pending:
-        """Write the file where readers of `key` do not see it yet (put = prepare, then commit)."""
+    def put(self, key: str, content: bytes) -> None:
+        """Store the content under the key, durably, once `put` returns (it blocks: off the event loop).
+        Readers of the key never see a partial file."""
         ...
 
     def exists(self, key: str) -> bool: ...
@@ -103,24 +91,26 @@ class LocalBlobStore:
         return self._resolved / key
 
     def put(self, key: str, content: bytes) -> None:
-        self.prepare(key, content).commit()
-
-    def prepare(self, key: str, content: bytes) -> Pending:
-        """The content in a temporary file beside its key's, fsynced; commit renames it (atomic)."""
+        """The content in a temporary file beside its key's, fsynced, renamed to the key (atomic), and the
+        rename made durable (an fsync of its folder) before `put` returns: the row naming the key commits
+        after, so a machine crash cannot leave a row pointing at no file. Content-addressed keys: a key that
+        already holds a file holds this content, and nothing is written."""
         target = self._path(key)
         if target.exists():
-            return _Nothing()
+            return
         _make_folder(target.parent)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        temp = Path(name)
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(content)
                 out.flush()
                 os.fsync(out.fileno())
+            os.replace(temp, target)
         except BaseException:
-            Path(temp).unlink(missing_ok=True)
+            temp.unlink(missing_ok=True)
             raise
-        return _Renamed(Path(temp), target)
+        _fsync_folder(target.parent)
 
     def exists(self, key: str) -> bool:
         try:
@@ -169,56 +159,6 @@ def _make_folder(folder: Path) -> None:
 
 
 @dataclass
-class _Renamed:
-    """The rename is made durable (an fsync of its folder) before the row naming the key can commit: without it,
-    a machine crash soon after could undo the rename, leaving the row pointing at no file. The fsync blocks:
-    off the event loop."""
-
-    temp: Path
-    target: Path
-    quick: bool = False
-
-    def commit(self) -> None:
-        try:
-            os.replace(self.temp, self.target)
-        except BaseException:
-            self.discard()
-            raise
-        _fsync_folder(self.target.parent)
-
-    def discard(self) -> None:
-        self.temp.unlink(missing_ok=True)
-
-
-class _Nothing:
-    """The key already holds this content (content-addressed): nothing to write."""
-
-    quick = True
-
-    def commit(self) -> None:
-        pass
-
-    def discard(self) -> None:
-        pass
-
-
-@dataclass
-class _Deferred:
-    """A store that cannot hide a written object: the whole write happens at commit."""
-
-    store: BlobStore
-    key: str
-    content: bytes
-    quick: bool = False
-
-    def commit(self) -> None:
-        self.store.put(self.key, self.content)
-
-    def discard(self) -> None:
-        pass
-
-
-@dataclass
 class S3BlobStore:
     """Objects in one bucket of an S3-compatible store (boto3; credentials from the standard AWS_* variables
     or the instance's role, never from our database)."""
@@ -248,9 +188,6 @@ class S3BlobStore:
             Body=content,
             Metadata={"sha256": hashlib.sha256(content).hexdigest()},
         )
-
-    def prepare(self, key: str, content: bytes) -> Pending:
-        return _Deferred(self, key, content)
 
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError

@@ -54,7 +54,7 @@ def test_the_local_store_refuses_keys_that_could_leave_its_folder_or_name_a_temp
     assert not list(tmp_path.rglob("x.pdf"))
 
 
-def test_the_local_store_makes_a_file_and_every_folder_it_created_durable_before_commit_returns(
+def test_the_local_store_makes_a_file_its_name_and_every_folder_it_created_durable_before_put_returns(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     synced: list[str] = []
@@ -66,14 +66,12 @@ def test_the_local_store_makes_a_file_and_every_folder_it_created_durable_before
 
     monkeypatch.setattr(os, "fsync", recording_fsync)
     store = LocalBlobStore(tmp_path)
-    pending = store.prepare("documents/ab/x.pdf", b"%PDF-1")
-    assert not pending.quick  # its commit blocks on an fsync: run off the event loop
+    store.put("documents/ab/x.pdf", b"%PDF-1")
     assert synced[:2] == [str(tmp_path), str(tmp_path / "documents")]  # the new folders' entries
     assert synced[2].startswith(str(tmp_path / "documents" / "ab" / ".upload-"))  # the content, before its rename
-    del synced[:]
-    pending.commit()
-    assert synced == [str(tmp_path / "documents" / "ab")]  # the rename, before the row naming the key commits
+    assert synced[3:] == [str(tmp_path / "documents" / "ab")]  # the rename, before the row naming the key commits
     assert (tmp_path / "documents" / "ab" / "x.pdf").read_bytes() == b"%PDF-1"
+    assert [p.name for p in (tmp_path / "documents" / "ab").iterdir()] == ["x.pdf"]  # no temporary file left
     del synced[:]
     store.put("documents/ab/y.pdf", b"%PDF-2")  # an existing folder is not synced again
     assert len(synced) == 2 and synced[0].startswith(str(tmp_path / "documents" / "ab" / ".upload-"))
