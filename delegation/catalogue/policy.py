@@ -32,7 +32,14 @@ from delegation.catalogue.specs import (
     check_names,
     policy_rule,
 )
-from delegation.catalogue.values import CourtLookup, mask_record, pii_paths, validate_parties_with, validate_record
+from delegation.catalogue.values import (
+    CourtLookup,
+    keep_stored_where_masked,
+    mask_record,
+    pii_paths,
+    validate_parties_with,
+    validate_record,
+)
 from delegation.core.errors import FieldError, NotFound, ValidationFailed
 
 __all__ = [
@@ -57,6 +64,7 @@ __all__ = [
     "missing_documents",
     "parse_policy",
     "pii_field_names",
+    "unmask_unchanged",
     "validate_matter_fields",
     "validate_parties",
 ]
@@ -606,6 +614,14 @@ def _specs(source: FieldSource) -> Sequence[FieldSpec]:
 def mask_fields(source: FieldSource, values: Mapping[str, object]) -> dict[str, object]:
     """A copy with every personal-data value masked (recursing into lists); keys the specs don't know stay."""
     return mask_record(_specs(source), values)
+
+
+def unmask_unchanged(
+    source: FieldSource, values: Mapping[str, object], stored: Mapping[str, object]
+) -> dict[str, object]:
+    """A copy of `values` where each personal-data value equal to the mask of the stored one is the stored value
+    again (a read shows masks; sending one back means "unchanged")."""
+    return keep_stored_where_masked(_specs(source), values, stored)
 
 
 def pii_field_names(source: FieldSource) -> frozenset[str]:

@@ -12,9 +12,19 @@ from delegation.catalogue.fields import FIELD_KINDS, LIST_KIND, FieldProblem, ma
 from delegation.catalogue.specs import FieldSpec, PartyPolicy
 from delegation.core.errors import FieldError, ValidationFailed
 
-__all__ = ["CourtLookup", "mask_record", "pii_paths", "validate_parties_with", "validate_record"]
+__all__ = [
+    "CourtLookup",
+    "keep_stored_where_masked",
+    "mask_record",
+    "pii_paths",
+    "validate_parties_with",
+    "validate_record",
+]
 
 DEFAULT_MAX_ITEMS = 100
+# Every mask hides at least two characters with asterisks (张**, 370202********1234, 鲁B·****5); no real name,
+# number or address holds two in a row, so a value with them is a masked value sent back.
+MASK_MARK = "**"
 
 
 def _blank(value: object) -> bool:
@@ -59,6 +69,15 @@ def validate_record(
             continue
         if spec.kind == LIST_KIND:
             out[spec.name] = _validate_list(spec, raw, path, errors, courts)
+            continue
+        if spec.is_pii and isinstance(raw, str) and MASK_MARK in raw:
+            errors.append(
+                FieldError(
+                    path,
+                    f"{spec.label_zh}：这是脱敏后的显示值（含**），请填写完整的{spec.label_zh}",
+                    f"{spec.label_en}: this is the masked display value (with **); send the full value",
+                )
+            )
             continue
         try:
             value = FIELD_KINDS[spec.kind].normalize(raw, spec.constraints)
@@ -173,6 +192,32 @@ def mask_record(specs: Sequence[FieldSpec], values: Mapping[str, object]) -> dic
             out[key] = mask_value(spec.kind, value)
         else:
             out[key] = value
+    return out
+
+
+def keep_stored_where_masked(
+    specs: Sequence[FieldSpec], values: Mapping[str, object], stored: Mapping[str, object]
+) -> dict[str, object]:
+    """`values` with each personal-data value that is exactly the mask of the stored one (what a read showed)
+    put back to the stored value: a client that edits a draft by sending back what it read (masked, as every
+    read is) keeps the real values it did not change. List items are matched by position."""
+    known = {s.name: s for s in specs}
+    out = dict(values)
+    for key, value in values.items():
+        spec, before = known.get(key), stored.get(key)
+        if spec is None or before is None:
+            continue
+        if spec.kind == LIST_KIND:
+            if isinstance(value, list) and isinstance(before, list):
+                items = spec.item_fields or ()
+                out[key] = [
+                    keep_stored_where_masked(items, new, old)
+                    if isinstance(new, Mapping) and isinstance(old, Mapping)
+                    else new
+                    for new, old in zip(value, before, strict=False)
+                ] + value[len(before) :]
+        elif spec.is_pii and isinstance(value, str) and MASK_MARK in value and value == mask_value(spec.kind, before):
+            out[key] = before
     return out
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from delegation.catalogue.casenumber import check_requester_owns, parse_case_number
-from delegation.catalogue.policy import validate_matter_fields, validate_parties
+from delegation.catalogue.policy import unmask_unchanged, validate_matter_fields, validate_parties
 from delegation.catalogue.searchkeys import search_keys
 from delegation.core import clocks
 from delegation.core.access import Actor, Operation, Parties, acting_roles, authorize, can_view, enforce
@@ -279,7 +279,7 @@ async def _replay(session: AsyncSession, actor: Actor, key: str, digest: str) ->
 async def update_draft(ctx: Context, delegation_id: int, expected_version: int, data: DraftInput) -> DelegationRow:
     session, ref, actor, now = ctx.session, ctx.ref, ctx.actor, ctx.now
     row, roles = await _own_draft(ctx, delegation_id)
-    values = _validate_draft(ref, actor, data, now)
+    values = _validate_draft(ref, actor, _unmasked(ref, row, data), now)
     number = row.number
     appended = Inserts()
     repository.compare_and_set(appended, row, expected_version, {"updated_at": now, **values})
@@ -290,6 +290,21 @@ async def update_draft(ctx: Context, delegation_id: int, expected_version: int, 
         raise Conflict(f"Delegation {number} was changed by someone else; reload it.")
     await _commit(session)
     return row
+
+
+def _unmasked(ref: Reference, row: DelegationRow, data: DraftInput) -> DraftInput:
+    """The edit, with each masked value it sends back as a read showed it taken as the stored value: reads mask
+    personal data, so a client that edits by sending back what it read must not overwrite the real values with
+    their masks. Parties are matched by position; a masked value anywhere else is refused by the validation."""
+    policy = ref.policies.get(row.policy_version)
+    fields = data.fields
+    if data.matter_type == row.matter_type and isinstance(fields, dict):
+        fields = unmask_unchanged(policy.matter(row.matter_type), fields, row.fields)
+    parties = [
+        unmask_unchanged(policy.party_fields, new, old) if isinstance(new, dict) and isinstance(old, dict) else new
+        for new, old in zip(data.parties, row.parties, strict=False)
+    ] + data.parties[len(row.parties) :]
+    return dataclasses.replace(data, fields=fields, parties=parties)
 
 
 async def _own_draft(ctx: Context, delegation_id: int) -> tuple[DelegationRow, frozenset[Role]]:

@@ -23,6 +23,7 @@ from delegation.catalogue.policy import (
     missing_documents,
     parse_policy,
     pii_field_names,
+    unmask_unchanged,
     validate_matter_fields,
     validate_parties,
 )
@@ -489,3 +490,25 @@ def test_the_proposed_action_date_of_a_filing_is_not_called_agreed_in_either_lan
     schedule action (its own label, "Agreed on-site date"): a matter page shows both, so they must differ."""
     labels = {(f.label_zh, f.label_en) for m in policy.matter_types for f in m.fields if f.name == "scheduled_date"}
     assert labels == {("拟执行日期", "Proposed action date")}
+
+
+def test_a_masked_value_sent_back_means_the_stored_one_and_any_other_mask_is_refused(policy: PolicyVersion) -> None:
+    """Reads show masks; an edit that sends a read's mask back keeps the stored value, matched by position."""
+    debtor = validate_parties(policy, [APPLICANT, DEBTOR])[1]
+    read = mask_fields(policy.party_fields, debtor)
+    assert unmask_unchanged(policy.party_fields, read | {"name": "张三丰"}, debtor) == debtor | {"name": "张三丰"}
+    m = policy.matter("vehicle_seal")
+    stored = validate_matter_fields(m, {"vehicles": [{"plate": "鲁B12345", "vin": VIN}], "period_months": 3})
+    sent = mask_fields(m, stored) | {"period_months": 6}
+    sent["vehicles"] = [*sent["vehicles"], {"plate": "鲁B54321"}]  # a vehicle added after the read one
+    assert unmask_unchanged(m, sent, stored) == stored | {
+        "period_months": 6,
+        "vehicles": [*stored["vehicles"], {"plate": "鲁B54321"}],
+    }
+    # A mask that is not the stored value's (another party's, a stale read's) is not taken for real data.
+    other = read | {"address": "山东省青岛市市南区****"}
+    assert unmask_unchanged(policy.party_fields, other, debtor)["address"] == "山东省青岛市市南区****"
+    with pytest.raises(ValidationFailed) as info:
+        validate_parties(policy, [APPLICANT, other | {"id_number": debtor["id_number"], "phone": debtor["phone"]}])
+    [error] = info.value.errors
+    assert error.field == "parties[1].address" and "脱敏" in error.message_zh and "masked" in error.message_en
