@@ -374,3 +374,18 @@ async def test_the_statistics_page_shows_the_network_figures(api: Api) -> None:
         cells = re.findall(r"<td>([^<]*)</td>", row)
         assert cells[:5] == ["车辆登记", "1", "0", "0.0%", "—"]  # one 查控 completed, by hand
         assert cells[5].endswith("小时")
+        # Both listings of the page download like every other table (docs/web.md: .xlsx/CSV of every table).
+        assert 'href="/stats/export.xlsx?table=network&amp;period=2026-03"' in section
+        assert 'href="/stats/export.csv?table=flow&amp;period=2026-03"' in page
+        book = load_workbook(io.BytesIO((await center.get("/stats/export.xlsx?table=network&period=2026-03")).content))
+        rows = list(book["网络查控"].iter_rows(values_only=True))
+        assert rows[0][:6] == ("统计期间", "受托法院", "登记机关", "查控办结数", "网络办理", "网络办理占比")
+        [line] = [r for r in rows if r[1] == "烟台市芝罘区人民法院"]
+        assert line[2:6] == ("车辆登记", 1, 0, 0) and line[7] > 0  # by hand, its hours
+        [total] = [r for r in rows if r[1] == "合计"]
+        assert total[3:5] == (1, 0)
+        flows = await center.get("/stats/export.csv?table=flow&period=2026-03")
+        assert flows.status_code == 200
+        lines = list(csv.reader(io.StringIO(flows.content.decode("utf-8-sig"))))
+        assert lines[0] == ["统计期间", "委托方（城市）", "受托方（城市）", "已答复事项"]
+        assert ["青岛", "烟台", "1"] in [r[1:] for r in lines[1:]]

@@ -325,7 +325,15 @@ class NetworkTable:
     total: NetworkFigures | None
 
 
-TABLE_TITLE = {"court": "按法院", "pair": "按法院对", "type": "按事项类型", "city": "五市对比", "trend": "近12个月"}
+TABLE_TITLE = {
+    "court": "按法院",
+    "pair": "按法院对",
+    "type": "按事项类型",
+    "city": "五市对比",
+    "trend": "近12个月",
+    "flow": "五市之间的委托流向",
+    "network": "网络查控",
+}
 TABLE_KEY_HEADER = {"court": "法院", "pair": "委托法院 → 受托法院", "type": "事项类型", "city": "城市", "trend": "月份"}
 
 
@@ -333,7 +341,7 @@ TABLE_KEY_HEADER = {"court": "法院", "pair": "委托法院 → 受托法院", 
 async def export_stats(
     ctx: Page,
     fmt: Annotated[str, Path(pattern="^(xlsx|csv)$")],
-    table: Annotated[str, Query(pattern="^(court|pair|type|city|trend)$")] = "court",
+    table: Annotated[str, Query(pattern="^(court|pair|type|city|trend|flow|network)$")] = "court",
     period: Choice = None,
     first: Day = None,
     last: Day = None,
@@ -343,6 +351,8 @@ async def export_stats(
     """A statistics table as .xlsx or CSV: each figure with its numerator and denominator (Chinese headers)."""
     st = await _statistics(ctx, period, first, last, court, city)
     zh_ctx = _ZhPage(ctx)
+    if table in ("flow", "network"):
+        return await _export_listing(fmt, st, table, zh_ctx.h)
     rows = _rows(zh_ctx, st, table)  # type: ignore[arg-type]
     lines = {"court": st.by_court, "pair": st.by_pair, "type": st.by_type, "city": st.by_city}.get(table)
     measures = [line.measures for line in lines] if lines is not None else [m for _, m in st.trend]
@@ -369,6 +379,60 @@ async def export_stats(
     ack = model.KPI_BY_KEY["ack_hours"].label
     notes.append(f"{ack}·分子：已签收督办的签收用时合计（小时），除以分母（已签收件数）即平均值。")
     notes.append(f"统计期间：{st.period.label}，计至{st.until.isoformat()}。")
+    name = f"统计分析-{TABLE_TITLE[table]}-{st.period.key}"
+    return await exports.respond(fmt, name, TABLE_TITLE[table], columns, values(), notes)
+
+
+FLOW_COLUMNS = (
+    Column("统计期间", 16),
+    Column("委托方（城市）", 14),
+    Column("受托方（城市）", 14),
+    Column("已答复事项", 12, "int"),
+)
+NETWORK_COLUMNS = (
+    Column("统计期间", 16),
+    Column("受托法院", 30),
+    Column("登记机关", 16),
+    Column("查控办结数", 12, "int"),
+    Column("网络办理", 12, "int"),
+    Column("网络办理占比", 14, "percent"),
+    Column("网络办理用时（小时）", 16, "number"),
+    Column("人工办理用时（小时）", 16, "number"),
+    Column("退回人工（按原因）", 30),
+)
+
+
+async def _export_listing(fmt: str, st: Statistics, table: str, h: Helpers) -> Response:
+    """The two tables of the page that are listings rather than figures per line: the flow between the cities,
+    and 网络查控 per assisting court and registry with its total (as the page shows them)."""
+    period = st.period.label
+
+    def causes(failures: dict[str, int]) -> str:
+        return "、".join(f"{h.answer_code(cause)} {n}" for cause, n in failures.items())
+
+    def network_line(f: NetworkFigures, court: str, registry: str) -> list[object]:
+        return [
+            period, court, registry, f.completed, f.by_network, f.network_share, f.network_hours, f.manual_hours,
+            causes(f.failures),
+        ]  # fmt: skip
+
+    async def values() -> AsyncIterator[list[object]]:
+        if table == "flow":
+            for flow in st.flows:
+                yield [period, h.city(flow.source), h.city(flow.target), flow.matters]
+            return
+        for f in st.network:
+            yield network_line(f, h.court(f.court), h.registry(f.registry))
+        if st.network_total is not None:
+            yield network_line(st.network_total, "合计", "")
+
+    columns = FLOW_COLUMNS if table == "flow" else NETWORK_COLUMNS
+    notes = [f"统计期间：{period}，计至{st.until.isoformat()}。"]
+    if table == "network":
+        notes.insert(
+            0,
+            "本期间办结的查控事项，按受托法院和登记机关：网络办理件数与占比，自提交至办结的平均用时（网络、人工），退回人工的失败原因。",
+        )
     name = f"统计分析-{TABLE_TITLE[table]}-{st.period.key}"
     return await exports.respond(fmt, name, TABLE_TITLE[table], columns, values(), notes)
 
