@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from delegation.core.errors import NotFound, PermissionDenied
-from delegation.core.states import TRANSITIONS, Action, Role
+from delegation.core.states import ACTION_PARTS, Action, Role
 
 
 class UserRole(StrEnum):
@@ -138,9 +138,6 @@ ON_DELEGATION: frozenset[Operation] = frozenset(
 )
 THE_TWO_COURTS: frozenset[Role] = frozenset({Role.REQUESTER, Role.ASSISTING})
 COVERING: frozenset[Role] = frozenset({Role.REQUESTER, Role.ASSISTING, Role.COMMAND_CENTER, Role.REGIONAL})
-_ACTION_ROLES: dict[Action, frozenset[Role]] = {}
-for _row in TRANSITIONS:
-    _ACTION_ROLES[_row.action] = _ACTION_ROLES.get(_row.action, frozenset()) | _row.roles
 
 
 def authorize(
@@ -183,7 +180,7 @@ def authorize(
     else:  # TRANSITION
         if action is None:
             raise ValueError("a TRANSITION needs the action")
-        allowed = bool(roles & _ACTION_ROLES.get(action, frozenset()))
+        allowed = bool(roles & ACTION_PARTS.get(action, frozenset()))
     return Verdict.ALLOW if allowed else Verdict.DENY
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from delegation.core.errors import TransitionNotAllowed
+from delegation.core.errors import PermissionDenied, TransitionNotAllowed
 
 
 class Status(StrEnum):
@@ -327,6 +327,11 @@ TRANSITIONS: tuple[Transition, ...] = tuple(
     + _rows(OPEN_BEFORE_DONE, Action.WITHDRAW, [R], Status.WITHDRAWN, ClockEffect(close_all=True), duties=END)
 )
 
+# Every part that may take each action in some state (the union of its rows).
+ACTION_PARTS: dict[Action, frozenset[Role]] = {}
+for _row in TRANSITIONS:
+    ACTION_PARTS[_row.action] = ACTION_PARTS.get(_row.action, frozenset()) | _row.roles
+
 _INDEX: dict[tuple[Status, Action, Mechanism], Transition] = {
     (row.state, row.action, mechanism): row for row in TRANSITIONS for mechanism in row.mechanisms
 }
@@ -358,17 +363,42 @@ def allowed_actions(state: Status, mechanism: Mechanism, roles: Iterable[Role]) 
     return seen
 
 
+# The parts as a clerk names them, in the order they are listed in a refusal.
+PART_ZH: dict[Role, str] = {
+    Role.REQUESTER: "委托法院",
+    Role.ASSISTING: "受托法院",
+    Role.COMMAND_CENTER: "执行指挥中心",
+    Role.REGIONAL: "五市协调员",
+    Role.SYSTEM: "系统",
+}
+
+
+def role_refusal(
+    action: Action, needed: Iterable[Role], held: Iterable[Role], state: Status | None = None
+) -> PermissionDenied:
+    """The refusal of an action the caller's parts on the matter do not allow (403), naming who may take it;
+    `state`: the refusal is for this state (another part may take the action now), else for every state."""
+    parts = [part for part in PART_ZH if part in frozenset(needed)]
+    where = f" in state '{state}'" if state is not None else ""
+    return PermissionDenied(
+        f"Action '{action}'{where} needs one of the roles {[p.value for p in parts]}; "
+        f"your parts on this matter: {sorted(r.value for r in held)}.",
+        title_zh=f"您在该委托中的身份不能执行此操作，须由{'或'.join(PART_ZH[p] for p in parts)}办理",
+    )
+
+
 def check_transition(state: Status, action: Action, mechanism: Mechanism, roles: Iterable[Role]) -> Transition:
-    """The row that allows this move, or TransitionNotAllowed naming what this actor could do instead."""
+    """The row that allows this move. When the state allows the action but none of the caller's parts may
+    take it, PermissionDenied (403: the caller's part, not the state, is the reason); when the state does not
+    allow it at all, TransitionNotAllowed naming what this actor could do instead (409)."""
     held = frozenset(roles)
     row = find_transition(state, action, mechanism)
     if row is not None and row.roles & held:
         return row
+    if row is not None:
+        raise role_refusal(action, row.roles, held, state)
     allowed = [a.value for a in allowed_actions(state, mechanism, held)]
-    if row is None:
-        detail = f"Action '{action}' is not possible in state '{state}' for a {mechanism} matter."
-    else:
-        detail = f"Action '{action}' in state '{state}' needs one of the roles {sorted(r.value for r in row.roles)}."
+    detail = f"Action '{action}' is not possible in state '{state}' for a {mechanism} matter."
     detail += f" Allowed now: {', '.join(allowed) or 'none'}."
     raise TransitionNotAllowed(detail, allowed=allowed)
 

@@ -21,10 +21,11 @@ from delegation.catalogue.casenumber import check_requester_owns, parse_case_num
 from delegation.catalogue.policy import unmask_unchanged, validate_matter_fields, validate_parties
 from delegation.catalogue.searchkeys import search_keys
 from delegation.core import clocks
-from delegation.core.access import Actor, Operation, Parties, acting_roles, authorize, can_view, enforce
+from delegation.core.access import Actor, Operation, Parties, Verdict, acting_roles, authorize, can_view, enforce
 from delegation.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.core.states import (
+    ACTION_PARTS,
     NO_DUTY,
     STAGE_HOLDER,
     Action,
@@ -35,6 +36,7 @@ from delegation.core.states import (
     Status,
     Transition,
     check_transition,
+    role_refusal,
 )
 from delegation.handling.commands import Command, decode, follow_ups
 from delegation.handling.rules import ClockRows, Decision, Facts, Need, Step, rule_of
@@ -500,8 +502,11 @@ async def _perform(
     row = loaded.row
     parties = _parties(row)
     what = f"Delegation {delegation_id}"
-    enforce(authorize(actor, Operation.TRANSITION, parties, ref.city_of, action=action), what, Operation.TRANSITION)
+    verdict = authorize(actor, Operation.TRANSITION, parties, ref.city_of, action=action)
     roles = acting_roles(actor, parties, ref.city_of)
+    if verdict is Verdict.DENY:  # no part of theirs takes this action in any state: 403, naming who does
+        raise role_refusal(action, ACTION_PARTS.get(action, frozenset()), roles)
+    enforce(verdict, what, Operation.TRANSITION)
     transition = check_transition(Status(row.status), action, Mechanism(row.mechanism), roles)
     if row.version != expected_version:
         raise Conflict(f"Delegation {row.number} was changed by someone else; reload it.", current_version=row.version)

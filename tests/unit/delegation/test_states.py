@@ -6,8 +6,9 @@ import itertools
 
 import pytest
 
-from delegation.core.errors import TransitionNotAllowed
+from delegation.core.errors import PermissionDenied, TransitionNotAllowed
 from delegation.core.states import (
+    PART_ZH,
     TERMINAL,
     TRANSITIONS,
     Action,
@@ -31,10 +32,11 @@ def test_every_allowed_pair_returns_its_row(state: Status, action: Action, mecha
     assert row.state == state and row.action == action and mechanism in row.mechanisms and role in row.roles
 
 
-def test_every_disallowed_pair_raises_naming_the_allowed_actions() -> None:
+def test_an_action_the_state_does_not_allow_is_refused_naming_the_allowed_actions() -> None:
+    """Nobody may take the action in this state (for this mechanism): 409 transition_not_allowed."""
     refused = 0
     for state, action, mechanism, role in EVERY:
-        if (state, action, mechanism, role) in ALLOWED:
+        if find_transition(state, action, mechanism) is not None:
             continue
         with pytest.raises(TransitionNotAllowed) as caught:
             check_transition(state, action, mechanism, {role})
@@ -42,7 +44,40 @@ def test_every_disallowed_pair_raises_naming_the_allowed_actions() -> None:
         assert caught.value.allowed == expected
         assert f"Allowed now: {', '.join(expected) or 'none'}" in caught.value.detail_en
         refused += 1
-    assert refused == len(EVERY) - len(ALLOWED)
+    assert refused == sum(1 for s, a, m, _r in EVERY if find_transition(s, a, m) is None)
+
+
+def test_an_action_the_state_allows_to_another_part_is_refused_for_the_part_naming_who_may() -> None:
+    """The state allows the action, but not to the caller's part: 403 permission_denied, never 409, with a
+    Chinese title naming the parts that may take it."""
+    refused = 0
+    for state, action, mechanism, role in EVERY:
+        row = find_transition(state, action, mechanism)
+        if row is None or role in row.roles:
+            continue
+        with pytest.raises(PermissionDenied) as caught:
+            check_transition(state, action, mechanism, {role})
+        assert caught.value.code == "permission_denied"
+        assert not isinstance(caught.value, TransitionNotAllowed)
+        title = caught.value.title_zh
+        assert title.startswith("您在该委托中的身份不能执行此操作，须由"), title
+        assert all(PART_ZH[r] in title for r in row.roles) and PART_ZH[role] not in title.split("须由")[1]
+        assert f"'{action}' in state '{state}'" in caught.value.detail_en
+        refused += 1
+    assert refused + len(ALLOWED) + sum(1 for s, a, m, _r in EVERY if find_transition(s, a, m) is None) == len(EVERY)
+
+
+def test_extension_decisions_and_requests_refused_for_the_part_are_403() -> None:
+    """The review's reproductions: the assisting clerk deciding an extension of its own deadline, the
+    requesting officer asking for more time on the assisting court's clock."""
+    with pytest.raises(PermissionDenied) as decided:
+        check_transition(Status.IN_PROGRESS, Action.APPROVE_EXTENSION, Mechanism.MATTER_DELEGATION, {Role.ASSISTING})
+    assert decided.value.title_zh == "您在该委托中的身份不能执行此操作，须由执行指挥中心或五市协调员办理"
+    with pytest.raises(PermissionDenied) as asked:
+        check_transition(Status.IN_PROGRESS, Action.REQUEST_EXTENSION, Mechanism.MATTER_DELEGATION, {Role.REQUESTER})
+    assert asked.value.title_zh == "您在该委托中的身份不能执行此操作，须由受托法院办理"
+    with pytest.raises(TransitionNotAllowed):  # nobody decides an extension of a declined matter
+        check_transition(Status.DECLINED, Action.APPROVE_EXTENSION, Mechanism.MATTER_DELEGATION, {Role.ASSISTING})
 
 
 def test_every_state_is_reachable_from_draft() -> None:
