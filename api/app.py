@@ -85,18 +85,31 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def megabytes(size: int) -> str:
+    """A size in MB as the documentation states it (20 MB for 20971520 bytes)."""
+    mb = size / (1024 * 1024)
+    return f"{mb:.0f} MB" if mb >= 1 and mb == int(mb) else f"{mb:.2g} MB"
+
+
 class BodyTooLarge(StarletteHTTPException):
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, f"The request body is larger than {limit} bytes.")
+    """A body over the allowance: the 413 states the upload limit, the figure the documentation gives."""
+
+    def __init__(self, upload_limit: int) -> None:
+        size = megabytes(upload_limit)
+        super().__init__(413, f"The request body is larger than the upload limit of {size} ({upload_limit} bytes).")
+        self.title_zh = f"请求内容过大：上传的文件不得超过{size.replace(' ', '')}"
 
 
 class BodyLimit:
     """Refuse bodies over the limit before they are read: by Content-Length at once, and by counting the
-    bytes of a body sent without one. The answer is a problem+json 413 like every other error."""
+    bytes of a body sent without one. The allowance is the upload limit plus `form_allowance` (the multipart
+    form around the file); the answer states the upload limit, a problem+json 413 with the request id like
+    every other error (the middleware sits inside the Guard, which gives each request its id)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, upload_limit: int, form_allowance: int = 64 * 1024) -> None:
         self.app = app
-        self.limit = limit
+        self.upload_limit = upload_limit
+        self.limit = upload_limit + form_allowance
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -104,28 +117,16 @@ class BodyLimit:
             return
         declared = next((v for k, v in scope.get("headers", []) if k == b"content-length"), None)
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            body = problems.dumps(
-                {
-                    "type": "urn:jiaodong:problem:payload_too_large",
-                    "title": "请求内容过大",
-                    "status": 413,
-                    "detail": f"The request body is larger than {self.limit} bytes.",
-                    "instance": scope.get("path", ""),
-                    "code": "payload_too_large",
-                }
+            refused = BodyTooLarge(self.upload_limit)
+            response = problems.problem(
+                Request(scope),
+                413,
+                "payload_too_large",
+                refused.title_zh,
+                refused.detail,
+                headers={"Connection": "close"},
             )
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 413,
-                    "headers": [
-                        (b"content-type", problems.PROBLEM_MEDIA_TYPE.encode()),
-                        (b"content-length", str(len(body)).encode()),
-                        (b"connection", b"close"),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            await response(scope, receive, send)
             return
         seen = 0
 
@@ -135,7 +136,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise BodyTooLarge(self.limit)
+                    raise BodyTooLarge(self.upload_limit)
             return message
 
         await self.app(scope, counting_receive, send)
@@ -185,9 +186,10 @@ def create_app(
     app.state.runtime = runtime
     app.state.runner_probe = runner_probe
     problems.install(app, _render_context)
-    # Innermost first: the guard answers what nothing else handled, inside the security headers.
+    # Innermost first: bodies over the limit are refused inside the guard (which gives every answer its request
+    # id) and the guard answers what nothing else handled, inside the security headers.
+    app.add_middleware(BodyLimit, upload_limit=settings.max_upload_bytes)  # the file plus its form
     app.add_middleware(Guard, render_page=web_error_page, is_page=is_page_path)
-    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024)  # the file plus its form
     app.add_middleware(SecurityHeaders)
     metrics.install(app, runtime)  # outermost: it sees every answer, 413s and 500s included
 

@@ -215,6 +215,7 @@ def install(app: FastAPI, render_context: ContextRenderer) -> None:
     async def starlette_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         code, title = TITLES_BY_STATUS.get(exc.status_code, ("http_error", "请求无法处理"))
+        title = getattr(exc, "title_zh", None) or title  # a more precise title (e.g. the upload limit of a 413)
         detail = exc.detail if isinstance(exc.detail, str) else "The request could not be handled."
         headers = dict(exc.headers or {})
         if exc.status_code == 405:

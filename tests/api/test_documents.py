@@ -121,6 +121,20 @@ def test_file_names_lose_paths_controls_and_reserved_characters() -> None:
     assert len(sanitize_filename("长" * 400 + ".pdf", "pdf")) == 154
 
 
+async def test_a_request_over_the_upload_limit_is_told_the_documented_limit(api: Api) -> None:
+    async with api.client("shinan-officer") as officer:
+        refused = await officer.post(
+            "/api/v1/delegations/1/documents",
+            content=b"0" * (21 * 1024 * 1024),
+            headers={"content-type": "multipart/form-data; boundary=x"},
+        )
+    problem = refused.json()
+    assert refused.status_code == 413 and problem["code"] == "payload_too_large"
+    assert problem["title"] == "请求内容过大：上传的文件不得超过20MB"
+    assert problem["detail"] == "The request body is larger than the upload limit of 20 MB (20971520 bytes)."
+    assert problem["request_id"] == refused.headers["X-Request-ID"]
+
+
 async def test_bodies_over_the_limit_are_refused_before_they_are_read(api: Api, database_url: str) -> None:
     from api.app import create_app
     from jiaodong.settings import Settings
@@ -137,6 +151,12 @@ async def test_bodies_over_the_limit_are_refused_before_they_are_read(api: Api, 
                 files={"file": ("big.pdf", io.BytesIO(PDF + b"0" * 100_000), "application/pdf")},
             )
             assert declared.status_code == 413 and declared.headers["content-type"] == "application/problem+json"
+            # A problem like every other: its request id, and the upload limit the documentation states (not
+            # the allowance for the form around the file).
+            problem = declared.json()
+            assert problem["code"] == "payload_too_large" and problem["request_id"] == declared.headers["X-Request-ID"]
+            assert "1000 bytes" in problem["detail"] and "upload limit" in problem["detail"]
+            assert "66536" not in problem["detail"] and problem["title"].startswith("请求内容过大：上传的文件不得超过")
 
             async def chunks() -> AsyncIterator[bytes]:
                 for _ in range(10):
@@ -146,5 +166,7 @@ async def test_bodies_over_the_limit_are_refused_before_they_are_read(api: Api, 
                 "/api/v1/delegations", content=chunks(), headers={"content-type": "application/json"}
             )
             assert streamed.status_code == 413 and streamed.json()["code"] == "payload_too_large"
+            assert streamed.json()["request_id"] == streamed.headers["X-Request-ID"]
+            assert streamed.json()["title"] == problem["title"] and streamed.json()["detail"] == problem["detail"]
     finally:
         await small.state.runtime.stop()
