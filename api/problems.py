@@ -267,6 +267,10 @@ def _field_error(err: Mapping[str, Any]) -> FieldError:
     if where == "header":
         path = path.replace("_", "-")
     field = path or where or "body"
-    zh = _ZH_BY_TYPE.get(str(err.get("type", "")), "取值无效")
+    kind = str(err.get("type", ""))
+    zh = _ZH_BY_TYPE.get(kind, "取值无效")
+    expected = (err.get("ctx") or {}).get("expected")
+    if kind in ("enum", "literal_error") and expected:
+        zh += f"（可选值：{expected}）"  # the English message names them too
     en = str(err.get("msg", "Invalid value"))
     return FieldError(field, zh, en)

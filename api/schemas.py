@@ -163,11 +163,14 @@ class Outcome(StrEnum):
 
 
 class EventKind(StrEnum):
+    """What a timeline event is (delegation_event.kind): the filter of GET /delegations/{id}/timeline too."""
+
     TRANSITION = "transition"
     MESSAGE = "message"
     DOCUMENT = "document"
     NOTICE = "notice"
     CLOCK = "clock"
+    NETWORK = "network"  # 网络查控: handed to the registry connector, handed back
 
 
 class ExtensionStatus(StrEnum):

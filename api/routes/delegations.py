@@ -17,6 +17,7 @@ from api.schemas import (
     DocumentKindCode,
     DocumentOut,
     DraftIn,
+    EventKind,
     EventOut,
     Line,
     MessageIn,
@@ -200,11 +201,13 @@ async def get_timeline(
     session: Session,
     ref: Ref,
     actor: CurrentActor,
-    kind: Annotated[str | None, Query(pattern=r"^[a-z_]{1,32}$", description="e.g. message")] = None,
+    kind: Annotated[EventKind | None, Query(description="Only the events of this kind, e.g. message.")] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> dict[str, Any]:
-    page = await query_service.timeline_page(session, ref, actor, delegation_id, kind=kind, cursor=cursor, limit=limit)
+    page = await query_service.timeline_page(
+        session, ref, actor, delegation_id, kind=kind.value if kind else None, cursor=cursor, limit=limit
+    )
     return page_of(page, event_out)
 
 

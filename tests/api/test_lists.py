@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.schemas import EventKind
+from delegation.store import rows
 from tests.api.actors import Api
 from tests.api.support import act, file_matter, ok
 from tests.support import PARTIES
@@ -92,3 +94,54 @@ async def test_pages_follow_the_cursor_without_gaps_or_repeats(api: Api) -> None
         assert seen == sorted(made, reverse=True)
         bad = await officer.get("/api/v1/delegations", params={"cursor": "not-a-cursor"})
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
+
+
+async def test_the_timeline_filters_by_an_event_kind_and_refuses_one_that_is_none(api: Api) -> None:
+    async with api.client("shinan-officer") as officer:
+        matter = await file_matter(officer)
+        ident = matter["id"]
+        ok(await officer.post(f"/api/v1/delegations/{ident}/messages", json={"text": "请尽快办理"}), 201)
+        async with api.sessions() as session:  # a 网络查控 hand-back, as delegation.network writes it
+            await rows.insert_events(
+                session,
+                [
+                    rows.Event(
+                        delegation_id=ident,
+                        kind="network",
+                        action="network_handed_back",
+                        from_status="submitted",
+                        to_status="submitted",
+                        actor="network",
+                        actor_court="鲁0602",
+                        actor_role="assisting",
+                        at=api.clock.now,
+                        comment="登记机关暂停服务",
+                    )
+                ],
+            )
+            await session.commit()
+
+        url = f"/api/v1/delegations/{ident}/timeline"
+        messages = ok(await officer.get(url, params={"kind": "message"}))["items"]
+        assert [e["comment"] for e in messages] == ["请尽快办理"]
+        network = ok(await officer.get(url, params={"kind": "network"}))["items"]
+        assert [(e["kind"], e["action"]) for e in network] == [("network", "network_handed_back")]
+        every = ok(await officer.get(url))["items"]
+        assert {"transition", "document", "message", "network"} <= {e["kind"] for e in every}
+        detail = ok(await officer.get(f"/api/v1/delegations/{ident}"))  # the detail's timeline holds it too
+        assert detail["timeline"][-1]["kind"] == "network"
+
+        refused = await officer.get(url, params={"kind": "nope"})
+        assert refused.status_code == 422 and refused.json()["code"] == "validation_failed"
+        [error] = refused.json()["errors"]
+        assert error["field"] == "kind"
+        for kind in ("transition", "message", "document", "notice", "clock", "network"):
+            assert f"'{kind}'" in error["message_en"] and f"'{kind}'" in error["message_zh"]
+
+    parameter = next(
+        p
+        for p in api.app.openapi()["paths"]["/api/v1/delegations/{delegation_id}/timeline"]["get"]["parameters"]
+        if p["name"] == "kind"
+    )
+    assert parameter["schema"]["$ref"] == "#/components/schemas/EventKind"
+    assert api.app.openapi()["components"]["schemas"]["EventKind"]["enum"] == [k.value for k in EventKind]
