@@ -225,16 +225,13 @@ def usable_actions(
     running: ClockView | None,
     pending: ExtensionRow | None,
 ) -> list[str]:
-    """The actions the transition table allows this user now, less those whose form could not succeed
-    for a fact outside the table (no pending extension to decide, the running clock held by the other
-    court). The service checks everything again when the form is sent."""
+    """The actions the matter offers this user now (the read model already leaves out deciding an extension
+    they may not decide, or when none is pending), less those whose form could not succeed for a fact outside
+    the table (the running clock held by the other court). The service checks everything again when the form
+    is sent."""
     row = view.listed.row
     out: list[str] = []
     for action in view.listed.allowed:
-        if action in (Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION) and (
-            pending is None or not command_center_covers(actor, pending.requested_court, ref.city_of)
-        ):
-            continue
         if action is Action.REQUEST_EXTENSION:
             limits = policy.extensions
             used = sum(1 for e in view.extensions if running is not None and e.clock_id == running.id)

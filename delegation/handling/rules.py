@@ -18,7 +18,7 @@ from delegation.catalogue.fields import FIELD_KINDS, NO_CONSTRAINTS, FieldProble
 from delegation.catalogue.policy import PolicyVersion, missing_documents
 from delegation.catalogue.searchkeys import search_keys
 from delegation.core import clocks
-from delegation.core.access import Actor, command_center_covers, is_network
+from delegation.core.access import Actor, CityOf, command_center_covers, is_network
 from delegation.core.errors import FieldError, PermissionDenied, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.core.states import Action, Stage, Status
@@ -617,27 +617,38 @@ def decide_extension(f: Facts, command: c.Command, *, approve: bool) -> Step:
     return Step(decision=decision, data={"extension_id": extension.id, "approved_days": extension.approved_days})
 
 
-def _may_decide(f: Facts, extension: ExtensionRow) -> None:
-    """Who decides an extension: for a stage of the assisting court, the command center of its city; for the
-    requesting court's correction period (规定 第八条 by analogy), the assisting court that returned the matter
-    or the command center of either court's city."""
-    stage = next((c.stage for c, _stops, _fired in f.clocks if c.id == extension.clock_id), None)
-    covers = command_center_covers
+def extension_decider_refusal(
+    actor: Actor, row: DelegationRow, requested_court: str, stage: str | None, city_of: CityOf
+) -> PermissionDenied | None:
+    """Why `actor` may not decide the pending extension asked for by `requested_court` on the clock of `stage`
+    (None: they may). The command center of the city of the court that asked for it decides: its own city's
+    center, which supervises that court and issues its 催办 and 督办 (执行工作若干问题的规定 第74条), or the regional
+    coordinator. More time to correct a returned matter (规定 第八条 by analogy), asked by the requesting court,
+    is also granted by the assisting court that returned it, or by the command center of either court's city.
+    The rule of approve_extension and refuse_extension, and what a matter offers in its allowed_actions."""
     if stage == Stage.CORRECTION:
-        row = f.row
-        if f.actor.court_code == row.assisting_court or any(
-            covers(f.actor, court, f.ref.city_of) for court in (row.assisting_court, row.requesting_court)
+        if actor.court_code == row.assisting_court or any(
+            command_center_covers(actor, court, city_of) for court in (row.assisting_court, row.requesting_court)
         ):
-            return
-        raise PermissionDenied(
-            "Only the assisting court or a command center of either court decides more time to correct.",
+            return None
+        return PermissionDenied(
+            "Only the assisting court or a command center of either court's city decides more time to correct.",
             title_zh="只有受托法院或双方所在市的执行指挥中心可以决定补正延期",
         )
-    if not covers(f.actor, extension.requested_court, f.ref.city_of):
-        raise PermissionDenied(
-            "Only the command center of the requesting court's city decides this extension.",
-            title_zh="只有申请法院所在市的执行指挥中心可以审批该延期",
-        )
+    if command_center_covers(actor, requested_court, city_of):
+        return None
+    return PermissionDenied(
+        "Only the command center of the city of the court that asked for the extension (or the regional "
+        "coordinator) decides it.",
+        title_zh="只有申请延期的法院所在市的执行指挥中心可以审批该延期",
+    )
+
+
+def _may_decide(f: Facts, extension: ExtensionRow) -> None:
+    stage = next((c.stage for c, _stops, _fired in f.clocks if c.id == extension.clock_id), None)
+    refusal = extension_decider_refusal(f.actor, f.row, extension.requested_court, stage, f.ref.city_of)
+    if refusal is not None:
+        raise refusal
 
 
 def approve_extension(f: Facts, command: c.Command) -> Step:

@@ -39,6 +39,7 @@ from delegation.core.clocks import RunningClock, running_clock
 from delegation.core.errors import FieldError, NotFound, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.core.states import TERMINAL, Action, Mechanism, Role, Status, allowed_actions
+from delegation.handling.rules import extension_decider_refusal
 from delegation.store import repository
 from delegation.store.context import Context
 from delegation.store.sql import one_of, table
@@ -48,6 +49,7 @@ from delegation.store.tables import (
     DelegationRow,
     DocumentRow,
     EventRow,
+    ExtensionRow,
     NetworkJobRow,
     StatutoryClockRow,
     clock_from_row,
@@ -427,12 +429,63 @@ def _allowed(status: Status, mechanism: Mechanism, roles: frozenset[Role]) -> tu
     return tuple(allowed_actions(status, mechanism, roles))
 
 
-def summarize(
-    ref: Reference, actor: Actor, row: DelegationRow, clock: RunningClock | None = None, statutory_breach: bool = False
-) -> Listed:
-    roles = roles_of(actor, row, ref)
+DECISIONS = frozenset({Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION})
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A matter's pending extension request: the court that asked, and the stage of the clock it extends."""
+
+    requested_court: str
+    stage: str | None
+
+
+def offered(
+    ref: Reference, actor: Actor, row: DelegationRow, roles: frozenset[Role], pending: Pending | None
+) -> list[Action]:
+    """The actions the matter offers `actor` now: those the transition table allows their parts in its state,
+    less deciding an extension when none is pending or when they may not decide it (the rule of
+    approve_extension and refuse_extension): what is offered is what is accepted."""
     allowed = list(_allowed(Status(row.status), Mechanism(row.mechanism), roles))
-    return Listed(row, roles, allowed, clock, statutory_breach)
+    if DECISIONS.isdisjoint(allowed):
+        return allowed
+    if pending is None or (
+        extension_decider_refusal(actor, row, pending.requested_court, pending.stage, ref.city_of) is not None
+    ):
+        return [a for a in allowed if a not in DECISIONS]
+    return allowed
+
+
+def _may_decide_some(ref: Reference, actor: Actor, row: DelegationRow) -> bool:
+    """Whether the table lets the actor decide an extension of this matter in its state (then the pending one
+    is read to know whether they may decide it)."""
+    roles = roles_of(actor, row, ref)
+    return not DECISIONS.isdisjoint(_allowed(Status(row.status), Mechanism(row.mechanism), roles))
+
+
+async def pending_extensions(session: AsyncSession, ids: Sequence[int]) -> dict[int, Pending]:
+    """The pending extension request of each of these delegations that has one (at most one is pending)."""
+    if not ids:
+        return {}
+    stmt = (
+        select(ExtensionRow.delegation_id, ExtensionRow.requested_court, ClockRow.stage)
+        .join(ClockRow, col(ClockRow.id) == col(ExtensionRow.clock_id))
+        .where(one_of(session, col(ExtensionRow.delegation_id), ids), col(ExtensionRow.status) == "pending")
+    )
+    return {ident: Pending(court, stage) for ident, court, stage in await session.exec(stmt)}
+
+
+def summarize(
+    ref: Reference,
+    actor: Actor,
+    row: DelegationRow,
+    clock: RunningClock | None = None,
+    statutory_breach: bool = False,
+    pending: Pending | None = None,
+) -> Listed:
+    """The matter as a list shows it; `pending`: its pending extension request (None: it has none)."""
+    roles = roles_of(actor, row, ref)
+    return Listed(row, roles, offered(ref, actor, row, roles, pending), clock, statutory_breach)
 
 
 async def statutory_breaches(session: AsyncSession, ids: Sequence[int], now: datetime) -> set[int]:
@@ -486,7 +539,11 @@ async def list_delegations(
     ids = [r.id for r in page.items if r.id is not None]
     clocks = await running_clocks(session, ref, ids, now)
     late = await statutory_breaches(session, ids, now)
-    items = [summarize(ref, actor, r, clocks.get(r.id or 0), (r.id or 0) in late) for r in page.items]
+    deciding = [r.id for r in page.items if r.id is not None and _may_decide_some(ref, actor, r)]
+    pending = await pending_extensions(session, deciding)
+    items = [
+        summarize(ref, actor, r, clocks.get(r.id or 0), (r.id or 0) in late, pending.get(r.id or 0)) for r in page.items
+    ]
     return Page(items, page.next_cursor)
 
 
@@ -514,17 +571,19 @@ async def listed(
     after: clock_rules.ClocksAfterAction | None = None,
 ) -> Listed:
     """The matter as a list shows it; `after`: its clocks as the action just taken left them, when the action
-    knows them all (no query then)."""
+    knows them all (no query then). Its pending extension is read only for a user the table lets decide one."""
     if row.status in CLOCKLESS:
         return summarize(ref, actor, row)
-    if after is not None:
-        return summarize(ref, actor, row, running_clock(after.open_clocks, now, ref.calendar), after.statutory_breach)
     ident = row.id or 0
+    pending = (await pending_extensions(session, [ident])).get(ident) if _may_decide_some(ref, actor, row) else None
+    if after is not None:
+        running_now = running_clock(after.open_clocks, now, ref.calendar)
+        return summarize(ref, actor, row, running_now, after.statutory_breach, pending)
     found = list(await session.exec(_OPEN_CLOCKS_AND_BREACH, params={"delegation_id": ident, "now": now}))
     if not found:  # no open clock: the breach alone
-        return summarize(ref, actor, row, None, bool(await statutory_breaches(session, [ident], now)))
+        return summarize(ref, actor, row, None, bool(await statutory_breaches(session, [ident], now)), pending)
     running = running_clock([clock for clock, _late in found], now, ref.calendar)
-    return summarize(ref, actor, row, running, bool(found[0][1]))
+    return summarize(ref, actor, row, running, bool(found[0][1]), pending)
 
 
 async def detail(session: AsyncSession, ref: Reference, actor: Actor, now: datetime, delegation_id: int) -> DetailView:
@@ -535,7 +594,14 @@ async def detail(session: AsyncSession, ref: Reference, actor: Actor, now: datet
     results = await session.exec(
         select(AssetResultRow).where(AssetResultRow.delegation_id == delegation_id).order_by(col(AssetResultRow.id))
     )
-    allowed = list(_allowed(Status(row.status), Mechanism(row.mechanism), roles))
+    extensions = await repository.extensions_of(session, delegation_id)
+    waiting = next((e for e in extensions if e.status == "pending"), None)
+    pending = (
+        Pending(waiting.requested_court, next((v.clock.stage for v in views if v.id == waiting.clock_id), None))
+        if waiting is not None
+        else None
+    )
+    allowed = offered(ref, actor, row, roles, pending)
     return DetailView(
         listed=Listed(
             row,
@@ -548,7 +614,7 @@ async def detail(session: AsyncSession, ref: Reference, actor: Actor, now: datet
         events=await repository.events_of(session, delegation_id),
         clocks=views,
         documents=await repository.documents_of(session, delegation_id),
-        extensions=await repository.extensions_of(session, delegation_id),
+        extensions=extensions,
         results=list(results),
         statutory=statutory,
     )
