@@ -200,7 +200,6 @@ RETURN_REASON: dict[str, str] = {
     "missing_documents": N_("Legal documents incomplete"),
     "unclear_target": N_("Target of enforcement unclear"),
     "wrong_documents": N_("Errors in the documents"),
-    "not_executable": N_("The matter cannot be done"),
     "other": N_("Other"),
 }
 
