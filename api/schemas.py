@@ -20,9 +20,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     PlainSerializer,
     WithJsonSchema,
 )
+from pydantic_core import CoreSchema
 
 from courts.calendar import YearStatus
 from courts.registry import CourtLevel
@@ -220,8 +222,39 @@ class FieldKindCode(StrEnum):
     VIN = "vin"
 
 
-class In(BaseModel):
+class _RequestModel:
+    """Marks the request models (In and its subclasses) for _strict_scalars."""
+
+
+def _strict_scalars(schema: Any) -> None:
+    """Mark every integer and boolean of a request model's core schema strict (in place): pydantic would
+    otherwise take "5" or 5.0 for an integer and "true", "yes" or 1 for a boolean, which the schema does not
+    admit. Other types keep their JSON forms (a date or an enum value is a string in JSON). Models that are not
+    request models are left as they are (a nested request model is marked by its own class)."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "model" and not issubclass(schema["cls"], _RequestModel):
+            return
+        if schema.get("type") in ("int", "bool"):
+            schema["strict"] = True
+        for value in schema.values():
+            _strict_scalars(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _strict_scalars(value)
+
+
+class In(_RequestModel, BaseModel):
+    """A request body: unknown fields refused; integers and booleans only as JSON numbers and true/false
+    (no "5" for 5, no "true" or 1 for true), as the schema states them. Query and path parameters, and the
+    pages' forms, are not request models: they arrive as text and are converted as before."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: type[BaseModel], handler: GetCoreSchemaHandler) -> CoreSchema:
+        schema = handler(source)
+        _strict_scalars(schema)
+        return schema
 
 
 class Out(BaseModel):
@@ -395,7 +428,24 @@ class ScheduleIn(In):
 
 
 class AssetResultIn(In):
-    asset: Annotated[str, Field(min_length=1, max_length=200), _ONE_LINE, AfterValidator(_single_line)]
+    asset: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=200,
+            description="What the result is about. A matter type with an asset list (`assets` in "
+            "GET /matter-types/{code}: the flats, vehicles, holdings, accounts or recipients of the letter) names "
+            'one of its items, each at most once: by its position in the list counted from 1 (`"2"`), by '
+            'the name the pages give it (`"车辆 2"`, `"Vehicles 2"`), or by one of its values as filed '
+            "when no other item has it (a plate, VIN, address, certificate or account number, company name or "
+            "credit code, a recipient's name); anything else is 422 at `results[i].asset`. The result is "
+            "stored and shown under the item's name (`车辆 2`, `受送达人 1（张伟）`). A matter without an "
+            "asset list (an inquiry, an investigation) says in a line what was found or done.",
+            examples=["1", "车辆 2", "鲁B12345", "被执行人名下车辆"],
+        ),
+        _ONE_LINE,
+        AfterValidator(_single_line),
+    ]
     outcome: Outcome
     note: Annotated[str, Field(max_length=2000), _LINES, AfterValidator(_multi_line)] = ""
     served_on: date | None = Field(None, description="Service of documents, when served: the day (送达回证).")

@@ -99,3 +99,39 @@ async def test_parallel_creates_with_one_key_answer_one_201_and_otherwise_200_re
     assert "idempotent-replayed" not in created[0].headers
     assert all(a.headers["Idempotent-Replayed"] == "true" for a in replays)
     assert {a.json()["id"] for a in answers} == {created[0].json()["id"]}
+
+
+async def test_integers_and_booleans_of_a_json_body_are_json_numbers_and_true_or_false(api: Api) -> None:
+    async with api.client("shinan-officer") as officer, api.client("zhifu-clerk") as clerk:
+        matter = await file_matter(officer)
+        ident = matter["id"]
+        signed = ok(await act(clerk, ident, "sign-for", matter["version"]))
+        version = signed["version"]
+        refused = {
+            "request-extension": {"days": "5", "comment": "需要更多时间"},
+            "approve-extension": {"extension_id": "41", "days": "3"},
+        }
+        for path, body in refused.items():
+            answer = await act(clerk, ident, path, version, body)
+            assert answer.status_code == 422, (path, answer.text)
+            errors = {e["field"]: e for e in answer.json()["errors"]}
+            assert set(errors) == {k for k, v in body.items() if isinstance(v, str) and v.isdigit()}, path
+            assert all(e["message_zh"] == "应为整数" for e in errors.values())
+        for days in (5.0, True):  # not an integer either, as JSON
+            answer = await act(clerk, ident, "request-extension", version, {"days": days, "comment": "需要更多时间"})
+            assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "days", days
+        batch = await clerk.post("/api/v1/batch/sign-for", json={"items": [{"id": str(ident), "version": version}]})
+        assert batch.status_code == 422 and batch.json()["errors"][0]["field"] == "items[0].id"
+        read = await clerk.post("/api/v1/inbox/read", json={"up_to": "1"})
+        assert read.status_code == 422
+        assert (await clerk.get(f"/api/v1/delegations/{ident}")).json()["version"] == version  # nothing done
+
+        # JSON integers as before; query and path parameters are text and still read as numbers.
+        asked = ok(await act(clerk, ident, "request-extension", version, {"days": 5, "comment": "需要更多时间"}))
+        assert asked["version"] == version + 1
+        extensions = ok(await clerk.get(f"/api/v1/delegations/{ident}"))["extensions"]
+        assert [(e["days"], e["status"]) for e in extensions] == [(5, "pending")]
+        listed = ok(await officer.get("/api/v1/delegations", params={"limit": "1"}))
+        assert [d["id"] for d in listed["items"]] == [ident]
+        due = ok(await officer.get("/api/v1/calendar/due", params={"trigger": "2026-02-13", "days": "2"}))
+        assert due["due_date"] == "2026-02-24"
