@@ -144,6 +144,16 @@ def may_supervise(ref: Reference, actor: Actor, issuing_court: str) -> bool:
     return court is not None and court.level is CourtLevel.HIGH and UserRole.REGIONAL_COORDINATOR in actor.roles
 
 
+# Who answers a notice for the court it is addressed to (a 督办's 签收 with its written reply).
+ACKNOWLEDGING_ROLES: frozenset[UserRole] = frozenset({UserRole.ASSISTING_CLERK, UserRole.REQUESTING_OFFICER})
+
+
+def may_acknowledge(actor: Actor, to_court: str) -> bool:
+    """Whether the actor answers for the court a notice is addressed to: its clerk or officer. The command
+    center that issued it and the court it is copied to read it; they do not acknowledge it."""
+    return actor.court_code == to_court and bool(actor.roles & ACKNOWLEDGING_ROLES)
+
+
 def is_numbered(kind: NoticeKind) -> bool:
     return kind in NUMBER_CHAR
 

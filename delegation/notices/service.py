@@ -448,10 +448,7 @@ async def acknowledge_notice(
         or not can_view(actor, Parties(row.requesting_court, row.assisting_court), ref.city_of)
     ):
         raise NotFound(f"Notice {notice_id} not found.")
-    if actor.court_code != notice.to_court or not actor.roles & {
-        UserRole.ASSISTING_CLERK,
-        UserRole.REQUESTING_OFFICER,
-    }:
+    if not notices.may_acknowledge(actor, notice.to_court):
         raise PermissionDenied(
             "Only the court the notice is addressed to can acknowledge it.", title_zh="只有被督办的法院可以签收督办通知"
         )

@@ -19,7 +19,6 @@ from api.web.views import DetailModel, detail_model, field_lines, notice_documen
 from delegation.accounts import users as user_service
 from delegation.catalogue.casenumber import check_requester_owns, parse_case_number
 from delegation.core import clocks
-from delegation.core.access import UserRole
 from delegation.core.errors import DomainError, ValidationFailed
 from delegation.core.states import Action
 from delegation.filing import reveal as reveal_service
@@ -125,14 +124,12 @@ async def notices(
         kind=shown_kind,
         pending=pending == "1",
         kinds=dashboard_service.NOTICE_KINDS,
+        # The rows whose notice this reader answers (the button); others show the notice's state.
+        ackable=frozenset(
+            item.notice.id for item in found.items if notice_model.may_acknowledge(ctx.actor, item.notice.to_court)
+        ),
         params={k: v for k, v in {"kind": shown_kind, "pending": "1" if pending == "1" else ""}.items() if v},
     )
-
-
-def _may_acknowledge(ctx: Page, to_court: str) -> bool:
-    """The court a 督办 is addressed to answers it (the notice service decides; this only shows the form)."""
-    roles = {UserRole.ASSISTING_CLERK, UserRole.REQUESTING_OFFICER}
-    return ctx.actor.court_code == to_court and bool(ctx.actor.roles & roles)
 
 
 async def _notice_page(
@@ -155,7 +152,9 @@ async def _notice_page(
         "pages/notice.html",
         status_code,
         item=item,
-        may_acknowledge=n.requires_ack and n.acknowledged_at is None and _may_acknowledge(ctx, n.to_court),
+        may_acknowledge=(
+            n.requires_ack and n.acknowledged_at is None and notice_model.may_acknowledge(ctx.actor, n.to_court)
+        ),
         elapsed=ctx.h.elapsed(n.ack_seconds) if n.ack_seconds is not None else "",
         message=message,
         notice=notice,
