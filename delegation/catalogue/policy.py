@@ -155,12 +155,14 @@ class StatutoryDuties(Model):
     submission) with the roll-forward of 民诉法 第八十五条, beside the policy clocks and never extended:
     start within `start_days`, finish or report the state of execution within `report_days`, and report
     again every `report_days` while the matter stays open. `applies: false` on a matter opts it out of
-    its group's duties."""
+    its group's duties. `source` cites the law as the Chinese pages show it; `source_en` says the same for the
+    English pages, keeping the statute's Chinese name beside its English one (none: they show `source`)."""
 
     applies: bool = True
     start_days: int = Field(default=15, ge=1, le=365)
     report_days: int = Field(default=30, ge=1, le=365)
     source: str = Field(min_length=1, max_length=300)
+    source_en: str = Field("", max_length=300)
 
 
 class RenewalPolicy(Model):

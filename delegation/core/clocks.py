@@ -501,3 +501,4 @@ class StatutoryView:
     breached: bool
     days_left: int | None  # natural days left (as `calendar_days_left`: the period's own unit) while open
     remedy_requested_at: datetime | None = None
+    source_en: str = ""  # the same in English, from the policy version ("": none, the English pages show source)

@@ -623,7 +623,8 @@ async def detail(session: AsyncSession, ref: Reference, actor: Actor, now: datet
 async def statutory_views(
     session: AsyncSession, ref: Reference, row: DelegationRow, now: datetime
 ) -> list[clock_rules.StatutoryView]:
-    """The statutory clocks of a delegation, oldest first, with their derived due day and breach."""
+    """The statutory clocks of a delegation, oldest first, with their derived due day and breach; each cites
+    the law as its policy version does (stored with the clock), in English as that version says it."""
     views = []
     for duty in await repository.statutory_clocks_of(session, row.id or 0):
         clock = statutory_from_row(duty)
@@ -637,9 +638,20 @@ async def statutory_views(
                 breached=clock_rules.statutory_breached(clock, due.at, now),
                 days_left=clock_rules.calendar_days_left(due.day, now) if clock.is_open else None,
                 remedy_requested_at=duty.remedy_requested_at,
+                source_en=_source_en(ref, duty.policy_version, row.matter_type, duty.source),
             )
         )
     return views
+
+
+def _source_en(ref: Reference, version: str, matter_type: str, source: str) -> str:
+    """How a statutory clock's policy version cites the law in English, when it cites what the clock stored
+    in Chinese; else "" (the English page shows the stored citation)."""
+    try:
+        duties = ref.policies.get(version).statutory(matter_type)
+    except (NotFound, ValidationFailed):  # an unknown version or matter type: the Chinese citation alone
+        return ""
+    return duties.source_en if duties is not None and duties.source == source else ""
 
 
 async def clock_views(session: AsyncSession, ref: Reference, row: DelegationRow, now: datetime) -> list[ClockView]:

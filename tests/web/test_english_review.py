@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.api.actors import Api
-from tests.api.support import file_matter
+from tests.api.support import act, file_matter, ok
 from tests.web.support import login
 
 ACK_BUTTON = re.compile(r'<a class="btn tiny primary" href="/notices/\d+">')
@@ -39,3 +39,35 @@ async def test_only_the_court_a_supervision_notice_is_addressed_to_is_offered_to
             await browser.get("/lang/en?next=/notices")
             cell = _ack_cell((await browser.get("/notices")).text)
             assert not ACK_BUTTON.search(cell) and "Not yet acknowledged" in cell
+
+
+def _statutory_basis(page: str) -> str:
+    return page.split('<h3 id="s-statutory">')[1].split('<p class="hint small">')[1].split("</p>")[0]
+
+
+def _statutory_card(page: str) -> str:
+    return page.split('<h2 id="s-statutory">')[1].split('<p class="card-sub small">')[1].split("</p>")[0]
+
+
+async def test_english_pages_state_the_legal_basis_of_the_statutory_periods_in_english(api: Api) -> None:
+    async with (
+        api.client() as browser,
+        api.client() as center,
+        api.client("shinan-officer") as officer,
+        api.client("zhifu-clerk") as clerk,
+    ):
+        matter = await file_matter(officer)
+        ok(await act(clerk, matter["id"], "sign-for", matter["version"]))
+        await login(browser, "shinan-officer")
+        chinese = _statutory_basis((await browser.get(f"/delegations/{matter['id']}")).text)
+        assert chinese.startswith("《中华人民共和国民事诉讼法》第二百四十条（收到委托函件后十五日内开始执行")
+        await browser.get("/lang/en?next=/work")
+        english = _statutory_basis((await browser.get(f"/delegations/{matter['id']}")).text)
+        assert english.startswith("Civil Procedure Law (《中华人民共和国民事诉讼法》), Art. 240: start execution")
+        assert "第二百四十条" not in english and "periods counted per Art. 85" in english
+        await login(center, "yantai-center")
+        card = _statutory_card((await center.get("/dashboard")).text)
+        assert card.startswith("民诉法 第二百四十条：收到委托函件后十五日内开始执行")  # the Chinese page as it was
+        await center.get("/lang/en?next=/dashboard")
+        card = _statutory_card((await center.get("/dashboard")).text)
+        assert card.startswith("Civil Procedure Law (《中华人民共和国民事诉讼法》), Art. 240: execution started")

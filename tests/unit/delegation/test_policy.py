@@ -279,6 +279,22 @@ def test_parse_is_strict(raw: dict[str, Any], mutate: Any, where: str, en_part: 
         assert CJK.search(zh) and en
 
 
+def test_statutory_duties_cite_the_law_in_english_beside_the_chinese(
+    policy: PolicyVersion, raw: dict[str, Any]
+) -> None:
+    duties = policy.statutory("vehicle_inquiry")
+    assert duties is not None
+    assert duties.source.startswith("《中华人民共和国民事诉讼法》第二百四十条（收到委托函件后十五日内开始执行")
+    assert duties.source_en.startswith("Civil Procedure Law (《中华人民共和国民事诉讼法》), Art. 240: start execution")
+    group = next(i for i, g in enumerate(raw["groups"]) if g["code"] == "inquiry_control")
+    doc = copy.deepcopy(raw)
+    del doc["groups"][group]["statutory"]["source_en"]  # optional: versions stored without it still load
+    without = parse(doc).statutory("vehicle_inquiry")
+    assert without is not None and without.source_en == "" and without.source == duties.source
+    doc["groups"][group]["statutory"]["source_en"] = "x" * 301
+    assert any("source_en" in field for field, _, _ in policy_errors(doc))
+
+
 def test_invalid_json_and_duplicate_keys() -> None:
     [(field, zh, _)] = policy_errors("{not json")
     assert field == "policy" and "JSON" in zh
