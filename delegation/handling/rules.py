@@ -338,14 +338,14 @@ def assign_handler(f: Facts, command: c.Command) -> Step:
         chosen is not None,
         "handler",
         f"承办人须为本院登记的承办人之一：{names}",
-        "Choose one of the court's handlers: " + ", ".join(h.username for h in f.handlers),
+        "Choose one of the court's handlers: " + ", ".join(f"{h.display_name} ({h.username})" for h in f.handlers),
     )
     assert chosen is not None
     _needs(
         chosen.username != f.row.handler_username,
         "handler",
         f"本事项已由{chosen.display_name}承办",
-        f"{chosen.username} already handles this matter.",
+        f"{chosen.display_name} already handles this matter.",
     )
     phone = phone or chosen.phone
     return Step(

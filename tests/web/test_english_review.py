@@ -7,6 +7,7 @@ import re
 
 from tests.api.actors import Api
 from tests.api.support import act, file_matter, ok
+from tests.api.test_handlers import add_handlers
 from tests.web.support import login
 
 ACK_BUTTON = re.compile(r'<a class="btn tiny primary" href="/notices/\d+">')
@@ -71,3 +72,19 @@ async def test_english_pages_state_the_legal_basis_of_the_statutory_periods_in_e
         await center.get("/lang/en?next=/dashboard")
         card = _statutory_card((await center.get("/dashboard")).text)
         assert card.startswith("Civil Procedure Law (《中华人民共和国民事诉讼法》), Art. 240: execution started")
+
+
+async def test_assigning_the_same_handler_again_names_the_person_in_both_languages(api: Api) -> None:
+    await add_handlers(api)  # 王法官 zhifu-wang and 李法官 zhifu-li
+    async with api.client() as browser, api.client("shinan-officer") as officer, api.client("zhifu-clerk") as clerk:
+        matter = await file_matter(officer)
+        signed = ok(await act(clerk, matter["id"], "sign-for", matter["version"], {"handler": "zhifu-li"}))
+        token = await login(browser, "zhifu-clerk")
+        path = f"/delegations/{matter['id']}/act/assign_handler"
+        form = {"csrf_token": token, "version": str(signed["version"]), "handler": "zhifu-li"}
+        chinese = await browser.post(path, data=form)
+        assert chinese.status_code == 422 and "本事项已由李法官承办" in chinese.text
+        await browser.get("/lang/en?next=/work")
+        english = await browser.post(path, data=form)
+        assert english.status_code == 422 and "李法官 already handles this matter." in english.text
+        assert "zhifu-li already" not in english.text

@@ -51,9 +51,14 @@ def _facts(ref: Reference, handlers: list[UserRow], **row: Any) -> Facts:
 
 
 def _refused(facts: Facts, value: str) -> str:
+    return _refusal(facts, value)[0]
+
+
+def _refusal(facts: Facts, value: str) -> tuple[str, str]:
+    """Why the assignment is refused, in Chinese and in English."""
     with pytest.raises(ValidationFailed) as refused:
         assign_handler(facts, c.AssignHandler(value))
-    return refused.value.errors[0].message_zh
+    return refused.value.errors[0].message_zh, refused.value.errors[0].message_en
 
 
 HANDLERS = [_user("zhifu-li", "李法官"), _user("zhifu-wang", "王法官"), _user("zhifu-wang2", "王法官")]
@@ -73,7 +78,16 @@ def test_a_reassignment_records_the_previous_handler_and_refuses_the_same_one(re
     facts = _facts(ref, HANDLERS, handler="王法官", handler_username="zhifu-wang", status="in_progress")
     step = assign_handler(facts, c.AssignHandler("zhifu-li"))
     assert step.data == {"handler": "李法官", "handler_username": "zhifu-li", "previous_handler": "zhifu-wang"}
-    assert _refused(facts, "zhifu-wang") == "本事项已由王法官承办"
+    assert _refusal(facts, "zhifu-wang") == ("本事项已由王法官承办", "王法官 already handles this matter.")
+    li = _facts(ref, HANDLERS, handler="李法官", handler_username="zhifu-li", status="in_progress")
+    # The person in both languages (the English named the login: "zhifu-li already handles this matter.").
+    assert _refusal(li, "李法官") == ("本事项已由李法官承办", "李法官 already handles this matter.")
+
+
+def test_a_handler_not_of_the_court_is_refused_with_the_handlers_named_in_both_languages(ref: Reference) -> None:
+    zh, en = _refusal(_facts(ref, HANDLERS[:2]), "fushan-zhao")
+    assert zh == "承办人须为本院登记的承办人之一：李法官（zhifu-li）、王法官（zhifu-wang）"
+    assert en == "Choose one of the court's handlers: 李法官 (zhifu-li), 王法官 (zhifu-wang)"
 
 
 def test_a_court_with_no_handlers_registered_names_its_handler_in_plain_text(ref: Reference) -> None:
