@@ -250,11 +250,6 @@ NEXT_STEP: dict[str, str] = {
     "confirmed": N_("Closed: the result is confirmed"),
     "withdrawn": N_("Closed: withdrawn"),
 }
-# A list row's follow-ups: the 催办 and 督办 already issued about the matter (how often, the latest).
-FOLLOWED: dict[str, str] = {
-    "urge": N_("Urged %(n)d times, last on %(day)s"),
-    "supervise": N_("Supervised %(n)d times, last on %(day)s"),
-}
 HELD_BY_REQUESTER = frozenset({"draft", "returned", "completed"})
 
 WAITING_STAGE: dict[str, str] = {

@@ -240,6 +240,12 @@ class Helpers:
     def unit(self, code: str | None) -> str:
         return self._label(labels.UNIT, code)
 
+    def days(self, n: int, unit: str | None = Unit.WORKING) -> str:
+        """A number of days in its unit, one or many: 1 working day, 3 calendar days (3个自然日)."""
+        if unit == Unit.CALENDAR:
+            return self.ngettext("%(num)d calendar day", "%(num)d calendar days", n)
+        return self.ngettext("%(num)d working day", "%(num)d working days", n)
+
     def elapsed(self, seconds: int) -> str:
         """A time taken in the reader's language: 1天2小时0分钟, or 1 d 2 h 0 min."""
         hours, rest = divmod(max(0, seconds), 3600)

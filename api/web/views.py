@@ -435,8 +435,7 @@ def next_step(h: Any, model: DetailModel) -> str:
         if badge.due:
             parts.append(str(h._("due %(day)s", day=badge.due)))
     if model.pending_extension is not None:
-        days = model.pending_extension.days
-        parts.append(str(h._("an extension of %(days)d working days waits for the command center", days=days)))
+        parts.append(_extension_waits(h, model.pending_extension.days))
     for kind in ("urge", "supervise"):
         count = sum(1 for n in model.notices if n.kind == kind)
         if count:
@@ -511,10 +510,31 @@ def row_followups(h: Any, follow: Followup | None) -> list[str]:
     if follow is None:
         return []
     parts = [
-        str(h._(labels.FOLLOWED[kind], n=i.count, day=h.date(i.latest)))
+        _followed(h, kind, i.count, h.date(i.latest))
         for kind, i in sorted(follow.issued.items(), key=lambda kv: FOLLOWED_KINDS.index(kv[0]))
     ]
     if follow.pending_extension_days is not None:
-        days = follow.pending_extension_days
-        parts.append(str(h._("an extension of %(days)d working days waits for the command center", days=days)))
+        parts.append(_extension_waits(h, follow.pending_extension_days))
     return parts
+
+
+def _extension_waits(h: Any, days: int) -> str:
+    """A clause of a matter's line: an extension waits for the command center's decision."""
+    return str(
+        h.ngettext(
+            "an extension of %(num)d working day waits for the command center",
+            "an extension of %(num)d working days waits for the command center",
+            days,
+        )
+    )
+
+
+def _followed(h: Any, kind: str, count: int, day: str) -> str:
+    """How often a 催办 or 督办 was issued about a matter, and the latest day: "Urged 2 times, last on …"."""
+    if kind == "urge":
+        text = h.ngettext("Urged %(num)d time, last on %(day)s", "Urged %(num)d times, last on %(day)s", count, day=day)
+    else:
+        text = h.ngettext(
+            "Supervised %(num)d time, last on %(day)s", "Supervised %(num)d times, last on %(day)s", count, day=day
+        )
+    return str(text)

@@ -4,6 +4,7 @@ beside the Chinese one, in the order of the review's list."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from tests.api.actors import Api
 from tests.api.support import act, file_matter, ok
@@ -88,3 +89,45 @@ async def test_assigning_the_same_handler_again_names_the_person_in_both_languag
         english = await browser.post(path, data=form)
         assert english.status_code == 422 and "李法官 already handles this matter." in english.text
         assert "zhifu-li already" not in english.text
+
+
+def _followups(page: str, number: str) -> str:
+    [row] = [r for r in page.split("<tr")[1:] if f">{number}</a>" in r]
+    found = re.search(r"data-followups>([^<]*)</span>", row)
+    assert found, row
+    return found.group(1)
+
+
+async def test_one_urging_or_supervision_notice_and_one_day_read_in_the_singular(api: Api) -> None:
+    async with api.client() as browser, api.client("shinan-officer") as officer, api.client("zhifu-clerk") as clerk:
+        matter = await file_matter(officer)  # 2026-03-02
+        ident, number = matter["id"], matter["number"]
+        token = await login(browser, "yantai-center")
+        path = f"/delegations/{ident}/notices"
+        assert (await browser.post(path, data={"csrf_token": token, "kind": "urge"})).status_code == 303
+        api.clock.now += timedelta(days=7)  # past the 2 working days to sign for
+        token = await login(browser, "yantai-center")  # the session has expired meanwhile
+        assert (await browser.post(path, data={"csrf_token": token, "kind": "supervise"})).status_code == 303
+        await browser.get("/lang/en?next=/work")
+        listed = (await browser.get("/work", params={"view": "all"})).text
+        assert _followups(listed, number) == (
+            "Urged 1 time, last on March 2, 2026 · Supervised 1 time, last on March 9, 2026"
+        )
+        again = {"csrf_token": token, "kind": "urge", "confirm_repeat": "1"}
+        assert (await browser.post(path, data=again)).status_code == 303
+        signed = ok(await act(clerk, ident, "sign-for", matter["version"]))
+        ok(await act(clerk, ident, "request-extension", signed["version"], {"days": 1, "comment": "系统维护"}))
+        listed = (await browser.get("/work", params={"view": "all"})).text
+        assert _followups(listed, number) == (
+            "Urged 2 times, last on March 9, 2026 · Supervised 1 time, last on March 9, 2026"
+            " · an extension of 1 working day waits for the command center"
+        )
+        page = (await browser.get(f"/delegations/{ident}")).text
+        assert "an extension of 1 working day waits" in page
+        budget = re.search(r"<dt>Budget</dt><dd>([^<]*)</dd>", page)
+        assert budget and budget.group(1) == "7 working days"
+        await browser.get("/lang/zh_CN?next=/work")
+        listed = (await browser.get("/work", params={"view": "all"})).text
+        assert _followups(listed, number) == (
+            "已催办2次（最近2026年3月9日） · 已督办1次（最近2026年3月9日） · 延期1个工作日的申请待审批"
+        )
