@@ -237,6 +237,11 @@ class Helpers:
         """The colon between a label and what follows: full-width in Chinese (：), ": " in English."""
         return "：" if self.zh() else ": "
 
+    def paren(self, text: object) -> str:
+        """A remark in the brackets of the page's language, after what it remarks on: （…） in Chinese, " (…)"
+        in English, whatever the remark's own language."""
+        return f"（{text}）" if self.zh() else f" ({text})"
+
     def unit(self, code: str | None) -> str:
         return self._label(labels.UNIT, code)
 

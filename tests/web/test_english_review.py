@@ -131,3 +131,17 @@ async def test_one_urging_or_supervision_notice_and_one_day_read_in_the_singular
         assert _followups(listed, number) == (
             "已催办2次（最近2026年3月9日） · 已督办1次（最近2026年3月9日） · 延期1个工作日的申请待审批"
         )
+
+
+async def test_a_recorded_results_note_is_in_the_brackets_of_the_pages_language(api: Api) -> None:
+    async with api.client() as browser, api.client("shinan-officer") as officer, api.client("zhifu-clerk") as clerk:
+        matter = await file_matter(officer)
+        signed = ok(await act(clerk, matter["id"], "sign-for", matter["version"], {"handler": "zhifu-wang"}))
+        result = {"results": [{"asset": "鲁F88888", "outcome": "done", "note": "已查询到登记信息"}]}
+        ok(await act(clerk, matter["id"], "record-result", signed["version"], result))
+        await login(browser, "shinan-officer")
+        timeline = (await browser.get(f"/delegations/{matter['id']}")).text.split('id="s-timeline"')[1]
+        assert re.search(r"<li>鲁F88888：[^<（]+（已查询到登记信息）</li>", timeline)
+        await browser.get("/lang/en?next=/work")
+        timeline = (await browser.get(f"/delegations/{matter['id']}")).text.split('id="s-timeline"')[1]
+        assert "<li>鲁F88888: Done (已查询到登记信息)</li>" in timeline and "（" not in timeline

@@ -141,10 +141,9 @@ def _change_line(ctx: WebContext, model: DetailModel, e: EventRow) -> FieldError
     """One change in a line: when, who (and their court), what, and the state it moved the matter to."""
     who = model.names.get(e.actor, e.actor) if e.actor != "system" else ctx._("System")
     court = f" · {ctx.h.court(e.actor_court)}" if e.actor_court else ""
-    colon, (opening, closing) = ("：", "（）") if ctx.h.zh() else (": ", (" (", ")"))
-    text = f"{ctx.h.datetime(e.at)} {who}{court}{colon}{ctx.h.event(e.action)}"
+    text = f"{ctx.h.datetime(e.at)} {who}{court}{ctx.h.colon()}{ctx.h.event(e.action)}"
     if e.from_status and e.to_status and e.from_status != e.to_status:
-        text += f"{opening}{ctx.h.status(e.from_status)} → {ctx.h.status(e.to_status)}{closing}"
+        text += ctx.h.paren(f"{ctx.h.status(e.from_status)} → {ctx.h.status(e.to_status)}")
     return FieldError("", text, text)
 
 
