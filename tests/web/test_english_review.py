@@ -145,3 +145,50 @@ async def test_a_recorded_results_note_is_in_the_brackets_of_the_pages_language(
         await browser.get("/lang/en?next=/work")
         timeline = (await browser.get(f"/delegations/{matter['id']}")).text.split('id="s-timeline"')[1]
         assert "<li>鲁F88888: Done (已查询到登记信息)</li>" in timeline and "（" not in timeline
+
+
+async def test_an_extension_reads_more_working_days_everywhere(api: Api) -> None:
+    async with (
+        api.client() as browser,
+        api.client() as center,
+        api.client("shinan-officer") as officer,
+        api.client("zhifu-clerk") as clerk,
+    ):
+        matter = await file_matter(officer)
+        signed = ok(await act(clerk, matter["id"], "sign-for", matter["version"], {"handler": "zhifu-wang"}))
+        await login(browser, "zhifu-clerk")
+        await browser.get("/lang/en?next=/work")
+        form = (await browser.get(f"/delegations/{matter['id']}")).text
+        assert ">Additional working days<span" in form and "Working days more" not in form
+        body = {"days": 5, "comment": "车管所系统维护"}
+        ok(await act(clerk, matter["id"], "request-extension", signed["version"], body))
+        timeline = (await browser.get(f"/delegations/{matter['id']}")).text.split('id="s-timeline"')[1]
+        assert "<p>5 more working days</p>" in timeline
+        await login(center, "yantai-center")
+        await center.get("/lang/en?next=/dashboard")
+        board = (await center.get("/dashboard")).text
+        assert "<span>5 more working days: 车管所系统维护</span>" in board
+        page = (await center.get(f"/delegations/{matter['id']}")).text
+        assert "Zhifu District People&#39;s Court asks for 5 more working days: 车管所系统维护" in page
+        await center.get("/lang/zh_CN?next=/dashboard")
+        assert "<span>申请延期5个工作日：车管所系统维护</span>" in (await center.get("/dashboard")).text
+
+
+async def test_one_more_working_day_is_singular(api: Api) -> None:
+    async with (
+        api.client() as center,
+        api.client("yantai-center") as deciding,
+        api.client("shinan-officer") as officer,
+        api.client("zhifu-clerk") as clerk,
+    ):
+        matter = await file_matter(officer)
+        signed = ok(await act(clerk, matter["id"], "sign-for", matter["version"], {"handler": "zhifu-wang"}))
+        asked = ok(
+            await act(clerk, matter["id"], "request-extension", signed["version"], {"days": 1, "comment": "补查"})
+        )
+        await login(center, "yantai-center")
+        await center.get("/lang/en?next=/dashboard")
+        assert "<span>1 more working day: 补查</span>" in (await center.get("/dashboard")).text
+        ok(await act(deciding, matter["id"], "approve-extension", asked["version"], {}))
+        timeline = (await center.get(f"/delegations/{matter['id']}")).text.split('id="s-timeline"')[1]
+        assert "<p>1 more working day</p>" in timeline and "<p>1 working day granted</p>" in timeline
