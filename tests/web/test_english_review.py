@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from api.web import STATIC_DIR
 from tests.api.actors import Api
 from tests.api.support import act, file_matter, ok
 from tests.api.test_handlers import add_handlers
@@ -192,3 +193,19 @@ async def test_one_more_working_day_is_singular(api: Api) -> None:
         ok(await act(deciding, matter["id"], "approve-extension", asked["version"], {}))
         timeline = (await center.get(f"/delegations/{matter['id']}")).text.split('id="s-timeline"')[1]
         assert "<p>1 more working day</p>" in timeline and "<p>1 working day granted</p>" in timeline
+
+
+async def test_the_work_list_and_the_notices_set_their_downloads_apart_from_their_count(api: Api) -> None:
+    css = (STATIC_DIR / "css" / "app.css").read_text(encoding="utf-8")
+    assert ".card.flush > .list-meta { display: flex;" in css  # the count and the downloads: two flex items
+    assert ".card.flush > .list-meta > .exports { margin-left: auto; }" in css  # the downloads at the end
+    async with api.client() as center:
+        await login(center, "yantai-center")
+        await center.get("/lang/en?next=/work")
+        for path in ("/work?view=all", "/notices"):
+            page = (await center.get(path)).text
+            meta = re.search(
+                r'<section class="card flush"[^>]*>\s*<h2[^>]*>[^<]*</h2>\s*<p class="list-meta">(.*?)</p>', page, re.S
+            )
+            assert meta, path
+            assert re.match(r"\d+ (matters|notices)\s*<span class=\"exports\">Download:", meta.group(1)), meta.group(1)
