@@ -151,4 +151,4 @@ async def test_chinese_text_on_the_matter_page_has_full_width_colons(api: Api) -
         assert "工作日:" not in clocks
         await browser.get("/lang/en?next=/work")
         english = (await _page(browser, f"/delegations/{matter['id']}")).split('id="s-clocks"')[1]
-        assert re.search(r"asked by [^<：]+: <span class=\"badge ok\">approved, 3 working days", english)
+        assert re.search(r"asked by [^<：]+: <span class=\"badge ok\">Approved, 3 working days", english)

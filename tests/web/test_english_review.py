@@ -11,6 +11,7 @@ from tests.api.actors import Api
 from tests.api.support import act, file_matter, ok
 from tests.api.test_handlers import add_handlers
 from tests.web.support import login
+from tests.web.test_review_findings import EVICTION_FIELDS
 
 ACK_BUTTON = re.compile(r'<a class="btn tiny primary" href="/notices/\d+">')
 
@@ -209,3 +210,46 @@ async def test_the_work_list_and_the_notices_set_their_downloads_apart_from_thei
             )
             assert meta, path
             assert re.match(r"\d+ (matters|notices)\s*<span class=\"exports\">Download:", meta.group(1)), meta.group(1)
+
+
+LOWER_CASE_BADGE = re.compile(r'<span class="badge[^"]*">\s*[a-z]')
+
+
+async def test_english_headings_hints_and_badges_start_with_a_capital(api: Api) -> None:
+    async with (
+        api.client() as browser,
+        api.client() as center,
+        api.client() as filer,
+        api.client("shinan-officer") as officer,
+        api.client("zhifu-clerk") as clerk,
+    ):
+        matter = await file_matter(officer)
+        onsite = await file_matter(
+            officer, matter_type="forced_eviction", fields=EVICTION_FIELDS, case_number="（2026）鲁0202执101号"
+        )
+        await login(browser, "zhifu-clerk")
+        await browser.get("/lang/en?next=/work")
+        hint = '<p class="hint">Signing for starts the {} period.</p>'
+        assert hint.format("execution") in (await browser.get(f"/delegations/{matter['id']}")).text
+        assert hint.format("support plan") in (await browser.get(f"/delegations/{onsite['id']}")).text
+        signed = ok(await act(clerk, matter["id"], "sign-for", matter["version"]))
+        first = {"handler": "执行一队", "first_step": "已向车辆管理所发出协助查询通知"}
+        ok(await act(clerk, matter["id"], "assign-handler", signed["version"], first))  # execution started: met
+        page = (await browser.get(f"/delegations/{matter['id']}")).text
+        assert '<span class="badge ok">Met in time</span>' in page and not LOWER_CASE_BADGE.search(page)
+        token = await login(center, "yantai-center")
+        notice = {"csrf_token": token, "kind": "supervise"}
+        assert (await center.post(f"/delegations/{matter['id']}/notices", data=notice)).status_code == 303
+        await center.get("/lang/en?next=/dashboard")
+        for path in ("/dashboard", "/notices", f"/delegations/{matter['id']}"):
+            page = (await center.get(path)).text
+            assert "Not acknowledged" in page or "Not yet acknowledged" in page, path
+            assert not LOWER_CASE_BADGE.search(page), (path, LOWER_CASE_BADGE.search(page))
+        await login(filer, "shinan-officer")
+        await filer.get("/lang/en?next=/work")
+        form = (await filer.get("/delegations/new?matter_type=vehicle_inquiry")).text
+        assert "<legend>Applicant for enforcement</legend>" in form
+        assert "<legend>Person subject to enforcement</legend>" in form
+        await center.get("/lang/zh_CN?next=/dashboard")
+        board = (await center.get("/dashboard")).text
+        assert '<th scope="col">签收情况</th>' in board and '<span class="badge late">未签收</span>' in board
