@@ -34,6 +34,9 @@ LOCALES: tuple[str, ...] = ("zh_CN", "en")
 DEFAULT_LOCALE = "zh_CN"
 LANG_COOKIE = "jd_lang"
 HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
+# Each language by its own name, on every page whatever the page's language, so a reader finds the way back to
+# theirs (never translated).
+LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
 
 def N_(message: str) -> str:

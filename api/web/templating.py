@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 import templates
 from api.web import labels
-from api.web.i18n import HTML_LANG, translations
+from api.web.i18n import HTML_LANG, LANGUAGE_NAMES, LOCALES, translations
 from delegation.catalogue.policy import FieldSpec
 from delegation.core.chinese import chinese_date
 from delegation.core.clocks import (
@@ -54,6 +54,8 @@ def environment(locale: str) -> Environment:
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.globals["html_lang"] = HTML_LANG[locale]
     env.globals["locale"] = locale
+    # The language switch: (locale, its lang attribute, its name in itself) of each language.
+    env.globals["languages"] = [(code, HTML_LANG[code], LANGUAGE_NAMES[code]) for code in LOCALES]
     return env
 
 

@@ -253,3 +253,18 @@ async def test_english_headings_hints_and_badges_start_with_a_capital(api: Api) 
         await center.get("/lang/zh_CN?next=/dashboard")
         board = (await center.get("/dashboard")).text
         assert '<th scope="col">签收情况</th>' in board and '<span class="badge late">未签收</span>' in board
+
+
+async def test_the_language_switch_names_each_language_in_itself_on_both_pages(api: Api) -> None:
+    async with api.client() as browser:
+        await login(browser, "shinan-officer")
+        for lang in ("zh_CN", "en"):
+            await browser.get(f"/lang/{lang}?next=/work")
+            page = (await browser.get("/work")).text
+            switch = page.split('<div class="lang" role="group"')[1].split("</div>")[0]
+            links = re.findall(
+                r'<a href="/lang/(\w+)\?next=[^"]*" lang="([\w-]+)" hreflang="([\w-]+)"[^>]*>([^<]+)</a>', switch
+            )
+            assert links == [("zh_CN", "zh-CN", "zh-CN", "中文"), ("en", "en", "en", "English")], switch
+            current = re.search(r'href="/lang/(\w+)[^"]*"[^>]*aria-current="true"', switch)
+            assert current and current.group(1) == lang
