@@ -428,7 +428,24 @@ class ScheduleIn(In):
 
 
 class AssetResultIn(In):
-    asset: Annotated[str, Field(min_length=1, max_length=200), _ONE_LINE, AfterValidator(_single_line)]
+    asset: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=200,
+            description="What the result is about. A matter type with an asset list (`assets` in "
+            "GET /matter-types/{code}: the flats, vehicles, holdings, accounts or recipients of the letter) names "
+            'one of its items, each at most once: by its position in the list counted from 1 (`"2"`), by '
+            'the name the pages give it (`"车辆 2"`, `"Vehicles 2"`), or by one of its values as filed '
+            "when no other item has it (a plate, VIN, address, certificate or account number, company name or "
+            "credit code, a recipient's name); anything else is 422 at `results[i].asset`. The result is "
+            "stored and shown under the item's name (`车辆 2`, `受送达人 1（张伟）`). A matter without an "
+            "asset list (an inquiry, an investigation) says in a line what was found or done.",
+            examples=["1", "车辆 2", "鲁B12345", "被执行人名下车辆"],
+        ),
+        _ONE_LINE,
+        AfterValidator(_single_line),
+    ]
     outcome: Outcome
     note: Annotated[str, Field(max_length=2000), _LINES, AfterValidator(_multi_line)] = ""
     served_on: date | None = Field(None, description="Service of documents, when served: the day (送达回证).")

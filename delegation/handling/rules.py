@@ -22,8 +22,8 @@ from delegation.core.access import Actor, CityOf, command_center_covers, is_netw
 from delegation.core.errors import FieldError, PermissionDenied, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.core.states import Action, Stage, Status
+from delegation.handling import assets, corrections
 from delegation.handling import commands as c
-from delegation.handling import corrections
 from delegation.store.tables import (
     AssetResultRow,
     ClockRow,
@@ -465,7 +465,6 @@ def record_result(f: Facts, command: c.Command) -> Step:
     cmd = _as(command, c.RecordResult)
     _agreed_date_reached(f)
     _needs(bool(cmd.results), "results", "请至少填写一项财产的办理结果", "Record at least one asset result.")
-    step = Step(data={"results": [_result_data(r) for r in cmd.results]})
     for result in cmd.results:
         _needs(
             result.outcome in RESULT_OUTCOMES and bool(result.asset.strip()),
@@ -473,11 +472,14 @@ def record_result(f: Facts, command: c.Command) -> Step:
             "每项结果须写明财产并选择办理结果",
             f"Each result needs an asset and one of {list(RESULT_OUTCOMES)}",
         )
+    names = _asset_names(f, cmd.results)
+    step = Step(data={"results": [_result_data(r, name) for r, name in zip(cmd.results, names, strict=True)]})
+    for result, name in zip(cmd.results, names, strict=True):
         served = _service_details(f, result)
         step.new_rows.append(
             AssetResultRow(
                 delegation_id=f.row.id or 0,
-                asset=result.asset.strip()[:200],
+                asset=name,
                 outcome=result.outcome,
                 note=result.note[:2000],
                 served_on=served[0],
@@ -490,9 +492,22 @@ def record_result(f: Facts, command: c.Command) -> Step:
     return step
 
 
-def _result_data(result: c.AssetResult) -> dict[str, Any]:
-    """A result as the timeline keeps it (JSON): the service details only when given."""
-    data: dict[str, Any] = {"asset": result.asset, "outcome": result.outcome, "note": result.note}
+def _asset_names(f: Facts, results: Sequence[c.AssetResult]) -> list[str]:
+    """What each result is about, as stored: for a matter with an asset list, the name of the item its `asset`
+    names (assets.check: by position, by the pages' name, or by a value as filed; each item once), else the
+    text given. Every result naming no item is refused at once, at results[i].asset."""
+    listed = assets.asset_list(f.policy.matter(f.row.matter_type), f.row.fields)
+    if listed is None:
+        return [r.asset.strip()[: assets.MAX_ASSET] for r in results]
+    names, problems = assets.check(listed, [r.asset for r in results])
+    if problems:
+        raise ValidationFailed([FieldError(f"results[{p.index}].asset", p.message_zh, p.message_en) for p in problems])
+    return names
+
+
+def _result_data(result: c.AssetResult, name: str) -> dict[str, Any]:
+    """A result as the timeline keeps it (JSON), under the stored name: the service details only when given."""
+    data: dict[str, Any] = {"asset": name, "outcome": result.outcome, "note": result.note}
     if result.served_on is not None:
         data["served_on"] = result.served_on.isoformat()
     if result.service_method:

@@ -686,7 +686,13 @@ async def finish(ctx: Context, job: Job, store: BlobStore) -> Finished:
             update(jobs).where(jobs.c.id == job.id, jobs.c.status == "running").values(status="recorded"),
         )
         if moved.rowcount:
-            results = tuple(commands.AssetResult(q.asset_label, o.outcome, o.note) for q, o in usable)
+            # An item of the matter's asset list is named by its position (the rule stores its name); a debtor
+            # whose property an inquiry searched, by the query's label.
+            listed = ctx.ref.policies.get(matter.policy_version).matter(matter.matter_type).assets is not None
+            results = tuple(
+                commands.AssetResult(str(q.asset_index + 1) if listed else q.asset_label, o.outcome, o.note)
+                for q, o in usable
+            )
             await perform(
                 ctx.acting(actor),
                 job.delegation_id,

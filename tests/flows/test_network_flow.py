@@ -143,7 +143,7 @@ async def test_exactly_one_result_per_asset_under_retries_and_after_a_dead_run(
     assert result["status"] == "done" and result["results"] == 3
     assert state.attempts[f"{matter.number}.1.1"] == 3
     results = list(await session.exec(select(AssetResultRow).order_by(AssetResultRow.id)))  # type: ignore[arg-type]
-    assert [r.asset for r in results] == ["鲁F12345", "鲁F23456", "鲁F34567"]
+    assert [r.asset for r in results] == ["车辆 1", "车辆 2", "车辆 3"]  # by position (the plates are personal data)
     assert "轮候" in results[2].note and "首封" in results[0].note
     # Finishing again (a retried flow) records nothing more.
     await network.finish(network_ctx(session, ref, datetime.now(UTC)), job, network_flows.blob_store())
@@ -167,7 +167,7 @@ async def test_what_no_registry_answers_goes_back_to_the_clerks_with_the_reason(
     row = await session.get(DelegationRow, matter.id)
     assert row is not None and row.status == Status.IN_PROGRESS  # a clerk goes on from here
     [recorded] = list(await session.exec(select(AssetResultRow)))
-    assert recorded.asset == "鲁F12345"  # what the registry did is on record
+    assert recorded.asset == "车辆 1"  # what the registry did is on record (鲁F12345, the first vehicle)
     [back] = list(await session.exec(select(EventRow).where(EventRow.action == "network_handed_back")))
     assert "鲁F45678" in back.comment and "人工办理" in back.comment
     job = await session.get(NetworkJobRow, job_id)

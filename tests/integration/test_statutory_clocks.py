@@ -177,7 +177,7 @@ async def test_a_progress_report_meets_the_30_day_duty_and_the_next_runs_30_days
         row.id or 0,
         Action.RECORD_RESULT,
         row.version,
-        results=[{"asset": "烟台某某实业有限公司股权", "outcome": "done"}],
+        results=[{"asset": "烟台某某实业有限公司", "outcome": "done"}],  # the holding: its company as filed
     )
     rows = await duties(session, row)
     assert not any(r.is_open for r in by_duty(rows, Duty.START))
