@@ -30,13 +30,23 @@ class VersionedIn(In):
 
 
 class BatchSignForIn(In):
-    items: list[VersionedIn] = Field(min_length=1, max_length=MAX_BATCH)
+    items: list[VersionedIn] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        json_schema_extra={"uniqueItems": True},
+        description="Each matter once (a repeated id is refused with 422, whatever its version).",
+    )
     handler: HandlerName | None = Field(None, description="Assign this handler to each (both or neither, per matter).")
     comment: Comment = ""
 
 
 class BatchIdsIn(In):
-    ids: list[Ident] = Field(min_length=1, max_length=MAX_BATCH)
+    ids: list[Ident] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        json_schema_extra={"uniqueItems": True},
+        description="Each matter once (a repeated id is refused with 422).",
+    )
     comment: Comment = ""
 
 
@@ -87,6 +97,7 @@ def _out(outcomes: list[Outcome]) -> dict[str, Any]:
     response_model=BatchOut,
 )
 async def batch_sign_for(body: BatchSignForIn, ctx: Ctx) -> dict[str, Any]:
+    batch_service.refuse_repeats([i.id for i in body.items], lambda i: f"items[{i}].id")
     items = [(i.id, i.version) for i in body.items]
     return _out(await batch_service.sign_for_many(ctx, items, body.handler or "", body.comment))
 
@@ -98,6 +109,7 @@ async def batch_sign_for(body: BatchSignForIn, ctx: Ctx) -> dict[str, Any]:
     response_model=BatchOut,
 )
 async def batch_urge(body: BatchIdsIn, ctx: Ctx) -> dict[str, Any]:
+    batch_service.refuse_repeats(body.ids, lambda i: f"ids[{i}]")
     return _out(await batch_service.urge_many(ctx, body.ids, body.comment))
 
 
@@ -114,6 +126,7 @@ async def batch_urge(body: BatchIdsIn, ctx: Ctx) -> dict[str, Any]:
     },
 )
 async def batch_export(body: BatchIdsIn, ctx: Ctx) -> Response:
+    batch_service.refuse_repeats(body.ids, lambda i: f"ids[{i}]")
     items = await batch_service.selected(ctx, body.ids)
     zh = Helpers(DOCUMENT_LOCALE, ctx.ref, ctx.now)
     modes = await export_service.handling_modes(ctx.session, [i.row.id or 0 for i in items])

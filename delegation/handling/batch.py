@@ -8,7 +8,7 @@ as stale, as a single action would be), at most MAX_BATCH at a time, each once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from delegation.core.access import Operation
@@ -49,6 +49,30 @@ def chosen(ids: Iterable[int]) -> list[int]:
             [FieldError("ids", f"一次最多处理{MAX_BATCH}件事项", f"At most {MAX_BATCH} matters at a time.")]
         )
     return picked
+
+
+def refuse_repeats(
+    ids: Sequence[int], field: Callable[[int], str], noun_zh: str = "委托事项", noun_en: str = "Matter"
+) -> None:
+    """A batch names each thing once: a repeat is refused, naming where it repeats (`field(position)`) and
+    what, rather than dropped, which would answer for fewer than were given. The pages' forms go through
+    `chosen` (a ticked row is sent once); the API, whose answer lists each one in the order given, refuses."""
+    first: dict[int, int] = {}
+    errors: list[FieldError] = []
+    for position, ident in enumerate(ids):
+        if ident not in first:
+            first[ident] = position
+            continue
+        where = field(first[ident])
+        errors.append(
+            FieldError(
+                field(position),
+                f"{noun_zh}（id {ident}）重复：已在{where}列出，每项只能列一次",
+                f"{noun_en} {ident} is listed more than once (first at {where}); list each once.",
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def _refused(ident: int, number: str, exc: DomainError) -> Outcome:

@@ -159,3 +159,40 @@ async def test_a_command_center_urges_and_exports_the_ticked_rows_in_the_pages(a
         assert [r[0] for r in sheet.iter_rows(values_only=True) if str(r[0]).startswith("JD")] == [first["number"]]
         unknown = await browser.post("/work/batch", data={"csrf_token": token, "action": "delete", "ids": ticked})
         assert unknown.status_code == 422 and "请选择批量操作" in unknown.text
+
+
+async def test_a_matter_named_twice_in_a_batch_is_refused_naming_the_field_and_the_id(api: Api) -> None:
+    async with api.client("shinan-officer") as officer, api.client("zhifu-clerk") as clerk:
+        first = await file_matter(officer)
+        second = await file_matter(officer, case_number="（2026）鲁0202执101号")
+        a, b = first["id"], second["id"]
+        twice = {"id": a, "version": first["version"]}
+        other = {"id": b, "version": second["version"]}
+        # (who, path, body, the field of the repeat, where the matter was named first, the matter)
+        calls = [
+            ("zhifu-clerk", "sign-for", {"items": [twice, other, twice]}, "items[2].id", "items[0].id", a),
+            ("zhifu-clerk", "sign-for", {"items": [twice, {**twice, "version": 9}]}, "items[1].id", "items[0].id", a),
+            ("yantai-center", "urge", {"ids": [b, a, b]}, "ids[2]", "ids[0]", b),
+            ("shinan-officer", "export.xlsx", {"ids": [a, a]}, "ids[1]", "ids[0]", a),
+        ]
+        for user, path, body, field, where, repeated in calls:
+            async with api.client(user) as client:
+                refused = await client.post(f"/api/v1/batch/{path}", json=body)
+            assert refused.status_code == 422, (path, refused.text)
+            problem = refused.json()
+            assert problem["code"] == "validation_failed"
+            [error] = problem["errors"]
+            assert error["field"] == field, path
+            assert error["message_zh"] == f"委托事项（id {repeated}）重复：已在{where}列出，每项只能列一次"
+            assert (
+                error["message_en"] == f"Matter {repeated} is listed more than once (first at {where}); list each once."
+            )
+        for matter in (first, second):  # nothing was done to either
+            after = ok(await clerk.get(f"/api/v1/delegations/{matter['id']}"))
+            assert after["status"] == "submitted" and after["version"] == matter["version"]
+    async with api.sessions() as session:
+        assert list(await session.exec(select(NoticeRow))) == []
+    # The schema says so as far as it can: uniqueItems (the same matter with another version differs as an item).
+    schemas = api.app.openapi()["components"]["schemas"]
+    assert schemas["BatchIdsIn"]["properties"]["ids"]["uniqueItems"] is True
+    assert schemas["BatchSignForIn"]["properties"]["items"]["uniqueItems"] is True
