@@ -320,21 +320,21 @@ def redirect_courts(ref: Reference, row: DelegationRow) -> list[Court]:
     ]
 
 
-def asset_defaults(matter: MatterType, labels: tuple[str, str], zh: bool, values: dict[str, Any]) -> list[str]:
+def asset_defaults(matter: MatterType, values: dict[str, Any]) -> list[str]:
     """Names for the per-asset result rows: one per item of the matter's asset list (不动产 1, 不动产 2),
-    or the matter itself. Personal data is never used as a name."""
+    or the matter itself. In Chinese whatever the page's language: the name is stored in the record, which
+    is Chinese (an English page had prefilled "Forced eviction"). Personal data is never used as a name."""
     if matter.assets:
         spec = matter.field_map[matter.assets]
         items = values.get(matter.assets)
         count = len(items) if isinstance(items, list) else 0
-        name = spec.label_zh if zh else spec.label_en
         if count:
-            return [f"{name} {i + 1}" for i in range(count)]
-    return [labels[0] if zh else labels[1]]
+            return [f"{spec.label_zh} {i + 1}" for i in range(count)]
+    return [matter.name_zh]
 
 
 async def detail_model(
-    session: AsyncSession, ref: Reference, actor: Actor, now: datetime, delegation_id: int, zh: bool
+    session: AsyncSession, ref: Reference, actor: Actor, now: datetime, delegation_id: int
 ) -> DetailModel:
     view = await query_service.detail(session, ref, actor, now, delegation_id)
     row = view.listed.row
@@ -385,7 +385,7 @@ async def detail_model(
         superior_court=_superior(ref, row.assisting_court),
         service=policy.group(matter.group).service_of_documents,
         renewal=None if closed else renewal_risk(policy, row.matter_type, row.fields, local_day(now), ref.calendar),
-        asset_defaults=asset_defaults(matter, (matter.name_zh, matter.name_en), zh, view.masked.fields),
+        asset_defaults=asset_defaults(matter, view.masked.fields),
         upload_kinds=list(DOCUMENT_KINDS),
         today=local_day(now),
         agreed_date_ahead=agreed_date_ahead(row, now),

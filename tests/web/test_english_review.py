@@ -268,3 +268,16 @@ async def test_the_language_switch_names_each_language_in_itself_on_both_pages(a
             assert links == [("zh_CN", "zh-CN", "zh-CN", "中文"), ("en", "en", "en", "English")], switch
             current = re.search(r'href="/lang/(\w+)[^"]*"[^>]*aria-current="true"', switch)
             assert current and current.group(1) == lang
+
+
+async def test_the_result_forms_asset_is_prefilled_with_the_records_chinese_name_in_either_language(api: Api) -> None:
+    """The asset's name is stored in the record, which is Chinese: an English page prefilled "Vehicle inquiry"."""
+    async with api.client() as browser, api.client("shinan-officer") as officer, api.client("zhifu-clerk") as clerk:
+        matter = await file_matter(officer)  # 车辆查询: no asset list, the matter names its one result
+        ok(await act(clerk, matter["id"], "sign-for", matter["version"], {"handler": "zhifu-wang"}))
+        await login(browser, "zhifu-clerk")
+        prefilled = 'name="results[0].asset" type="text" maxlength="200" value="车辆查询"'
+        assert prefilled in (await browser.get(f"/delegations/{matter['id']}")).text
+        await browser.get("/lang/en?next=/work")
+        english = (await browser.get(f"/delegations/{matter['id']}")).text
+        assert prefilled in english and 'value="Vehicle inquiry"' not in english

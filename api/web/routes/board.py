@@ -197,7 +197,7 @@ async def acknowledge(ctx: Page, notice_id: Annotated[int, Path(ge=1, le=2**31 -
 async def print_letter(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
     """The 委托函 / 协助执行函, addressed to the assisting court: the personal data it needs to act is printed
     in full (the print is logged like a reveal); a draft's preview on screen stays masked."""
-    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, zh=True)
+    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id)
     unmasked = model.unmasked  # a draft's author sees (and prints) what they typed: nothing to reveal or log
     if not unmasked and model.can_reveal and model.row.status != "draft":
         row = await reveal_service.printed_in_full(
@@ -224,7 +224,7 @@ async def print_letter(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2*
 
 @router.get("/print/delegations/{delegation_id}/receipt")
 async def print_receipt(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
-    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, zh=True)
+    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id)
     completed = next((e for e in reversed(model.view.events) if e.action == Action.COMPLETE.value), None)
     contacts = _contacts(model, await _phones(ctx, model))
     back = f"/delegations/{delegation_id}"
@@ -236,7 +236,7 @@ async def print_receipt(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2
 @router.get("/print/delegations/{delegation_id}/service-return")
 async def print_service_return(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
     """送达回证 of a service matter: one row per recipient served (day, method, who signed)."""
-    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, zh=True)
+    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id)
     served = [r for r in model.view.results if r.served_on is not None]
     contacts = _contacts(model, await _phones(ctx, model))
     back = f"/delegations/{delegation_id}"
@@ -249,7 +249,7 @@ async def print_service_return(ctx: Page, delegation_id: Annotated[int, Path(ge=
 async def print_progress(ctx: Page, delegation_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
     """执行情况函复 (民诉法 第二百四十条): the latest progress report as a letter to sign and seal, or the blank
     letter to fill in before it is reported."""
-    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, zh=True)
+    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id)
     report = next((e for e in reversed(model.view.events) if e.action == Action.REPORT_PROGRESS.value), None)
     starts = [v for v in model.view.statutory if v.clock.duty == "start"]  # one per receipt of the letter
     seq = sum(1 for e in model.view.events if e.action == Action.REPORT_PROGRESS.value) or 1

@@ -72,7 +72,7 @@ async def detail_page(
     rejected: list[str] | None = None,
     seen_version: int | None = None,
 ) -> Response:
-    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, ctx.h.zh())
+    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id)
     state = form_state or FormState("")
     net = await network_service.network_of(ctx.session, delegation_id)
     hand_to = await network_service.may_hand_to_network(ctx.domain, model.row)
@@ -216,7 +216,7 @@ async def correct(ctx: Page, delegation_id: DelegationId) -> Response:
     """补正后重新提交: the flagged fields as corrected, the documents asked for, and the reply to the reason,
     in one form; the documents are added first (each kept even if the resubmission is then refused)."""
     form = await ctx.form()
-    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, ctx.h.zh())
+    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id)
     changes, values = forms.correction_changes(form, model.correction_inputs)
     comment = str(form.get("comment") or "")
     state = FormState(Action.RESUBMIT.value, values)
@@ -251,7 +251,7 @@ async def preview(
     """A scan shown in the page: a PDF drawn by the vendored PDF.js, an image inline; the file comes from
     the same download address as the link (every fetch of it logged), so viewing is logged like a
     download."""
-    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id, ctx.h.zh())
+    model = await detail_model(ctx.session, ctx.ref, ctx.actor, ctx.now, delegation_id)
     document = next((d for d in model.view.documents if d.id == document_id), None)
     if document is None:
         raise NotFound(f"Document {document_id} not found on delegation {delegation_id}.")
