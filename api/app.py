@@ -22,7 +22,7 @@ from api.conflicts import StateChanged
 from api.deps import etag
 from api.guard import Guard
 from api.health import RunnerProbe
-from api.routes import actions, admin, auth, batch, delegations, inbox, network, reference
+from api.routes import actions, admin, auth, batch, delegations, inbox, network, notices, reference
 from api.schemas import ProblemOut, delegation_out
 from api.state import Runtime
 from api.web import error_page as web_error_page
@@ -194,7 +194,7 @@ def create_app(
     metrics.install(app, runtime)  # outermost: it sees every answer, 413s and 500s included
 
     routers = (auth.router, delegations.router, actions.router, reference.router, admin.router, inbox.router)
-    for router in (*routers, network.router, batch.router):
+    for router in (*routers, network.router, batch.router, notices.router):
         app.include_router(router, responses=PROBLEM_RESPONSES)
     app.include_router(health.router)
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, tuple_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,6 +29,7 @@ from delegation.outbox.intents import acknowledgement_intent, notice_intent, sup
 from delegation.outbox.model import iso
 from delegation.outbox.service import enqueue, fanout
 from delegation.outbox.texts import Pattern
+from delegation.reading import cursors
 from delegation.statistics import service as statistics_service
 from delegation.store import repository, rows
 from delegation.store.sql import Inserts, append_rows, insert_for, insert_returning_ids, run, table
@@ -206,22 +208,31 @@ async def prepare_supervision_drafts(session: AsyncSession, ref: Reference, draf
 
 
 async def pending_supervision_drafts(
-    session: AsyncSession, ref: Reference, actor: Actor, limit: int = 100, city: str | None = None
+    session: AsyncSession,
+    ref: Reference,
+    actor: Actor,
+    limit: int = 100,
+    city: str | None = None,
+    after: tuple[datetime, int] | None = None,
 ) -> list[tuple[SupervisionDraftRow, DelegationRow]]:
     """The drafts this user may issue (notices.may_supervise), oldest first: those of the courts it issues
     for, read by ix_supervision_draft_pending rather than every court's drafts (on every dashboard); with
-    `city`, only those to that city's courts (the coordinator's dashboard of one city)."""
+    `city`, only those to that city's courts (the coordinator's dashboard of one city); with `after`, those
+    after that key (created_at, id) of a draft (the next page)."""
     courts = ref.registry.courts(include_retired=True)
     issuers = sorted(c.code for c in courts if notices.may_supervise(ref, actor, c.code))
     if not issuers:
         return []
-    conditions = [
+    conditions: list[ColumnElement[bool]] = [
         col(SupervisionDraftRow.issuing_court).in_(issuers),
         col(SupervisionDraftRow.issued_notice_id).is_(None),
         col(SupervisionDraftRow.discarded_at).is_(None),
     ]
     if city is not None:
         conditions.append(col(SupervisionDraftRow.to_court).in_([c.code for c in courts if c.city == city]))
+    if after is not None:
+        keys = (col(SupervisionDraftRow.created_at), col(SupervisionDraftRow.id))
+        conditions.append(tuple_(*keys) > tuple_(*after))
     stmt = (
         select(SupervisionDraftRow, DelegationRow)
         .join(DelegationRow, col(DelegationRow.id) == col(SupervisionDraftRow.delegation_id))
@@ -230,6 +241,42 @@ async def pending_supervision_drafts(
         .limit(limit)
     )
     return [(d, r) for d, r in (await session.exec(stmt)).all()]
+
+
+# A page of drafts continues after the key (created_at, id) of the last one (delegation.reading.cursors).
+DRAFT_CURSOR_PATTERN = cursors.pattern("d")
+
+
+@dataclass(frozen=True)
+class DraftPage:
+    items: list[tuple[SupervisionDraftRow, DelegationRow]]
+    next_cursor: str | None
+
+
+async def supervision_drafts_page(
+    session: AsyncSession,
+    ref: Reference,
+    actor: Actor,
+    *,
+    city: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> DraftPage:
+    """One page of pending_supervision_drafts, from a cursor (None: the first page), for court systems."""
+    after = None
+    if cursor:
+        try:
+            _tag, at, ident = cursors.decode("d", cursor)
+        except ValueError:
+            raise ValidationFailed(
+                [FieldError("cursor", "分页游标无效", "Invalid cursor; pass next_cursor as given.")]
+            ) from None
+        after = (at, ident)
+    found = await pending_supervision_drafts(session, ref, actor, limit + 1, city, after)
+    items = found[:limit]
+    more = len(found) > limit
+    last = items[-1][0] if items else None
+    return DraftPage(items, cursors.encode("d", last.created_at, last.id or 0) if more and last else None)
 
 
 async def issue_supervision_drafts(
@@ -252,6 +299,10 @@ async def issue_supervision_drafts(
     chosen = list(await session.exec(stmt.order_by(col(SupervisionDraftRow.id))))
     if len(chosen) != len(set(draft_ids)):
         raise NotFound("Supervision draft not found.", title_zh="找不到该督办草稿")
+    for draft in chosen:  # a draft on a matter the user may not see is one that does not exist for them
+        row = await repository.get_delegation(session, draft.delegation_id)
+        if row is None or not can_view(actor, Parties(row.requesting_court, row.assisting_court), ref.city_of):
+            raise NotFound("Supervision draft not found.", title_zh="找不到该督办草稿")
     for draft in chosen:
         if not notices.may_supervise(ref, actor, draft.issuing_court):
             raise PermissionDenied(

@@ -10,8 +10,6 @@ matters or a hundred thousand; the lists beside it are index range scans with a 
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,6 +26,7 @@ from delegation.core.access import Actor, Parties, UserRole, can_view, command_c
 from delegation.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.core.states import Status
+from delegation.reading import cursors
 from delegation.reading.worklists import OPEN_STATUSES, REQUESTING_HELD
 from delegation.store import counts as counters
 from delegation.store.sql import is_postgres, one_of, one_of_param
@@ -510,28 +509,25 @@ def notice_audience(ref: Reference, actor: Actor) -> ColumnElement[bool] | None:
     return or_(*parts) if parts else None
 
 
-# A notice page starts after (next page) or before (previous page) the key (issued_at, id) of a notice: the
-# list is read in that order from the indexes on issued_at, never with OFFSET.
+# A notice page starts after (next page: n) or before (previous page: p) the key (issued_at, id) of a notice:
+# the list is read in that order from the indexes on issued_at, never with OFFSET. The cursor is that key as
+# plain text (delegation.reading.cursors), so that the API can state exactly which strings are one.
+NOTICE_CURSOR_PATTERN = cursors.pattern("np")
 
 
 def _notice_cursor(forward: bool, notice: NoticeRow) -> str:
-    text = "|".join(["n1", "n" if forward else "p", notice.issued_at.isoformat(), str(notice.id)])
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    return cursors.encode("n" if forward else "p", notice.issued_at, notice.id or 0)
 
 
 def _read_notice_cursor(cursor: str) -> tuple[bool, datetime, int]:
     try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        version, direction, issued, ident = text.split("|")
-        at = datetime.fromisoformat(issued)
-        if version != "n1" or direction not in ("n", "p") or at.tzinfo is None:
-            raise ValueError(text)
-        return direction == "n", at, int(ident)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        direction, at, ident = cursors.decode("np", cursor)
+    except ValueError:
         problem = FieldError("cursor", "翻页位置无效，请从第一页重新打开列表", "Invalid page; open the list again.")
         refused = ValidationFailed([problem])
         refused.title_zh = problem.message_zh
         raise refused from None
+    return direction == "n", at, ident
 
 
 def _notice_conditions(

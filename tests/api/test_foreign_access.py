@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import func
 from sqlmodel import select
 
-from delegation.store.tables import AccessLogRow, DocumentRow, EventRow
+from delegation.store.tables import AccessLogRow, ClockRow, DocumentRow, EventRow, NoticeRow, SupervisionDraftRow
 from tests.api.actors import FOREIGN, PASSWORD, Api
 from tests.api.support import PDF, act, draft_body, file_matter, ok, upload
 from tests.api.test_inbox import deliver
@@ -37,6 +37,8 @@ BODIES: dict[str, Any] = {
     "withdraw": {"comment": "撤回"},
     "report_progress": {"comment": "正在办理"},
     "request_superior_order": {},
+    "acknowledge_notice": {"reply": "已安排办理"},
+    "issue_notice": {"kind": "urge"},
 }
 # Operations on the caller's own inbox; an {item_id} is an item of the matter's assisting clerk.
 INBOX_BODIES = {"mark_inbox_read"}
@@ -80,8 +82,19 @@ NO_BODY = {
     "get_parties_schema",
     "get_network_statistics",
     "list_identifier_searches",
+    "list_notices",
+    "get_notice",
+    "list_supervision_drafts",
 }
-SPECIAL = {"login", "create_delegation", "upload_document", "batch_sign_for", "batch_urge", "batch_export"}
+SPECIAL = {
+    "login",
+    "create_delegation",
+    "upload_document",
+    "batch_sign_for",
+    "batch_urge",
+    "batch_export",
+    "issue_supervision_drafts",
+}
 
 
 def _paths(api: Api) -> list[tuple[str, str, dict[str, Any]]]:
@@ -120,6 +133,8 @@ async def _call(
         return await client.post(url, json=body, headers=headers)
     if operation in ("batch_urge", "batch_export"):
         return await client.post(url, json={"ids": [values["delegation_id"]]}, headers=headers)
+    if operation == "issue_supervision_drafts":  # the matter's 督办 draft
+        return await client.post(url, json={"draft_ids": [values["draft_id"]]}, headers=headers)
     if operation == "mark_inbox_read":
         body = {"ids": [values["item_id"]]}
         return await client.request(method, url, json=body, params=params, headers=headers)
@@ -142,6 +157,25 @@ async def test_every_route_and_every_role_of_a_foreign_court_sees_nothing_of_a_m
         foreign_document = detail["documents"][0]["id"]
         await deliver(api)  # the clerk's inbox now holds the officer's message
         clerk_item = ok(await clerk.get("/api/v1/inbox"))["items"][0]["id"]
+    async with api.client("yantai-center") as center:  # a 催办 on the matter, and a 督办 prepared for its center
+        ok(await center.post("/api/v1/batch/urge", json={"ids": [ident]}))
+    async with api.sessions() as session:
+        [notice] = list(await session.exec(select(NoticeRow).where(NoticeRow.delegation_id == ident)))
+        [clock] = [
+            c
+            for c in await session.exec(select(ClockRow).where(ClockRow.delegation_id == ident))
+            if c.closed_at is None
+        ]
+        draft = SupervisionDraftRow(
+            delegation_id=ident,
+            clock_id=clock.id or 0,
+            issuing_court="鲁06",
+            to_court="鲁0602",
+            created_at=api.clock.now,
+        )
+        session.add(draft)
+        await session.commit()
+        matter_notice, matter_draft = notice.id, draft.id
     async with api.client("kuiwen-officer") as own:
         own_draft = ok(await own.post("/api/v1/delegations", json=draft_body(case_number="（2026）鲁0705执1号")), 201)
         await upload(own, own_draft["id"], "other")
@@ -184,6 +218,8 @@ async def test_every_route_and_every_role_of_a_foreign_court_sees_nothing_of_a_m
                         "day": "2026-03-02",
                         "version": "2025-01-01",
                         "item_id": clerk_item,
+                        "notice_id": matter_notice,
+                        "draft_id": matter_draft,
                     }
                     response = await _call(client, user, method, path, op, values, matter["version"])
                     where = f"{user} {method} {path} -> {response.status_code}"
@@ -191,8 +227,10 @@ async def test_every_route_and_every_role_of_a_foreign_court_sees_nothing_of_a_m
                     if "{delegation_id}" in path and target["delegation_id"] == ident:
                         assert response.status_code == 404, where
                         assert response.json()["code"] == "not_found", where
-                    if "{document_id}" in path or "{item_id}" in path:
+                    if "{document_id}" in path or "{item_id}" in path or "{notice_id}" in path:
                         assert response.status_code == 404, where
+                    if op["operationId"] == "issue_supervision_drafts":  # a foreign matter's draft does not exist
+                        assert response.status_code == 404 and response.json()["code"] == "not_found", where
                     if op["operationId"] in ("batch_sign_for", "batch_urge"):
                         (result,) = ok(response)["results"]
                         assert result["code"] == "not_found" and result["number"] is None, where

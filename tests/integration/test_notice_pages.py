@@ -5,6 +5,7 @@ same pages backwards as forwards, the filters kept across pages, the count cappe
 from __future__ import annotations
 
 import base64
+import re
 from datetime import timedelta
 
 import pytest
@@ -152,20 +153,32 @@ async def test_the_count_is_capped(
 
 
 async def test_a_cursor_that_is_not_one_is_refused(session: AsyncSession, ref: Reference, notices: list[int]) -> None:
-    def encoded(text: str) -> str:
-        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
     edited = [
         "nonsense",
-        encoded("n1|x|2026-03-10T09:00:00+08:00|1"),  # no direction
-        encoded("n1|n|2026-03-10T09:00:00|1"),  # a time without its zone
-        encoded("w1|n|2026-03-10T09:00:00+08:00|1"),  # a work list's
-        encoded("n1|n|2026-03-10T09:00:00+08:00|one"),
+        "x1773104400000000.1",  # no direction
+        "n1773104400000000",  # no id
+        "n2026-03-10T09:00:00+08:00.1",  # not microseconds
+        "n1773104400000000.one",
+        "n1773104400000000.2147483648",  # beyond any id
+        "d1773104400000000.1",  # a supervision drafts' cursor
+        base64.urlsafe_b64encode(b"n1|n|2026-03-10T09:00:00+08:00|1").decode().rstrip("="),  # the old format
     ]
     for cursor in edited:
+        assert not re.match(dashboard_service.NOTICE_CURSOR_PATTERN, cursor), cursor
         with pytest.raises(ValidationFailed) as refused:
             await dashboard_service.notice_inbox(session, ref, CLERK, cursor=cursor)
         assert refused.value.title_zh == "翻页位置无效，请从第一页重新打开列表"
+
+
+async def test_every_cursor_of_a_walk_matches_the_pattern_the_api_states(
+    session: AsyncSession, ref: Reference, notices: list[int]
+) -> None:
+    page = await dashboard_service.notice_inbox(session, ref, CLERK, per_page=2)
+    cursors = []
+    while page.next_cursor is not None:
+        cursors += [c for c in (page.next_cursor, page.prev_cursor) if c]
+        page = await dashboard_service.notice_inbox(session, ref, CLERK, per_page=2, cursor=page.next_cursor)
+    assert cursors and all(re.match(dashboard_service.NOTICE_CURSOR_PATTERN, c) for c in cursors)
 
 
 async def test_the_dashboards_notice_panels_newest_first_and_escalations_for_the_coordinator(
