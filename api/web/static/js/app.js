@@ -4,6 +4,7 @@
  * - rows added to and removed from list fields (several flats, parties, per-asset results)
  * - the reveal dialog asking for the reason (POST /api/v1/delegations/{id}/reveal, logged)
  * - confirmations, printing, focus on error summaries
+ * - the edges of a sideways-scrolling table marked where there is more
  * All texts come from data-* attributes rendered through the message catalogues. */
 (function () {
   "use strict";
@@ -272,6 +273,46 @@
       boxes().forEach(function (box) { box.checked = all.checked; });
     });
   });
+  /* a table scrolling sideways: data-more="left right" names the edges with more beyond them (app.css fades
+     them), so a column cut at the edge of a phone reads as "scroll for more"; while it scrolls, the box takes
+     the keyboard focus (arrow keys scroll it), as a region named like its table */
+  var scrollers = document.querySelectorAll(".table-scroll");
+  function labelOf(box) {
+    var table = box.querySelector("table");
+    var named = table && table.getAttribute("aria-labelledby");
+    if (named) { return named; }
+    var section = box.closest("section[aria-labelledby]");
+    return section ? section.getAttribute("aria-labelledby") : "";
+  }
+  function markEdges(box) {
+    var more = [];
+    if (box.scrollLeft > 1) { more.push("left"); }
+    if (box.scrollLeft + box.clientWidth < box.scrollWidth - 1) { more.push("right"); }
+    if (more.length) { box.setAttribute("data-more", more.join(" ")); } else { box.removeAttribute("data-more"); }
+    var scrolls = box.scrollWidth > box.clientWidth + 1;
+    if (scrolls && !box.hasAttribute("tabindex")) {
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("data-scroll-focus", "");
+      var label = labelOf(box);
+      if (label) { box.setAttribute("role", "region"); box.setAttribute("aria-labelledby", label); }
+    } else if (!scrolls && box.hasAttribute("data-scroll-focus")) {
+      ["tabindex", "data-scroll-focus", "role", "aria-labelledby"].forEach(function (a) { box.removeAttribute(a); });
+    }
+  }
+  var resized = window.ResizeObserver ? new ResizeObserver(function (entries) {
+    entries.forEach(function (e) { markEdges(e.target.closest(".table-scroll")); });
+  }) : null;
+  scrollers.forEach(function (box) {
+    markEdges(box);
+    box.addEventListener("scroll", function () { markEdges(box); }, { passive: true });
+    if (resized) {  // the box (a rotated phone) or its table (fonts, an opened row) changed size
+      resized.observe(box);
+      if (box.firstElementChild) { resized.observe(box.firstElementChild); }
+    }
+  });
+  if (scrollers.length && !resized) {
+    window.addEventListener("resize", debounce(function () { scrollers.forEach(markEdges); }, 100));
+  }
   var focusMe = document.querySelector("[data-focus]");
   if (focusMe) { focusMe.focus(); }
 })();
