@@ -2,15 +2,26 @@
  * Each chart's data comes from its element's data-chart attribute (JSON, rendered by the server beside the
  * table that holds the same figures), so the page works without this file and the CSP needs no inline script.
  * Chart kinds: bar and line (categories + series; "percent": values in %, "axis": 1 for a count axis on the
- * right) and sankey (links between cities). */
+ * right) and sankey (links between cities). A chart narrower than NARROW px (a phone) keeps its legend on one
+ * scrolling line under the plot instead of wrapping over it, and turns and thins out its category labels; it is
+ * drawn again when a resize takes it across that width. */
 (function () {
   "use strict";
   if (!window.echarts) { return; }
 
   var palette = ["#1f3f73", "#1d7a3e", "#b3261e", "#8a5a00", "#6a3d9a", "#0b6e8a"];
   var paletteDark = ["#ff9b8f", "#7fb3ff", "#7ee0a0", "#ffd27a", "#d7b8ff", "#7fe0f0"];
+  var NARROW = 560;
 
-  function optionOf(spec, dark) {
+  // The width of a category label in px, roughly: a Chinese character a full em, anything else 0.6 em.
+  function labelWidth(text, size) {
+    var w = 0;
+    for (var i = 0; i < text.length; i++) { w += text.charCodeAt(i) > 255 ? size : 0.6 * size; }
+    return w;
+  }
+
+  function optionOf(spec, dark, width) {
+    var narrow = !dark && width > 0 && width < NARROW;
     var ink = dark ? "#e4ecf8" : "#1c2430";
     var grid = dark ? "#2c4a7a" : "#e9edf2";
     var base = {
@@ -28,9 +39,26 @@
       return base;
     }
     var twoAxes = spec.series.some(function (s) { return s.axis === 1; });
-    base.legend = { top: 0, textStyle: { color: ink } };
-    base.grid = { left: 50, right: twoAxes ? 50 : 20, top: 40, bottom: 50 };
-    base.xAxis = { type: "category", data: spec.categories, axisLabel: { color: ink, interval: 0, rotate: spec.categories.length > 8 ? 30 : 0 } };
+    var rotate = spec.categories.length > 8 ? 30 : 0;
+    if (narrow) {
+      // The category labels turn when side by side they would not fit their share of the plot's width.
+      var longest = Math.max.apply(null, spec.categories.map(function (c) { return labelWidth(String(c), 11); }).concat([0]));
+      rotate = longest + 6 > (width - 60) / Math.max(1, spec.categories.length) ? 45 : 0;
+      var labelRoom = rotate ? Math.min(90, Math.ceil(longest * 0.72) + 12) : 22;
+      // The legend under the plot on one line, paged by arrows, so it never covers the plot or its axes.
+      base.legend = { type: "scroll", bottom: 0, left: 0, right: 0, itemGap: 8, itemWidth: 16, itemHeight: 10,
+                      textStyle: { color: ink, fontSize: 11 },
+                      pageTextStyle: { color: ink }, pageIconColor: "#1f3f73", pageIconInactiveColor: "#b8c2d0" };
+      base.grid = { left: 42, right: twoAxes ? 34 : 12, top: 24, bottom: 30 + labelRoom };
+    } else {
+      base.legend = { top: 0, textStyle: { color: ink } };
+      base.grid = { left: 50, right: twoAxes ? 50 : 20, top: 40, bottom: 50 };
+    }
+    // Narrow: ECharts leaves out the labels that would still overlap (the tooltip and the table beneath name
+    // every category).
+    base.xAxis = { type: "category", data: spec.categories,
+                   axisLabel: { color: ink, interval: narrow ? "auto" : 0, hideOverlap: narrow,
+                                rotate: rotate, fontSize: narrow ? 11 : 12 } };
     base.yAxis = [{ type: "value", axisLabel: { color: ink, formatter: spec.percent ? "{value}%" : "{value}" }, splitLine: { lineStyle: { color: grid } }, max: spec.percent ? 100 : null }];
     // The count axis gets headroom, so its top value does not sit on the 100 % of the rate lines.
     if (twoAxes) {
@@ -63,20 +91,29 @@
     return nodes;
   }
 
-  var charts = [];
+  var charts = [];  // { chart, el, spec, narrow }
+  function isNarrow(el) { return el.clientWidth > 0 && el.clientWidth < NARROW; }
   function draw(el, spec) {
     var dark = document.body.classList.contains("wall");
+    var narrow = !dark && isNarrow(el);
     var chart = window.echarts.getInstanceByDom(el) || window.echarts.init(el, null, { renderer: "canvas" });
-    chart.setOption(optionOf(spec, dark), true);
-    if (charts.indexOf(chart) < 0) { charts.push(chart); }
+    chart.setOption(optionOf(spec, dark, el.clientWidth), true);
+    var known = charts.filter(function (c) { return c.chart === chart; })[0];
+    if (known) { known.spec = spec; known.narrow = narrow; } else { charts.push({ chart: chart, el: el, spec: spec, narrow: narrow }); }
     return chart;
+  }
+  function resizeAll() {
+    charts.forEach(function (c) {
+      c.chart.resize();
+      if (!document.body.classList.contains("wall") && (c.narrow || isNarrow(c.el))) { draw(c.el, c.spec); }
+    });
   }
 
   document.querySelectorAll("[data-chart]").forEach(function (el) {
     try { draw(el, JSON.parse(el.getAttribute("data-chart"))); } catch (e) { /* the table beside it holds the figures */ }
   });
-  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
-  window.addEventListener("beforeprint", function () { charts.forEach(function (c) { c.resize(); }); });
+  window.addEventListener("resize", resizeAll);
+  window.addEventListener("beforeprint", resizeAll);
 
   window.jiaodongCharts = { draw: draw };
 })();
