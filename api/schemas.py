@@ -24,7 +24,7 @@ from pydantic import (
     PlainSerializer,
     WithJsonSchema,
 )
-from pydantic_core import CoreSchema
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from courts.calendar import YearStatus
 from courts.registry import CourtLevel
@@ -226,26 +226,44 @@ class _RequestModel:
     """Marks the request models (In and its subclasses) for _strict_scalars."""
 
 
+def _json_integer(value: Any) -> Any:
+    """An integer as JSON Schema has it: a number without a fraction (5, or 5.0), never text or true/false."""
+    if isinstance(value, (str, bytes, bool)):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+def _is_json_integer(schema: Any) -> bool:
+    function = schema.get("function") if schema.get("type") == "function-before" else None
+    return isinstance(function, dict) and function.get("function") is _json_integer
+
+
 def _strict_scalars(schema: Any) -> None:
-    """Mark every integer and boolean of a request model's core schema strict (in place): pydantic would
-    otherwise take "5" or 5.0 for an integer and "true", "yes" or 1 for a boolean, which the schema does not
-    admit. Other types keep their JSON forms (a date or an enum value is a string in JSON). Models that are not
-    request models are left as they are (a nested request model is marked by its own class)."""
+    """Hold every integer and boolean of a request model's core schema to its JSON form (in place): pydantic
+    would otherwise take "5" or true for an integer and "true", "yes" or 1 for a boolean, which the schema does
+    not admit. An integer is wrapped to refuse text and booleans (5.0 stays an integer, as JSON Schema says), a
+    boolean is strict. Other types keep their JSON forms (a date or an enum value is a string in JSON). Models
+    that are not request models are left as they are (a nested request model is held by its own class)."""
     if isinstance(schema, dict):
         if schema.get("type") == "model" and not issubclass(schema["cls"], _RequestModel):
             return
-        if schema.get("type") in ("int", "bool"):
+        if schema.get("type") == "bool":
             schema["strict"] = True
-        for value in schema.values():
-            _strict_scalars(value)
+        children: Any = schema.items()
     elif isinstance(schema, list):
-        for value in schema:
+        children = enumerate(schema)
+    else:
+        return
+    for key, value in list(children):
+        if isinstance(value, dict) and value.get("type") == "int":
+            schema[key] = core_schema.no_info_before_validator_function(_json_integer, value)
+        elif not (isinstance(value, dict) and _is_json_integer(value)):
             _strict_scalars(value)
 
 
 class In(_RequestModel, BaseModel):
     """A request body: unknown fields refused; integers and booleans only as JSON numbers and true/false
-    (no "5" for 5, no "true" or 1 for true), as the schema states them. Query and path parameters, and the
+    (no "5" or true for 5, no "true" or 1 for true), as the schema states them. Query and path parameters, and the
     pages' forms, are not request models: they arrive as text and are converted as before."""
 
     model_config = ConfigDict(extra="forbid")
