@@ -136,7 +136,7 @@ def _acknowledgement(notice: NoticeRow) -> Acknowledgement:
 
 
 def notice_out(actor: Actor, notice: NoticeRow, row: DelegationRow) -> NoticeOut:
-    awaiting = notice.requires_ack and notice.acknowledged_at is None
+    acknowledgement = _acknowledgement(notice)
     return NoticeOut(
         id=notice.id or 0,
         kind=NoticeKind(notice.kind),
@@ -156,12 +156,12 @@ def notice_out(actor: Actor, notice: NoticeRow, row: DelegationRow) -> NoticeOut
         title=notice.title,
         body=notice.body,
         requires_ack=notice.requires_ack,
-        acknowledgement=_acknowledgement(notice),
+        acknowledgement=acknowledgement,
         acknowledged_at=notice.acknowledged_at,
         acknowledged_by=notice.acknowledged_by,
         ack_reply=notice.ack_reply,
         ack_seconds=notice.ack_seconds,
-        may_acknowledge=awaiting and notice_model.may_acknowledge(actor, notice.to_court),
+        may_acknowledge=acknowledgement == "pending" and notice_model.may_acknowledge(actor, notice.to_court),
         link=f"/api/v1/delegations/{row.id}",
     )
 

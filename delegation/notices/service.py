@@ -295,14 +295,22 @@ async def issue_supervision_drafts(
     notices and how many were discarded."""
     if not draft_ids:
         raise ValidationFailed([FieldError("draft_ids", "请选择要签发的督办", "Choose the drafts to issue.")])
-    stmt = select(SupervisionDraftRow).where(col(SupervisionDraftRow.id).in_(sorted(set(draft_ids))))
-    chosen = list(await session.exec(stmt.order_by(col(SupervisionDraftRow.id))))
-    if len(chosen) != len(set(draft_ids)):
+    stmt = (
+        select(SupervisionDraftRow, DelegationRow)
+        .join(DelegationRow, col(DelegationRow.id) == col(SupervisionDraftRow.delegation_id))
+        .where(col(SupervisionDraftRow.id).in_(sorted(set(draft_ids))))
+    )
+    found = list(await session.exec(stmt.order_by(col(SupervisionDraftRow.id))))
+    # A draft on a matter the user may not see is one that does not exist for them.
+    visible = [
+        (draft, row)
+        for draft, row in found
+        if can_view(actor, Parties(row.requesting_court, row.assisting_court), ref.city_of)
+    ]
+    if len(visible) != len(set(draft_ids)):
         raise NotFound("Supervision draft not found.", title_zh="找不到该督办草稿")
-    for draft in chosen:  # a draft on a matter the user may not see is one that does not exist for them
-        row = await repository.get_delegation(session, draft.delegation_id)
-        if row is None or not can_view(actor, Parties(row.requesting_court, row.assisting_court), ref.city_of):
-            raise NotFound("Supervision draft not found.", title_zh="找不到该督办草稿")
+    chosen = [draft for draft, _row in visible]
+    matters = {row.id: row for _draft, row in visible}
     for draft in chosen:
         if not notices.may_supervise(ref, actor, draft.issuing_court):
             raise PermissionDenied(
@@ -314,9 +322,9 @@ async def issue_supervision_drafts(
     prepared: list[tuple[SupervisionDraftRow, NoticeDraft]] = []
     discarded = 0
     for draft in chosen:
-        row = await repository.get_delegation(session, draft.delegation_id)
+        row = matters[draft.delegation_id]
         clock_row = await session.get(ClockRow, draft.clock_id)
-        if row is None or clock_row is None or clock_row.closed_at is not None or clock_row.paused:
+        if clock_row is None or clock_row.closed_at is not None or clock_row.paused:
             draft.discarded_at = now
             session.add(draft)
             discarded += 1

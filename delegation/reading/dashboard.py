@@ -26,6 +26,7 @@ from delegation.core.access import Actor, Parties, UserRole, can_view, command_c
 from delegation.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from delegation.core.reference import Reference
 from delegation.core.states import Status
+from delegation.notices.model import ACKNOWLEDGING_ROLES
 from delegation.reading import cursors
 from delegation.reading.worklists import OPEN_STATUSES, REQUESTING_HELD
 from delegation.store import counts as counters
@@ -492,7 +493,7 @@ def notice_audience(ref: Reference, actor: Actor) -> ColumnElement[bool] | None:
     """The notices meant for the actor: addressed to their court, copied to their command center, or (the
     regional coordinator) escalations; None when nothing is meant for them."""
     parts: list[ColumnElement[bool]] = []
-    if actor.court_code is not None and actor.roles & {UserRole.ASSISTING_CLERK, UserRole.REQUESTING_OFFICER}:
+    if actor.court_code is not None and actor.roles & ACKNOWLEDGING_ROLES:
         parts.append(col(NoticeRow.to_court) == actor.court_code)
     if actor.court_code is not None and UserRole.COMMAND_CENTER in actor.roles:
         parts += [
@@ -639,7 +640,7 @@ async def notice_detail(session: AsyncSession, ref: Reference, actor: Actor, not
 
 def shows_unacknowledged(actor: Actor) -> bool:
     """Whether the menu counts the 督办 addressed to the actor's court that nobody there acknowledged yet."""
-    return actor.court_code is not None and bool(actor.roles & {UserRole.ASSISTING_CLERK, UserRole.REQUESTING_OFFICER})
+    return actor.court_code is not None and bool(actor.roles & ACKNOWLEDGING_ROLES)
 
 
 def _unacknowledged(court: ColumnElement[str] | str) -> Any:
