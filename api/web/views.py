@@ -30,6 +30,7 @@ from delegation.core.errors import FieldError
 from delegation.core.reference import Reference
 from delegation.core.states import Action, Status
 from delegation.handling import corrections
+from delegation.handling.assets import asset_list
 from delegation.handling.rules import RECEIPT_KIND, RenewalRisk, agreed_date_ahead, redirect_refusal, renewal_risk
 from delegation.notices import model as notice_model
 from delegation.notices import service as notice_service
@@ -321,15 +322,13 @@ def redirect_courts(ref: Reference, row: DelegationRow) -> list[Court]:
 
 
 def asset_defaults(matter: MatterType, values: dict[str, Any]) -> list[str]:
-    """Names for the per-asset result rows: one per item of the matter's asset list (不动产 1, 不动产 2),
-    or the matter itself. In Chinese whatever the page's language: the name is stored in the record, which
-    is Chinese (an English page had prefilled "Forced eviction"). Personal data is never used as a name."""
-    if matter.assets:
-        spec = matter.field_map[matter.assets]
-        items = values.get(matter.assets)
-        count = len(items) if isinstance(items, list) else 0
-        if count:
-            return [f"{spec.label_zh} {i + 1}" for i in range(count)]
+    """Names for the per-asset result rows: each item's name as its result is stored (handling.assets:
+    不动产 1, 受送达人 1（张伟）), or the matter itself. In Chinese whatever the page's language: the name is
+    stored in the record, which is Chinese (an English page had prefilled "Forced eviction"). Personal data is
+    never used as a name."""
+    listed = asset_list(matter, values)
+    if listed is not None and listed.items:
+        return [listed.name(position) for position in range(1, len(listed.items) + 1)]
     return [matter.name_zh]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from api.web.views import asset_defaults
 from courts.calendar import WorkingCalendar
 from courts.registry import CourtRegistry
 from delegation.catalogue.policy import PolicyBook, load_shipped_policies
@@ -128,3 +129,12 @@ def test_a_matter_without_an_asset_list_says_in_words_what_was_found(ref: Refere
     f = facts(ref, "vehicle_inquiry", {"note": "请查询车辆"})
     assert assets.asset_list(f.policy.matter("vehicle_inquiry"), f.row.fields) is None
     assert recorded(f, "鲁B12345", "被执行人名下车辆") == ["鲁B12345", "被执行人名下车辆"]
+
+
+def test_the_result_form_offers_each_item_under_the_name_its_result_is_stored_by(ref: Reference) -> None:
+    f = facts(ref, "document_service", {"recipients": RECIPIENTS, "documents": "执行裁定书一份"})
+    offered = asset_defaults(f.policy.matter("document_service"), f.row.fields)
+    assert offered == ["受送达人 1（张伟）", "受送达人 2（刘洋）"]
+    command = c.RecordResult(tuple(c.AssetResult(asset=a, outcome="not_found") for a in offered))
+    assert [r["asset"] for r in record_result(f, command).data["results"]] == offered  # stored as it reads
+    assert asset_defaults(f.policy.matter("vehicle_inquiry"), {}) == ["车辆查询"]  # no list: the matter itself
